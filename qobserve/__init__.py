@@ -1,0 +1,40 @@
+"""qobserve: observability and SRE for quantum workloads.
+
+    import qobserve
+
+    qobserve.configure(service_name="vqe-train", prometheus_port=9464)
+    qobserve.instrument()            # every installed SDK: Qiskit, Braket, Cirq
+
+    @qobserve.track_training("vqe-h2")
+    def train(run): ...
+
+Names of metrics, labels and alerts are in :mod:`qobserve.semconv`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+__version__ = "0.1.0"
+__all__ = ["__version__", "configure", "instrument", "track_training", "uninstrument"]
+
+if TYPE_CHECKING:
+    from qobserve.instrumentation import instrument, uninstrument
+    from qobserve.telemetry import configure
+    from qobserve.training import track_training
+
+_LAZY = {
+    "configure": "qobserve.telemetry",
+    "instrument": "qobserve.instrumentation",
+    "uninstrument": "qobserve.instrumentation",
+    "track_training": "qobserve.training",
+}
+
+
+def __getattr__(name: str):
+    # Lazy so that `import qobserve` stays cheap and pulls in no SDK.
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'qobserve' has no attribute {name!r}")

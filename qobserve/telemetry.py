@@ -1,0 +1,164 @@
+"""``configure()``: OpenTelemetry providers and exporters for qobserve.
+
+Two export paths, usable together: a Prometheus pull endpoint (the OpenTelemetry
+Prometheus reader on a prometheus-client HTTP server) and OTLP push to an
+OpenTelemetry Collector, which is the scale-out path for many processes. The
+standard ``OTEL_*`` variables are honoured: ``OTEL_SERVICE_NAME`` and
+``OTEL_RESOURCE_ATTRIBUTES`` through the SDK's resource detection,
+``OTEL_EXPORTER_OTLP_*`` by the OTLP exporters themselves, and
+``OTEL_EXPORTER_PROMETHEUS_HOST``/``_PORT`` as defaults for the pull endpoint.
+
+Providers an application already installed are never replaced: qobserve then
+records through them and says so in a log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+
+from opentelemetry import metrics, trace
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
+from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+__all__ = ["Telemetry", "configure"]
+
+log = logging.getLogger("qobserve")
+
+
+@dataclass
+class Telemetry:
+    """What ``configure()`` set up; ``shutdown()`` flushes and stops exporters."""
+
+    tracer_provider: trace.TracerProvider
+    meter_provider: metrics.MeterProvider
+    prometheus_address: tuple[str, int] | None = None
+    _stoppers: list = field(default_factory=list, repr=False)
+
+    def shutdown(self) -> None:
+        """Flush pending telemetry and stop servers, exporters and log handlers."""
+        for stop in reversed(self._stoppers):
+            try:
+                stop()
+            except Exception:  # a failing exporter must not mask the others
+                log.exception("qobserve: telemetry shutdown step failed")
+        self._stoppers.clear()
+
+
+def _is_sdk(provider: object) -> bool:
+    return isinstance(provider, (TracerProvider, MeterProvider))
+
+
+def _prometheus_reader(host: str, port: int, registry) -> tuple[MetricReader, object, tuple[str, int]]:
+    from opentelemetry.exporter.prometheus import PrometheusMetricReader
+    from prometheus_client import REGISTRY, start_http_server
+
+    registry = registry or REGISTRY
+    # Scope labels would add otel_scope_* to every series and break the
+    # contract's label sets; target_info is kept for resource attributes.
+    reader = PrometheusMetricReader(scope_info_enabled=False, registry=registry)
+    server, thread = start_http_server(port, addr=host, registry=registry)
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+        registry.unregister(reader._collector)
+
+    return reader, stop, (host, server.server_address[1])
+
+
+def configure(
+    service_name: str | None = None,
+    *,
+    prometheus_port: int | None = None,
+    prometheus_host: str | None = None,
+    otlp_endpoint: str | None = None,
+    registry=None,
+    set_global: bool = True,
+) -> Telemetry:
+    """Set up tracer and meter providers with Prometheus and/or OTLP export.
+
+    Args:
+        service_name: ``service.name`` resource attribute; ``OTEL_SERVICE_NAME``
+            wins when set, as the OpenTelemetry specification requires.
+        prometheus_port: serve ``/metrics`` on this port (0 picks a free one).
+            Defaults to ``OTEL_EXPORTER_PROMETHEUS_PORT``; unset means no pull endpoint.
+        prometheus_host: bind address, default ``OTEL_EXPORTER_PROMETHEUS_HOST``
+            or ``127.0.0.1`` (bind wider only behind a network policy).
+        otlp_endpoint: OTLP/HTTP base URL of a collector, e.g.
+            ``http://127.0.0.1:4318``; defaults to ``OTEL_EXPORTER_OTLP_ENDPOINT``.
+        registry: prometheus-client registry to expose (default: the global one).
+        set_global: install the providers globally unless some are already set.
+
+    Returns:
+        A :class:`Telemetry` handle; call ``shutdown()`` before exit.
+    """
+    attrs = {SERVICE_NAME: service_name} if service_name and not os.environ.get("OTEL_SERVICE_NAME") else {}
+    resource = Resource.create(attrs)
+    stoppers: list = []
+
+    if prometheus_port is None and os.environ.get("OTEL_EXPORTER_PROMETHEUS_PORT"):
+        prometheus_port = int(os.environ["OTEL_EXPORTER_PROMETHEUS_PORT"])
+    host = prometheus_host or os.environ.get("OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1")
+    otlp_endpoint = otlp_endpoint or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+
+    readers: list[MetricReader] = []
+    address = None
+    if prometheus_port is not None:
+        reader, stop, address = _prometheus_reader(host, prometheus_port, registry)
+        readers.append(reader)
+        stoppers.append(stop)
+    if otlp_endpoint:
+        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+
+        readers.append(PeriodicExportingMetricReader(
+            OTLPMetricExporter(endpoint=f"{otlp_endpoint.rstrip('/')}/v1/metrics")))
+
+    tracer_provider: trace.TracerProvider = TracerProvider(resource=resource)
+    meter_provider: metrics.MeterProvider = MeterProvider(resource=resource, metric_readers=readers)
+    if otlp_endpoint:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        tracer_provider.add_span_processor(BatchSpanProcessor(
+            OTLPSpanExporter(endpoint=f"{otlp_endpoint.rstrip('/')}/v1/traces")))
+        stoppers.append(_bridge_logs(resource, otlp_endpoint))
+
+    if set_global:
+        existing_t, existing_m = trace.get_tracer_provider(), metrics.get_meter_provider()
+        if _is_sdk(existing_t) or _is_sdk(existing_m):
+            log.info("qobserve: keeping the application's OpenTelemetry providers")
+            if _is_sdk(existing_t):
+                tracer_provider = existing_t
+            if _is_sdk(existing_m):
+                meter_provider = existing_m
+        if not _is_sdk(existing_t):
+            trace.set_tracer_provider(tracer_provider)
+        if not _is_sdk(existing_m):
+            metrics.set_meter_provider(meter_provider)
+
+    stoppers.insert(0, lambda: getattr(meter_provider, "shutdown", lambda: None)())
+    stoppers.insert(0, lambda: getattr(tracer_provider, "shutdown", lambda: None)())
+    return Telemetry(tracer_provider, meter_provider, address, stoppers)
+
+
+def _bridge_logs(resource: Resource, endpoint: str):
+    """Send qobserve's log records over OTLP too, correlated with their spans."""
+    from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+    from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
+    from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+
+    provider = LoggerProvider(resource=resource)
+    provider.add_log_record_processor(
+        BatchLogRecordProcessor(OTLPLogExporter(endpoint=f"{endpoint.rstrip('/')}/v1/logs")))
+    handler = LoggingHandler(logger_provider=provider)
+    log.addHandler(handler)
+
+    def stop() -> None:
+        log.removeHandler(handler)
+        provider.shutdown()
+
+    return stop

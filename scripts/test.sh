@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Set up everything the tests need, then run them. This is the README's test
+# command and exactly what CI runs (.ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages: promtool (prometheus), amtool and alertmanager
+# (prometheus-alertmanager), redis-server for the shared-budget store.
+need=()
+command -v promtool >/dev/null || need+=(prometheus)
+command -v prometheus-alertmanager >/dev/null || need+=(prometheus-alertmanager)
+command -v redis-server >/dev/null || need+=(redis-server)
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+
+python -m pip install --quiet --upgrade pip
+python -m pip install --quiet -e ".[all,test]"
+python -m pytest "$@"
