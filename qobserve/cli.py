@@ -14,6 +14,7 @@ app = typer.Typer(
     help="Observability and SRE for quantum workloads: instrumented jobs, RB fidelity probes, "
     "SLO alerts, dashboards and a resilient executor.",
     no_args_is_help=True,
+    add_completion=False,
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
 )

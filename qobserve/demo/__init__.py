@@ -1,0 +1,86 @@
+"""``qobserve demo``: the whole instrumentation loop on local simulators.
+
+Each stage is a small module with ``run(ctx)``; the runner sets up telemetry,
+instruments every SDK, runs the stages under one progress display, serves
+``/metrics`` the whole time and prints an SLI summary computed from the very
+samples Prometheus would scrape. No account, no network.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry
+from rich.console import Console
+from rich.progress import Progress
+
+from qobserve.demo.summary import sli_table
+
+__all__ = ["DemoContext", "DemoOptions", "run_demo"]
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    jobs: int = 24
+    fail_every: int = 6
+    port: int = 9464
+    serve_seconds: float = 0.0
+    seed: int = 7
+
+
+@dataclass
+class DemoContext:
+    """What a stage gets: options, the telemetry handle and a place for its findings."""
+
+    options: DemoOptions
+    telemetry: object
+    progress: Progress
+    console: Console
+    notes: list[str] = field(default_factory=list)
+
+
+def _stages():
+    from qobserve.demo import qiskit_jobs
+
+    return [("Qiskit jobs on fake_manila (Aer)", qiskit_jobs.run)]
+
+
+def run_demo(options: DemoOptions, console: Console | None = None) -> int:
+    """Run every stage and print the summary; returns the process exit code."""
+    from qobserve.instrumentation import instrument, uninstrument
+    from qobserve.telemetry import configure
+
+    console = console or Console()
+    # Simulators log expected failures loudly; the demo reports them in the table.
+    logging.getLogger("qiskit_aer").setLevel(logging.CRITICAL)
+    registry = CollectorRegistry()
+    telemetry = configure("qobserve-demo", prometheus_port=options.port, registry=registry)
+    host, port = telemetry.prometheus_address
+    console.print(f"[bold]qobserve demo[/]: serving metrics on http://{host}:{port}/metrics")
+    families = instrument(tracer_provider=telemetry.tracer_provider,
+                          meter_provider=telemetry.meter_provider)
+    console.print(f"instrumented: {', '.join(families) or 'nothing (no SDK installed)'}")
+    try:
+        with Progress(console=console, transient=True) as progress:
+            ctx = DemoContext(options, telemetry, progress, console)
+            for title, stage in _stages():
+                stage_task = progress.add_task(title, total=None)
+                stage(ctx)
+                progress.remove_task(stage_task)
+                console.print(f"[green]✓[/] {title}")
+        telemetry.meter_provider.force_flush()
+        console.print(sli_table(registry))
+        for note in ctx.notes:
+            console.print(note)
+        if options.serve_seconds:
+            console.print(f"serving /metrics for {options.serve_seconds:g} s more (Ctrl-C stops)")
+            time.sleep(options.serve_seconds)
+    except KeyboardInterrupt:
+        console.print("interrupted")
+        return 130
+    finally:
+        uninstrument()
+        telemetry.shutdown()
+    return 0

@@ -1,0 +1,126 @@
+"""The demo's SLI table, computed from the same registry that serves ``/metrics``.
+
+Reading the exported samples (rather than counting in the demo code) means the
+table shows exactly what Prometheus would scrape.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+from rich.table import Table
+
+from qobserve.semconv import Attr, JobStatus, metric
+
+__all__ = ["BackendSLI", "backend_slis", "histogram_quantile", "sli_table"]
+
+_P, _B = Attr.PROVIDER.value.replace(".", "_"), Attr.BACKEND.value.replace(".", "_")
+_STATUS = Attr.JOB_STATUS.value.replace(".", "_")
+
+
+@dataclass
+class BackendSLI:
+    provider: str
+    backend: str
+    jobs: float = 0.0
+    completed: float = 0.0
+    shots: float = 0.0
+    cost_usd: float = 0.0
+    p50_s: float = math.nan
+    p95_s: float = math.nan
+    calibration_age_s: float | None = None
+
+    @property
+    def success_ratio(self) -> float:
+        return self.completed / self.jobs if self.jobs else math.nan
+
+
+def histogram_quantile(q: float, buckets: list[tuple[float, float]]) -> float:
+    """Prometheus' ``histogram_quantile``: linear interpolation inside the bucket.
+
+    Args:
+        q: quantile in [0, 1].
+        buckets: (upper bound, cumulative count), ascending, ending with +Inf.
+    """
+    if not buckets or buckets[-1][1] == 0:
+        return math.nan
+    rank = q * buckets[-1][1]
+    lower_bound, lower_count = 0.0, 0.0
+    for bound, count in buckets:
+        if count >= rank:
+            if math.isinf(bound):
+                return lower_bound
+            if count == lower_count:
+                return bound
+            return lower_bound + (bound - lower_bound) * (rank - lower_count) / (count - lower_count)
+        lower_bound, lower_count = bound, count
+    return math.nan
+
+
+def _samples(registry):
+    for family in registry.collect():
+        yield from family.samples
+
+
+def backend_slis(registry, now: float | None = None) -> list[BackendSLI]:
+    """Per-backend SLIs from the samples in ``registry``."""
+    now = time.time() if now is None else now
+    rows: dict[tuple[str, str], BackendSLI] = {}
+    buckets: dict[tuple[str, str], dict[float, float]] = defaultdict(lambda: defaultdict(float))
+
+    def row(labels) -> BackendSLI:
+        key = (labels.get(_P, ""), labels.get(_B, ""))
+        return rows.setdefault(key, BackendSLI(*key))
+
+    jobs = metric("quantum_jobs_total").prom_name
+    shots = metric("quantum_job_shots_total").prom_name
+    cost = metric("quantum_job_cost_usd_total").prom_name
+    duration = metric("quantum_job_duration_seconds").prom_name + "_bucket"
+    calib = metric("quantum_backend_calibration_timestamp_seconds").prom_name
+    for s in _samples(registry):
+        if s.name == jobs:
+            r = row(s.labels)
+            r.jobs += s.value
+            if s.labels.get(_STATUS) == JobStatus.COMPLETED.value:
+                r.completed += s.value
+        elif s.name == shots:
+            row(s.labels).shots += s.value
+        elif s.name == cost:
+            row(s.labels).cost_usd += s.value
+        elif s.name == duration:
+            key = (s.labels.get(_P, ""), s.labels.get(_B, ""))
+            buckets[key][float(s.labels["le"])] += s.value
+        elif s.name == calib:
+            row(s.labels).calibration_age_s = now - s.value
+    for key, by_bound in buckets.items():
+        ordered = sorted(by_bound.items())
+        r = rows.setdefault(key, BackendSLI(*key))
+        r.p50_s = histogram_quantile(0.5, ordered)
+        r.p95_s = histogram_quantile(0.95, ordered)
+    return sorted(rows.values(), key=lambda r: (r.provider, r.backend))
+
+
+def _fmt_seconds(v: float | None) -> str:
+    if v is None or math.isnan(v):
+        return "–"
+    if v < 1:
+        return f"{v * 1000:.0f} ms"
+    if v < 3600:
+        return f"{v:.1f} s"
+    return f"{v / 3600:.1f} h"
+
+
+def sli_table(registry, now: float | None = None) -> Table:
+    """A rich table of per-backend SLIs."""
+    table = Table(title="Service level indicators (from /metrics)")
+    for col in ("provider", "backend", "jobs", "success", "p50", "p95", "shots", "cost", "calibration age"):
+        table.add_column(col, justify="left" if col in ("provider", "backend") else "right")
+    for r in backend_slis(registry, now):
+        success = "–" if math.isnan(r.success_ratio) else f"{r.success_ratio:.1%}"
+        table.add_row(r.provider, r.backend, f"{r.jobs:.0f}", success, _fmt_seconds(r.p50_s),
+                      _fmt_seconds(r.p95_s), f"{r.shots:.0f}", f"${r.cost_usd:.2f}",
+                      _fmt_seconds(r.calibration_age_s))
+    return table
