@@ -120,10 +120,11 @@ def parse_backend(spec: str, noise: str | NoiseSpec | None = None, *, field: str
     Raises:
         ValueError: naming ``field``, the bad spec and the accepted forms.
     """
+    where = f"{field}: " if field else ""
     if not isinstance(spec, str) or ":" not in spec:
-        raise ValueError(f"{field}: {spec!r} is not a backend spec; expected one of {_FORMS}")
+        raise ValueError(f"{where}{spec!r} is not a backend spec; expected one of {_FORMS}")
     family, _, target = spec.partition(":")
-    noise_spec = noise if isinstance(noise, NoiseSpec) else parse_noise(noise, field=f"{field} noise")
+    noise_spec = noise if isinstance(noise, NoiseSpec) else parse_noise(noise, field=field or "noise")
     kind: BackendKind
     if family == "qiskit" and target in _QISKIT_SIMULATORS:
         provider, name, kind = Provider.QISKIT, _QISKIT_SIMULATORS[target], BackendKind.SIMULATOR
@@ -140,9 +141,9 @@ def parse_backend(spec: str, noise: str | NoiseSpec | None = None, *, field: str
     elif family == "cirq_google" and target:
         provider, name, kind = Provider.CIRQ, target, BackendKind.VIRTUAL
     else:
-        raise ValueError(f"{field}: unknown backend spec {spec!r}; expected one of {_FORMS}")
+        raise ValueError(f"{where}unknown backend spec {spec!r}; expected one of {_FORMS}")
     if noise_spec is not None and kind is BackendKind.CLOUD:
-        raise ValueError(f"{field}: noise can only be injected into simulators, not {spec!r}")
+        raise ValueError(f"{where}noise can only be injected into simulators, not {spec!r}")
     return BackendSpec(spec, provider, name, kind, target, noise_spec)
 
 

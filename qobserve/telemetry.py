@@ -78,6 +78,8 @@ def configure(
     prometheus_host: str | None = None,
     otlp_endpoint: str | None = None,
     registry=None,
+    metric_readers: list[MetricReader] = (),
+    views: list = (),
     set_global: bool = True,
 ) -> Telemetry:
     """Set up tracer and meter providers with Prometheus and/or OTLP export.
@@ -92,6 +94,9 @@ def configure(
         otlp_endpoint: OTLP/HTTP base URL of a collector, e.g.
             ``http://127.0.0.1:4318``; defaults to ``OTEL_EXPORTER_OTLP_ENDPOINT``.
         registry: prometheus-client registry to expose (default: the global one).
+        metric_readers: further readers, e.g. a Prometheus reader on a registry
+            that an existing server already serves.
+        views: OpenTelemetry views, e.g. to drop instruments another component exports.
         set_global: install the providers globally unless some are already set.
 
     Returns:
@@ -106,7 +111,7 @@ def configure(
     host = prometheus_host or os.environ.get("OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1")
     otlp_endpoint = otlp_endpoint or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
 
-    readers: list[MetricReader] = []
+    readers: list[MetricReader] = list(metric_readers)
     address = None
     if prometheus_port is not None:
         reader, stop, address = _prometheus_reader(host, prometheus_port, registry)
@@ -119,7 +124,8 @@ def configure(
             OTLPMetricExporter(endpoint=f"{otlp_endpoint.rstrip('/')}/v1/metrics")))
 
     tracer_provider: trace.TracerProvider = TracerProvider(resource=resource)
-    meter_provider: metrics.MeterProvider = MeterProvider(resource=resource, metric_readers=readers)
+    meter_provider: metrics.MeterProvider = MeterProvider(
+        resource=resource, metric_readers=readers, views=list(views))
     if otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 

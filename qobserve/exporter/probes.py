@@ -1,0 +1,75 @@
+"""Probes: what the exporter measures about a backend, as metric samples.
+
+A probe is a callable ``(target) -> list[Sample]`` that raises on failure. The
+scheduler times it, caches its samples and exports them; probes never run on
+scrape. Names come from :mod:`qobserve.semconv`.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from qobserve.backends import BackendSpec
+from qobserve.calibration import read_calibration, read_status
+from qobserve.semconv import Attr, LABEL
+
+__all__ = ["Sample", "Target", "calibration_probe", "status_probe"]
+
+_P, _B, _Q = LABEL[Attr.PROVIDER], LABEL[Attr.BACKEND], LABEL[Attr.QUBIT]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One gauge value: Prometheus metric name, labels, value."""
+
+    metric: str
+    labels: tuple[tuple[str, str], ...]
+    value: float
+
+
+@dataclass
+class Target:
+    """A configured backend; the SDK object is built on first use, in a probe thread,
+    so a slow or failing SDK constructor never blocks start-up or the scrape."""
+
+    name: str
+    spec: BackendSpec
+    _device: Any = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def labels(self) -> tuple[tuple[str, str], ...]:
+        return ((_P, self.spec.provider.value), (_B, self.spec.name))
+
+    def device(self) -> Any:
+        with self._lock:
+            if self._device is None:
+                self._device = self.spec.load()
+            return self._device
+
+
+def calibration_probe(target: Target) -> list[Sample]:
+    """Calibration timestamp and per-qubit T1, T2 and readout error."""
+    cal = read_calibration(target.spec, target.device())
+    samples = []
+    if cal.timestamp is not None:
+        samples.append(Sample("quantum_backend_calibration_timestamp_seconds", target.labels, cal.timestamp))
+    for qubit, q in sorted(cal.qubits.items()):
+        labels = (*target.labels, (_Q, str(qubit)))
+        for name, value in (("quantum_backend_qubit_t1_seconds", q.t1_seconds),
+                            ("quantum_backend_qubit_t2_seconds", q.t2_seconds),
+                            ("quantum_backend_qubit_readout_error_ratio", q.readout_error)):
+            if value is not None:
+                samples.append(Sample(name, labels, value))
+    return samples
+
+
+def status_probe(target: Target) -> list[Sample]:
+    """Whether the backend is operational, and its queue length."""
+    status = read_status(target.spec, target.device())
+    samples = [Sample("quantum_backend_up", target.labels, 1.0 if status.operational else 0.0)]
+    if status.pending_jobs is not None:
+        samples.append(Sample("quantum_backend_pending_jobs", target.labels, float(status.pending_jobs)))
+    return samples

@@ -1,0 +1,1 @@
+"""Local Prometheus/Alertmanager processes for `qobserve demo --stack` and integration tests."""

@@ -1,0 +1,67 @@
+"""Bad exporter configs fail with one line naming the field, and nothing is served."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from qobserve.exporter import ConfigError, load_config
+
+GOOD = {"backends": [{"name": "manila", "backend": "qiskit:fake_manila"}]}
+
+
+@pytest.mark.parametrize(("data", "field", "hint"), [
+    ({"backends": [{"name": "x", "backend": "qiskit:nope"}]}, "backends[0].backend", "unknown backend spec"),
+    ({**GOOD, "probes": {"status": {"interval": "-5s"}}}, "probes.status.interval", "duration"),
+    ({**GOOD, "probes": {"status": {"interval": "0s"}}}, "probes.status.interval", "positive"),
+    ({"backends": [{"name": "x", "backend": "qiskit:aer", "credentials_env": ["QOBSERVE_TEST_UNSET"]}]},
+     "backends[0].credentials_env", "QOBSERVE_TEST_UNSET is not set"),
+    ({**GOOD, "probes": {"rb": {"qubits": [0, 1, 2]}}}, "probes.rb.qubits", "at most 2"),
+    ({**GOOD, "bogus": 1}, "bogus", "Extra inputs"),
+    ({"backends": []}, "backends", "at least 1"),
+    ({"backends": [GOOD["backends"][0], GOOD["backends"][0]]}, "backends", "duplicate backend name"),
+    ({"backends": [{"name": "x", "backend": "qiskit:aer", "noise": "depolarizing:2"}]}, "backends[0]", "[0, 1]"),
+])
+def test_bad_config_names_field(write_config, data, field, hint):
+    """Each bad config raises one line with the file, the field and the problem."""
+    path = write_config(data)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    msg = str(err.value)
+    assert "\n" not in msg
+    assert msg.startswith(f"{path}: {field}"), msg
+    assert hint in msg
+
+
+def test_unreadable_file(tmp_path):
+    """A missing file is a one-line error, not a traceback."""
+    with pytest.raises(ConfigError, match="cannot read config"):
+        load_config(tmp_path / "missing.yaml")
+
+
+def test_invalid_yaml(write_config, tmp_path):
+    """Broken YAML names the file."""
+    path = tmp_path / "broken.yaml"
+    path.write_text("backends: [\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(path)
+
+
+def test_cli_exits_nonzero_without_serving(write_config):
+    """`qobserve exporter` with a bad config exits 2 with the one-line error."""
+    path = write_config({"backends": [{"name": "x", "backend": "braket:nope"}]})
+    res = subprocess.run([sys.executable, "-m", "qobserve.cli", "exporter", "--config", str(path)],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2
+    assert "backends[0].backend: unknown backend spec 'braket:nope'" in res.stdout
+    assert "serving" not in res.stdout
+
+
+def test_credentials_never_printed(write_config, monkeypatch):
+    """A present credential passes validation and its value appears nowhere in the config repr."""
+    monkeypatch.setenv("QOBSERVE_TEST_TOKEN", "s3cr3t-token-value")
+    config = load_config(write_config({"backends": [
+        {"name": "x", "backend": "qiskit:aer", "credentials_env": ["QOBSERVE_TEST_TOKEN"]}]}))
+    assert "s3cr3t" not in repr(config) + config.model_dump_json()

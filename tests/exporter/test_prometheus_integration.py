@@ -1,0 +1,91 @@
+"""A real Prometheus on 127.0.0.1 scrapes `qobserve exporter` every second."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from qobserve.stack.services import free_port, start_prometheus
+
+pytestmark = pytest.mark.integration
+
+QUERIES = {
+    "calibration": 'quantum_backend_calibration_timestamp_seconds{quantum_backend="%s"}',
+    "up": 'quantum_backend_up{quantum_backend="%s"} == 1',
+    "probe": 'qobserve_probe_success{probe="status",quantum_backend="%s"} == 1',
+}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    """The exporter (subprocess, as deployed) and Prometheus scraping it at 1 s."""
+    work = tmp_path_factory.mktemp("exporter-prom")
+    port = free_port()
+    config = {
+        "listen": f"127.0.0.1:{port}",
+        "backends": [{"name": "manila", "backend": "qiskit:fake_manila"},
+                     {"name": "sv", "backend": "braket:local"},
+                     {"name": "willow", "backend": "cirq_google:willow_pink"}],
+        "probes": {"calibration": {"interval": "5s"}, "status": {"interval": "2s"},
+                   "rb": {"interval": "1h", "qubits": [0], "lengths": [1, 4, 8, 16],
+                          "samples": 3, "shots": 64}},
+    }
+    (work / "exporter.yaml").write_text(yaml.safe_dump(config))
+    exporter = subprocess.Popen([sys.executable, "-m", "qobserve.cli", "exporter", "--config",
+                                 str(work / "exporter.yaml")],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    prom = start_prometheus({"global": {"scrape_interval": "1s"},
+                             "scrape_configs": [{"job_name": "qobserve",
+                                                 "static_configs": [{"targets": [f"127.0.0.1:{port}"]}]}]},
+                            work)
+    yield prom, port, exporter
+    prom.stop()
+    exporter.terminate()
+    exporter.wait(timeout=30)
+
+
+def _series(prom, query: str, timeout: float = 90) -> list:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = prom.get("/api/v1/query", query=query)["data"]["result"]
+        if result:
+            return result
+        time.sleep(0.5)
+    return []
+
+
+# A local Braket simulator has no calibration to report, so no such series.
+CASES = [(w, b) for w in sorted(QUERIES) for b in ("fake_manila", "braket_sv", "willow_pink")
+         if (w, b) != ("calibration", "braket_sv")]
+
+
+@pytest.mark.parametrize(("what", "backend"), CASES)
+def test_prometheus_sees_probe_series(stack, what, backend):
+    """Prometheus finds calibration, up and probe-success series for each SDK's backend."""
+    prom, _, _ = stack
+    assert _series(prom, QUERIES[what] % backend), f"no {what} series for {backend}"
+
+
+def test_prometheus_sees_rb_fidelity(stack):
+    """The RB probe's fidelity reaches Prometheus with method="rb"."""
+    prom, _, _ = stack
+    result = _series(prom, 'quantum_fidelity_ratio{method="rb"}', timeout=180)
+    assert result
+    assert all(0.5 < float(r["value"][1]) <= 1.0 for r in result)
+
+
+def test_scrape_passes_promtool(stack):
+    """`promtool check metrics` on a scrape reports nothing for qobserve metrics."""
+    import urllib.request
+
+    prom, port, _ = stack
+    _series(prom, 'qobserve_probe_success')
+    body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    res = subprocess.run(["promtool", "check", "metrics"], input=body, text=True, capture_output=True)
+    ours = [l for l in (res.stdout + res.stderr).splitlines() if re.match(r"(quantum|qobserve)_", l)]
+    assert ours == []
