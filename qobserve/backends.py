@@ -73,6 +73,13 @@ _FORMS = ("qiskit:aer, qiskit:fake_<name>, qiskit:ibm_<name>, braket:local, brak
           "braket:arn:aws:braket:..., cirq:simulator, cirq:density_matrix, cirq_google:<processor>")
 
 
+def _braket_device_name(arn: str) -> str:
+    """The device name AWS reports (``SV1``, ``Aria-1``), from the ARN alone (offline).
+    Amazon's managed simulators have lower-case ARNs but upper-case names."""
+    last = arn.rsplit("/", 1)[-1]
+    return last.upper() if "/quantum-simulator/amazon/" in arn else last
+
+
 @dataclass(frozen=True)
 class BackendSpec:
     """A parsed backend spec.
@@ -135,7 +142,7 @@ def parse_backend(spec: str, noise: str | NoiseSpec | None = None, *, field: str
     elif family == "braket" and target in _BRAKET_LOCAL:
         provider, name, kind = Provider.BRAKET, _BRAKET_LOCAL[target], BackendKind.SIMULATOR
     elif family == "braket" and target.startswith("arn:aws:braket:"):
-        provider, name, kind = Provider.BRAKET, target.rsplit("/", 1)[-1], BackendKind.CLOUD
+        provider, name, kind = Provider.BRAKET, _braket_device_name(target), BackendKind.CLOUD
     elif family == "cirq" and target in _CIRQ_LOCAL:
         provider, name, kind = Provider.CIRQ, _CIRQ_LOCAL[target], BackendKind.SIMULATOR
     elif family == "cirq_google" and target:
@@ -157,12 +164,7 @@ def _load_qiskit(spec: BackendSpec, seed: int | None):
     from qiskit_aer import AerSimulator
 
     if spec.kind is BackendKind.VIRTUAL:
-        from qiskit_ibm_runtime.fake_provider import FakeProviderForBackendV2
-
-        try:
-            device = FakeProviderForBackendV2().backend(spec.target)
-        except Exception as exc:  # QiskitBackendNotFoundError
-            raise ValueError(f"backend: no Qiskit fake backend named {spec.target!r}") from exc
+        device = _fake_backend(spec.target)
         if spec.noise is None:
             return device
         sim = AerSimulator.from_backend(device, noise_model=_qiskit_noise(spec.noise))
@@ -171,6 +173,21 @@ def _load_qiskit(spec: BackendSpec, seed: int | None):
     if seed is not None:
         sim.set_options(seed_simulator=seed)
     return sim
+
+
+def _fake_backend(name: str):
+    """Instantiate one fake backend by name; the fake provider would build all ~70 of them."""
+    import qiskit_ibm_runtime.fake_provider as fake_provider
+
+    from qiskit.providers import BackendV2
+
+    for attr in dir(fake_provider):
+        cls = getattr(fake_provider, attr)
+        if (isinstance(cls, type) and issubclass(cls, BackendV2)
+                and getattr(cls, "backend_name", None) == name):
+            return cls()
+    raise ValueError(f"backend: no Qiskit fake backend named {name!r}; "
+                     "see qiskit_ibm_runtime.fake_provider for the list")
 
 
 def _qiskit_noise(noise: NoiseSpec):

@@ -41,13 +41,30 @@ def demo(
     port: Annotated[int, typer.Option(help="Port for /metrics on 127.0.0.1 (0 picks a free one).")] = 9464,
     serve_seconds: Annotated[float, typer.Option(min=0, help="Keep serving /metrics this long after the run.")] = 0.0,
     seed: Annotated[int, typer.Option(help="Seed for simulators and sampling.")] = 7,
+    stack: Annotated[bool, typer.Option("--stack", help="Run the whole stack (Prometheus, Alertmanager, alert bridge, Slack sink, exporter) through a scripted incident; every port is picked free.")] = False,
+    otlp_endpoint: Annotated[str | None, typer.Option(help="With --stack: send traces to this OTLP/HTTP receiver, e.g. http://127.0.0.1:4318.")] = None,
+    traces_file: Annotated[Path | None, typer.Option(help="With --stack and no OTLP endpoint: write traces here as OTLP JSON lines (default: in the work dir).")] = None,
+    compress: Annotated[int, typer.Option(min=1, help="With --stack: time compression of the demo SLO windows (60: 30d -> 12h, 5m -> 5s).")] = 60,
+    healthy_seconds: Annotated[float, typer.Option(min=0, help="With --stack: healthy traffic before the outage.")] = 20.0,
+    live: Annotated[bool, typer.Option("--live/--no-live", help="With --stack: draw the live terminal view.")] = True,
+    workdir: Annotated[Path | None, typer.Option(help="With --stack: configs, logs and traces go here (default: a temp dir).")] = None,
 ) -> None:
     """Run instrumented jobs on local simulators and print an SLI summary.
 
     No account or network needed: jobs run on Qiskit fake backends with Aer and
     the other SDKs' local simulators, some fail on purpose, and /metrics is
-    served on 127.0.0.1 while it runs.
+    served on 127.0.0.1 while it runs. With --stack, a backend outage and stale
+    calibration play out against real Prometheus and Alertmanager processes and
+    pages reach a local Slack sink.
     """
+    if stack:
+        from qobserve.stack import RunOptions, StackOptions, Timings, run_stack
+
+        raise typer.Exit(run_stack(RunOptions(
+            stack=StackOptions(workdir=workdir, compression=compress, otlp_endpoint=otlp_endpoint,
+                               traces_file=traces_file),
+            timings=Timings(healthy=healthy_seconds), live=live, serve_seconds=serve_seconds,
+            seed=seed)))
     from qobserve.demo import DemoOptions, run_demo
 
     raise typer.Exit(run_demo(DemoOptions(jobs=jobs, fail_every=fail_every, port=port,
@@ -109,6 +126,71 @@ def cost_estimate(
 
     raise typer.Exit(run_estimate(backend, shots, circuits, prices=prices, as_json=json_out,
                                   echo=typer.echo))
+
+
+@app.command()
+def generate(
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 listing stale files instead of writing.")] = False,
+    root: Annotated[Path, typer.Option(help="Repository root holding alerts/, dashboards/, runbooks/.")] = Path("."),
+) -> None:
+    """Regenerate alerts/ (and other registered artifacts) from the specs; --check finds stale files."""
+    from qobserve.generate import run
+
+    raise typer.Exit(run(root, check_only=check, echo=typer.echo))
+
+
+@app.command()
+def silence(
+    backend: Annotated[str, typer.Option(help="quantum_backend label value to mute, e.g. ibm_brisbane.")],
+    alertmanager: Annotated[str, typer.Option(help="Alertmanager base URL.")] = "http://127.0.0.1:9093",
+    provider: Annotated[str | None, typer.Option(help="Also match quantum_provider (qiskit, braket, cirq).")] = None,
+    duration: Annotated[str | None, typer.Option(help="Window length, e.g. 4h (instead of --end).")] = None,
+    start: Annotated[str | None, typer.Option(help="ISO 8601 start (default: now).")] = None,
+    end: Annotated[str | None, typer.Option(help="ISO 8601 end (instead of --duration).")] = None,
+    comment: Annotated[str, typer.Option(help="Why: e.g. the provider's maintenance notice.")] = "provider maintenance",
+    author: Annotated[str, typer.Option(help="Who created the silence.")] = "qobserve",
+) -> None:
+    """Silence a backend's alerts for a maintenance window (Alertmanager POST /api/v2/silences)."""
+    from qobserve.slo.silence import run_silence
+
+    raise typer.Exit(run_silence(alertmanager=alertmanager, backend=backend, provider=provider,
+                                 start=start, end=end, duration=duration, comment=comment,
+                                 author=author, echo=typer.echo))
+
+
+@app.command()
+def gameday(
+    scenario: Annotated[Path, typer.Option("--scenario", "-s", help="Game-day scenario YAML (see examples/gamedays/).")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Run jobs through the resilient executor against injected faults on local simulators and report."""
+    from qobserve.gameday import run_cli
+
+    raise typer.Exit(run_cli(scenario, as_json=json_out, echo=typer.echo))
+
+
+@app.command()
+def rb(
+    backend: Annotated[str, typer.Option(help="Backend spec (qiskit:aer, braket:local_dm, cirq:density_matrix, "
+                                              "qiskit:fake_manila, …) or 'stim' for the fast local path.")],
+    qubits: Annotated[list[str], typer.Option(help="One or two physical qubits: 0, or 0,1.")] = ["0"],  # noqa: B006
+    lengths: Annotated[list[str] | None, typer.Option(help="Clifford lengths, e.g. 1,10,20,50 (default per qubit count).")] = None,
+    samples: Annotated[int, typer.Option(min=1, help="Random sequences per length.")] = 30,
+    shots: Annotated[int, typer.Option(min=1, help="Shots per circuit.")] = 1024,
+    seed: Annotated[int | None, typer.Option(help="Seed for sequences, simulators and the bootstrap.")] = None,
+    noise: Annotated[str | None, typer.Option(help="Simulators: depolarizing:λ after every Clifford (EPC = λ(d−1)/d).")] = None,
+    readout_error: Annotated[float, typer.Option(min=0.0, max=0.5, help="stim only: measurement flip probability.")] = 0.0,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
+) -> None:
+    """Randomized benchmarking: error per Clifford and fidelity with a bootstrap 95% interval.
+
+    EPC is the average gate infidelity (1 − α)(d − 1)/d; the JSON also carries
+    Cirq's Pauli error. Exit code 1 when the fit is bad (see "status"/"error").
+    """
+    from qobserve.benchmarking.console import rb_command
+
+    raise typer.Exit(rb_command(backend, qubits, lengths=lengths, samples=samples, shots=shots, seed=seed,
+                                noise=noise, readout_error=readout_error, as_json=json_out))
 
 
 if __name__ == "__main__":  # pragma: no cover

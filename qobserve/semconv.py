@@ -53,12 +53,44 @@ class Attr(StrEnum):
     JOB_SHOTS = "quantum.job.shots"
     JOB_COST_USD = "quantum.job.cost_usd"
     JOB_OPERATION = "quantum.job.operation"
+    JOB_FAILURE_REASON = "quantum.job.failure_reason"
     CIRCUIT_COUNT = "quantum.circuit.count"
     CIRCUIT_QUBITS = "quantum.circuit.qubits"
     CIRCUIT_DEPTH = "quantum.circuit.depth"
     CALIBRATION_TIMESTAMP = "quantum.backend.calibration_timestamp"
     CLIENT_JOB_ID = "qobserve.client_job_id"
     ATTEMPT = "qobserve.attempt"
+    # Randomized-benchmarking probe spans (qobserve.benchmarking.probe).
+    RB_FIT_STATUS = "quantum.rb.fit.status"
+    RB_ALPHA = "quantum.rb.alpha"
+    RB_A = "quantum.rb.a"
+    RB_B = "quantum.rb.b"
+    RB_EPC = "quantum.rb.error_per_clifford"
+    RB_EPC_CI_LOW = "quantum.rb.error_per_clifford.ci_low"
+    RB_EPC_CI_HIGH = "quantum.rb.error_per_clifford.ci_high"
+    RB_PAULI_ERROR = "quantum.rb.pauli_error"
+    RB_FIDELITY = "quantum.rb.fidelity"
+    RB_LENGTHS = "quantum.rb.lengths"
+    RB_SAMPLES = "quantum.rb.samples"
+    RB_NOISE = "quantum.rb.noise"
+    # Training run and step spans (qobserve.training).
+    TRAINING_STEP = "quantum.training.step"
+    TRAINING_STEP_RECORDED = "quantum.training.step.recorded"
+    TRAINING_STEPS = "quantum.training.steps"
+    TRAINING_LOSS = "quantum.training.loss"
+    TRAINING_GRADIENT = "quantum.training.gradient"
+    TRAINING_GRADIENT_SAMPLES = "quantum.training.gradient.samples"
+    TRAINING_GRADIENT_NORM = "quantum.training.gradient.norm"
+    TRAINING_GRADIENT_SNR = "quantum.training.gradient.snr"
+    TRAINING_GRADIENT_SNR_PER_PARAMETER = "quantum.training.gradient.snr_per_parameter"
+    TRAINING_GRADIENT_VARIANCE = "quantum.training.gradient.variance"
+    TRAINING_SHOT_VARIANCE = "quantum.training.shot_variance"
+    TRAINING_SEED = "quantum.training.seed"
+    TRAINING_ANSATZ = "quantum.training.ansatz"
+    TRAINING_ANSATZ_DEPTH = "quantum.training.ansatz.depth"
+    TRAINING_SHOTS = "quantum.training.shots"
+    TRAINING_CODE_VERSION = "quantum.training.code_version"
+    TRAINING_STOPPED_BY = "quantum.training.stopped_by"
 
 
 ATTR = Attr
@@ -202,6 +234,8 @@ _METRIC_LIST: tuple[Metric, ...] = (
            (_EXP,)),
     Metric("quantum.training.diverging", "quantum_training_diverging", Instrument.GAUGE, "",
            "1 while the divergence detector is firing, else 0.", (_EXP,)),
+    Metric("quantum.training.stalled", "quantum_training_stalled", Instrument.GAUGE, "",
+           "1 while the stalled-progress detector is firing, else 0.", (_EXP,)),
     Metric("qobserve.probe.success", "qobserve_probe_success", Instrument.GAUGE, "",
            "1 when the last run of the probe succeeded, else 0.", (Attr.PROBE, _B)),
     Metric("qobserve.probe.duration", "qobserve_probe_duration_seconds", Instrument.GAUGE, "s",
@@ -209,6 +243,26 @@ _METRIC_LIST: tuple[Metric, ...] = (
     Metric("qobserve.probe.last_success.timestamp",
            "qobserve_probe_last_success_timestamp_seconds", Instrument.GAUGE, "s",
            "Unix time of the probe's last success.", (Attr.PROBE, _B)),
+    # Alert bridge (Alertmanager -> Slack), exported with prometheus-client on its own /metrics.
+    Metric("qobserve.alert_bridge.alerts.received", "qobserve_alert_bridge_alerts_received_total",
+           Instrument.COUNTER, "{alert}", "Alerts received from Alertmanager, by status.",
+           ("status",)),
+    Metric("qobserve.alert_bridge.requests.rejected",
+           "qobserve_alert_bridge_requests_rejected_total", Instrument.COUNTER, "{request}",
+           "Webhook requests refused (bad_json, invalid_payload, unauthorized, too_large).",
+           ("reason",)),
+    Metric("qobserve.alert_bridge.messages.delivered",
+           "qobserve_alert_bridge_messages_delivered_total", Instrument.COUNTER, "{message}",
+           "Slack messages delivered, by alert status.", ("status",)),
+    Metric("qobserve.alert_bridge.messages.spooled", "qobserve_alert_bridge_messages_spooled_total",
+           Instrument.COUNTER, "{message}",
+           "Messages kept in the on-disk spool because their first delivery attempt failed.", ()),
+    Metric("qobserve.alert_bridge.delivery.failures",
+           "qobserve_alert_bridge_delivery_failures_total", Instrument.COUNTER, "{attempt}",
+           "Failed Slack delivery attempts (rate_limited, api_error, http_error, connection).",
+           ("reason",)),
+    Metric("qobserve.alert_bridge.spool.pending", "qobserve_alert_bridge_spool_pending",
+           Instrument.GAUGE, "{message}", "Messages in the spool not yet delivered to Slack.", ()),
 )
 
 #: Prometheus name → metric.
@@ -245,3 +299,50 @@ ALERTS: tuple[str, ...] = (
 )
 
 SPAN_EVENTS = ("queued", "running", "completed", "failed", "cancelled")
+
+
+# --- SLO recording rules and alert labels (qobserve.slo; Sloth naming) --------------
+# Every SLO recording rule carries the labels in SLO_LABELS plus the SLI's grouping
+# labels (quantum_provider, quantum_backend for job SLIs). Dashboards read these.
+
+SLO_LABEL = "slo"
+SLO_SERVICE_LABEL = "service"
+SLO_LABELS: tuple[str, ...] = (SLO_LABEL, SLO_SERVICE_LABEL)
+#: Alert label naming the burn-rate tier ("page" or "ticket") so Alertmanager inhibits slower tiers.
+BURN_TIER_LABEL = "burn_tier"
+SEVERITY_LABEL = "severity"
+SLO_ERROR_RATIO_PREFIX = "slo:sli_error:ratio_rate"
+SLO_OBJECTIVE = "slo:objective:ratio"
+SLO_ERROR_BUDGET = "slo:error_budget:ratio"
+SLO_PERIOD_ERROR_BUDGET_REMAINING = "slo:period_error_budget_remaining:ratio"
+SLO_CURRENT_BURN_RATE = "slo:current_burn_rate:ratio"
+SLO_PERIOD_BURN_RATE = "slo:period_burn_rate:ratio"
+#: 0/1 "SLI violated now" sample of gauge SLIs (fidelity, calibration, probe).
+SLO_ERROR_SAMPLE = "slo:sli_error:bool"
+#: Windows recorded for an uncompressed SLO (alert tiers), besides its period.
+SLO_WINDOWS: tuple[str, ...] = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
+#: Window of slo:current_burn_rate:ratio (the shortest alert window).
+SLO_CURRENT_WINDOW = "5m"
+
+
+def slo_error_ratio(window: str) -> str:
+    """Recording rule holding an SLO's error ratio over ``window`` (``5m``, ``30d`` …)."""
+    return f"{SLO_ERROR_RATIO_PREFIX}{window}"
+
+
+#: Every SLO recording rule name for a 30-day SLO.
+SLO_RECORDING_RULES: tuple[str, ...] = (
+    *(slo_error_ratio(w) for w in (*SLO_WINDOWS, "30d")),
+    SLO_OBJECTIVE,
+    SLO_ERROR_BUDGET,
+    SLO_PERIOD_ERROR_BUDGET_REMAINING,
+    SLO_CURRENT_BURN_RATE,
+    SLO_PERIOD_BURN_RATE,
+)
+
+__all__ += [
+    "BURN_TIER_LABEL", "SEVERITY_LABEL", "SLO_CURRENT_BURN_RATE", "SLO_CURRENT_WINDOW",
+    "SLO_ERROR_BUDGET", "SLO_ERROR_RATIO_PREFIX", "SLO_ERROR_SAMPLE", "SLO_LABEL", "SLO_LABELS",
+    "SLO_OBJECTIVE", "SLO_PERIOD_BURN_RATE", "SLO_PERIOD_ERROR_BUDGET_REMAINING",
+    "SLO_RECORDING_RULES", "SLO_SERVICE_LABEL", "SLO_WINDOWS", "slo_error_ratio",
+]

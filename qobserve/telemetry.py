@@ -64,9 +64,10 @@ def _prometheus_reader(host: str, port: int, registry) -> tuple[MetricReader, ob
     server, thread = start_http_server(port, addr=host, registry=registry)
 
     def stop() -> None:
+        # The reader unregisters its collector itself when its provider shuts
+        # it down; unregistering here too made MeterProvider.shutdown fail.
         server.shutdown()
         server.server_close()
-        registry.unregister(reader._collector)
 
     return reader, stop, (host, server.server_address[1])
 
@@ -123,31 +124,42 @@ def configure(
         readers.append(PeriodicExportingMetricReader(
             OTLPMetricExporter(endpoint=f"{otlp_endpoint.rstrip('/')}/v1/metrics")))
 
-    tracer_provider: trace.TracerProvider = TracerProvider(resource=resource)
-    meter_provider: metrics.MeterProvider = MeterProvider(
-        resource=resource, metric_readers=readers, views=list(views))
+    existing_t = trace.get_tracer_provider() if set_global else None
+    existing_m = metrics.get_meter_provider() if set_global else None
+    kept_t, kept_m = _is_sdk(existing_t), _is_sdk(existing_m)
+    if kept_t or kept_m:
+        # Our exporters are attached to the kept providers, so /metrics and
+        # OTLP still see what is recorded through them; shutdown() detaches
+        # them and leaves the application's providers running. (A metric
+        # reader can belong to one MeterProvider only: build ours only if used.)
+        log.info("qobserve: keeping the application's OpenTelemetry providers")
+    tracer_provider: trace.TracerProvider = existing_t if kept_t else TracerProvider(resource=resource)
+    if kept_m:
+        meter_provider: metrics.MeterProvider = existing_m
+        for reader in readers:
+            existing_m.add_metric_reader(reader)
+            stoppers.append(lambda r=reader: existing_m.remove_metric_reader(r))
+    else:
+        meter_provider = MeterProvider(resource=resource, metric_readers=readers, views=list(views))
     if otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        tracer_provider.add_span_processor(BatchSpanProcessor(
-            OTLPSpanExporter(endpoint=f"{otlp_endpoint.rstrip('/')}/v1/traces")))
+        span_processor = BatchSpanProcessor(
+            OTLPSpanExporter(endpoint=f"{otlp_endpoint.rstrip('/')}/v1/traces"))
+        tracer_provider.add_span_processor(span_processor)
+        if kept_t:
+            stoppers.append(span_processor.shutdown)
         stoppers.append(_bridge_logs(resource, otlp_endpoint))
 
-    if set_global:
-        existing_t, existing_m = trace.get_tracer_provider(), metrics.get_meter_provider()
-        if _is_sdk(existing_t) or _is_sdk(existing_m):
-            log.info("qobserve: keeping the application's OpenTelemetry providers")
-            if _is_sdk(existing_t):
-                tracer_provider = existing_t
-            if _is_sdk(existing_m):
-                meter_provider = existing_m
-        if not _is_sdk(existing_t):
-            trace.set_tracer_provider(tracer_provider)
-        if not _is_sdk(existing_m):
-            metrics.set_meter_provider(meter_provider)
+    if set_global and not kept_t:
+        trace.set_tracer_provider(tracer_provider)
+    if set_global and not kept_m:
+        metrics.set_meter_provider(meter_provider)
 
-    stoppers.insert(0, lambda: getattr(meter_provider, "shutdown", lambda: None)())
-    stoppers.insert(0, lambda: getattr(tracer_provider, "shutdown", lambda: None)())
+    if not kept_m:
+        stoppers.insert(0, lambda: getattr(meter_provider, "shutdown", lambda: None)())
+    if not kept_t:
+        stoppers.insert(0, lambda: getattr(tracer_provider, "shutdown", lambda: None)())
     return Telemetry(tracer_provider, meter_provider, address, stoppers)
 
 

@@ -54,3 +54,19 @@ def otel() -> Otel:
     yield o
     o.tracer_provider.shutdown()
     o.meter_provider.shutdown()
+
+
+@pytest.fixture
+def instrument_with(otel):
+    """``instrument_with(SomeInstrumentor())`` instruments on ``otel``'s providers and
+    returns ``otel``; every instrumentor it was given is uninstrumented afterwards."""
+    applied = []
+
+    def apply(instrumentor) -> Otel:
+        instrumentor.instrument(**otel.providers)
+        applied.append(instrumentor)
+        return otel
+
+    yield apply
+    for instrumentor in reversed(applied):
+        instrumentor.uninstrument()

@@ -23,6 +23,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from qobserve._validation import validation_message
+
 __all__ = [
     "BUILTIN",
     "Charge",
@@ -131,11 +133,7 @@ class PriceTable(BaseModel):
 
 
 def _format_errors(exc: ValidationError, where: str) -> str:
-    parts = []
-    for err in exc.errors():
-        loc = ".".join(str(x) for x in err["loc"])
-        parts.append(f"{loc}: {err['msg']}" if loc else err["msg"])
-    return f"{where}: invalid pricing table: " + "; ".join(parts)
+    return f"{where}: invalid pricing table: {validation_message(exc)}"
 
 
 def _parse(data: object, where: str, source: str) -> PriceTable:

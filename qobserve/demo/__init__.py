@@ -16,7 +16,7 @@ from prometheus_client import CollectorRegistry
 from rich.console import Console
 from rich.progress import Progress
 
-from qobserve.demo.summary import sli_table
+from qobserve.demo.summary import budget_lines, sli_table, training_table
 
 __all__ = ["DemoContext", "DemoOptions", "run_demo"]
 
@@ -42,9 +42,14 @@ class DemoContext:
 
 
 def _stages():
-    from qobserve.demo import qiskit_jobs
+    from qobserve.demo import fidelity, other_sdks, qiskit_jobs, training
 
-    return [("Qiskit jobs on fake_manila (Aer)", qiskit_jobs.run)]
+    return [
+        ("Qiskit jobs on fake_manila (Aer)", qiskit_jobs.run),
+        ("Braket and Cirq jobs on local simulators and willow_pink", other_sdks.run),
+        ("Randomized benchmarking on fake_manila", fidelity.run),
+        ("Variational classifier training", training.run),
+    ]
 
 
 def run_demo(options: DemoOptions, console: Console | None = None) -> int:
@@ -70,9 +75,10 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> int:
                 stage(ctx)
                 progress.remove_task(stage_task)
                 console.print(f"[green]✓[/] {title}")
-        telemetry.meter_provider.force_flush()
         console.print(sli_table(registry))
-        for note in ctx.notes:
+        if (table := training_table(registry)) is not None:
+            console.print(table)
+        for note in [*budget_lines(registry), *ctx.notes]:
             console.print(note)
         if options.serve_seconds:
             console.print(f"serving /metrics for {options.serve_seconds:g} s more (Ctrl-C stops)")

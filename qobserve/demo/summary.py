@@ -110,17 +110,54 @@ def _fmt_seconds(v: float | None) -> str:
         return f"{v * 1000:.0f} ms"
     if v < 3600:
         return f"{v:.1f} s"
-    return f"{v / 3600:.1f} h"
+    if v < 2 * 86400:
+        return f"{v / 3600:.1f} h"
+    return f"{v / 86400:.0f} d"
 
 
 def sli_table(registry, now: float | None = None) -> Table:
     """A rich table of per-backend SLIs."""
     table = Table(title="Service level indicators (from /metrics)")
-    for col in ("provider", "backend", "jobs", "success", "p50", "p95", "shots", "cost", "calibration age"):
-        table.add_column(col, justify="left" if col in ("provider", "backend") else "right")
+    for col in ("provider", "backend", "jobs", "success", "p50", "p95", "shots", "cost", "calibrated"):
+        table.add_column(col, justify="left" if col in ("provider", "backend") else "right",
+                         no_wrap=col in ("provider", "backend"))
     for r in backend_slis(registry, now):
         success = "–" if math.isnan(r.success_ratio) else f"{r.success_ratio:.1%}"
         table.add_row(r.provider, r.backend, f"{r.jobs:.0f}", success, _fmt_seconds(r.p50_s),
                       _fmt_seconds(r.p95_s), f"{r.shots:.0f}", f"${r.cost_usd:.2f}",
-                      _fmt_seconds(r.calibration_age_s))
+                      "–" if r.calibration_age_s is None else f"{_fmt_seconds(r.calibration_age_s)} ago")
     return table
+
+
+def gauges(registry, name: str) -> dict[tuple[tuple[str, str], ...], float]:
+    """Current values of one metric, keyed by sorted label pairs."""
+    return {tuple(sorted(s.labels.items())): s.value for s in _samples(registry) if s.name == name}
+
+
+def training_table(registry) -> Table | None:
+    """Loss, gradient SNR and variance per experiment, or None without training."""
+    exp = Attr.EXPERIMENT.value.replace(".", "_")
+    columns = {"steps": "quantum_training_steps_total", "loss": "quantum_training_loss",
+               "gradient SNR": "quantum_training_gradient_snr",
+               "gradient variance": "quantum_training_gradient_variance"}
+    values = {col: {dict(k)[exp]: v for k, v in gauges(registry, metric(name).prom_name).items()}
+              for col, name in columns.items()}
+    experiments = sorted(values["steps"])
+    if not experiments:
+        return None
+    table = Table(title="Training")
+    table.add_column("experiment")
+    for col in columns:
+        table.add_column(col, justify="right")
+    for e in experiments:
+        table.add_row(e, *(f"{values[c].get(e, math.nan):.4g}" for c in columns))
+    return table
+
+
+def budget_lines(registry) -> list[str]:
+    """``budget NAME: $spent of $limit`` for every exported budget."""
+    label = Attr.BUDGET.value
+    limits = {dict(k)[label]: v for k, v in gauges(registry, "quantum_budget_limit_usd").items()}
+    spent = {dict(k)[label]: v for k, v in gauges(registry, "quantum_budget_spent_usd").items()}
+    return [f"budget {name}: ${spent.get(name, 0):.2f} spent of ${limit:.2f}"
+            for name, limit in sorted(limits.items())]

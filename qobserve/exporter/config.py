@@ -16,40 +16,18 @@
 from __future__ import annotations
 
 import os
-import re
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from qobserve._validation import parse_duration, read_yaml, validation_message
 from qobserve.backends import BackendSpec, parse_backend
 
-__all__ = ["ConfigError", "ExporterConfig", "load_config", "parse_duration"]
-
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")
-_UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
-
+__all__ = ["ConfigError", "ExporterConfig", "load_config"]
 
 class ConfigError(ValueError):
     """A config file that cannot be used; the message is one line naming the field."""
-
-
-def parse_duration(value: object) -> float:
-    """``30s`` / ``5m`` / ``6h`` / ``1d`` (or a number of seconds) → seconds > 0."""
-    if isinstance(value, timedelta):
-        seconds = value.total_seconds()
-    elif isinstance(value, (int, float)):
-        seconds = float(value)
-    else:
-        m = _DURATION.match(str(value).strip())
-        if not m:
-            raise ValueError(f"expected a duration like 30s, 5m, 6h; got {value!r}")
-        seconds = float(m.group(1)) * _UNIT_S[m.group(2)]
-    if seconds <= 0:
-        raise ValueError(f"must be positive, got {value!r}")
-    return seconds
 
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
@@ -164,30 +142,14 @@ class ExporterConfig(_Strict):
         return host or "0.0.0.0", int(port)
 
 
-def _one_line(source: str, err: ValidationError) -> str:
-    e = err.errors()[0]
-    loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e["loc"]).lstrip(".")
-    msg = e["msg"].removeprefix("Value error, ")
-    more = f" (+{err.error_count() - 1} more)" if err.error_count() > 1 else ""
-    return f"{source}: {loc or 'config'}: {msg}{more}"
-
-
 def load_config(path: str | Path) -> ExporterConfig:
     """Read and validate an exporter config file.
 
     Raises:
         ConfigError: one line naming the file, the field and the problem.
     """
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping with 'backends' and 'probes'")
+    data = read_yaml(path, ConfigError, expect="a mapping with 'backends' and 'probes'")
     try:
         return ExporterConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_one_line(str(path), exc)) from None
+        raise ConfigError(f"{path}: {validation_message(exc)}") from None

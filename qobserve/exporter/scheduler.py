@@ -14,7 +14,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from qobserve.exporter.collector import ProbeCollector, ProbeOutcome
@@ -37,9 +37,7 @@ class ProbeLoop:
         self.schedule, self.collector = schedule, collector
         self._stop = threading.Event()
         self._rng = random.Random(seed)
-        # One worker: a hung run occupies it, and we refuse to queue another behind it.
-        self._worker = ThreadPoolExecutor(1, thread_name_prefix=f"probe-{probe}-{target.name}")
-        self._pending = None
+        self._pending: Future | None = None
         self._thread = threading.Thread(target=self._loop, name=f"loop-{probe}-{target.name}", daemon=True)
 
     def start(self) -> None:
@@ -48,7 +46,21 @@ class ProbeLoop:
     def stop(self) -> None:
         """Ask the loop to end; an in-flight probe is abandoned, not awaited."""
         self._stop.set()
-        self._worker.shutdown(wait=False, cancel_futures=True)
+
+    def _submit(self) -> Future:
+        """Run the probe on a daemon thread: a hung provider call must not keep
+        the process alive at exit (a thread pool's workers are joined at exit)."""
+        future: Future = Future()
+
+        def work() -> None:
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(self.fn(self.target))
+                except BaseException as exc:
+                    future.set_exception(exc)
+
+        threading.Thread(target=work, name=f"probe-{self.probe}-{self.target.name}", daemon=True).start()
+        return future
 
     def join(self, timeout: float | None = None) -> None:
         self._thread.join(timeout)
@@ -61,7 +73,7 @@ class ProbeLoop:
             log.warning("probe %s on %s: previous run still in progress, skipped",
                         self.probe, self.target.name)
         else:
-            self._pending = self._worker.submit(self.fn, self.target)
+            self._pending = self._submit()
             try:
                 samples = self._pending.result(timeout=self.schedule.timeout)
                 outcome = ProbeOutcome(True, time.monotonic() - started, time.time(), tuple(samples))

@@ -27,6 +27,12 @@ log = logging.getLogger("qobserve.jobs")
 
 _SCOPE = "qobserve"
 
+# Attribute keys as plain strings: Enum member .value lookups on every job add up.
+_PROVIDER, _BACKEND, _OPERATION = Attr.PROVIDER.value, Attr.BACKEND.value, Attr.JOB_OPERATION.value
+_SHOTS, _CIRCUITS, _QUBITS = Attr.JOB_SHOTS.value, Attr.CIRCUIT_COUNT.value, Attr.CIRCUIT_QUBITS.value
+_DEPTH, _JOB_ID, _STATUS = Attr.CIRCUIT_DEPTH.value, Attr.JOB_ID.value, Attr.JOB_STATUS.value
+_ERROR_TYPE, _COST = Attr.ERROR_TYPE.value, Attr.JOB_COST_USD.value
+
 
 def _version() -> str:
     from qobserve import __version__
@@ -51,6 +57,13 @@ class JobTelemetry:
             else:
                 inst = meter.create_gauge(m.otel_name, unit=m.unit, description=m.description)
             self.instruments[m.prom_name] = inst
+        # The per-job instruments, bound once: finish() runs on every job.
+        self._shots = self.instruments["quantum_job_shots_total"]
+        self._jobs = self.instruments["quantum_jobs_total"]
+        self._cost = self.instruments["quantum_job_cost_usd_total"]
+        self._duration = self.instruments["quantum_job_duration_seconds"]
+        self._queue = self.instruments["quantum_job_queue_duration_seconds"]
+        self._execution = self.instruments["quantum_job_execution_duration_seconds"]
 
     def __getitem__(self, prom_name: str):
         return self.instruments[prom_name]
@@ -70,14 +83,18 @@ class JobTelemetry:
         attributes: dict | None = None,
     ) -> JobRecord:
         """Open the span of one submitted job and count its shots."""
-        labels = {Attr.PROVIDER.value: provider, Attr.BACKEND.value: backend}
-        attrs = dict(labels)
-        attrs[Attr.JOB_OPERATION.value] = operation
-        for key, value in ((Attr.JOB_SHOTS, shots), (Attr.CIRCUIT_COUNT, circuits),
-                           (Attr.CIRCUIT_QUBITS, qubits), (Attr.CIRCUIT_DEPTH, depth),
-                           (Attr.JOB_ID, job_id)):
-            if value is not None:
-                attrs[key.value] = value
+        labels = {_PROVIDER: provider, _BACKEND: backend}
+        attrs = {_PROVIDER: provider, _BACKEND: backend, _OPERATION: operation}
+        if shots is not None:
+            attrs[_SHOTS] = shots
+        if circuits is not None:
+            attrs[_CIRCUITS] = circuits
+        if qubits is not None:
+            attrs[_QUBITS] = qubits
+        if depth is not None:
+            attrs[_DEPTH] = depth
+        if job_id is not None:
+            attrs[_JOB_ID] = job_id
         if attributes:
             attrs.update(attributes)
         t0 = time.time() if start_time is None else start_time
@@ -85,7 +102,7 @@ class JobTelemetry:
             f"{provider} {backend} {operation}", kind=SpanKind.CLIENT,
             attributes=attrs, start_time=int(t0 * 1e9))
         if shots:
-            self["quantum_job_shots_total"].add(shots * (circuits or 1), labels)
+            self._shots.add(shots * (circuits or 1), labels)
         return JobRecord(self, span, labels, t0, job_id)
 
     def record_calibration(self, provider: str, backend: str, timestamp: float) -> None:
@@ -117,7 +134,7 @@ class JobRecord:
 
     def set_job_id(self, job_id: str) -> None:
         self.job_id = job_id
-        self.span.set_attribute(Attr.JOB_ID.value, job_id)
+        self.span.set_attribute(_JOB_ID, job_id)
 
     def set_attribute(self, key: str, value) -> None:
         self.span.set_attribute(key, value)
@@ -154,37 +171,39 @@ class JobRecord:
         with self._lock:
             if self.finished is not None:
                 return False
-            info = _error_info(error)
+            info = None if error is None else _error_info(error)
             self.finished = _Finished(status, info)
         t1 = time.time() if end_time is None else end_time
-        span, labels, inst = self.span, self.labels, self._t.instruments
+        span, labels, t = self.span, self.labels, self._t
+        status_value = status.value
         error_type = info.error_type if info else ""
         if error_type:
-            span.set_attribute(Attr.ERROR_TYPE.value, error_type)
-        span.set_attribute(Attr.JOB_STATUS.value, status.value)
-        span.add_event(status.value, timestamp=int(t1 * 1e9))
+            span.set_attribute(_ERROR_TYPE, error_type)
+        span.set_attribute(_STATUS, status_value)
+        end_ns = int(t1 * 1e9)
+        span.add_event(status_value, timestamp=end_ns)
         if status is JobStatus.FAILED:
             span.set_status(Status(StatusCode.ERROR, error_type or "failed"))
         if cost_usd is not None:
-            span.set_attribute(Attr.JOB_COST_USD.value, float(cost_usd))
+            span.set_attribute(_COST, float(cost_usd))
             if cost_usd:
-                inst["quantum_job_cost_usd_total"].add(float(cost_usd), labels)
-        inst["quantum_jobs_total"].add(1, {**labels, Attr.JOB_STATUS.value: status.value,
-                                           Attr.ERROR_TYPE.value: error_type})
-        inst["quantum_job_duration_seconds"].record(
-            max(t1 - self.t0, 0.0), {**labels, Attr.JOB_STATUS.value: status.value})
+                t._cost.add(float(cost_usd), labels)
+        t._jobs.add(1, {**labels, _STATUS: status_value, _ERROR_TYPE: error_type})
+        t._duration.record(max(t1 - self.t0, 0.0), {**labels, _STATUS: status_value})
         if queue_seconds is not None:
-            inst["quantum_job_queue_duration_seconds"].record(max(queue_seconds, 0.0), labels)
+            t._queue.record(max(queue_seconds, 0.0), labels)
         if execution_seconds is not None:
-            inst["quantum_job_execution_duration_seconds"].record(max(execution_seconds, 0.0), labels)
-        ctx = span.get_span_context()
-        log.info(
-            "job %s %s on %s", self.job_id, status.value, labels[Attr.BACKEND.value],
-            extra={"job_id": self.job_id, "backend": labels[Attr.BACKEND.value],
-                   "provider": labels[Attr.PROVIDER.value], "status": status.value,
-                   "error_type": error_type, "trace_id": f"{ctx.trace_id:032x}",
-                   "span_id": f"{ctx.span_id:016x}"})
-        span.end(end_time=int(t1 * 1e9))
+            t._execution.record(max(execution_seconds, 0.0), labels)
+        if log.isEnabledFor(logging.INFO):  # formatting ids costs more than the check
+            ctx = span.get_span_context()
+            backend = labels[_BACKEND]
+            log.info(
+                "job %s %s on %s", self.job_id, status_value, backend,
+                extra={"job_id": self.job_id, "backend": backend,
+                       "provider": labels[_PROVIDER], "status": status_value,
+                       "error_type": error_type, "trace_id": f"{ctx.trace_id:032x}",
+                       "span_id": f"{ctx.span_id:016x}"})
+        span.end(end_time=end_ns)
         return True
 
 

@@ -8,9 +8,12 @@ running. A missing binary raises an error naming the Debian package.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -18,7 +21,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Service", "ServiceError", "free_port", "start_alertmanager", "start_prometheus"]
+__all__ = ["Service", "ServiceError", "free_port", "missing_packages", "spawn_python", "start_alertmanager", "start_prometheus"]
 
 
 class ServiceError(RuntimeError):
@@ -40,12 +43,23 @@ def _binary(names: tuple[str, ...], package: str) -> str:
                        f"(apt-get install {package})")
 
 
+_PROMETHEUS = (("prometheus",), "prometheus")
+_ALERTMANAGER = (("prometheus-alertmanager", "alertmanager"), "prometheus-alertmanager")
+
+
+def missing_packages() -> list[str]:
+    """Debian packages whose binaries are not on PATH (empty when both services can start)."""
+    return [pkg for names, pkg in (_PROMETHEUS, _ALERTMANAGER)
+            if not any(shutil.which(n) for n in names)]
+
+
 @dataclass
 class Service:
     name: str
     url: str
     process: subprocess.Popen
     log_path: Path
+    stop_signal: int = signal.SIGTERM
 
     def get(self, path: str, **params) -> dict:
         """GET a JSON API path, e.g. ``/api/v1/query`` with ``query=up``."""
@@ -60,9 +74,27 @@ class Service:
             data = r.read()
         return json.loads(data) if data else None
 
+    def wait_ready(self, path: str, timeout: float = 30) -> Service:
+        """Poll ``path`` until it answers; raises ServiceError if the process dies or times out."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServiceError(f"{self.name} exited with {self.process.returncode}: "
+                                   f"{self.log_tail()}")
+            try:
+                urllib.request.urlopen(self.url + path, timeout=1).close()
+                return self
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.1)
+        self.stop()
+        raise ServiceError(f"{self.name} not ready after {timeout:.0f} s: {self.log_tail()}")
+
+    def log_tail(self, chars: int = 2000) -> str:
+        return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
+
     def stop(self, timeout: float = 10) -> None:
         if self.process.poll() is None:
-            self.process.terminate()
+            self.process.send_signal(self.stop_signal)
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -70,22 +102,31 @@ class Service:
                 self.process.wait()
 
 
-def _start(name: str, argv: list[str], url: str, ready_path: str, workdir: Path, timeout: float) -> Service:
+def _spawn(name: str, argv: list[str], url: str, workdir: Path, env: dict | None = None,
+           stop_signal: int = signal.SIGTERM) -> Service:
     log_path = workdir / f"{name}.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
-    service = Service(name, url, proc, log_path)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise ServiceError(f"{name} exited with {proc.returncode}: {log_path.read_text()[-2000:]}")
-        try:
-            urllib.request.urlopen(url + ready_path, timeout=1).close()
-            return service
-        except (urllib.error.URLError, ConnectionError, OSError):
-            time.sleep(0.1)
-    service.stop()
-    raise ServiceError(f"{name} not ready after {timeout:.0f} s: {log_path.read_text()[-2000:]}")
+    with log_path.open("wb") as log:
+        # A session of its own: Ctrl-C reaches only the parent, which stops
+        # the services in order instead of racing their own SIGINT handling.
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=workdir,
+                                env=env, start_new_session=True)
+    return Service(name, url, proc, log_path, stop_signal)
+
+
+def _start(name: str, argv: list[str], url: str, ready_path: str, workdir: Path, timeout: float) -> Service:
+    return _spawn(name, argv, url, workdir).wait_ready(ready_path, timeout)
+
+
+def spawn_python(name: str, args: list[str], port: int, workdir: Path, *,
+                 env: dict[str, str] | None = None, stop_signal: int = signal.SIGTERM) -> Service:
+    """Start ``python -m qobserve.cli <args>`` serving on ``127.0.0.1:port``; not waited for.
+
+    Call :meth:`Service.wait_ready` with the command's health path before use.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    argv = [sys.executable, "-m", "qobserve.cli", *args]
+    return _spawn(name, argv, f"http://127.0.0.1:{port}", workdir, {**os.environ, **(env or {})},
+                  stop_signal)
 
 
 def start_prometheus(config: str | dict, workdir: Path, *, port: int | None = None,
@@ -93,7 +134,7 @@ def start_prometheus(config: str | dict, workdir: Path, *, port: int | None = No
     """Run Prometheus with ``config`` (YAML text or a mapping) on 127.0.0.1."""
     import yaml
 
-    binary = _binary(("prometheus",), "prometheus")
+    binary = _binary(*_PROMETHEUS)
     workdir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     cfg = workdir / "prometheus.yml"
@@ -107,7 +148,7 @@ def start_prometheus(config: str | dict, workdir: Path, *, port: int | None = No
 def start_alertmanager(config_path: Path, workdir: Path, *, port: int | None = None,
                        timeout: float = 30) -> Service:
     """Run Alertmanager with ``config_path`` on 127.0.0.1, clustering off."""
-    binary = _binary(("prometheus-alertmanager", "alertmanager"), "prometheus-alertmanager")
+    binary = _binary(*_ALERTMANAGER)
     workdir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     argv = [binary, f"--config.file={config_path}", f"--storage.path={workdir / 'am-data'}",

@@ -154,17 +154,17 @@ def test_override_file_extends_builtin_and_wins(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(("body", "field"), [
     ("version: x\nprice_date: 2026-01-01\nrules:\n  - {name: a, provider: braket, match: [X], "
-     "model: per_shot, per_shot_usd: -1}\n", "rules.0.per_shot_usd"),
+     "model: per_shot, per_shot_usd: -1}\n", "rules[0].per_shot_usd"),
     ("version: x\nprice_date: 2026-01-01\nrules:\n  - {name: a, provider: braket, match: [X], "
-     "model: per_shot, per_shot_usd: abc}\n", "rules.0.per_shot_usd"),
+     "model: per_shot, per_shot_usd: abc}\n", "rules[0].per_shot_usd"),
     ("version: x\nprice_date: 2026-01-01\nrules:\n  - {name: a, provider: ibm, match: [X], "
-     "model: free}\n", "rules.0.provider"),
+     "model: free}\n", "rules[0].provider"),
     ("version: x\nprice_date: 2026-01-01\nrules:\n  - {name: a, provider: qiskit, match: [X], "
      "model: per_time}\n", "per_second_usd or per_minute_usd"),
     ("version: x\nprice_date: 2026-01-01\nrules:\n  - {name: a, provider: qiskit, match: [X], "
-     "model: free, per_shot_us: 1}\n", "rules.0.per_shot_us"),
+     "model: free, per_shot_us: 1}\n", "rules[0].per_shot_us"),
     ("version: x\nprice_date: 2026-01-01\nrules:\n  - {name: a, provider: braket, match: [X], "
-     "model: per_shot, on_failed: maybe}\n", "rules.0.on_failed"),
+     "model: per_shot, on_failed: maybe}\n", "rules[0].on_failed"),
     ("version: x\nprice_date: not-a-date\nrules: []\n", "price_date"),
     ("price_date: 2026-01-01\nrules: []\n", "version"),
     ("- just\n- a list\n", "a pricing table is a mapping"),

@@ -49,9 +49,11 @@ def stack(tmp_path_factory):
     exporter.wait(timeout=30)
 
 
-def _series(prom, query: str, timeout: float = 90) -> list:
+def _series(stack, query: str, timeout: float = 90) -> list:
+    prom, _, exporter = stack
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        assert exporter.poll() is None, "exporter exited:\n" + exporter.stdout.read()
         result = prom.get("/api/v1/query", query=query)["data"]["result"]
         if result:
             return result
@@ -67,14 +69,12 @@ CASES = [(w, b) for w in sorted(QUERIES) for b in ("fake_manila", "braket_sv", "
 @pytest.mark.parametrize(("what", "backend"), CASES)
 def test_prometheus_sees_probe_series(stack, what, backend):
     """Prometheus finds calibration, up and probe-success series for each SDK's backend."""
-    prom, _, _ = stack
-    assert _series(prom, QUERIES[what] % backend), f"no {what} series for {backend}"
+    assert _series(stack, QUERIES[what] % backend), f"no {what} series for {backend}"
 
 
 def test_prometheus_sees_rb_fidelity(stack):
     """The RB probe's fidelity reaches Prometheus with method="rb"."""
-    prom, _, _ = stack
-    result = _series(prom, 'quantum_fidelity_ratio{method="rb"}', timeout=180)
+    result = _series(stack, 'quantum_fidelity_ratio{method="rb"}', timeout=180)
     assert result
     assert all(0.5 < float(r["value"][1]) <= 1.0 for r in result)
 
@@ -83,8 +83,8 @@ def test_scrape_passes_promtool(stack):
     """`promtool check metrics` on a scrape reports nothing for qobserve metrics."""
     import urllib.request
 
-    prom, port, _ = stack
-    _series(prom, 'qobserve_probe_success')
+    _, port, _ = stack
+    assert _series(stack, 'qobserve_probe_success')
     body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
     res = subprocess.run(["promtool", "check", "metrics"], input=body, text=True, capture_output=True)
     ours = [l for l in (res.stdout + res.stderr).splitlines() if re.match(r"(quantum|qobserve)_", l)]

@@ -1,0 +1,202 @@
+"""Per-job cost of the Qiskit instrumentation versus the OpenTelemetry work it must do.
+
+Runs the same tiny job (a Bell circuit, 1 shot, ``AerSimulator.run`` + ``result()``)
+bare (wrapt's ``__wrapped__`` originals) and instrumented, interleaved job by
+job in one process, and takes medians.
+Aer's job executor is replaced by an inline one so each job runs in the calling
+thread: on a shared machine a thread hand-off costs a scheduler tick
+(milliseconds) and would drown the microseconds measured here. Times are the
+thread's CPU time, which preemption by other processes does not inflate.
+
+    overhead = median(instrumented job) − median(bare job)
+    floor    = median(the raw OTel calls one job records: a span with its attributes
+               and terminal event, the shots/jobs counters, the duration histograms)
+    ratio    = overhead / floor      (goal ≤ 1.25)
+
+It also times the same wrappers around a real AerJob with a no-op payload
+("isolated"), which separates the instrumentation's own work from what its
+allocations do to the simulator's caches.
+
+Both use the same SDK providers (a TracerProvider with a no-op processor, a
+MeterProvider with an in-memory reader), so exporter costs cancel out.
+
+Run: ``python benchmarks/instrumentation_overhead.py [--jobs N]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import warnings
+from concurrent.futures import Executor, Future
+
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.trace import SpanKind
+
+
+# CPU time of this thread: with jobs run inline, it is exactly the work done, and
+# preemption by other processes on a shared machine does not count.
+_clock = time.thread_time
+
+
+class _Discard(SpanProcessor):
+    """Ends spans like an exporting processor would, without the export."""
+
+
+class _Inline(Executor):
+    """Runs each submitted function at once in the caller's thread."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # delivered through the future, like a pool would
+            future.set_exception(exc)
+        return future
+
+
+def _providers():
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(_Discard())
+    return tracer_provider, MeterProvider(metric_readers=[InMemoryMetricReader()])
+
+
+def _bell():
+    from qiskit import QuantumCircuit
+
+    qc = QuantumCircuit(2)
+    qc.h(0)
+    qc.cx(0, 1)
+    qc.measure_all()
+    return qc
+
+
+def _bare_job(backend, circuit) -> None:
+    """The same job through the original, unwrapped methods (wrapt keeps them)."""
+    from qiskit_aer.jobs.aerjob import AerJob
+
+    job = type(backend).run.__wrapped__(backend, circuit, shots=1)
+    AerJob.result.__wrapped__(job)
+
+
+def _job(backend, circuit) -> None:
+    backend.run(circuit, shots=1).result()
+
+
+def _floor(tracer_provider, meter_provider):
+    """A function making the OTel calls a completed local job needs, directly."""
+    from qobserve.instrumentation._job import JobTelemetry
+
+    t = JobTelemetry(tracer_provider, meter_provider)  # the same instruments
+    tracer = t.tracer
+    shots, jobs = t["quantum_job_shots_total"], t["quantum_jobs_total"]
+    duration = t["quantum_job_duration_seconds"]
+    execution = t["quantum_job_execution_duration_seconds"]
+    labels = {"quantum.provider": "qiskit", "quantum.backend": "aer_simulator"}
+    done = {**labels, "quantum.job.status": "completed"}
+    counted = {**done, "error.type": ""}
+
+    def record() -> None:
+        span = tracer.start_span("qiskit aer_simulator run", kind=SpanKind.CLIENT, attributes={
+            **labels, "quantum.job.operation": "run", "quantum.job.shots": 1,
+            "quantum.circuit.qubits": 2, "quantum.circuit.depth": 3, "quantum.circuit.count": 1})
+        shots.add(1, labels)
+        span.set_attribute("quantum.job.id", "0f5c2a6e-1b1d-4e0b-9a53-8f2d0c1e7a11")
+        span.set_attribute("quantum.job.status", "completed")
+        span.set_attribute("quantum.job.cost_usd", 0.0)
+        span.add_event("completed")
+        jobs.add(1, counted)
+        duration.record(0.001, done)
+        execution.record(0.001, labels)
+        span.end()
+
+    return record
+
+
+def _isolated(tracer_provider, meter_provider, backend, circuit):
+    """(bare, instrumented) callables around a real AerJob whose payload does nothing.
+
+    The same wrappers the instrumentor installs, called directly: this isolates
+    the instrumentation's own cost from what its allocations do to Aer's caches.
+    """
+    from qiskit_aer.jobs.aerjob import AerJob
+
+    from qobserve.instrumentation._job import JobTelemetry
+    from qobserve.instrumentation.qiskit import _observe, _submit
+    from qobserve.instrumentation.qiskit._state import State
+
+    class _Result:
+        success = True
+
+    result, inline = _Result(), _Inline()
+    state = State(JobTelemetry(tracer_provider, meter_provider))
+    submit = _submit.submit(state, _submit.describe_backend_run)
+    observe = _observe.observe_local(state)
+    original_result = AerJob.result.__wrapped__
+
+    def run(run_input, shots=1):
+        job = AerJob(backend, "job-0001", lambda *a: result, circuits=[run_input], executor=inline)
+        job.submit()
+        return job
+
+    def bare() -> None:
+        original_result(run(circuit, shots=1))
+
+    def instrumented() -> None:
+        job = submit(run, backend, (circuit,), {"shots": 1})
+        observe(lambda: original_result(job), job, (), {})
+
+    return bare, instrumented
+
+
+def _timed(fn, *args) -> float:
+    t0 = _clock()
+    fn(*args)
+    return _clock() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=3000, help="jobs per mode")
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    from qiskit_aer import AerSimulator
+
+    from qobserve.instrumentation.qiskit import QiskitInstrumentor
+
+    tracer_provider, meter_provider = _providers()
+    from qiskit_aer.jobs import utils as aer_job_utils
+
+    aer_job_utils.DEFAULT_EXECUTOR = _Inline()  # AerJob reads it at construction
+    backend, circuit = AerSimulator(), _bell()
+    QiskitInstrumentor().instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
+    floor = _floor(tracer_provider, meter_provider)
+    for _ in range(200):  # warm up Aer, caches, the calibration/cost memo
+        _bare_job(backend, circuit), _job(backend, circuit), floor()
+    iso_bare, iso_inst = _isolated(tracer_provider, meter_provider, backend, circuit)
+    modes = {"bare": (_bare_job, backend, circuit), "instrumented": (_job, backend, circuit),
+             "floor": (floor,), "isolated bare": (iso_bare,), "isolated instr.": (iso_inst,)}
+    times: dict[str, list[float]] = {name: [] for name in modes}
+    # Interleaved job by job, so drift in machine load hits every mode alike.
+    for _ in range(args.jobs):
+        for name, call in modes.items():
+            times[name].append(_timed(*call))
+    QiskitInstrumentor().uninstrument()
+
+    med = {name: statistics.median(t) for name, t in times.items()}
+    overhead = med["instrumented"] - med["bare"]
+    isolated = med["isolated instr."] - med["isolated bare"]
+    print(f"jobs per mode                 {args.jobs}")
+    for name, value in med.items():
+        print(f"{name + ' (median)':29} {value * 1e6:9.1f} µs")
+    print(f"overhead per Aer job          {overhead * 1e6:9.1f} µs  = "
+          f"{overhead / med['floor']:.2f}x floor  (goal <= 1.25x)")
+    print(f"overhead, isolated wrappers   {isolated * 1e6:9.1f} µs  = "
+          f"{isolated / med['floor']:.2f}x floor")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""One way to read config files and to say what is wrong with them.
+
+Every YAML input (exporter, alert bridge, game-day scenarios, executor policies,
+SLO specs, pricing tables) is read with :func:`read_yaml` and its pydantic
+errors rendered by :func:`validation_message`, so each error names the field
+the same way: ``backends[1].faults.timeout_rate: …``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+__all__ = ["field_path", "parse_duration", "read_yaml", "validation_message"]
+
+_UNKNOWN_KEY = "unknown key: remove it or fix its spelling"
+
+
+def field_path(loc: Sequence[str | int], prefix: str = "") -> str:
+    """``("backends", 0, "backend")`` → ``backends[0].backend`` (after ``prefix``)."""
+    out = prefix
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def validation_message(exc: ValidationError, *, prefix: str = "", sep: str = "; ") -> str:
+    """Every error of ``exc`` as ``field: problem``, joined by ``sep``."""
+    lines = []
+    for err in exc.errors():
+        path = field_path(err["loc"], prefix) or "value"
+        msg = _UNKNOWN_KEY if err["type"] == "extra_forbidden" else err["msg"].removeprefix("Value error, ")
+        lines.append(f"{path}: {msg}")
+    return sep.join(lines)
+
+
+def read_yaml(path: str | Path, error: type[Exception], *, expect: str = "a mapping") -> Any:
+    """Load a YAML file that must hold a mapping.
+
+    Raises:
+        error: one line naming the file: unreadable, not YAML, or not a mapping.
+    """
+    import yaml
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise error(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        raise error(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise error(f"{path}: expected {expect}")
+    return data
+
+
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")
+_UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: object) -> float:
+    """``30s`` / ``5m`` / ``6h`` / ``1d`` (or a number of seconds) → seconds > 0."""
+    if isinstance(value, timedelta):
+        seconds = value.total_seconds()
+    elif isinstance(value, (int, float)):
+        seconds = float(value)
+    else:
+        m = _DURATION.match(str(value).strip())
+        if not m:
+            raise ValueError(f"expected a duration like 30s, 5m, 6h; got {value!r}")
+        seconds = float(m.group(1)) * _UNIT_S[m.group(2)]
+    if seconds <= 0:
+        raise ValueError(f"must be positive, got {value!r}")
+    return seconds

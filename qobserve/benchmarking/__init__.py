@@ -1,0 +1,40 @@
+"""Randomized benchmarking: fidelity probes for any backend qobserve can load.
+
+Standard Clifford RB (Magesan et al., PRL 106, 180504 (2011)) for one or two
+qubits, split as qiskit-experiments splits it: :class:`RBExperiment` draws
+seeded Clifford sequences and builds SDK-neutral circuits; runners turn them
+into native Qiskit, Braket, Cirq or stim circuits and submit them in as few
+jobs as the provider allows; :func:`analyze` fits A·αᵐ + B and reports the error
+per Clifford (average gate infidelity, (1 − α)(d − 1)/d) with a bootstrap
+confidence interval, or a :class:`FitStatus` saying why there is no number.
+
+Quick start::
+
+    from qobserve.benchmarking import run_rb
+
+    result = run_rb("qiskit:aer", qubits=(0,), noise="depolarizing:0.01", seed=7)
+    if result.fit.ok:
+        print(result.fit.epc, result.fit.epc_ci)   # ≈ 0.005 = λ(d − 1)/d
+
+    run_rb("stim", qubits=(0, 1), noise="depolarizing:0.02")   # sub-second what-if
+
+On the command line: ``qobserve rb --backend qiskit:aer --qubits 0 --json``.
+"""
+
+from qobserve.benchmarking.probe import STIM, RBResult, run_rb
+from qobserve.benchmarking.rb_analysis import FitStatus, RBData, RBFit, analyze, epc_from_alpha
+from qobserve.benchmarking.rb_experiment import DEFAULT_LENGTHS, RBCircuit, RBExperiment
+
+__all__ = [
+    "DEFAULT_LENGTHS",
+    "STIM",
+    "FitStatus",
+    "RBCircuit",
+    "RBData",
+    "RBExperiment",
+    "RBFit",
+    "RBResult",
+    "analyze",
+    "epc_from_alpha",
+    "run_rb",
+]

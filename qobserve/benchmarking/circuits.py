@@ -1,0 +1,157 @@
+"""Neutral RB circuits → native Qiskit, Braket, Cirq and stim circuits.
+
+Each builder maps the neutral gate set (``x z s sdg sx cx``) one to one and, when
+a depolarizing strength λ is given, appends the SDK's depolarizing channel once
+after every Clifford (recovery included), so the true error per Clifford is
+exactly λ(d − 1)/d whatever the Clifford's gate count. The circuits of one sample
+are nested prefixes, so the shared prefix is built once and copied.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from qobserve.backends import NoiseSpec
+from qobserve.benchmarking.cliffords import GATES, Gate
+from qobserve.benchmarking.rb_experiment import RBCircuit
+
+__all__ = ["to_braket", "to_cirq", "to_qiskit", "to_stim"]
+
+MEASURE_KEY = "m"
+
+
+def _build(circuits: Sequence[RBCircuit], new: Callable[[], Any], copy: Callable[[Any], Any],
+           add_layer: Callable[[Any, tuple[Gate, ...]], None],
+           finish: Callable[[Any], Any]) -> list[Any]:
+    """Build each circuit from a per-sample running prefix (copy + recovery + measure)."""
+    out: list[Any] = []
+    base, built = None, ()
+    for c in circuits:
+        prefix = c.cliffords[:-1]
+        if base is None or prefix[:len(built)] != built:
+            base, built = new(), ()
+        for layer in c.layers[len(built):c.length]:
+            add_layer(base, layer)
+        built = prefix
+        circuit = copy(base)
+        add_layer(circuit, c.layers[-1])
+        out.append(finish(circuit))
+    return out
+
+
+def to_qiskit(circuits: Sequence[RBCircuit], qubits: Sequence[int], *, width: int | None = None,
+              noise: NoiseSpec | None = None, rz_basis: bool = False, barriers: bool = False) -> list:
+    """Qiskit circuits on physical ``qubits`` of a ``width``-qubit register.
+
+    Args:
+        rz_basis: express s/sdg/z as ``rz`` (IBM ``rz, sx, x, cx`` basis, no transpile).
+        barriers: a barrier after each Clifford, so a transpiler cannot merge them.
+        noise: Aer ``depolarizing_error(λ)`` as a circuit instruction after each Clifford.
+    """
+    from qiskit import QuantumCircuit
+    from qiskit.circuit import CircuitInstruction
+    from qiskit.circuit.library import Barrier, CXGate, RZGate, SdgGate, SGate, SXGate, XGate, ZGate
+
+    ops = {"x": XGate(), "sx": SXGate(), "cx": CXGate(), "s": SGate(), "sdg": SdgGate(), "z": ZGate()}
+    if rz_basis:
+        ops.update(s=RZGate(math.pi / 2), sdg=RZGate(-math.pi / 2), z=RZGate(math.pi))
+    k = len(qubits)
+    width = width if width is not None else max(qubits) + 1
+    template = QuantumCircuit(width, k)
+    phys = [template.qubits[q] for q in qubits]
+    tail = []
+    if noise is not None:
+        from qiskit_aer.noise import depolarizing_error
+
+        tail.append(CircuitInstruction(depolarizing_error(noise.strength, k).to_instruction(), tuple(phys)))
+    if barriers:
+        tail.append(CircuitInstruction(Barrier(k), tuple(phys)))
+
+    cache: dict[int, list] = {}  # layers are the group's shared tuples: one entry per Clifford
+
+    def add_layer(qc, layer):
+        insts = cache.get(id(layer))
+        if insts is None:
+            insts = cache[id(layer)] = [CircuitInstruction(ops[name], tuple(phys[i] for i in local))
+                                        for name, local in layer] + tail
+        for inst in insts:
+            qc._append(inst)
+
+    def finish(qc):
+        qc.measure(phys, template.clbits)
+        return qc
+
+    return _build(circuits, template.copy_empty_like, lambda qc: qc.copy(), add_layer, finish)
+
+
+def to_braket(circuits: Sequence[RBCircuit], qubits: Sequence[int], *, noise: NoiseSpec | None = None) -> list:
+    """Braket circuits; noise as ``Depolarizing``/``TwoQubitDepolarizing`` with p = λ(d²−1)/d²."""
+    from braket.circuits import Circuit, Instruction, gates, noises
+
+    ops = {"x": gates.X(), "z": gates.Z(), "s": gates.S(), "sdg": gates.Si(), "sx": gates.V(), "cx": gates.CNot()}
+    k = len(qubits)
+    tail = []
+    if noise is not None:
+        p = noise.pauli_probability(k)
+        tail.append(Instruction(noises.Depolarizing(p) if k == 1 else noises.TwoQubitDepolarizing(p), list(qubits)))
+
+    def add_layer(insts, layer):
+        insts.extend(Instruction(ops[name], [qubits[i] for i in local]) for name, local in layer)
+        insts.extend(tail)
+
+    return _build(circuits, list, list.copy, add_layer, lambda insts: Circuit(insts))
+
+
+def to_cirq(circuits: Sequence[RBCircuit], qubits: Sequence[Any], *, noise: NoiseSpec | None = None,
+            cz_basis: bool = False) -> list:
+    """Cirq circuits on ``qubits`` (cirq qubits); noise as ``cirq.depolarize(p, n)``, p = λ(d²−1)/d².
+
+    Args:
+        cz_basis: write CX as Y^-½ · CZ · Y^½ on the target (Google devices' gate set).
+    """
+    import cirq
+
+    one = {"x": cirq.X, "z": cirq.Z, "s": cirq.S, "sdg": cirq.S**-1, "sx": cirq.X**0.5}
+    k = len(qubits)
+    tail = [] if noise is None else [cirq.depolarize(noise.pauli_probability(k), n_qubits=k).on(*qubits)]
+
+    def cx(c, t):
+        return [(cirq.Y**-0.5).on(t), cirq.CZ(c, t), (cirq.Y**0.5).on(t)] if cz_basis else [cirq.CNOT(c, t)]
+
+    def add_layer(moments, layer):
+        for name, local in layer:
+            targets = [qubits[i] for i in local]
+            moments.extend(cx(*targets) if name == "cx" else [one[name].on(*targets)])
+        moments.extend(tail)
+
+    def finish(op_list):
+        return cirq.Circuit(op_list + [cirq.measure(*qubits, key=MEASURE_KEY)])
+
+    return _build(circuits, list, list.copy, add_layer, finish)
+
+
+def to_stim(circuits: Sequence[RBCircuit], num_qubits: int, *, depolarizing: float = 0.0,
+            readout_error: float = 0.0) -> list:
+    """stim circuits on qubits 0..n-1.
+
+    Args:
+        depolarizing: stim's DEPOLARIZE1/DEPOLARIZE2 probability p after each Clifford
+            (error per Clifford 2p/3 for one qubit, 4p/5 for two).
+        readout_error: probability that each measured bit is flipped.
+    """
+    import stim
+
+    targets = " ".join(str(q) for q in range(num_qubits))
+    noise = f"DEPOLARIZE{num_qubits}({depolarizing!r}) {targets}\n" if depolarizing else ""
+    measure = f"M({readout_error!r}) {targets}\n" if readout_error else f"M {targets}\n"
+    # stim parses text in C++ far faster than it appends instruction by instruction.
+    text: dict[int, str] = {}
+    out = []
+    for c in circuits:
+        for idx, layer in zip(c.cliffords, c.layers):
+            if idx not in text:
+                text[idx] = "".join(f"{GATES[name]} {' '.join(map(str, local))}\n" for name, local in layer) + noise
+        out.append(stim.Circuit("".join(text[i] for i in c.cliffords) + measure))
+    return out

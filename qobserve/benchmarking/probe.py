@@ -1,0 +1,195 @@
+"""RB probe: run standard RB on a backend, fit it, and record the fidelity.
+
+One span per probe (``{provider} {backend} rb``) carries the fit parameters and
+the calibration timestamp the backend reported when the probe ran, so RB
+fidelity can be plotted against the provider's own calibration. On a good fit
+the gauges ``quantum_rb_error_per_clifford`` and ``quantum_fidelity_ratio
+{method="rb"}`` are set; a bad fit sets neither and marks the span as an error.
+The probe's jobs are submitted through the SDK's normal calls and so appear,
+as child spans, in job metrics when the SDK is instrumented.
+
+The backend ``stim`` is the fast local path: the same sequences on stim's
+stabilizer sampler with depolarizing noise and readout flips, for pipeline
+health checks and what-ifs on a noise model in well under a second.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from opentelemetry.trace import Status, StatusCode
+
+from qobserve.backends import BackendSpec, NoiseSpec, parse_backend, parse_noise
+from qobserve.benchmarking.rb_analysis import RBData, RBFit, analyze
+from qobserve.benchmarking.rb_experiment import RBExperiment
+from qobserve.benchmarking.runners import Progress, load_device, run_circuits, run_stim
+from qobserve.instrumentation._job import job_telemetry
+from qobserve.semconv import Attr
+
+__all__ = ["STIM", "RBResult", "run_rb"]
+
+log = logging.getLogger("qobserve.benchmarking")
+
+#: Backend spec of the stim fast path (``quantum_provider``/``quantum_backend`` = ``stim``).
+STIM = "stim"
+
+
+@dataclass(frozen=True)
+class RBResult:
+    """One RB probe: where it ran, the data, the fit and how long it took."""
+
+    backend: str
+    provider: str
+    backend_name: str
+    experiment: RBExperiment
+    shots: int
+    survival: np.ndarray = field(repr=False)
+    fit: RBFit
+    elapsed_s: float
+    calibration_timestamp: float | None = None
+    noise: str | None = None
+
+    @property
+    def data(self) -> RBData:
+        return RBData(self.experiment.num_qubits, self.experiment.lengths or (), self.survival, self.shots)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``qobserve rb --json`` document (contract keys plus status/error and extras)."""
+        f = self.fit
+        doc: dict[str, Any] = {
+            "backend": self.backend, "qubits": list(self.experiment.qubits), "epc": f.epc,
+            "epc_ci": list(f.epc_ci) if f.epc_ci else None, "alpha": f.alpha, "fidelity": f.fidelity,
+            "lengths": list(self.experiment.lengths or ()), "num_samples": self.experiment.num_samples,
+            "shots": self.shots, "elapsed_s": round(self.elapsed_s, 4), "status": f.status.value,
+            "error": None if f.ok else f.message, "pauli_error": f.pauli_error,
+            "epc_convention": "average gate infidelity (1-alpha)(d-1)/d",
+            "provider": self.provider, "quantum_backend": self.backend_name, "noise": self.noise,
+            "calibration_timestamp": self.calibration_timestamp,
+            "survival_mean": [round(float(v), 6) for v in self.survival.mean(0)],
+        }
+        return doc
+
+
+def _calibration_timestamp(spec: BackendSpec, device: Any) -> float | None:
+    """The backend's calibration time, when its SDK's device module can read it."""
+    try:
+        from qobserve.calibration import read_calibration
+
+        return read_calibration(spec, device).timestamp
+    except ImportError:  # that SDK's device module is not installed (yet)
+        return None
+    except Exception:  # calibration is context for the probe, never a reason to fail it
+        log.debug("rb: no calibration for %s", spec.spec, exc_info=True)
+        return None
+
+
+def _resolve(backend: str | BackendSpec, noise: str | NoiseSpec | None) -> tuple[BackendSpec | None, NoiseSpec | None]:
+    noise_spec = noise if isinstance(noise, NoiseSpec) else parse_noise(noise)
+    if isinstance(backend, BackendSpec):
+        return backend, backend.noise if noise_spec is None else noise_spec
+    if backend == STIM:
+        return None, noise_spec
+    spec = parse_backend(backend, noise_spec)
+    return spec, spec.noise
+
+
+def run_rb(
+    backend: str | BackendSpec,
+    qubits: Sequence[int] = (0,),
+    *,
+    lengths: Sequence[int] | None = None,
+    num_samples: int = 30,
+    shots: int = 1024,
+    seed: int | None = None,
+    noise: str | NoiseSpec | None = None,
+    readout_error: float = 0.0,
+    device: Any = None,
+    tracer_provider=None,
+    meter_provider=None,
+    progress: Progress | None = None,
+) -> RBResult:
+    """Run one RB probe and record its telemetry.
+
+    Args:
+        backend: a backend spec (``qiskit:aer``, ``braket:local_dm``, …) or ``"stim"``.
+        qubits: one or two physical qubits.
+        lengths: Clifford counts (default per qubit count, see ``DEFAULT_LENGTHS``).
+        num_samples: random sequences per length.
+        shots: shots per circuit.
+        seed: seeds sequences, simulator sampling and the bootstrap.
+        noise: ``depolarizing:λ`` applied once after every Clifford (simulators only).
+        readout_error: bit-flip probability at measurement (``stim`` only).
+        device: an already built SDK object for ``backend`` (default: built here);
+            ignored when noise is injected, since the noise must act once per Clifford.
+        tracer_provider / meter_provider: OpenTelemetry providers (default: global).
+        progress: ``progress(done, total)`` as circuits complete.
+
+    Returns:
+        An :class:`RBResult`; ``result.fit.status`` says whether numbers are present.
+
+    Raises:
+        ValueError: naming the bad argument.
+    """
+    t0 = time.perf_counter()
+    spec, noise_spec = _resolve(backend, noise)
+    if shots < 1:
+        raise ValueError(f"shots: need at least 1 shot per circuit, got {shots}")
+    if not 0.0 <= readout_error <= 0.5:
+        raise ValueError(f"readout_error: flip probability must be in [0, 0.5], got {readout_error}")
+    if readout_error and spec is not None:
+        raise ValueError("readout_error: only the 'stim' backend simulates readout flips; "
+                         "drop it or use --backend stim")
+    experiment = RBExperiment(tuple(qubits), tuple(lengths) if lengths else None, num_samples, seed)
+    provider, name = (STIM, STIM) if spec is None else (spec.provider.value, spec.name)
+    telemetry = job_telemetry(tracer_provider, meter_provider)
+    labels = {Attr.PROVIDER.value: provider, Attr.BACKEND.value: name, Attr.QUBITS.value: experiment.label}
+    attrs = {**labels, Attr.METHOD.value: "rb", Attr.RB_LENGTHS.value: list(experiment.lengths or ()),
+             Attr.RB_SAMPLES.value: num_samples}
+    if noise_spec is not None:
+        attrs[Attr.RB_NOISE.value] = str(noise_spec)
+    with telemetry.tracer.start_as_current_span(f"{provider} {name} rb", attributes=attrs) as span:
+        circuits = experiment.circuits()
+        calibrated = None
+        if spec is None:
+            p = noise_spec.pauli_probability(experiment.num_qubits) if noise_spec else 0.0
+            survival = run_stim(circuits, experiment.num_qubits, shots=shots, depolarizing=p,
+                                readout_error=readout_error, seed=seed, progress=progress)
+        else:
+            spec = replace(spec, noise=noise_spec)
+            if device is None or noise_spec is not None:
+                # Injected noise goes into the circuits once per Clifford, so the probe builds
+                # its own simulator: a caller's spec.load() would add per-gate noise as well.
+                device = load_device(spec, seed)
+            calibrated = _calibration_timestamp(spec, device)
+            if calibrated is not None:
+                span.set_attribute(Attr.CALIBRATION_TIMESTAMP.value, calibrated)
+            survival = run_circuits(spec, device, circuits, experiment.qubits, shots=shots,
+                                    seed=seed, progress=progress)
+        survival = survival.reshape(num_samples, len(experiment.lengths or ()))
+        fit = analyze(RBData(experiment.num_qubits, experiment.lengths or (), survival, shots), seed=seed)
+        _record(span, telemetry, labels, fit)
+    return RBResult(backend if isinstance(backend, str) else backend.spec, provider, name, experiment,
+                    shots, survival, fit, time.perf_counter() - t0, calibrated,
+                    None if noise_spec is None else str(noise_spec))
+
+
+def _record(span, telemetry, labels: dict[str, str], fit: RBFit) -> None:
+    span.set_attribute(Attr.RB_FIT_STATUS.value, fit.status.value)
+    if not fit.ok:
+        span.set_status(Status(StatusCode.ERROR, f"rb fit {fit.status.value}: {fit.message}"))
+        log.info("rb on %s qubits %s: %s (%s)", labels[Attr.BACKEND.value],
+                 labels[Attr.QUBITS.value], fit.status.value, fit.message)
+        return
+    for key, value in ((Attr.RB_ALPHA, fit.alpha), (Attr.RB_A, fit.a), (Attr.RB_B, fit.b),
+                       (Attr.RB_EPC, fit.epc), (Attr.RB_PAULI_ERROR, fit.pauli_error),
+                       (Attr.RB_FIDELITY, fit.fidelity)):
+        span.set_attribute(key.value, float(value))
+    span.set_attribute(Attr.RB_EPC_CI_LOW.value, fit.epc_ci[0])
+    span.set_attribute(Attr.RB_EPC_CI_HIGH.value, fit.epc_ci[1])
+    telemetry["quantum_rb_error_per_clifford"].set(fit.epc, labels)
+    telemetry["quantum_fidelity_ratio"].set(fit.fidelity, {**labels, Attr.METHOD.value: "rb"})

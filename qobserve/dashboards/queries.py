@@ -1,0 +1,102 @@
+"""PromQL for the dashboards, built from semconv names: no metric name typed by hand.
+
+Selectors carry the dashboards' template variables as regex matchers. The
+variables are named after their labels (``$quantum_provider``, ``$quantum_backend``,
+``$quantum_experiment``, ``$slo``) so alert ``dashboard_url`` links can pass
+``var-<label>=<value>``. Rates use ``$__rate_interval`` so Grafana picks a window
+of at least four scrape intervals.
+:func:`substitute_macros` replaces those with concrete values so the queries can
+be parsed (promql-parser) or evaluated by a real Prometheus.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qobserve import semconv as sc
+from qobserve.semconv import LABEL, Attr, JobStatus
+
+__all__ = [
+    "BACKEND", "EXPERIMENT", "MACROS", "PROVIDER", "QUBIT", "QUBITS", "ERROR_TYPE",
+    "JOB_STATUS", "by", "failed", "job_filter", "quantile", "rate", "sel", "substitute_macros",
+]
+
+PROVIDER = LABEL[Attr.PROVIDER]
+BACKEND = LABEL[Attr.BACKEND]
+EXPERIMENT = LABEL[Attr.EXPERIMENT]
+ERROR_TYPE = LABEL[Attr.ERROR_TYPE]
+JOB_STATUS = LABEL[Attr.JOB_STATUS]
+QUBITS = LABEL[Attr.QUBITS]
+QUBIT = LABEL[Attr.QUBIT]
+
+#: Values used in place of Grafana's macros and variables when a query is parsed or
+#: evaluated outside Grafana ("All" selects everything).
+MACROS: dict[str, str] = {
+    "$__rate_interval": "5m",
+    "$__interval": "1m",
+    "$__range": "1h",
+    "$quantum_provider": ".*",
+    "$quantum_backend": ".*",
+    "$quantum_experiment": ".*",
+    "$slo": ".*",
+}
+
+_VARS = {label: f"${label}" for label in (PROVIDER, BACKEND, EXPERIMENT, sc.SLO_LABEL)}
+
+
+def _name(metric: str) -> str:
+    """A semconv metric or recording-rule name, checked to exist."""
+    if metric in sc.METRICS or metric in sc.SLO_RECORDING_RULES or metric == sc.SLO_ERROR_SAMPLE:
+        return metric
+    base = re.sub(r"_(bucket|sum|count)$", "", metric)
+    if sc.METRICS.get(base) and sc.METRICS[base].kind is sc.Instrument.HISTOGRAM:
+        return metric
+    raise KeyError(f"unknown metric {metric!r}: declare it in qobserve/semconv.py first")
+
+
+def sel(metric: str, *filters: str, **matchers: str) -> str:
+    """``metric{label=~"$var", ..., key="value"}`` for the given variable labels.
+
+    Args:
+        metric: Prometheus name from semconv (histogram ``_bucket`` etc. allowed).
+        filters: labels to bind to their dashboard variable (``PROVIDER``, ``BACKEND`` …).
+        matchers: exact label matches; a value starting with ``~`` is a regex.
+    """
+    parts = [f'{label}=~"{_VARS[label]}"' for label in filters]
+    for key, value in matchers.items():
+        parts.append(f'{key}=~"{value[1:]}"' if value.startswith("~") else f'{key}="{value}"')
+    return f"{_name(metric)}{{{','.join(parts)}}}" if parts else _name(metric)
+
+
+def job_filter() -> tuple[str, str]:
+    """The provider and backend filters every job panel applies."""
+    return (PROVIDER, BACKEND)
+
+
+def by(*labels: str) -> str:
+    """``by (a, b)`` clause."""
+    return f"by ({', '.join(labels)})"
+
+
+def rate(selector: str, *group: str, window: str = "$__rate_interval") -> str:
+    """``sum by (group) (rate(selector[window]))``."""
+    return f"sum {by(*group)} (rate({selector}[{window}]))" if group else \
+        f"sum(rate({selector}[{window}]))"
+
+
+def quantile(q: float, histogram: str, *group: str) -> str:
+    """``histogram_quantile`` over a semconv histogram, filtered by provider and backend."""
+    bucket = sel(f"{histogram}_bucket", *job_filter())
+    return f"histogram_quantile({q}, {rate(bucket, 'le', *group)})"
+
+
+def failed() -> str:
+    """Selector of failed jobs under the dashboard filters."""
+    return sel("quantum_jobs_total", *job_filter(), **{JOB_STATUS: JobStatus.FAILED.value})
+
+
+def substitute_macros(expr: str) -> str:
+    """Replace Grafana macros and template variables with values Prometheus accepts."""
+    for macro in sorted(MACROS, key=len, reverse=True):
+        expr = expr.replace(macro, MACROS[macro])
+    return expr

@@ -1,0 +1,77 @@
+"""Resilient execution of quantum jobs across backends and providers.
+
+Usage::
+
+    from qobserve.executor import ResilientExecutor, RetryPolicy, GatePolicy, Target
+
+    executor = ResilientExecutor(
+        ["qiskit:fake_manila", "braket:local", "cirq:simulator"],   # order of preference
+        retry=RetryPolicy(max_attempts=3, initial=0.5, maximum=30),
+        gates=GatePolicy(max_calibration_age="24h", max_pending_jobs=200),
+        deadline=3600,                  # per logical job, queue time included
+        budget=my_budget,               # qobserve.cost.Budget: reserve before submit
+    )
+    result = executor.run(circuit, shots=1000)
+    result.counts, result.provenance.backend, result.provenance.attempts
+
+Policies can also come from a YAML file (unknown keys are errors naming the field)::
+
+    executor = ResilientExecutor.from_policy(targets, load_policy("policy.yaml"))
+
+``run_many`` / ``arun`` / ``arun_many`` keep ``concurrency`` logical jobs in flight.
+
+What it does for each logical job:
+
+* transient errors are retried on the same backend with capped exponential
+  backoff and full jitter (tenacity), never sooner than a provider's
+  Retry-After, within the job deadline and a shared :class:`RetryBudget`
+  (AWS standard retry mode token bucket) so a failing backend cannot cause a
+  retry storm;
+* permanent errors (validation, auth, quota) are never retried on a backend;
+  reroute errors (offline, maintenance) move straight to the next target;
+* fallback crosses SDKs through OpenQASM (a construct that cannot cross fails
+  with :class:`ConversionError` naming it);
+* a :class:`Breaker` per backend skips backends that keep failing, exported
+  as ``quantum_executor_breaker_state``; gates skip stale, non-operational or
+  over-queued backends; the budget gate raises ``BudgetExceededError``;
+* a late job is cancelled before anything is resubmitted, or adopted when it
+  finished meanwhile; every submission carries the job's stable client id.
+
+Telemetry: a ``qobserve executor job`` span per logical job with one child span
+per attempt; ``quantum_job_retries_total``, ``quantum_job_fallbacks_total``.
+"""
+
+from qobserve.executor._breaker import Breaker, BreakerState
+from qobserve.executor._convert import ConversionError, convert
+from qobserve.executor._executor import ResilientExecutor, Target
+from qobserve.executor._policies import (BreakerPolicy, ExecutorPolicy, GatePolicy, IdempotencyPolicy, Price,
+                                         RetryBudgetPolicy, RetryPolicy, load_policy)
+from qobserve.executor._provenance import Attempt, ExecutionResult, JobFailedError, Provenance, Skip
+from qobserve.executor._retry import RetryBudget
+from qobserve.executor._runner import Backend, Submission, adapt
+
+__all__ = [
+    "Attempt",
+    "Backend",
+    "Breaker",
+    "BreakerPolicy",
+    "BreakerState",
+    "ConversionError",
+    "ExecutionResult",
+    "ExecutorPolicy",
+    "GatePolicy",
+    "IdempotencyPolicy",
+    "JobFailedError",
+    "Price",
+    "Provenance",
+    "ResilientExecutor",
+    "RetryBudget",
+    "RetryBudgetPolicy",
+    "RetryPolicy",
+    "Skip",
+    "Submission",
+    "Target",
+    "adapt",
+    "convert",
+    "load_policy",
+]

@@ -1,0 +1,164 @@
+"""One attempt of a logical job on one backend: reserve, submit, wait, resolve.
+
+Kept apart from the fallback loop in ``_executor`` because this is where
+idempotency lives: an accepted job that misses its wait is cancelled (and the
+cancellation confirmed) before anything is resubmitted, adopted when it turns
+out to have finished, and polled rather than duplicated when the provider
+cannot say.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager, nullcontext
+from decimal import Decimal
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.trace import Status, StatusCode
+
+from qobserve.errors import ErrorInfo, ErrorKind, classify
+from qobserve.executor._breaker import Breaker
+from qobserve.executor._gates import reserve
+from qobserve.executor._policies import Price
+from qobserve.executor._provenance import Attempt, Provenance
+from qobserve.executor._retry import AttemptError
+from qobserve.executor._runner import Backend, Submission
+from qobserve.semconv import Attr, JobStatus
+
+__all__ = ["Attempts", "Slot"]
+
+_TIMEOUT = ErrorInfo(ErrorKind.TRANSIENT, "timeout")
+_NO_SPAN = nullcontext(trace.INVALID_SPAN)
+# Attribute keys as plain strings: the per-job path avoids enum lookups.
+_CLIENT_ID, _ATTEMPT, _SHOTS = Attr.CLIENT_JOB_ID.value, Attr.ATTEMPT.value, Attr.JOB_SHOTS.value
+_JOB_ID, _COST, _ERROR_TYPE = Attr.JOB_ID.value, Attr.JOB_COST_USD.value, Attr.ERROR_TYPE.value
+
+
+class Slot:
+    """One adapted target with its breaker and price."""
+
+    def __init__(self, backend: Backend, price: Price | None, breaker: Breaker) -> None:
+        self.backend = backend
+        self.name = backend.name
+        self.provider = backend.provider.value
+        self.price = price
+        self.breaker = breaker
+        self.labels = {Attr.PROVIDER.value: self.provider, Attr.BACKEND.value: self.name}
+        self.costs: dict[int, Decimal] = {}  # shots → estimated USD per submission
+
+
+class Attempts:
+    """Attempt handling of :class:`~qobserve.executor.ResilientExecutor` (a mixin:
+    it uses the executor's policies, budget, retry budget and telemetry)."""
+
+    def _attempt(self, slot: Slot, prepared: Any, shots: int, prov: Provenance,
+                 deadline_at: float | None, estimate: Decimal) -> dict[str, int]:
+        reservation = reserve(self.budget, estimate)  # BudgetExceededError is not retried
+        a = Attempt(slot.name, slot.provider, len(prov.attempts) + 1, time.time())
+        prov.attempts.append(a)
+        with self._attempt_span(slot, prov, a, shots) as span:
+            try:
+                sub = slot.backend.submit(prepared, shots, client_id=prov.client_id)
+            except Exception as exc:
+                info = classify(exc)
+                self._failed(slot, a, reservation, info, span)
+                raise AttemptError(info, exc) from exc
+            a.job_id = sub.job_id
+            span.set_attribute(_JOB_ID, sub.job_id)
+            timeout = self.retry.attempt_timeout
+            if deadline_at is not None:
+                left = max(deadline_at - time.monotonic(), 0.0)
+                timeout = left if timeout is None else min(timeout, left)
+            try:
+                counts = sub.wait(timeout)
+                a.outcome = "completed"
+            except TimeoutError:
+                counts = self._late(slot, sub, a, reservation, estimate, deadline_at, span)
+            except Exception as exc:
+                info = classify(exc)
+                self._failed(slot, a, reservation, info, span)
+                raise AttemptError(info, exc) from exc
+            a.ended = time.time()
+            if reservation is not None:
+                reservation.settle(estimate)
+            prov.cost_usd += estimate
+            self.retry_budget.refund()
+            slot.breaker.success()
+            span.set_attribute(_COST, float(estimate))
+            return counts
+
+    def _late(self, slot: Slot, sub: Submission, a: Attempt, reservation, estimate: Decimal,
+              deadline_at: float | None, span):
+        """An accepted job missed its wait: cancel it, or adopt it if it finished."""
+        try:
+            cancelled: bool | None = sub.cancel()
+        except Exception:
+            cancelled = None  # the provider could not confirm either way
+        poll: float | None = None  # a finished job answers at once
+        if cancelled is None and not self.idempotency.allow_duplicates:
+            # A second copy must not run while this one may: keep polling it instead.
+            poll = (self.retry.attempt_timeout if deadline_at is None
+                    else max(deadline_at - time.monotonic(), 0.0))
+            cancelled = False if poll else None
+        if cancelled is False:
+            try:
+                counts = sub.wait(poll)
+            except TimeoutError:
+                pass
+            except Exception as exc:
+                info = classify(exc)
+                self._failed(slot, a, reservation, info, span)
+                raise AttemptError(info, exc) from exc
+            else:
+                a.outcome = "adopted"
+                return counts
+            cancelled = None
+        if cancelled is None and not self.idempotency.allow_duplicates:
+            a.outcome, a.error_kind, a.error_type, a.ended = "timeout", "unresolved", "timeout", time.time()
+            slot.breaker.failure()
+            span.set_status(Status(StatusCode.ERROR, "timeout; cancellation unconfirmed"))
+            # The job may still run and be charged: keep its reservation as spend.
+            if reservation is not None:
+                reservation.settle(estimate)
+            raise AttemptError(_TIMEOUT, None, timed_out=True, unresolved=True)
+        self._failed(slot, a, reservation, _TIMEOUT, span, outcome="cancelled")
+        raise AttemptError(_TIMEOUT, None, timed_out=True)
+
+    def _failed(self, slot: Slot, a: Attempt, reservation, info: ErrorInfo, span,
+                outcome: str = "error") -> None:
+        a.outcome, a.error_kind, a.error_type, a.ended = outcome, info.kind.value, info.error_type, time.time()
+        if reservation is not None:
+            reservation.release()  # failed and cancelled tasks are not charged
+        if info.kind is ErrorKind.PERMANENT:
+            slot.breaker.release()  # the job's fault, not the backend's
+        else:
+            slot.breaker.failure()
+        span.set_attribute(_ERROR_TYPE, info.error_type)
+        span.set_status(Status(StatusCode.ERROR, info.error_type))
+
+    def _attempt_span(self, slot: Slot, prov: Provenance, a: Attempt, shots: int):
+        """A child span of the job span; with ``record_jobs`` a full job record."""
+        if not self.record_jobs and not trace.get_current_span().is_recording():
+            return _NO_SPAN  # nobody records the job span: skip the child's cost
+        return self._recording_span(slot, prov, a, shots)
+
+    @contextmanager
+    def _recording_span(self, slot: Slot, prov: Provenance, a: Attempt, shots: int):
+        attrs = {_CLIENT_ID: prov.client_id, _ATTEMPT: a.number}
+        if not self.record_jobs:
+            with self._tracer.start_as_current_span(
+                    f"{slot.provider} {slot.name} attempt",
+                    attributes={**slot.labels, **attrs, _SHOTS: shots}) as span:
+                yield span
+            return
+        rec = self._tel.start(slot.provider, slot.name, "executor", shots=shots, attributes=attrs)
+        try:
+            with trace.use_span(rec.span, end_on_exit=False):
+                yield rec.span
+        finally:
+            ok = a.outcome in ("completed", "adopted")
+            status = JobStatus.COMPLETED if ok else (
+                JobStatus.CANCELLED if a.outcome == "cancelled" else JobStatus.FAILED)
+            rec.finish(status, error=None if ok else (a.error_type or "error"),
+                       cost_usd=float(prov.cost_usd) if ok else None)

@@ -1,0 +1,367 @@
+"""The resilient executor: one logical job, tried along an ordered list of backends.
+
+For each target in order: the breaker and the device gates may skip it, the
+circuit is converted for its SDK, the estimated cost is reserved on the budget,
+then tenacity runs attempts (retrying transient errors, within the retry budget
+and the job deadline). Reroute, permanent and exhausted targets hand the job
+to the next target; the first result wins. An accepted job that is late is
+cancelled before anything is resubmitted, or adopted if it finished meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.trace import Status, StatusCode
+
+from qobserve.executor._attempt import Attempts, Slot
+from qobserve.executor._breaker import Breaker, BreakerState
+from qobserve.executor._convert import ConversionError, describe
+from qobserve.executor._gates import BudgetLike, DeviceGate
+from qobserve.executor._policies import (BreakerPolicy, ExecutorPolicy, GatePolicy, IdempotencyPolicy,
+                                         Price, RetryPolicy, coerce)
+from qobserve.executor._provenance import ExecutionResult, JobFailedError, Provenance, Skip
+from qobserve.executor._retry import AttemptError, RetryBudget, StopReason, retrying
+from qobserve.executor._runner import Backend, adapt
+from qobserve.instrumentation._job import job_telemetry
+from qobserve.semconv import Attr
+
+__all__ = ["ResilientExecutor", "Target"]
+
+@dataclass(frozen=True)
+class Target:
+    """A backend in the fallback list, with an optional fixed price.
+
+    Args:
+        backend: spec string (``qiskit:aer``), :class:`~qobserve.backends.BackendSpec`,
+            SDK backend object, or a :class:`~qobserve.executor.Backend`.
+        price: overrides :func:`qobserve.cost.estimate` for this backend.
+    """
+
+    backend: Any
+    price: Price | None = None
+
+
+def _is_budget_error(exc: BaseException) -> bool:
+    try:
+        from qobserve.cost import BudgetExceededError
+    except ImportError:
+        return type(exc).__name__ == "BudgetExceededError"
+    return isinstance(exc, BudgetExceededError)
+
+
+_CLIENT_ID, _SHOTS = Attr.CLIENT_JOB_ID.value, Attr.JOB_SHOTS.value
+
+
+def _new_id() -> str:
+    """A random 128-bit client job id (hex), cheaper than formatting a UUID."""
+    return os.urandom(16).hex()
+
+
+def _replay_first(failure: AttemptError, attempt: Callable[..., Any]) -> Callable[..., Any]:
+    """``attempt``, except that the first call re-raises the failure of the attempt
+    already made, so tenacity counts it, backs off from it and judges it."""
+    pending = [failure]
+
+    def call(*args):
+        if pending:
+            raise pending.pop()
+        return attempt(*args)
+
+    return call
+
+
+class ResilientExecutor(Attempts):
+    """Runs circuits on the first healthy backend of an ordered list.
+
+    Args:
+        targets: backends in order of preference (see :class:`Target`).
+        retry / breaker / gates / idempotency: the policies (or mappings of their fields).
+        deadline: seconds a logical job may take in total, queue included.
+        budget: a :class:`qobserve.cost.Budget`; each submission reserves its estimate.
+        retry_budget: token bucket shared with other executors (default: a fresh one).
+        concurrency: logical jobs in flight in ``run_many`` / ``arun_many``.
+        seed: passed to simulators built from specs.
+        record_jobs: also record each attempt as a job (``quantum_jobs_total`` …),
+            for backends no SDK instrumentor watches (e.g. chaos wrappers).
+        tracer_provider / meter_provider: OpenTelemetry providers (default: global).
+        sleep: how backoff sleeps (tests and game days pass a scaled one).
+    """
+
+    def __init__(self, targets: Sequence[Any], *, retry: RetryPolicy | dict | None = None,
+                 breaker: BreakerPolicy | dict | None = None, gates: GatePolicy | dict | None = None,
+                 idempotency: IdempotencyPolicy | dict | None = None, deadline: float | None = None,
+                 budget: BudgetLike | None = None, retry_budget: RetryBudget | None = None,
+                 concurrency: int = 8, seed: int | None = None, record_jobs: bool = False,
+                 tracer_provider=None, meter_provider=None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        if not targets:
+            raise ValueError("targets: give at least one backend, e.g. ['qiskit:aer']")
+        if concurrency < 1:
+            raise ValueError(f"concurrency: must be >= 1, got {concurrency}")
+        self.retry = coerce(RetryPolicy, retry, "retry")
+        self.breaker_policy = coerce(BreakerPolicy, breaker, "breaker")
+        self.idempotency = coerce(IdempotencyPolicy, idempotency, "idempotency")
+        self.gate = DeviceGate(coerce(GatePolicy, gates, "gates"))
+        self.deadline = deadline
+        self.budget = budget
+        self.retry_budget = retry_budget or RetryBudget()
+        self.concurrency = concurrency
+        self.record_jobs = record_jobs
+        self._sleep = sleep
+        self._tel = job_telemetry(tracer_provider, meter_provider)
+        self._tracer = self._tel.tracer
+        self._slots = [self._slot(t, i, seed) for i, t in enumerate(targets)]
+        self._prepared: dict[tuple[int, int], tuple[Any, Any]] = {}
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def _slot(self, target: Any, i: int, seed: int | None) -> Slot:
+        price = target.price if isinstance(target, Target) else None
+        raw = target.backend if isinstance(target, Target) else target
+        backend = adapt(raw, seed=seed, field=f"targets[{i}]")
+        gauge = self._tel["quantum_executor_breaker_state"]
+        labels = {Attr.PROVIDER.value: backend.provider.value, Attr.BACKEND.value: backend.name}
+        breaker = Breaker(self.breaker_policy, on_change=lambda s: gauge.set(int(s), labels))
+        gauge.set(int(BreakerState.CLOSED), labels)
+        return Slot(backend, price, breaker)
+
+    @classmethod
+    def from_policy(cls, targets: Sequence[Any], policy: ExecutorPolicy | dict, **kwargs) -> ResilientExecutor:
+        """An executor configured by an :class:`ExecutorPolicy` (e.g. from :func:`load_policy`)."""
+        p = coerce(ExecutorPolicy, policy, "policy")
+        rb = p.retry_budget
+        kwargs.setdefault("retry_budget", RetryBudget(
+            capacity=rb.capacity, retry_cost=rb.retry_cost, timeout_cost=rb.timeout_cost,
+            success_refund=rb.success_refund))
+        return cls(targets, retry=p.retry, breaker=p.breaker, gates=p.gates,
+                   idempotency=p.idempotency, deadline=p.deadline, concurrency=p.concurrency,
+                   **kwargs)
+
+    @property
+    def backends(self) -> list[Backend]:
+        return [s.backend for s in self._slots]
+
+    def breaker(self, name: str) -> Breaker:
+        """The circuit breaker of the backend named ``name``."""
+        for s in self._slots:
+            if s.name == name:
+                return s.breaker
+        raise KeyError(f"no target named {name!r}; targets are {[s.name for s in self._slots]}")
+
+    def breaker_state(self, name: str) -> BreakerState:
+        """Current breaker state of the backend named ``name``."""
+        return self.breaker(name).state
+
+    # -- public API -------------------------------------------------------------------
+
+    def run(self, circuit: Any, *, shots: int = 1024, client_id: str | None = None) -> ExecutionResult:
+        """Run one logical job and return its counts with provenance.
+
+        Raises:
+            JobFailedError: every target refused or failed; ``.reason`` says why.
+            BudgetExceededError: the cost fitted on no target (``.provenance`` attached).
+            ConversionError: no target's SDK can express the circuit.
+        """
+        if shots < 1:
+            raise ValueError(f"shots: must be >= 1, got {shots}")
+        return self._execute(circuit, shots, client_id or _new_id())
+
+    def run_many(self, circuits: Iterable[Any], *, shots: int = 1024,
+                 client_ids: Sequence[str] | None = None) -> list[ExecutionResult | Exception]:
+        """Run logical jobs ``concurrency`` at a time; failures are returned, not raised."""
+        circuits = list(circuits)
+        ids = list(client_ids) if client_ids is not None else [_new_id() for _ in circuits]
+        futures = [self._executor().submit(self._capture, c, shots, i) for c, i in zip(circuits, ids)]
+        return [f.result() for f in futures]
+
+    async def arun(self, circuit: Any, *, shots: int = 1024, client_id: str | None = None) -> ExecutionResult:
+        """Asyncio form of :meth:`run` (the blocking SDK calls run on worker threads)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor(), lambda: self.run(
+            circuit, shots=shots, client_id=client_id))
+
+    async def arun_many(self, circuits: Iterable[Any], *, shots: int = 1024,
+                        client_ids: Sequence[str] | None = None) -> list[ExecutionResult | Exception]:
+        """Asyncio form of :meth:`run_many`."""
+        circuits = list(circuits)
+        ids = list(client_ids) if client_ids is not None else [_new_id() for _ in circuits]
+        loop = asyncio.get_running_loop()
+        pool = self._executor()
+        return list(await asyncio.gather(*(loop.run_in_executor(pool, self._capture, c, shots, i)
+                                           for c, i in zip(circuits, ids))))
+
+    def close(self) -> None:
+        """Stop the worker threads of ``run_many`` / ``arun``."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def __enter__(self) -> ResilientExecutor:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- one logical job --------------------------------------------------------------
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="qobserve-exec")
+            return self._pool
+
+    def _capture(self, circuit: Any, shots: int, client_id: str) -> ExecutionResult | Exception:
+        try:
+            return self._execute(circuit, shots, client_id)
+        except Exception as exc:  # returned to the caller, like gather(return_exceptions=True)
+            return exc
+
+    def _execute(self, circuit: Any, shots: int, client_id: str) -> ExecutionResult:
+        prov = Provenance(client_id, shots, started=time.time())
+        deadline_at = None if self.deadline is None else time.monotonic() + self.deadline
+        span = self._tracer.start_span("qobserve executor job",
+                                       attributes={_CLIENT_ID: client_id, _SHOTS: shots})
+        if not span.is_recording():  # no SDK configured: skip context switching entirely
+            return self._along_targets(circuit, shots, prov, deadline_at, span)
+        with trace.use_span(span, end_on_exit=True):
+            qubits, depth = describe(circuit)  # O(gates): only when someone records it
+            if qubits is not None:
+                span.set_attribute(Attr.CIRCUIT_QUBITS.value, qubits)
+                span.set_attribute(Attr.CIRCUIT_DEPTH.value, depth)
+            return self._along_targets(circuit, shots, prov, deadline_at, span)
+
+    def _along_targets(self, circuit: Any, shots: int, prov: Provenance,
+                       deadline_at: float | None, span) -> ExecutionResult:
+        """Try each target in order until one returns counts; raise with the reasons."""
+        failure: BaseException | None = None
+        reasons: list[str] = []
+        previous: Slot | None = None
+        for slot in self._slots:
+            if deadline_at is not None and time.monotonic() >= deadline_at:
+                reasons.append("deadline exceeded")
+                break
+            skip = self._admit(slot, circuit)
+            if isinstance(skip, BaseException):
+                failure = failure or skip
+                skip = str(skip)
+            if skip is not None:
+                prov.skipped.append(Skip(slot.name, skip))
+                reasons.append(f"{slot.name}: {skip}")
+                previous = previous or slot
+                continue
+            if previous is not None:
+                prov.fallbacks += 1
+                self._tel["quantum_job_fallbacks_total"].add(
+                    1, {Attr.FROM_BACKEND.value: previous.name, Attr.TO_BACKEND.value: slot.name})
+            try:
+                counts = self._on_target(slot, circuit, shots, prov, deadline_at)
+            except AttemptError as exc:
+                reasons.append(f"{slot.name}: {exc.args[0]}")
+                if exc.unresolved:
+                    break  # resubmitting elsewhere could run the job twice
+            except Exception as exc:
+                slot.breaker.release()  # no verdict on the backend: free a half-open probe
+                if not _is_budget_error(exc):
+                    raise
+                failure = exc
+                prov.skipped.append(Skip(slot.name, "budget exceeded"))
+                reasons.append(f"{slot.name}: budget exceeded")
+            else:
+                prov.backend, prov.provider, prov.ended = slot.name, slot.provider, time.time()
+                span.set_attributes(slot.labels)
+                return ExecutionResult(counts, prov)
+            previous = slot
+        prov.ended = time.time()
+        prov.reason = "; ".join(reasons) or "no target"
+        span.set_status(Status(StatusCode.ERROR, prov.reason[:200]))
+        if failure is not None and (not prov.attempts or _is_budget_error(failure)):
+            failure.provenance = prov  # type: ignore[attr-defined]
+            raise failure
+        raise JobFailedError(prov.reason, prov)
+
+    def _admit(self, slot: Slot, circuit: Any) -> str | BaseException | None:
+        """None when ``slot`` may get the job, else why not."""
+        if not slot.breaker.allow():
+            return "breaker open"
+        try:
+            reason = self.gate.check(slot.backend)
+            if reason is None:
+                self._prepare(slot, circuit)
+        except ConversionError as exc:
+            slot.breaker.release()
+            return exc
+        if reason is not None:
+            slot.breaker.release()
+        return reason
+
+    def _prepare(self, slot: Slot, circuit: Any) -> Any:
+        key = (id(slot), id(circuit))
+        hit = self._prepared.get(key)
+        if hit is not None and hit[0] is circuit:
+            return hit[1]
+        prepared = slot.backend.prepare(circuit)
+        if len(self._prepared) > 512:
+            self._prepared.clear()
+        self._prepared[key] = (circuit, prepared)
+        return prepared
+
+    def _cost(self, slot: Slot, shots: int) -> Decimal:
+        """Estimated cost of one submission (cached: prices are fixed for a run)."""
+        usd = slot.costs.get(shots)
+        if usd is None:
+            usd = slot.costs[shots] = self._estimate(slot, shots)
+        return usd
+
+    @staticmethod
+    def _estimate(slot: Slot, shots: int) -> Decimal:
+        if slot.price is not None:
+            return slot.price.cost(shots)
+        spec = getattr(slot.backend, "spec", None)
+        if spec is None:
+            return Decimal(0)
+        try:
+            from qobserve.cost import estimate
+        except ImportError:
+            return Decimal(0)
+        return Decimal(estimate(spec, shots, 1).usd)
+
+    def _on_target(self, slot: Slot, circuit: Any, shots: int, prov: Provenance,
+                   deadline_at: float | None) -> dict[str, int]:
+        prepared = self._prepare(slot, circuit)
+        estimate = self._cost(slot, shots)
+        stop = StopReason()
+
+        def before_sleep(state) -> None:
+            exc = state.outcome.exception()
+            prov.retries += 1
+            self._tel["quantum_job_retries_total"].add(
+                1, {**slot.labels, Attr.ERROR_TYPE.value: exc.info.error_type})
+
+        args = (slot, prepared, shots, prov, deadline_at, estimate)
+        try:
+            # The first attempt runs outside tenacity: most jobs succeed at once and
+            # should not pay for the retry machinery (see benchmarks/executor_overhead.py).
+            return self._attempt(*args)
+        except AttemptError as first:
+            failed = first
+        controller = retrying(self.retry, self.retry_budget, deadline_at=deadline_at,
+                              stop_reason=stop, before_sleep=before_sleep, sleep=self._sleep,
+                              blocked=lambda: slot.breaker.state is BreakerState.OPEN)
+        try:
+            return controller(_replay_first(failed, self._attempt), *args)
+        except AttemptError as exc:
+            if exc.unresolved:
+                exc.args = ("timeout; cancellation unconfirmed, not resubmitted",)
+            elif stop.reason:
+                exc.args = (f"{exc.info.error_type} ({stop.reason})",)
+            raise

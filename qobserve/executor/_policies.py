@@ -1,0 +1,175 @@
+"""Executor policies: frozen pydantic models, keyword-only, sensible by default.
+
+Each policy is data only; the behaviour lives in the module named after it
+(``_retry``, ``_breaker``, ``_gates``). Durations accept seconds or ``250ms``,
+``30s``, ``5m``, ``6h``; unknown keys are errors so a typo in a policy file
+names the field instead of being ignored.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from qobserve._validation import parse_duration, read_yaml, validation_message
+
+__all__ = ["BreakerPolicy", "Duration", "ExecutorPolicy", "GatePolicy", "IdempotencyPolicy", "Price",
+           "RetryBudgetPolicy", "RetryPolicy", "coerce", "load_policy"]
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+
+
+class _Policy(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RetryPolicy(_Policy):
+    """Retries of transient errors on one backend.
+
+    Backoff is capped exponential with full jitter (AWS Architecture Blog,
+    "Exponential Backoff and Jitter"): sleep ~ U(0, min(maximum, initial·2ⁿ)),
+    raised to the provider's Retry-After hint when it gives one.
+
+    Attributes:
+        max_attempts: attempts per backend, first one included.
+        initial: backoff scale of the first retry.
+        maximum: cap of one backoff sleep.
+        attempt_timeout: how long to wait for one accepted job (queue included)
+            before polling is given up and the job cancelled; None waits until
+            the job deadline.
+        max_retry_after: cap on a provider's Retry-After hint.
+        retry_unknown: retry errors no classifier recognises (default: move on).
+    """
+
+    max_attempts: int = Field(default=3, ge=1, le=100)
+    initial: Duration = 0.5
+    maximum: Duration = 30.0
+    attempt_timeout: Duration | None = None
+    max_retry_after: Duration = 300.0
+    retry_unknown: bool = False
+
+
+class BreakerPolicy(_Policy):
+    """Per-backend circuit breaker.
+
+    Opens after ``failure_threshold`` consecutive failures, or when at least
+    ``min_calls`` of the last ``window`` calls failed at ``failure_ratio`` or
+    more; after ``cooldown`` one half-open probe decides between closed and open.
+    """
+
+    # Defaults tolerate a backend failing 30% of calls at random (0.3¹⁰ ≈ 6e-6 for
+    # a streak; P(≥50 of 100) ≈ 2e-5) while opening within seconds on an outage;
+    # window and ratio follow resilience4j's defaults (100 calls, 50%).
+    enabled: bool = True
+    failure_threshold: int = Field(default=10, ge=1)
+    failure_ratio: float = Field(default=0.5, gt=0, le=1)
+    window: int = Field(default=100, ge=1)
+    min_calls: int = Field(default=100, ge=1)
+    cooldown: Duration = 30.0
+
+
+class GatePolicy(_Policy):
+    """Checks made before a backend gets a job.
+
+    Attributes:
+        max_calibration_age: skip a backend calibrated longer ago than this.
+        require_calibration: skip a backend that reports no calibration time
+            (off by default: local simulators have none).
+        require_operational: skip a backend reporting itself not operational.
+        max_pending_jobs: skip a backend whose queue is longer (None: no limit).
+        refresh: how long a calibration/status reading is reused (0: read for every job).
+    """
+
+    max_calibration_age: Duration | None = None
+    require_calibration: bool = False
+    require_operational: bool = True
+    max_pending_jobs: int | None = Field(default=None, ge=0)
+    refresh: Duration | float = Field(default=5.0, ge=0)
+
+
+class IdempotencyPolicy(_Policy):
+    """What to do with an accepted job whose result is late.
+
+    With ``allow_duplicates`` False (the default) a late job is cancelled and
+    the cancellation confirmed before anything is resubmitted; a job that
+    finished meanwhile is adopted; a job whose cancellation cannot be confirmed
+    is polled until the deadline rather than run twice.
+    """
+
+    allow_duplicates: bool = False
+
+
+class Price(_Policy):
+    """A fixed price for one backend, overriding :mod:`qobserve.cost` estimates
+    (Braket-style: a fee per task plus a fee per shot)."""
+
+    per_task_usd: Decimal = Field(default=Decimal(0), ge=0)
+    per_shot_usd: Decimal = Field(default=Decimal(0), ge=0)
+
+    def cost(self, shots: int, circuits: int = 1) -> Decimal:
+        return (self.per_task_usd + self.per_shot_usd * shots) * circuits
+
+
+class RetryBudgetPolicy(_Policy):
+    """Size of the shared retry token bucket (AWS SDK standard retry mode defaults)."""
+
+    capacity: int = Field(default=500, ge=1)
+    retry_cost: int = Field(default=5, ge=1)
+    timeout_cost: int = Field(default=10, ge=1)
+    success_refund: int = Field(default=1, ge=0)
+
+
+class ExecutorPolicy(_Policy):
+    """Every executor policy in one document, as a policy file holds them::
+
+        retry: {max_attempts: 4, initial: 1s, maximum: 1m, attempt_timeout: 2h}
+        breaker: {failure_threshold: 5, cooldown: 5m}
+        gates: {max_calibration_age: 24h, max_pending_jobs: 500}
+        idempotency: {allow_duplicates: false}
+        retry_budget: {capacity: 500}
+        deadline: 6h
+        concurrency: 8
+    """
+
+    retry: RetryPolicy = RetryPolicy()
+    breaker: BreakerPolicy = BreakerPolicy()
+    gates: GatePolicy = GatePolicy()
+    idempotency: IdempotencyPolicy = IdempotencyPolicy()
+    retry_budget: RetryBudgetPolicy = RetryBudgetPolicy()
+    deadline: Duration | None = None
+    concurrency: int = Field(default=8, ge=1, le=1024)
+
+
+def coerce(cls: type[_Policy], value, field: str):
+    """``value`` as a ``cls`` policy: None gives the defaults, a mapping is validated.
+
+    Raises:
+        ValueError: naming ``field`` and the bad key (``retry.max_attempts: …``).
+    """
+    if value is None:
+        return cls()
+    if isinstance(value, cls):
+        return value
+    try:
+        return cls.model_validate(value)
+    except ValidationError as exc:
+        raise ValueError(validation_message(exc, prefix=field, sep="\n")) from None
+
+
+def load_policy(source: str | Path | dict) -> ExecutorPolicy:
+    """Read an :class:`ExecutorPolicy` from a YAML file (or a mapping).
+
+    Raises:
+        ValueError: naming the file and each bad field.
+    """
+    if isinstance(source, dict):
+        return coerce(ExecutorPolicy, source, "")
+    path = Path(source)
+    data = read_yaml(path, ValueError, expect="a policy mapping (retry, breaker, gates, ...)")
+    try:
+        return coerce(ExecutorPolicy, data, "")
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None

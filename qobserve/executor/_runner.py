@@ -1,0 +1,264 @@
+"""One submission interface over Qiskit backends, Braket devices and Cirq samplers.
+
+The executor only needs four things from a backend: submit a circuit and get
+a handle, wait for the handle with a timeout, cancel it (knowing whether it had
+already finished), and read calibration/status for the gates. :class:`Backend`
+is that interface; :func:`adapt` wraps an SDK object in it. Anything else that
+implements it, such as :class:`qobserve.chaos.ChaosBackend`, is a target too.
+
+Counts are returned in Qiskit's convention whatever the SDK: one character per
+classical bit, bit 0 rightmost.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+import time
+from collections import Counter
+from typing import Any, Protocol, runtime_checkable
+
+from qobserve.backends import BackendSpec, parse_backend
+from qobserve.calibration import BackendStatus, Calibration
+from qobserve.executor._convert import convert
+from qobserve.semconv import Attr, Provider
+
+__all__ = ["Backend", "Submission", "adapt"]
+
+log = logging.getLogger("qobserve.executor")
+
+
+@runtime_checkable
+class Submission(Protocol):
+    """An accepted job."""
+
+    job_id: str
+
+    def wait(self, timeout: float | None) -> dict[str, int]:
+        """Counts of the finished job; raises TimeoutError if not done in time."""
+
+    def cancel(self) -> bool:
+        """True when the job is confirmed cancelled (it will not run); False when
+        it had already finished (its result can be adopted). Raises when unsure."""
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """A place to run circuits."""
+
+    provider: Provider
+    name: str
+
+    def prepare(self, circuit: Any) -> Any:
+        """The circuit in this backend's SDK, ready to submit (may raise ConversionError)."""
+
+    def submit(self, prepared: Any, shots: int, *, client_id: str) -> Submission:
+        """Send one job; ``client_id`` is the logical job's stable id."""
+
+    def calibration(self) -> Calibration | None:
+        """Calibration snapshot, or None when the backend cannot say."""
+
+    def status(self) -> BackendStatus | None:
+        """Operational state and queue, or None when the backend cannot say."""
+
+
+class _SdkBackend:
+    """Shared parts of the SDK adapters: identity, conversion, device readings."""
+
+    def __init__(self, native: Any, spec: BackendSpec | None, provider: Provider, name: str) -> None:
+        self.native = native
+        self.spec = spec
+        self.provider = provider
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.provider.value}:{self.name}>"
+
+    def prepare(self, circuit: Any) -> Any:
+        return convert(circuit, self.provider)
+
+    def calibration(self) -> Calibration | None:
+        return self._read("read_calibration")
+
+    def status(self) -> BackendStatus | None:
+        return self._read("read_status")
+
+    def _read(self, fn: str):
+        if self.spec is None:
+            return None
+        try:
+            from qobserve import calibration
+
+            return getattr(calibration, fn)(self.spec, self.native)
+        except (ImportError, AttributeError, NotImplementedError):
+            return None  # the SDK's device module does not report this
+
+
+class _Done:
+    """A submission that completed synchronously (Cirq samplers, local Braket)."""
+
+    def __init__(self, job_id: str, counts: dict[str, int]) -> None:
+        self.job_id = job_id
+        self._counts = counts
+
+    def wait(self, timeout: float | None) -> dict[str, int]:
+        return self._counts
+
+    def cancel(self) -> bool:
+        return False
+
+
+class _QiskitJob:
+    def __init__(self, job: Any, *, primitive: bool = False) -> None:
+        self.job = job
+        self.job_id = str(job.job_id())
+        self.primitive = primitive
+
+    def wait(self, timeout: float | None) -> dict[str, int]:
+        result = self.job.result(timeout=timeout)
+        if self.primitive:  # SamplerV2: one pub, counts joined over classical registers
+            counts = result[0].join_data().get_counts()
+        else:
+            counts = result.get_counts()
+            if isinstance(counts, list):
+                counts = counts[0]
+        return {k.replace(" ", ""): int(v) for k, v in counts.items()}
+
+    def cancel(self) -> bool:
+        if self.job.done():
+            return False
+        self.job.cancel()
+        return not self.job.done() or self.job.status().name == "CANCELLED"
+
+
+class QiskitBackend(_SdkBackend):
+    """A Qiskit ``BackendV2``: circuits are transpiled once per target when it has
+    a restricted instruction set (fake and IBM devices), then ``backend.run``."""
+
+    def __init__(self, native: Any, spec: BackendSpec | None = None) -> None:
+        name = spec.name if spec else str(getattr(native, "name", type(native).__name__))
+        super().__init__(native, spec, Provider.QISKIT, name)
+        self._simulator = type(native).__name__ == "AerSimulator" and spec is not None \
+            and spec.kind.value == "simulator"
+
+    def prepare(self, circuit: Any) -> Any:
+        qc = convert(circuit, Provider.QISKIT)
+        if not self._simulator:
+            from qiskit import transpile
+
+            qc = transpile(qc, self.native, seed_transpiler=0, optimization_level=1)
+        return qc
+
+    def submit(self, prepared: Any, shots: int, *, client_id: str) -> Submission:
+        if self.spec is not None and self.spec.kind.value == "cloud":
+            # IBM Quantum runs circuits through primitives; job tags carry the client id.
+            from qiskit_ibm_runtime import SamplerV2
+
+            sampler = SamplerV2(mode=self.native)
+            sampler.options.environment.job_tags = [f"{Attr.CLIENT_JOB_ID.value}={client_id}"]
+            return _QiskitJob(sampler.run([prepared], shots=shots), primitive=True)
+        # Aer and fake backends have no job tags: the circuit metadata carries the id
+        # (on a shallow copy: the prepared circuit is shared by concurrent jobs).
+        circuit = copy.copy(prepared)
+        circuit.metadata = {**(prepared.metadata or {}), Attr.CLIENT_JOB_ID.value: client_id}
+        return _QiskitJob(self.native.run(circuit, shots=shots))
+
+
+_BRAKET_TERMINAL = ("COMPLETED", "FAILED", "CANCELLED")
+_BRAKET_POLL = 1.0  # seconds between state polls of a cloud task
+
+
+class _BraketTask:
+    def __init__(self, task: Any) -> None:
+        self.task = task
+        self.job_id = str(task.id)
+
+    def wait(self, timeout: float | None) -> dict[str, int]:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while str(self.task.state()) not in _BRAKET_TERMINAL:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise TimeoutError(f"task {self.job_id} not finished after {timeout:.3g}s")
+            time.sleep(_BRAKET_POLL)
+        return _reverse(self.task.result().measurement_counts)
+
+    def cancel(self) -> bool:
+        if str(self.task.state()) in _BRAKET_TERMINAL:
+            return False
+        self.task.cancel()
+        return True
+
+
+class BraketBackend(_SdkBackend):
+    """A Braket ``Device``: OpenQASM 3 programs; cloud tasks carry the client id as a tag."""
+
+    def __init__(self, native: Any, spec: BackendSpec | None = None) -> None:
+        name = spec.name if spec else str(getattr(native, "name", "braket"))
+        super().__init__(native, spec, Provider.BRAKET, name)
+        self._cloud = type(native).__name__ == "AwsDevice"
+
+    def submit(self, prepared: Any, shots: int, *, client_id: str) -> Submission:
+        if self._cloud:
+            return _BraketTask(self.native.run(prepared, shots=shots,
+                                               tags={Attr.CLIENT_JOB_ID.value: client_id}))
+        task = self.native.run(prepared, shots=shots)
+        return _Done(str(task.id), _reverse(task.result().measurement_counts))
+
+
+class CirqBackend(_SdkBackend):
+    """A Cirq ``Sampler`` (simulators, virtual-engine processors): ``run`` is synchronous."""
+
+    def __init__(self, native: Any, spec: BackendSpec | None = None) -> None:
+        super().__init__(native, spec, Provider.CIRQ, spec.name if spec else type(native).__name__)
+        self._n = 0
+
+    def submit(self, prepared: Any, shots: int, *, client_id: str) -> Submission:
+        result = self.native.run(prepared, repetitions=shots)
+        self._n += 1
+        return _Done(f"{self.name}-{self._n}", _cirq_counts(prepared, result))
+
+
+def _reverse(counts: Any) -> dict[str, int]:
+    """Braket lists qubit 0 leftmost; Qiskit's convention puts bit 0 rightmost."""
+    return {k[::-1]: int(v) for k, v in Counter(counts).items()}
+
+
+def _cirq_counts(circuit: Any, result: Any) -> dict[str, int]:
+    """Measurement keys in natural order (``c_0, c_1, … c_10``, as QASM import names
+    them per bit) become bits 0, 1, …; a multi-qubit key contributes its bits in order."""
+    import numpy as np
+
+    keys = sorted(result.measurements, key=_natural)
+    bits = np.concatenate([result.measurements[k] for k in keys], axis=1)[:, ::-1]
+    return dict(Counter("".join(map(str, row)) for row in bits.tolist()))
+
+
+def _natural(key: str) -> tuple[str, int]:
+    m = re.match(r"^(.*?)(\d+)$", key)
+    return (m.group(1), int(m.group(2))) if m else (key, -1)
+
+
+_ADAPTERS = {Provider.QISKIT: QiskitBackend, Provider.BRAKET: BraketBackend, Provider.CIRQ: CirqBackend}
+
+
+def adapt(target: Any, *, seed: int | None = None, field: str = "targets") -> Backend:
+    """A :class:`Backend` for a backend spec string, a :class:`BackendSpec`, an SDK
+    backend object, or something already implementing the interface.
+
+    Raises:
+        ValueError: naming ``field`` for an unknown spec or object.
+    """
+    if isinstance(target, Backend):
+        return target
+    if isinstance(target, str):
+        target = parse_backend(target, field=field)
+    if isinstance(target, BackendSpec):
+        return _ADAPTERS[target.provider](target.load(seed=seed), target)
+    family = type(target).__module__.split(".", 1)[0]
+    provider = {"qiskit": Provider.QISKIT, "qiskit_aer": Provider.QISKIT,
+                "qiskit_ibm_runtime": Provider.QISKIT, "braket": Provider.BRAKET,
+                "cirq": Provider.CIRQ, "cirq_google": Provider.CIRQ}.get(family)
+    if provider is None:
+        raise ValueError(f"{field}: {type(target).__name__} is not a backend; pass a spec such "
+                         "as 'qiskit:aer', a Qiskit/Braket/Cirq backend object, or a Backend")
+    return _ADAPTERS[provider](target, None)

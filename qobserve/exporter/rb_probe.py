@@ -1,0 +1,78 @@
+"""The RB probe: fidelity of a backend's qubits, within a cost cap.
+
+Before each run the cost model prices the probe's circuits; a run priced above
+``max_cost_usd``, or one that would take the day's probe spend past
+``max_daily_cost_usd``, is refused (the probe reports failure and says why)
+before anything is submitted.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from qobserve.exporter.config import RBProbeConfig
+from qobserve.exporter.probes import Sample, Target
+from qobserve.semconv import Attr, LABEL
+
+__all__ = ["RBProbe", "RBProbeRefused"]
+
+log = logging.getLogger("qobserve.exporter")
+
+
+class RBProbeRefused(RuntimeError):
+    """The probe would cost more than its cap allows."""
+
+
+class RBProbe:
+    """Callable probe running :func:`qobserve.benchmarking.run_rb` on a target."""
+
+    def __init__(self, config: RBProbeConfig) -> None:
+        self.config = config
+        self._budget = None
+
+    def _daily_budget(self):
+        if self._budget is None and self.config.max_daily_cost_usd is not None:
+            from qobserve.cost import Budget
+
+            self._budget = Budget("rb-probe", self.config.max_daily_cost_usd, period="day")
+        return self._budget
+
+    def _reserve(self, target: Target):
+        from qobserve.benchmarking import DEFAULT_LENGTHS
+        from qobserve.cost import BudgetExceededError, estimate
+
+        cfg = self.config
+        lengths = cfg.lengths or DEFAULT_LENGTHS[len(cfg.qubits)]
+        price = estimate(target.spec, cfg.shots, circuits=len(lengths) * cfg.samples)
+        if cfg.max_cost_usd is not None and price.usd > Decimal(str(cfg.max_cost_usd)):
+            raise RBProbeRefused(f"rb probe on {target.name} priced ${price.usd} > probes.rb.max_cost_usd "
+                                 f"${cfg.max_cost_usd}; lower samples/shots or raise the cap")
+        budget = self._daily_budget()
+        if budget is None:
+            return None
+        try:
+            return budget.reserve(price.usd)
+        except BudgetExceededError as exc:
+            raise RBProbeRefused(f"rb probe on {target.name}: {exc}") from None
+
+    def __call__(self, target: Target) -> list[Sample]:
+        from qobserve.benchmarking import run_rb
+
+        cfg = self.config
+        reservation = self._reserve(target)
+        try:
+            result = run_rb(target.spec, tuple(cfg.qubits), lengths=cfg.lengths,
+                            num_samples=cfg.samples, shots=cfg.shots, device=target.device())
+        except BaseException:
+            if reservation is not None:
+                reservation.release()
+            raise
+        if reservation is not None:
+            reservation.settle(reservation.amount)
+        fit = result.fit
+        if not fit.ok:
+            raise RuntimeError(f"rb fit on {target.name}: {fit.status.value} ({fit.message})")
+        labels = (*target.labels, (LABEL[Attr.QUBITS], result.experiment.label))
+        return [Sample("quantum_rb_error_per_clifford", labels, float(fit.epc)),
+                Sample("quantum_fidelity_ratio", (*labels, (LABEL[Attr.METHOD], "rb")), float(fit.fidelity))]

@@ -1,0 +1,395 @@
+"""Game days: run jobs through the resilient executor against injected faults.
+
+A scenario (YAML, unknown keys are errors)::
+
+    jobs: 60
+    shots: 100
+    circuit: bell                 # bell, ghz3, ghz5, or an OpenQASM file path
+    budget_usd: 5
+    seed: 7
+    executor: {max_attempts: 3, max_calibration_age: 1h, deadline: 5s}
+    backends:
+      - name: primary
+        backend: qiskit:aer
+        price: {per_task_usd: 0.3, per_shot_usd: 0.00035}
+        faults: {transient_error_rate: 0.2, outage: {after_jobs: 10, for_jobs: 20}}
+      - name: secondary
+        backend: braket:local
+        faults: {calibration_age: 2h}
+
+Everything runs on local simulators with backoff scaled to milliseconds, so a
+game day takes seconds. The report compares what the executor says with the
+chaos ledger's ground truth: jobs lost, executions duplicated, money spent.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from qobserve.backends import parse_backend
+from qobserve.chaos import ChaosBackend, Faults, Ledger
+from qobserve._validation import read_yaml, validation_message
+from qobserve.executor._policies import Duration, Price
+
+__all__ = ["BUILTIN_CIRCUITS", "GamedayReport", "Scenario", "ScenarioError", "demo_scenario",
+           "load_scenario", "render", "run_gameday"]
+
+BUILTIN_CIRCUITS = ("bell", "ghz3", "ghz5")
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be run; one line per problem, each naming the field."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ExecutorSection(_Model):
+    """Executor policy of the game day, scaled for local runs (milliseconds, not minutes)."""
+
+    max_attempts: int = Field(default=3, ge=1, le=20)
+    max_calibration_age: Duration | None = None
+    deadline: Duration = 5.0
+    attempt_timeout: Duration = 0.05
+    backoff_initial: Duration = 0.001
+    backoff_max: Duration = 0.02
+    concurrency: int = Field(default=4, ge=1, le=64)
+    breaker_failures: int = Field(default=5, ge=1)
+    breaker_cooldown: Duration = 0.2
+    retry_budget: int = Field(default=500, ge=1)
+    allow_duplicates: bool = False
+    max_pending_jobs: int | None = Field(default=None, ge=0)
+
+
+class BackendSection(_Model):
+    name: str = Field(min_length=1)
+    backend: str
+    noise: str | None = None
+    price: Price = Price()
+    faults: Faults = Faults()
+
+    @field_validator("backend")
+    @classmethod
+    def _spec(cls, v: str) -> str:
+        try:
+            spec = parse_backend(v, field="backend")
+        except ValueError as exc:
+            raise ValueError(str(exc).removeprefix("backend: ")) from None
+        if spec.kind.value == "cloud":
+            raise ValueError(f"game days run on local simulators only, not {v!r}")
+        return v
+
+    @model_validator(mode="after")
+    def _noise(self) -> BackendSection:
+        parse_backend(self.backend, self.noise, field="noise")
+        return self
+
+
+class Scenario(_Model):
+    """A game day: jobs to run, the executor policy, and backends with their faults."""
+
+    jobs: int = Field(ge=1, le=100_000)
+    shots: int = Field(default=100, ge=1)
+    circuit: str = "bell"
+    budget_usd: Decimal | None = Field(default=None, ge=0)
+    seed: int = 0
+    executor: ExecutorSection = ExecutorSection()
+    backends: list[BackendSection] = Field(min_length=1)
+
+    @field_validator("backends")
+    @classmethod
+    def _unique(cls, v: list[BackendSection]) -> list[BackendSection]:
+        names = Counter(b.name for b in v)
+        dup = [n for n, c in names.items() if c > 1]
+        if dup:
+            raise ValueError(f"backend names must be unique; {dup} repeated")
+        return v
+
+
+def load_scenario(source: str | Path | dict) -> Scenario:
+    """Parse and validate a scenario file (or an already loaded mapping).
+
+    Raises:
+        ScenarioError: naming each bad field (``backends[1].faults.timeout_rate: …``).
+    """
+    base = Path(".")
+    if isinstance(source, dict):
+        data: Any = source
+    else:
+        path = Path(source)
+        base = path.parent
+        data = read_yaml(path, ScenarioError, expect="a scenario mapping with jobs, backends, ...")
+    if not isinstance(data, dict):
+        raise ScenarioError("scenario: expected a mapping with jobs, backends, ...")
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(validation_message(exc, sep="\n")) from None
+    if scenario.circuit not in BUILTIN_CIRCUITS:
+        qasm = Path(scenario.circuit)
+        qasm = qasm if qasm.is_absolute() else base / qasm
+        if not qasm.is_file():
+            raise ScenarioError(f"circuit: {scenario.circuit!r} is neither a built-in "
+                                f"({', '.join(BUILTIN_CIRCUITS)}) nor an OpenQASM file")
+        scenario = scenario.model_copy(update={"circuit": str(qasm)})
+    return scenario
+
+
+def demo_scenario(*, jobs: int = 40, seed: int = 7) -> Scenario:
+    """A built-in game day for ``qobserve demo``: a flaky Qiskit primary with an
+    outage in the middle, a Braket fallback reached through OpenQASM, a Cirq last
+    resort with stale calibration, and a budget. Runs in a few seconds."""
+    return Scenario.model_validate({
+        "jobs": jobs, "shots": 100, "circuit": "bell", "seed": seed, "budget_usd": 25,
+        "executor": {"max_attempts": 3, "max_calibration_age": "24h", "deadline": "5s"},
+        "backends": [
+            {"name": "primary", "backend": "qiskit:aer",
+             "price": {"per_task_usd": "0.30", "per_shot_usd": "0.001"},
+             "faults": {"transient_error_rate": 0.2, "throttle_rate": 0.05, "timeout_rate": 0.05,
+                        "outage": {"after_jobs": jobs // 3, "for_jobs": max(jobs // 4, 1)}}},
+            {"name": "fallback", "backend": "braket:local",
+             "price": {"per_task_usd": "0.30", "per_shot_usd": "0.002"},
+             "faults": {"transient_error_rate": 0.1, "late_rate": 0.05}},
+            {"name": "stale", "backend": "cirq:simulator", "faults": {"calibration_age": "48h"}},
+        ],
+    })
+
+
+def build_circuit(name: str) -> Any:
+    """A built-in Qiskit circuit, or the text of an OpenQASM file."""
+    if name not in BUILTIN_CIRCUITS:
+        return Path(name).read_text()
+    from qiskit import QuantumCircuit
+
+    n = {"bell": 2, "ghz3": 3, "ghz5": 5}[name]
+    qc = QuantumCircuit(n, n, name=name)
+    qc.h(0)
+    for q in range(n - 1):
+        qc.cx(q, q + 1)
+    qc.measure(range(n), range(n))
+    return qc
+
+
+@dataclass
+class BackendReport:
+    attempts: int = 0
+    completed: int = 0
+    executions: int = 0
+    skipped: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+    breaker_state: int = 0
+    breaker_opened: int = 0
+
+
+@dataclass
+class GamedayReport:
+    """What happened; ``lost`` and ``duplicate_executions`` come from the chaos ledger."""
+
+    jobs: int
+    succeeded: int
+    failed: int
+    lost: int
+    duplicate_executions: int
+    spent_usd: float
+    budget_usd: float | None
+    retries: int
+    fallbacks: int
+    retry_budget: dict[str, int]
+    resubmitted_after_permanent: int
+    hanging: int
+    elapsed_s: float
+    by_backend: dict[str, BackendReport]
+    failures: list[dict[str, Any]]
+
+    @property
+    def ok(self) -> bool:
+        """Nothing lost, nothing duplicated, budget respected, permanent errors not retried."""
+        over = self.budget_usd is not None and self.spent_usd > self.budget_usd + 1e-9
+        return (self.lost == 0 and self.duplicate_executions == 0 and not over
+                and self.resubmitted_after_permanent == 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _executor(scenario: Scenario, backends: list[ChaosBackend], budget, providers: dict):
+    from qobserve.executor import (BreakerPolicy, GatePolicy, IdempotencyPolicy, ResilientExecutor,
+                                   RetryBudget, RetryPolicy, Target)
+
+    ex = scenario.executor
+    return ResilientExecutor(
+        [Target(b, price=s.price) for b, s in zip(backends, scenario.backends)],
+        retry=RetryPolicy(max_attempts=ex.max_attempts, initial=ex.backoff_initial,
+                          maximum=ex.backoff_max, attempt_timeout=ex.attempt_timeout),
+        breaker=BreakerPolicy(failure_threshold=ex.breaker_failures, cooldown=ex.breaker_cooldown),
+        gates=GatePolicy(max_calibration_age=ex.max_calibration_age,
+                         max_pending_jobs=ex.max_pending_jobs, refresh=0),
+        idempotency=IdempotencyPolicy(allow_duplicates=ex.allow_duplicates),
+        deadline=ex.deadline, budget=budget, retry_budget=RetryBudget(capacity=ex.retry_budget),
+        concurrency=ex.concurrency, record_jobs=True, **providers)
+
+
+def run_gameday(scenario: Scenario | str | Path, *, tracer_provider=None,
+                meter_provider=None) -> GamedayReport:
+    """Run a game day and compare the executor's account with the ground truth.
+
+    Args:
+        scenario: a :class:`Scenario` or the path of a scenario file.
+        tracer_provider / meter_provider: where the executor's telemetry goes.
+
+    Raises:
+        ScenarioError: the scenario file is invalid.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    ledger = Ledger()
+    backends = [ChaosBackend(parse_backend(b.backend, b.noise, field=f"backends[{i}].backend"),
+                             b.faults, ledger=ledger, seed=scenario.seed, name=b.name)
+                for i, b in enumerate(scenario.backends)]
+    circuit = build_circuit(scenario.circuit)
+    providers = {"tracer_provider": tracer_provider, "meter_provider": meter_provider}
+    with tempfile.TemporaryDirectory(prefix="qobserve-gameday-") as tmp:
+        budget = None
+        if scenario.budget_usd is not None:
+            from qobserve.cost import Budget, SqliteBudgetStore
+
+            budget = Budget(f"gameday-{uuid.uuid4().hex[:8]}", scenario.budget_usd, period="day",
+                            store=SqliteBudgetStore(Path(tmp) / "budget.sqlite"), **providers)
+        executor = _executor(scenario, backends, budget, providers)
+        ids = [f"gd{scenario.seed}-{i:05d}" for i in range(scenario.jobs)]
+
+        def one(cid: str):
+            ledger.begin(cid)
+            try:
+                return executor.run(circuit, shots=scenario.shots, client_id=cid)
+            except Exception as exc:  # every failure is reported with its reason
+                return exc
+
+        t0 = time.monotonic()
+        with ThreadPoolExecutor(scenario.executor.concurrency) as pool:
+            outcomes = list(pool.map(one, ids))
+        elapsed = time.monotonic() - t0
+        hanging = ledger.settle()
+        spent = budget.spent() if budget is not None else None
+    return _report(scenario, executor, ledger, ids, outcomes, spent, hanging, elapsed)
+
+
+def _report(scenario, executor, ledger: Ledger, ids, outcomes, spent, hanging, elapsed) -> GamedayReport:
+    from qobserve.executor import ExecutionResult
+
+    by_backend = {b.name: BackendReport() for b in scenario.backends}
+    succeeded = failed = lost = retries = fallbacks = 0
+    cost = Decimal(0)
+    failures: list[dict[str, Any]] = []
+    for i, (cid, out) in enumerate(zip(ids, outcomes)):
+        prov = getattr(out, "provenance", None)
+        if isinstance(out, ExecutionResult):
+            succeeded += 1
+            # A result must come from a real execution of this very job.
+            lost += ledger.executions[cid] == 0
+        elif getattr(prov, "reason", None) or str(out):
+            failed += 1
+            failures.append({"job": i, "client_id": cid,
+                             "reason": getattr(prov, "reason", None) or f"{type(out).__name__}: {out}"})
+        else:
+            lost += 1
+        if prov is None:
+            continue
+        retries += prov.retries
+        fallbacks += prov.fallbacks
+        cost += prov.cost_usd
+        for a in prov.attempts:
+            r = by_backend[a.backend]
+            r.attempts += 1
+            r.completed += a.outcome in ("completed", "adopted")
+            if a.error_type:
+                r.errors[a.error_type] = r.errors.get(a.error_type, 0) + 1
+        for s in prov.skipped:
+            by_backend[s.backend].skipped += 1
+    for (backend, _cid), n in ledger.executed_on.items():
+        by_backend[backend].executions += n
+    for slot_backend in executor.backends:
+        r = by_backend[slot_backend.name]
+        breaker = executor.breaker(slot_backend.name)
+        r.breaker_state, r.breaker_opened = int(breaker.state), breaker.opened
+    return GamedayReport(
+        jobs=len(ids), succeeded=succeeded, failed=failed, lost=lost,
+        duplicate_executions=ledger.duplicates(),
+        spent_usd=float(spent if spent is not None else cost),
+        budget_usd=None if scenario.budget_usd is None else float(scenario.budget_usd),
+        retries=retries, fallbacks=fallbacks, retry_budget=_tokens(executor.retry_budget),
+        resubmitted_after_permanent=ledger.resubmitted_after_permanent(),
+        hanging=hanging, elapsed_s=round(elapsed, 3), by_backend=by_backend, failures=failures)
+
+
+def _tokens(b) -> dict[str, int]:
+    return {"capacity": b.capacity, "left": b.tokens, "granted": b.granted,
+            "granted_timeouts": b.granted_timeouts, "refused": b.refused, "refunded": b.refunded}
+
+
+def render(report: GamedayReport, console=None) -> None:
+    """Print the report as rich tables."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    summary = Table(title="Game day", show_header=False)
+    budget = "none" if report.budget_usd is None else f"${report.budget_usd:.2f}"
+    for key, value in (("jobs", report.jobs), ("succeeded", report.succeeded),
+                       ("failed", report.failed), ("lost", report.lost),
+                       ("duplicate executions", report.duplicate_executions),
+                       ("spent / budget", f"${report.spent_usd:.4f} / {budget}"),
+                       ("retries", report.retries), ("fallbacks", report.fallbacks),
+                       ("retry tokens left", f"{report.retry_budget['left']} of "
+                                             f"{report.retry_budget['capacity']}"),
+                       ("elapsed", f"{report.elapsed_s:.2f}s"),
+                       ("verdict", "[green]OK[/]" if report.ok else "[red]FAILED[/]")):
+        summary.add_row(key, str(value))
+    console.print(summary)
+    table = Table(title="By backend")
+    for col in ("backend", "attempts", "completed", "executions", "skipped", "breaker"):
+        table.add_column(col)
+    table.add_column("errors", overflow="fold")
+    states = {0: "closed", 1: "half-open", 2: "open"}
+    for name, r in report.by_backend.items():
+        errors = ", ".join(f"{k}×{v}" for k, v in sorted(r.errors.items())) or "-"
+        table.add_row(name, str(r.attempts), str(r.completed), str(r.executions), str(r.skipped),
+                      states[r.breaker_state], errors)
+    console.print(table)
+    if report.failures:
+        reasons = Counter(f["reason"] for f in report.failures)
+        fails = Table(title="Failed jobs by reason")
+        fails.add_column("jobs")
+        fails.add_column("reason")
+        for reason, n in reasons.most_common(10):
+            fails.add_row(str(n), reason)
+        console.print(fails)
+
+
+def run_cli(path: Path, *, as_json: bool, echo=print) -> int:
+    """``qobserve gameday``: 0 when nothing was lost or duplicated and the budget held,
+    1 when the executor broke an invariant, 2 for an invalid scenario."""
+    import json
+
+    try:
+        scenario = load_scenario(path)
+    except ScenarioError as exc:
+        echo(f"{path}: invalid scenario\n{exc}")
+        return 2
+    report = run_gameday(scenario)
+    if as_json:
+        echo(json.dumps(report.to_dict(), indent=2, sort_keys=True))
+    else:
+        render(report)
+    return 0 if report.ok else 1

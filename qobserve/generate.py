@@ -1,0 +1,119 @@
+"""``qobserve generate``: render every generated artifact from its spec; ``--check`` finds stale ones.
+
+Artifacts are a list of (path, render) pairs, so dashboards and the runbook
+index join by appending to :data:`ARTIFACTS` (or calling :func:`register`);
+nothing else changes. A render function takes the repository root and returns
+the file's full text; it reads its spec from under that root.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["ARTIFACTS", "Artifact", "check", "generate", "register", "run"]
+
+SLO_SPEC = "alerts/slo.yaml"
+ROUTING_SPEC = "alerts/routing.yaml"
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One generated file: its path relative to the repository root and how to render it."""
+
+    path: str
+    render: Callable[[Path], str]
+
+
+def _slo_rules(root: Path) -> str:
+    from qobserve.slo.rules import render_slo_rules
+    from qobserve.slo.spec import load_spec
+
+    return render_slo_rules(load_spec(root / SLO_SPEC), source=SLO_SPEC)
+
+
+def _quantum_rules(root: Path) -> str:
+    from qobserve.slo.alerts import render_quantum_rules
+    from qobserve.slo.spec import load_spec
+
+    return render_quantum_rules(load_spec(root / SLO_SPEC), source=SLO_SPEC)
+
+
+def _alertmanager(root: Path) -> str:
+    from qobserve.slo.routing import load_routing, render_alertmanager
+
+    return render_alertmanager(load_routing(root / ROUTING_SPEC), source=ROUTING_SPEC)
+
+
+def _dashboard(name: str) -> Callable[[Path], str]:
+    def render(root: Path) -> str:
+        from qobserve.dashboards import render_dashboard
+
+        return render_dashboard(name)
+
+    return render
+
+
+def _runbook_index(root: Path) -> str:
+    from qobserve.runbook_index import render_runbook_index
+
+    return render_runbook_index(root / "runbooks")
+
+
+#: Every generated artifact, in generation order.
+ARTIFACTS: list[Artifact] = [
+    Artifact("alerts/slo.rules.yml", _slo_rules),
+    Artifact("alerts/quantum.rules.yml", _quantum_rules),
+    Artifact("alerts/alertmanager.yml", _alertmanager),
+    *(Artifact(f"dashboards/{name}.json", _dashboard(name))
+      for name in ("executive", "oncall", "debug", "slo")),
+    Artifact("runbooks/README.md", _runbook_index),
+]
+
+
+def register(path: str, render: Callable[[Path], str]) -> None:
+    """Add an artifact (e.g. a dashboard) unless its path is already registered."""
+    if all(a.path != path for a in ARTIFACTS):
+        ARTIFACTS.append(Artifact(path, render))
+
+
+def _rendered(root: Path, artifacts: list[Artifact] | None) -> list[tuple[Path, str]]:
+    return [(root / a.path, a.render(root)) for a in (ARTIFACTS if artifacts is None else artifacts)]
+
+
+def generate(root: str | Path = ".", artifacts: list[Artifact] | None = None) -> list[Path]:
+    """Write every artifact under ``root``; return the paths whose content changed."""
+    changed = []
+    for path, text in _rendered(Path(root), artifacts):
+        if not path.exists() or path.read_text() != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            changed.append(path)
+    return changed
+
+
+def check(root: str | Path = ".", artifacts: list[Artifact] | None = None) -> list[Path]:
+    """Return the artifacts under ``root`` that are missing or differ from a fresh render."""
+    return [path for path, text in _rendered(Path(root), artifacts)
+            if not path.exists() or path.read_text() != text]
+
+
+def run(root: str | Path = ".", *, check_only: bool = False, echo: Callable[[str], None] = print) -> int:
+    """CLI body: generate (or check) and report; returns the exit code (1 = stale or bad spec)."""
+    from qobserve.slo.config import SpecError
+
+    try:
+        paths = check(root) if check_only else generate(root)
+    except (SpecError, FileNotFoundError) as exc:
+        echo(f"error: {exc}")
+        return 1
+    verb = "stale" if check_only else "updated"
+    for path in paths:
+        echo(f"{verb}: {path.relative_to(Path(root))}")
+    if check_only and paths:
+        echo("generated files are stale: run `qobserve generate` and commit the result")
+        return 1
+    if not paths:
+        echo("all generated files are up to date")
+    return 0

@@ -1,0 +1,87 @@
+"""OpenTelemetry instrumentation for the Amazon Braket SDK.
+
+Usage::
+
+    from braket.circuits import Circuit
+    from braket.devices import LocalSimulator
+    from qobserve.instrumentation.braket import BraketInstrumentor
+
+    BraketInstrumentor().instrument(tracer_provider=tp, meter_provider=mp)
+    LocalSimulator("braket_sv").run(Circuit().h(0).cnot(0, 1), shots=100)
+
+or with no code change: ``opentelemetry-instrument python script.py`` (entry
+point ``qobserve_braket``).
+
+What is instrumented:
+
+* ``LocalSimulator.run`` and ``run_batch`` (``default``, ``braket_sv``,
+  ``braket_dm``): one span per call, named ``braket braket_sv run``.
+* AWS tasks (``AwsDevice.run``, ``run_batch``, ``AwsQuantumTask``): one span per
+  task from ``CreateQuantumTask`` to the first observed terminal state, named
+  ``braket SV1 run`` with the device name as ``backends.py`` derives it from the ARN.
+  States are observed when your code reads them (``state()``, ``result()``):
+  a task nobody polls keeps its span open.
+
+Each job records the ``quantum_jobs_total`` / duration / shots metrics of
+:mod:`qobserve.semconv` and, when ``qobserve.cost`` is installed, its cost.
+Errors are classified by :mod:`qobserve.instrumentation.braket.errors`.
+Noise for ``braket:local_dm`` specs: :func:`qobserve.instrumentation.braket.noise.apply_noise`.
+
+Suppression: code run under ``opentelemetry.instrumentation.utils.suppress_instrumentation()``
+makes no job spans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
+from opentelemetry.instrumentation.utils import unwrap
+from wrapt import wrap_function_wrapper
+
+from qobserve.instrumentation._job import job_telemetry
+from qobserve.instrumentation.braket.package import _instruments
+
+__all__ = ["BraketInstrumentor"]
+
+
+class BraketInstrumentor(BaseInstrumentor):
+    """Job spans and metrics for Braket local simulators and AWS quantum tasks.
+
+    ``instrument(tracer_provider=..., meter_provider=...)``; both default to
+    the global providers.
+    """
+
+    _aws_tasks = None
+
+    def instrumentation_dependencies(self) -> Collection[str]:
+        return _instruments
+
+    def _instrument(self, **kwargs) -> None:
+        from qobserve.instrumentation.braket import _aws, _local
+
+        telemetry = job_telemetry(kwargs.get("tracer_provider"), kwargs.get("meter_provider"))
+        tasks = _aws.AwsTasks(telemetry)
+        BraketInstrumentor._aws_tasks = tasks
+        wrap_function_wrapper("braket.devices.local_simulator", "LocalSimulator.run",
+                              _local.wrap_run(telemetry))
+        wrap_function_wrapper("braket.devices.local_simulator", "LocalSimulator.run_batch",
+                              _local.wrap_run_batch(telemetry))
+        wrap_function_wrapper("braket.aws.aws_session", "AwsSession.create_quantum_task",
+                              tasks.wrap_create)
+        wrap_function_wrapper("braket.aws.aws_session", "AwsSession.get_quantum_task",
+                              tasks.wrap_get)
+        wrap_function_wrapper("braket.aws.aws_quantum_task", "AwsQuantumTask.result",
+                              tasks.wrap_result)
+
+    def _uninstrument(self, **kwargs) -> None:
+        from braket.aws.aws_quantum_task import AwsQuantumTask
+        from braket.aws.aws_session import AwsSession
+        from braket.devices.local_simulator import LocalSimulator
+
+        unwrap(LocalSimulator, "run")
+        unwrap(LocalSimulator, "run_batch")
+        unwrap(AwsSession, "create_quantum_task")
+        unwrap(AwsSession, "get_quantum_task")
+        unwrap(AwsQuantumTask, "result")
+        BraketInstrumentor._aws_tasks = None

@@ -1,0 +1,165 @@
+"""Job spans for Amazon Braket quantum tasks, observed at ``AwsSession``.
+
+Every AWS task is created by ``AwsSession.create_quantum_task`` and every
+status read goes through ``AwsSession.get_quantum_task`` (``state()``,
+``metadata()``, ``result()`` polling), so wrapping those two public methods
+sees a task's whole life whichever task API the user calls:
+
+* the span opens before ``CreateQuantumTask``; a create that raises (throttled,
+  device offline, validation) is a failed job with the ClientError's code;
+* each ``GetQuantumTask`` response adds its state as a span event. Braket has no
+  ``startedAt``: the QUEUED → RUNNING moment is the first poll that sees RUNNING,
+  so the queue time is known only when a poll caught the task running;
+* the first terminal status finishes the job, with ``createdAt``/``endedAt``
+  from the response. ``AwsQuantumTask.result()`` returns None for FAILED and
+  CANCELLED tasks (and on poll timeout), so nothing here waits for an exception.
+
+The Braket SDK also broadcasts task events to trackers registered in
+``braket.tracking.tracking_context``; those events carry neither the failure
+reason nor the provider timestamps, a failed create never reaches them, and
+their classes are private, so the public session methods are used instead.
+No span is made per poll: ``opentelemetry-instrumentation-botocore`` already
+makes one per API call, and they nest under the job span because the wrapped
+calls run with the job span current.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled
+
+from qobserve.errors import ErrorInfo, ErrorKind
+from qobserve.instrumentation._cost import job_cost_usd
+from qobserve.instrumentation._job import JobRecord, JobTelemetry
+from qobserve.instrumentation.braket.errors import QUANTUM_TASK_FAILED
+from qobserve.semconv import Attr, JobStatus, Provider
+
+__all__ = ["AwsTasks", "aws_backend_name"]
+
+_PROVIDER = Provider.BRAKET.value
+_TERMINAL = {"COMPLETED": JobStatus.COMPLETED, "FAILED": JobStatus.FAILED,
+             "CANCELLED": JobStatus.CANCELLED}
+_MAX_REASON = 256
+
+
+def aws_backend_name(device_arn: str) -> str:
+    """The ``quantum_backend`` label of a device ARN, as ``qobserve.backends`` names it."""
+    from qobserve.backends import parse_backend
+
+    try:
+        return parse_backend(f"braket:{device_arn}").name
+    except ValueError:
+        return str(device_arn).rsplit("/", 1)[-1] or "unknown"
+
+
+def _unix(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.timestamp()
+
+
+@dataclass
+class _Task:
+    record: JobRecord
+    backend: str
+    shots: int
+    running_at: float | None = None
+
+
+class AwsTasks:
+    """Open AWS task spans keyed by task ARN, and the wrappers that feed them.
+
+    An entry lives from a successful create to the first observed terminal
+    state; a task nobody polls again keeps its span open, as its job is.
+    """
+
+    def __init__(self, telemetry: JobTelemetry) -> None:
+        self._telemetry = telemetry
+        self._open: dict[str, _Task] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._open)
+
+    def wrap_create(self, wrapped, instance, args, kwargs):
+        """wrapt wrapper for ``AwsSession.create_quantum_task(**boto3_kwargs)``."""
+        if not is_instrumentation_enabled():
+            return wrapped(*args, **kwargs)
+        backend = aws_backend_name(kwargs.get("deviceArn", ""))
+        shots = int(kwargs.get("shots") or 0)
+        record = self._telemetry.start(_PROVIDER, backend, "run", shots=shots, circuits=1)
+        try:
+            with trace.use_span(record.span, end_on_exit=False):
+                arn = wrapped(*args, **kwargs)
+        except BaseException as exc:
+            record.finish(JobStatus.FAILED, error=exc)
+            raise
+        record.set_job_id(arn)
+        with self._lock:
+            self._open[arn] = _Task(record, backend, shots)
+        return arn
+
+    def wrap_get(self, wrapped, instance, args, kwargs):
+        """wrapt wrapper for ``AwsSession.get_quantum_task(arn)``: observe each status."""
+        arn = args[0] if args else kwargs.get("arn")
+        with self._lock:
+            task = self._open.get(arn)
+        if task is None:
+            return wrapped(*args, **kwargs)
+        with trace.use_span(task.record.span, end_on_exit=False):
+            response = wrapped(*args, **kwargs)
+        self._observe(arn, task, response)
+        return response
+
+    def wrap_result(self, wrapped, instance, args, kwargs):
+        """wrapt wrapper for ``AwsQuantumTask.result``: mark a poll timeout on the span."""
+        result = wrapped(*args, **kwargs)
+        if result is None:
+            with self._lock:
+                task = self._open.get(getattr(instance, "id", None))
+            if task is not None:  # still not terminal: result() gave up polling
+                task.record.span.add_event("poll_timeout")
+        return result
+
+    def _observe(self, arn: str, task: _Task, response: dict) -> None:
+        state = str(response.get("status", ""))
+        now = time.time()
+        if state in ("CREATED", "QUEUED"):
+            task.record.event("queued")
+        elif state == "RUNNING":
+            if task.running_at is None:
+                task.running_at = now
+            task.record.event("running", task.running_at)
+        elif state in _TERMINAL:
+            with self._lock:
+                if self._open.pop(arn, None) is None:
+                    return
+            self._finish(task, _TERMINAL[state], response, now)
+
+    def _finish(self, task: _Task, status: JobStatus, response: dict, now: float) -> None:
+        record = task.record
+        created, ended = _unix(response.get("createdAt")), _unix(response.get("endedAt"))
+        end = max(ended if ended is not None else now, record.t0)
+        queue = None
+        if task.running_at is not None and created is not None:
+            queue = task.running_at - created
+        execution = None if task.running_at is None else end - task.running_at
+        error = None
+        if status is JobStatus.FAILED:
+            reason = str(response.get("failureReason") or "")
+            if reason:
+                record.set_attribute(Attr.JOB_FAILURE_REASON.value, reason[:_MAX_REASON])
+            error = ErrorInfo(ErrorKind.UNKNOWN, QUANTUM_TASK_FAILED)
+        cost = job_cost_usd(_PROVIDER, task.backend, shots=task.shots, status=status.value)
+        record.finish(status, error=error, end_time=end, queue_seconds=queue,
+                      execution_seconds=execution, cost_usd=cost)

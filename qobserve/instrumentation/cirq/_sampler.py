@@ -1,0 +1,63 @@
+"""Job spans around ``cirq.Sampler`` calls, one per logical call.
+
+``Sampler.run`` calls ``run_sweep``, ``run_batch`` calls ``run_sweep`` per
+circuit, ``ProcessorSampler.run_sweep`` is ``duet.sync(run_sweep_async)`` and
+the virtual engine's job runs its own ``cirq.Simulator.run_batch``: every
+entry point is wrapped, and the open call (``_jobs.current``) makes the inner
+ones pass straight through, so one call makes one span and counts its shots once.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled
+
+from qobserve.instrumentation._job import JobTelemetry
+from qobserve.instrumentation.cirq import _jobs
+from qobserve.instrumentation.cirq import _workload as wl
+
+__all__ = ["wrap_sampler"]
+
+
+def wrap_sampler(telemetry: JobTelemetry, operation: str):
+    """wrapt wrapper for a Sampler method (sync or ``async``) named ``operation``."""
+
+    def _enter(sampler, args, kwargs):
+        if _jobs.current.get() is not None or not is_instrumentation_enabled():
+            return None, None
+        call = _jobs.start_call(telemetry, operation, wl.backend_name(sampler),
+                                wl.processor_of(sampler), args, kwargs)
+        return call, _jobs.current.set(call)
+
+    def _exit(call, token, exc):
+        _jobs.current.reset(token)
+        _jobs.finish_call(call, exc)
+
+    def wrapper(wrapped, instance, args, kwargs):
+        if inspect.iscoroutinefunction(wrapped):
+            async def run_async():
+                call, token = _enter(instance, args, kwargs)
+                if call is None:
+                    return await wrapped(*args, **kwargs)
+                try:
+                    result = await wrapped(*args, **kwargs)
+                except BaseException as exc:
+                    _exit(call, token, exc)
+                    raise
+                _exit(call, token, None)
+                return result
+
+            return run_async()
+        call, token = _enter(instance, args, kwargs)
+        if call is None:
+            return wrapped(*args, **kwargs)
+        try:
+            result = wrapped(*args, **kwargs)
+        except BaseException as exc:
+            _exit(call, token, exc)
+            raise
+        _exit(call, token, None)
+        return result
+
+    return wrapper

@@ -1,0 +1,143 @@
+"""Pure generation of the contract's non-SLO alerts from :class:`AlertsConfig`.
+
+Thresholds come from the one config object (``alerts:`` in the SLO spec);
+``runbook_url`` (``<runbook base>/runbooks/<AlertName>.md``) and
+``dashboard_url`` are added to every alert here, never typed per alert.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from qobserve import semconv
+from qobserve.semconv import Attr
+from qobserve.slo._yaml import dump_generated
+from qobserve.slo.config import AlertOptions, AlertsConfig, Links
+from qobserve.slo.spec import SLOSpec
+from qobserve.slo.windows import format_float, format_number, parse_duration
+
+__all__ = ["quantum_alert_rules", "render_quantum_rules"]
+
+_P, _B = semconv.LABEL[Attr.PROVIDER], semconv.LABEL[Attr.BACKEND]
+_EXP = semconv.LABEL[Attr.EXPERIMENT]
+_BUDGET, _PROBE = semconv.LABEL[Attr.BUDGET], semconv.LABEL[Attr.PROBE]
+
+
+_num = format_float
+
+
+def _secs(duration: str) -> str:
+    return format_number(Fraction(parse_duration(duration), 1000))
+
+
+def _lbl(name: str) -> str:
+    return f"{{{{ $labels.{name} }}}}"
+
+
+class _Builder:
+    """Collects rules and stamps severity, runbook and dashboard links on each."""
+
+    def __init__(self, links: Links) -> None:
+        self.links, self.rules = links, []
+
+    def add(self, name: str, cfg: AlertOptions, expr: str, summary: str, description: str, *,
+            labels: dict[str, str] | None = None, severity: str | None = None,
+            for_: str | None = None, dashboard_vars: dict[str, str] | None = None) -> None:
+        if not cfg.enabled:
+            return
+        self.rules.append({
+            "alert": name,
+            "expr": expr,
+            "for": for_ or cfg.for_,
+            "labels": {semconv.SEVERITY_LABEL: severity or cfg.severity, **(labels or {})},
+            "annotations": {
+                "summary": summary,
+                "description": description,
+                "runbook_url": self.links.runbook(name),
+                "dashboard_url": self.links.dashboard(cfg.dashboard_uid, **(dashboard_vars or {})),
+            },
+        })
+
+
+def _cost(b: _Builder, cfg: AlertsConfig) -> None:
+    c = cfg.cost_budget
+    ratio = f"{semconv.metric('quantum_budget_spent_usd').prom_name} / " \
+            f"{semconv.metric('quantum_budget_limit_usd').prom_name}"
+    # Bands are exclusive, so exactly one threshold alert fires per budget at a time.
+    bounds = [*c.ticket_at, c.page_at]
+    for i, low in enumerate(bounds):
+        high = f" < {_num(bounds[i + 1])}" if i + 1 < len(bounds) else ""
+        page = i == len(bounds) - 1
+        pct = f"{_num(low * 100)}%"
+        b.add("QuantumCostBudgetBurn", c, f"{ratio} >= {_num(low)}{high}",
+              f"Budget {_lbl(_BUDGET)} is over {pct} spent",
+              f"{{{{ $value | humanizePercentage }}}} of budget {_lbl(_BUDGET)} is spent.",
+              labels={"budget_threshold": pct}, severity="page" if page else c.severity)
+    spent = semconv.metric("quantum_budget_spent_usd").prom_name
+    limit = semconv.metric("quantum_budget_limit_usd").prom_name
+    b.add("QuantumCostBudgetBurn", c,
+          f"predict_linear({spent}[{c.projection_window}], {_secs(c.projection_horizon)}) > {limit}",
+          f"Budget {_lbl(_BUDGET)} is projected to overspend within {c.projection_horizon}",
+          f"At the spend rate of the last {c.projection_window}, budget {_lbl(_BUDGET)} "
+          f"will exceed its limit within {c.projection_horizon}.",
+          labels={"budget_threshold": "projected"}, for_=c.projection_for)
+
+
+def quantum_alert_rules(config: AlertsConfig, links: Links) -> list[dict]:
+    """The non-SLO alert rules (pure; no I/O), in contract order."""
+    b = _Builder(links)
+    backend = f"{_lbl(_P)}/{_lbl(_B)}"
+    by_backend = {_B: _lbl(_B)}
+    cal = config.calibration_stale
+    b.add("QuantumCalibrationStale", cal,
+          f"time() - {semconv.metric('quantum_backend_calibration_timestamp_seconds').prom_name}"
+          f" > {_secs(cal.max_age)}",
+          f"Calibration of {backend} is older than {cal.max_age}",
+          f"{backend} was last calibrated {{{{ $value | humanizeDuration }}}} ago; jobs may run "
+          "on drifted qubits and fidelity SLOs degrade.", dashboard_vars=by_backend)
+    _cost(b, config)
+    b.add("QuantumBackendDown", config.backend_down,
+          f"{semconv.metric('quantum_backend_up').prom_name} == 0",
+          f"Backend {backend} is down",
+          f"{backend} has reported itself not operational for {config.backend_down.for_}; "
+          "the executor should fall back to another backend.", dashboard_vars=by_backend)
+    r = config.retry_rate_high
+    retries = f"sum by ({_P}, {_B}) (rate(" \
+              f"{semconv.metric('quantum_job_retries_total').prom_name}[{r.window}]))"
+    jobs = f"sum by ({_P}, {_B}) (rate({semconv.metric('quantum_jobs_total').prom_name}[{r.window}]))"
+    b.add("QuantumRetryRateHigh", r, f"{retries}\n/\n{jobs}\n> {_num(r.ratio)}",
+          f"More than {_num(r.ratio * 100)}% of jobs on {backend} are retried",
+          f"{{{{ $value | humanizePercentage }}}} of jobs on {backend} needed a resubmission "
+          f"over the last {r.window}.", dashboard_vars=by_backend)
+    bp = config.training_barren_plateau
+    flag = f"{semconv.metric('quantum_training_barren_plateau').prom_name} == 1"
+    if bp.gradient_variance_below is not None:
+        var = semconv.metric("quantum_training_gradient_variance").prom_name
+        flag = f"{flag}\n  or\n  {var} < {_num(bp.gradient_variance_below)}"
+    b.add("QuantumTrainingBarrenPlateau", bp, f"max by ({_EXP}) (\n  {flag}\n)",
+          f"Training {_lbl(_EXP)} is on a barren plateau",
+          f"Gradients of {_lbl(_EXP)} vanished (detector flag or variance below "
+          f"{_num(bp.gradient_variance_below or 0)}); more shots will not help.",
+          dashboard_vars={_EXP: _lbl(_EXP)})
+    b.add("QuantumTrainingDiverging", config.training_diverging,
+          f"{semconv.metric('quantum_training_diverging').prom_name} == 1",
+          f"Training {_lbl(_EXP)} is diverging",
+          f"The loss of {_lbl(_EXP)} keeps growing; check the learning rate and shot noise.",
+          dashboard_vars={_EXP: _lbl(_EXP)})
+    b.add("QuantumProbeFailing", config.probe_failing,
+          f"{semconv.metric('qobserve_probe_success').prom_name} == 0",
+          f"Probe {_lbl(_PROBE)} is failing on {_lbl(_B)}",
+          f"The {_lbl(_PROBE)} probe against {_lbl(_B)} has failed for "
+          f"{config.probe_failing.for_}.", dashboard_vars=by_backend)
+    for name in config.telemetry_absent.metrics:
+        b.add("QuantumTelemetryAbsent", config.telemetry_absent, f"absent({name})",
+              f"No {name} telemetry",
+              f"Prometheus has no {name} series: the exporter or instrumentation is not "
+              "scraped, so SLO alerts are blind.", labels={"absent_metric": name})
+    return b.rules
+
+
+def render_quantum_rules(spec: SLOSpec, *, source: str = "alerts/slo.yaml") -> str:
+    """The ``quantum.rules.yml`` text for ``spec``'s alert config, with the generated header."""
+    group = {"name": "qobserve-quantum", "rules": quantum_alert_rules(spec.alerts, spec.links)}
+    return dump_generated({"groups": [group]}, source=source)

@@ -1,0 +1,192 @@
+"""One config object for the non-SLO alerts (kubernetes-mixin style) and shared spec helpers.
+
+Every threshold, ``for`` duration and severity of the contract's non-SLO alerts
+lives in :class:`AlertsConfig`, so a deployment tunes them in ``alerts/slo.yaml``
+under ``alerts:`` and nowhere else. Links (runbook and Grafana base URLs) are
+here too, because every alert gets its ``runbook_url`` and ``dashboard_url``
+from them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import promql_parser
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from qobserve import semconv
+from qobserve._validation import validation_message
+from qobserve.slo.windows import parse_duration
+
+__all__ = [
+    "AlertOptions",
+    "AlertsConfig",
+    "Duration",
+    "Links",
+    "SpecError",
+    "StrictModel",
+    "check_duration",
+    "check_query_metrics",
+]
+
+
+class SpecError(ValueError):
+    """An invalid spec; the message names each bad field and how to fix it."""
+
+    @classmethod
+    def from_validation(cls, exc: ValidationError, source: str) -> "SpecError":
+        return cls(f"{source}: {validation_message(exc)}")
+
+
+class StrictModel(BaseModel):
+    """Unknown keys are errors, so a typo never silently drops a setting."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def check_duration(value: str) -> str:
+    """Pydantic validator: a Prometheus duration such as ``5m``; returns it unchanged."""
+    parse_duration(value)
+    return value
+
+
+Duration = Annotated[str, AfterValidator(check_duration)]
+_HISTOGRAM_SUFFIXES = ("_bucket", "_count", "_sum")
+
+
+def _metric_names(node: object) -> list[str]:
+    names = []
+    name = getattr(node, "name", None)
+    if isinstance(name, str) and type(node).__name__ == "VectorSelector":
+        names.append(name)
+    for attr in ("lhs", "rhs", "expr", "vector_selector", "param"):
+        child = getattr(node, attr, None)
+        if child is not None and not isinstance(child, (str, int, float)):
+            names += _metric_names(child)
+    for child in getattr(node, "args", None) or ():
+        names += _metric_names(child)
+    return names
+
+
+def _known(name: str) -> bool:
+    if name in semconv.METRICS or ":" in name:  # recording rules carry a colon
+        return True
+    for suffix in _HISTOGRAM_SUFFIXES:
+        base = semconv.METRICS.get(name.removesuffix(suffix))
+        if name.endswith(suffix) and base and base.kind == semconv.Instrument.HISTOGRAM:
+            return True
+    return False
+
+
+def check_query_metrics(query: str) -> str:
+    """Parse PromQL and check every metric it selects is declared in ``semconv.METRICS``.
+
+    Raises:
+        ValueError: the query does not parse or selects an undeclared metric.
+    """
+    try:
+        tree = promql_parser.parse(query)
+    except ValueError as exc:
+        raise ValueError(f"not valid PromQL ({exc}): {query!r}") from None
+    for name in _metric_names(tree):
+        if not _known(name):
+            raise ValueError(f"unknown metric {name!r}: declare it in qobserve/semconv.py "
+                             "(METRICS) or select a recording rule (a name with a colon)")
+    return query
+
+
+class Links(StrictModel):
+    """Where alert annotations point: runbooks in the repo, dashboards in Grafana."""
+
+    runbook_base_url: str = "https://github.com/qobserve/qobserve/blob/main"
+    grafana_base_url: str = "http://localhost:3000"
+
+    def runbook(self, alertname: str) -> str:
+        return f"{self.runbook_base_url.rstrip('/')}/runbooks/{alertname}.md"
+
+    def dashboard(self, uid: str, **variables: str) -> str:
+        query = "&".join(f"var-{k}={v}" for k, v in variables.items())
+        return f"{self.grafana_base_url.rstrip('/')}/d/{uid}" + (f"?{query}" if query else "")
+
+
+class AlertOptions(StrictModel):
+    """Options every non-SLO alert has: on/off, severity, `for`, dashboard."""
+
+    enabled: bool = True
+    severity: str = Field("ticket", pattern=r"^[a-z][a-z0-9_-]*$")
+    for_: Duration = Field("15m", alias="for")
+    dashboard_uid: str = "qobserve-oncall"
+
+
+class CalibrationStale(AlertOptions):
+    # IBM backends recalibrate about daily; 26h leaves two hours of slack.
+    max_age: Duration = "26h"
+
+
+class CostBudget(AlertOptions):
+    for_: Duration = Field("5m", alias="for")
+    ticket_at: list[float] = [0.5, 0.75]
+    page_at: float = Field(0.9, gt=0)
+    dashboard_uid: str = "qobserve-executive"
+    projection_window: Duration = "6h"
+    projection_horizon: Duration = "7d"
+    projection_for: Duration = "1h"
+
+    @field_validator("ticket_at")
+    @classmethod
+    def _ascending(cls, value: list[float]) -> list[float]:
+        if value != sorted(value) or any(not 0 < v <= 1 for v in value):
+            raise ValueError("ticket_at must be ascending fractions of the budget in (0, 1]")
+        return value
+
+
+class BackendDown(AlertOptions):
+    severity: str = "page"
+    for_: Duration = Field("5m", alias="for")
+
+
+class RetryRateHigh(AlertOptions):
+    ratio: float = Field(0.05, gt=0, le=1)
+    window: Duration = "15m"
+
+
+class BarrenPlateau(AlertOptions):
+    dashboard_uid: str = "qobserve-debug"
+    # Gradient variance this small over a whole step means the optimizer cannot move;
+    # None disables the variance branch and keeps only the SDK's detector flag.
+    gradient_variance_below: float | None = Field(1e-6, gt=0)
+
+
+class Diverging(AlertOptions):
+    for_: Duration = Field("5m", alias="for")
+    dashboard_uid: str = "qobserve-debug"
+
+
+class ProbeFailing(AlertOptions):
+    pass
+
+
+class TelemetryAbsent(AlertOptions):
+    severity: str = "page"  # without telemetry every SLO alert is blind
+    metrics: list[str] = ["quantum_backend_up", "qobserve_probe_success"]
+
+    @field_validator("metrics")
+    @classmethod
+    def _declared(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if name not in semconv.METRICS:
+                raise ValueError(f"unknown metric {name!r}: declare it in qobserve/semconv.py")
+        return value
+
+
+class AlertsConfig(StrictModel):
+    """Thresholds of the contract's non-SLO alerts; defaults are the shipped values."""
+
+    calibration_stale: CalibrationStale = CalibrationStale()
+    cost_budget: CostBudget = CostBudget()
+    backend_down: BackendDown = BackendDown()
+    retry_rate_high: RetryRateHigh = RetryRateHigh()
+    training_barren_plateau: BarrenPlateau = BarrenPlateau()
+    training_diverging: Diverging = Diverging()
+    probe_failing: ProbeFailing = ProbeFailing()
+    telemetry_absent: TelemetryAbsent = TelemetryAbsent()

@@ -1,0 +1,194 @@
+"""Alertmanager configuration generated from a small routing spec (``alerts/routing.yaml``).
+
+The spec says who gets paged and who gets a ticket; this module turns it into
+``alerts/alertmanager.yml``: webhook receivers (the Slack bridge
+``qobserve alert-bridge`` with bearer auth from a file, a pager placeholder),
+one route per severity and receiver (``continue`` fans a page out to several
+receivers), inhibition (a page-tier burn alert inhibits the ticket tier of the
+same SLO and backend; ``QuantumBackendDown`` inhibits that backend's job
+alerts) and provider maintenance windows as muting ``time_intervals``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import Field, ValidationError, model_validator
+
+from qobserve import semconv
+from qobserve.semconv import Attr
+from qobserve.slo._yaml import dump_generated
+from qobserve.slo.config import Duration, SpecError, StrictModel
+
+__all__ = ["RoutingSpec", "alertmanager_config", "load_routing", "render_alertmanager"]
+
+_B = semconv.LABEL[Attr.BACKEND]
+_NAME = r"^[a-z0-9][a-z0-9_-]*$"
+_TIME_INTERVAL_KEYS = {"times", "weekdays", "days_of_month", "months", "years", "location"}
+
+
+class Webhook(StrictModel):
+    """A webhook receiver; the bearer token is read by Alertmanager from ``credentials_file``."""
+
+    url: str = Field(pattern=r"^https?://")
+    credentials_file: str | None = None
+    send_resolved: bool = True
+    max_alerts: int = Field(0, ge=0)
+
+
+class Timings(StrictModel):
+    group_wait: Duration = "30s"
+    group_interval: Duration = "5m"
+    repeat_interval: Duration = "4h"
+
+
+class SeverityRoute(StrictModel):
+    """Receivers for one severity, in notification order, and optional timing overrides."""
+
+    receivers: list[str] = Field(min_length=1)
+    group_wait: Duration | None = None
+    group_interval: Duration | None = None
+    repeat_interval: Duration | None = None
+
+
+class Maintenance(StrictModel):
+    """A provider maintenance window muting notifications for some backends."""
+
+    name: str = Field(pattern=_NAME)
+    backends: list[str] = Field(min_length=1)
+    time_intervals: list[dict] = Field(min_length=1,
+                                       description="Alertmanager time_interval entries")
+
+    @model_validator(mode="after")
+    def _keys(self) -> "Maintenance":
+        for i, entry in enumerate(self.time_intervals):
+            if unknown := set(entry) - _TIME_INTERVAL_KEYS:
+                raise ValueError(f"time_intervals[{i}]: unknown keys {sorted(unknown)}; "
+                                 f"use {sorted(_TIME_INTERVAL_KEYS)}")
+        return self
+
+
+class RoutingSpec(StrictModel):
+    """Routing: receivers, who gets which severity, inhibitions, maintenance windows."""
+
+    api_version: Literal["qobserve/v1"] = Field(alias="apiVersion")
+    kind: Literal["RoutingSpec"] = "RoutingSpec"
+    group_by: list[str] = ["alertname", _B]
+    timings: Timings = Timings()
+    resolve_timeout: Duration = "5m"
+    default_receiver: str = "alert-bridge"
+    receivers: dict[str, Webhook]
+    severities: dict[str, SeverityRoute]
+    backend_down_inhibits: list[str] = [
+        "QuantumJobSuccessBudgetBurn", "QuantumJobLatencyBudgetBurn",
+        "QuantumRetryRateHigh", "QuantumProbeFailing"]
+    maintenance: list[Maintenance] = []
+
+    @model_validator(mode="after")
+    def _references(self) -> "RoutingSpec":
+        if self.default_receiver not in self.receivers:
+            raise ValueError(f"default_receiver: {self.default_receiver!r} is not in receivers")
+        for sev, route in self.severities.items():
+            for name in route.receivers:
+                if name not in self.receivers:
+                    raise ValueError(f"severities.{sev}.receivers: unknown receiver {name!r}; "
+                                     f"declare it under receivers ({', '.join(self.receivers)})")
+        for i, name in enumerate(self.backend_down_inhibits):
+            if name not in semconv.ALERTS:
+                raise ValueError(f"backend_down_inhibits[{i}]: {name!r} is not an alert of the "
+                                 "contract (semconv.ALERTS)")
+        return self
+
+
+def _receiver(name: str, hook: Webhook) -> dict:
+    config: dict = {"url": hook.url, "send_resolved": hook.send_resolved}
+    if hook.max_alerts:
+        config["max_alerts"] = hook.max_alerts
+    if hook.credentials_file:
+        config["http_config"] = {"authorization": {"type": "Bearer",
+                                                   "credentials_file": hook.credentials_file}}
+    return {"name": name, "webhook_configs": [config]}
+
+
+def _severity_routes(spec: RoutingSpec, mute: list[str]) -> list[dict]:
+    routes = []
+    for sev, route in spec.severities.items():
+        timings = {k: v for k in ("group_wait", "group_interval", "repeat_interval")
+                   if (v := getattr(route, k))}
+        for i, receiver in enumerate(route.receivers):
+            entry = {"receiver": receiver,
+                     "matchers": [f'{semconv.SEVERITY_LABEL}="{sev}"'], **timings}
+            if mute:
+                entry["mute_time_intervals"] = mute
+            if i < len(route.receivers) - 1:
+                entry["continue"] = True  # fan the alert out to the next receiver too
+            routes.append(entry)
+    return routes
+
+
+def _maintenance_routes(spec: RoutingSpec) -> list[dict]:
+    # One route per backend, muted by every window naming it: Alertmanager stops at the
+    # first matching sibling, so two windows for one backend must share one route.
+    windows: dict[str, list[str]] = {}
+    for m in spec.maintenance:
+        for backend in m.backends:
+            windows.setdefault(backend, []).append(m.name)
+    return [{"receiver": spec.default_receiver, "matchers": [f'{_B}="{backend}"'],
+             "mute_time_intervals": mute, "routes": _severity_routes(spec, mute)}
+            for backend, mute in windows.items()]
+
+
+def _inhibit_rules(spec: RoutingSpec) -> list[dict]:
+    tier = semconv.BURN_TIER_LABEL
+    rules = [{
+        "source_matchers": [f'{tier}="page"'],
+        "target_matchers": [f'{tier}="ticket"'],
+        "equal": ["alertname", semconv.SLO_LABEL, semconv.SLO_SERVICE_LABEL,
+                  semconv.LABEL[Attr.PROVIDER], _B],
+    }]
+    if spec.backend_down_inhibits:
+        rules.append({
+            "source_matchers": ['alertname="QuantumBackendDown"'],
+            "target_matchers": [f'alertname=~"{"|".join(spec.backend_down_inhibits)}"'],
+            # Probe alerts carry no provider label, so match on the backend alone.
+            "equal": [_B],
+        })
+    return rules
+
+
+def alertmanager_config(spec: RoutingSpec) -> dict:
+    """The Alertmanager configuration for ``spec`` (pure; no I/O)."""
+    config: dict = {
+        "global": {"resolve_timeout": spec.resolve_timeout},
+        "route": {"receiver": spec.default_receiver, "group_by": spec.group_by,
+                  **spec.timings.model_dump(),
+                  "routes": _maintenance_routes(spec) + _severity_routes(spec, [])},
+        "inhibit_rules": _inhibit_rules(spec),
+        "receivers": [_receiver(n, h) for n, h in spec.receivers.items()],
+    }
+    if spec.maintenance:
+        config["time_intervals"] = [{"name": m.name, "time_intervals": m.time_intervals}
+                                    for m in spec.maintenance]
+    return config
+
+
+def render_alertmanager(spec: RoutingSpec, *, source: str = "alerts/routing.yaml") -> str:
+    """The ``alertmanager.yml`` text for ``spec``, with the generated-file header."""
+    return dump_generated(alertmanager_config(spec), source=source)
+
+
+def load_routing(path: str | Path) -> RoutingSpec:
+    """Read and validate a routing spec.
+
+    Raises:
+        SpecError: invalid YAML or spec; the message names the field.
+    """
+    path = Path(path)
+    try:
+        return RoutingSpec.model_validate(yaml.safe_load(path.read_text()))
+    except yaml.YAMLError as exc:
+        raise SpecError(f"{path}: not valid YAML: {exc}") from None
+    except ValidationError as exc:
+        raise SpecError.from_validation(exc, str(path)) from None

@@ -1,0 +1,171 @@
+"""``qobserve demo --stack``: start the stack, run the scenario with a live view, tear down, summarise.
+
+Ctrl-C (or SIGTERM) at any point stops the scenario and every service; the
+exit summary says where the UIs were, what fired and reached Slack, the SLIs
+of the run, and shows the trace tree of one job read back from the trace file.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from qobserve.slo.config import SpecError
+from qobserve.stack.scenario import Scenario, ScenarioResult, Timings, TimelineEvent
+from qobserve.stack.services import ServiceError, missing_packages
+from qobserve.stack.slack_sink import SlackMessage
+from qobserve.stack.stack import Stack, StackOptions
+
+__all__ = ["RunOptions", "leftover_processes", "run_stack"]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """``stack``: services; ``timings``: the scenario; ``live``: draw the rich view;
+    ``serve_seconds``: keep the stack up after the scenario to explore the UIs."""
+
+    stack: StackOptions = StackOptions()
+    timings: Timings = Timings()
+    live: bool = True
+    serve_seconds: float = 0.0
+    seed: int = 7
+
+
+def leftover_processes() -> list[str]:
+    """Child processes of this process still alive (``name[pid]``)."""
+    import psutil
+
+    return [f"{p.name()}[{p.pid}]" for p in psutil.Process().children(recursive=True)
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+
+
+def _raise_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _print_message(console: Console):
+    def show(m: SlackMessage) -> None:
+        colour = "red" if m.alert_status == "firing" else "green"
+        runbook = m.button_urls().get("runbook")
+        console.print(f"[bold]slack[/] {m.channel} [{colour}]{m.text}[/]"
+                      + (f"\n      runbook: {runbook}" if runbook else ""))
+    return show
+
+
+def _timeline(result: ScenarioResult, t0: float) -> Table:
+    table = Table(title="What happened")
+    for col in ("t", "where", "event"):
+        table.add_column(col, justify="right" if col == "t" else "left")
+    for e in result.timeline:
+        table.add_row(f"{e.at - t0:5.0f} s", e.kind, e.text)
+    return table
+
+
+def _trace_tree(console: Console, stack: Stack) -> None:
+    from qobserve.stack.traces import job_tree, pick_job, read_spans
+
+    if stack.traces_file is None:
+        console.print(f"traces were sent to {stack.options.otlp_endpoint or 'OTEL_EXPORTER_OTLP_ENDPOINT'}")
+        return
+    if not stack.traces_file.exists():
+        console.print("no traces were written")
+        return
+    job = pick_job(read_spans(stack.traces_file), "qobserve executor job")
+    console.print(f"traces (OTLP JSON lines): {stack.traces_file}")
+    if job is not None:
+        console.print("one job's trace (attempts are child spans; a second backend is a fallback):")
+        console.print(job_tree(job))
+
+
+def run_stack(options: RunOptions, console: Console | None = None) -> int:
+    """CLI body: returns 0 when every phase completed, 1 when one timed out, 2 when the
+    stack could not start, 130 on Ctrl-C."""
+    console = console or Console()
+    if missing := missing_packages():
+        console.print(f"[red]error[/]: the demo stack needs the Debian package(s) "
+                      f"{', '.join(missing)}: apt-get install {' '.join(missing)}")
+        return 2
+    try:
+        stack = Stack(options.stack, on_message=_print_message(console))
+    except SpecError as exc:
+        console.print(f"[red]error[/]: {exc}")
+        return 2
+    # SIGTERM (e.g. `timeout`, a supervisor) tears down like Ctrl-C; only the main thread may set it.
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt) if main else None
+    scenario, code, urls, slis, t0 = None, 0, {}, None, time.time()
+    try:
+        console.print(f"[bold]qobserve demo --stack[/]: starting services in {stack.workdir}")
+        stack.start()
+        urls = {n: s.url for n, s in stack.services.items()}
+        for name in ("prometheus", "alertmanager"):
+            console.print(f"  {name} UI: {urls[name]}")
+        from qobserve.stack import view
+
+        live = Live(console=console, refresh_per_second=4, transient=False) if options.live \
+            else nullcontext()
+        with live:
+            def tick(scenario: Scenario) -> None:
+                if options.live:
+                    live.update(view.render(scenario))
+
+            def event(e: TimelineEvent) -> None:
+                if not options.live and e.kind != "slack":
+                    console.print(f"[dim]{e.at - t0:5.0f} s[/] {e.kind}: {e.text}")
+
+            scenario = Scenario(stack, options.timings, seed=options.seed, on_tick=tick,
+                                on_event=event)
+            result = scenario.run()
+        from qobserve.demo.summary import sli_table
+
+        stack.telemetry.meter_provider.force_flush()
+        slis = sli_table(stack.registry)
+        code = 0 if result.completed else 1
+        if options.serve_seconds:
+            console.print(f"stack stays up {options.serve_seconds:g} s more (Ctrl-C stops)")
+            time.sleep(options.serve_seconds)
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted[/]: stopping every service")
+        code = 130
+    except ServiceError as exc:
+        console.print(f"[red]error[/]: {exc}")
+        code = 2
+    finally:
+        stack.close()
+        if main:
+            signal.signal(signal.SIGTERM, previous)
+    _summary(console, stack, scenario.result if scenario else None, urls, slis, t0)
+    if left := leftover_processes():
+        console.print(f"[red]processes left running: {', '.join(left)}[/]")
+        code = code or 1
+    else:
+        console.print("all services stopped; no processes left running")
+    return code
+
+
+def _summary(console: Console, stack: Stack, result: ScenarioResult | None, urls: dict,
+             slis, t0: float) -> None:
+    console.rule("summary")
+    for name in ("prometheus", "alertmanager"):
+        if name in urls:
+            console.print(f"{name} UI was at {urls[name]}")
+    if result is not None:
+        console.print(_timeline(result, t0))
+        for p in result.phases:
+            mark = "[green]✓[/]" if p.completed else "[red]✗ timed out[/]"
+            console.print(f"{mark} {p.name}: {p.goal} ({p.ended - p.started:.0f} s)")
+    if slis is not None:
+        console.print(slis)
+    messages = stack.messages()
+    console.print(f"Slack messages delivered: {len(messages)} "
+                  f"({sum(m.alert_status == 'firing' for m in messages)} firing, "
+                  f"{sum(m.alert_status == 'resolved' for m in messages)} resolved)")
+    _trace_tree(console, stack)
+    console.print(f"configs and logs: {stack.workdir}")

@@ -1,0 +1,185 @@
+"""``track_training``: a decorator and context manager around one training run."""
+
+from __future__ import annotations
+
+import contextvars
+import copy
+import functools
+import importlib.metadata
+import inspect
+import os
+import subprocess
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+
+from opentelemetry import trace
+from opentelemetry.trace import Status, StatusCode
+
+from qobserve.instrumentation._job import job_telemetry
+from qobserve.semconv import Attr
+from qobserve.training.detectors import Detection, Detector, default_detectors
+from qobserve.training.run import StopTraining, TrainingRun
+
+__all__ = ["TrainingTracker", "code_version", "current_run", "track_training"]
+
+_current: contextvars.ContextVar[TrainingRun | None] = contextvars.ContextVar(
+    "qobserve_training_run", default=None)
+
+
+def current_run() -> TrainingRun | None:
+    """The run of the innermost active ``track_training``, for code deep in a loop."""
+    return _current.get()
+
+
+@lru_cache(maxsize=32)
+def _git_describe(directory: str) -> str | None:
+    try:
+        out = subprocess.run(["git", "describe", "--tags", "--always", "--dirty"], cwd=directory,
+                             capture_output=True, text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (out.stdout.strip() or None) if out.returncode == 0 else None
+
+
+def code_version(fn: Callable | None = None) -> str:
+    """``git describe`` of the code's checkout, else its package version, else ``unknown``.
+
+    The directory is ``fn``'s file's (decorator) or the working directory.
+    """
+    path = inspect.getsourcefile(fn) if fn is not None else None
+    found = _git_describe(os.path.dirname(os.path.abspath(path)) if path else os.getcwd())
+    if found:
+        return found
+    top = (getattr(fn, "__module__", None) or "").split(".")[0]
+    if top and top != "__main__":
+        try:
+            return f"{top} {importlib.metadata.version(top)}"
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return "unknown"
+
+
+class TrainingTracker:
+    """Returned by :func:`track_training`; use with ``with`` or as ``@decorator``."""
+
+    def __init__(self, experiment: str, *, seed=None, ansatz: str | None = None,
+                 depth: int | None = None, qubits: int | None = None, backend=None,
+                 shots: int | None = None, code_version: str | None = None,
+                 attributes: dict | None = None, detectors: Sequence[Detector] | None = None,
+                 on_detection: Callable[[TrainingRun, Detection], None] | None = None,
+                 strict: bool = False, step_spans: str = "auto", metrics_interval: float = 1.0,
+                 tracer_provider=None, meter_provider=None) -> None:
+        if not isinstance(experiment, str) or not experiment.strip():
+            raise ValueError(f"experiment: must be a non-empty name, got {experiment!r}")
+        if step_spans not in ("auto", "explicit"):
+            raise ValueError(f"step_spans: must be 'auto' or 'explicit', got {step_spans!r}")
+        if shots is not None and not (isinstance(shots, int) and shots >= 0):
+            raise ValueError(f"shots: must be an int >= 0 (0 for exact simulation), got {shots!r}")
+        if detectors is not None and not all(isinstance(d, Detector) for d in detectors):
+            raise ValueError("detectors: each needs name, metric and observe(step)")
+        self.experiment = experiment
+        self._meta = {Attr.TRAINING_SEED: seed, Attr.TRAINING_ANSATZ: ansatz,
+                      Attr.TRAINING_ANSATZ_DEPTH: depth, Attr.CIRCUIT_QUBITS: qubits,
+                      Attr.BACKEND: getattr(backend, "name", backend), Attr.TRAINING_SHOTS: shots}
+        self._code_version = code_version
+        self._attributes = dict(attributes or {})
+        self._detectors = detectors
+        self._on_detection = on_detection
+        self._strict = strict
+        self._step_spans = step_spans
+        if not metrics_interval >= 0:
+            raise ValueError(f"metrics_interval: must be >= 0 seconds, got {metrics_interval!r}")
+        self._metrics_interval = float(metrics_interval)
+        self._providers = (tracer_provider, meter_provider)
+        self._active: list[tuple] = []
+
+    def _attrs(self, fn: Callable | None) -> dict:
+        attrs = {Attr.EXPERIMENT.value: self.experiment,
+                 Attr.TRAINING_CODE_VERSION.value: self._code_version or code_version(fn)}
+        attrs.update({k.value: v if isinstance(v, (bool, int, float, str)) else str(v)
+                      for k, v in self._meta.items() if v is not None})
+        attrs.update(self._attributes)
+        return attrs
+
+    def _start(self, fn: Callable | None = None) -> TrainingRun:
+        # Detectors keep state: each run gets its own copy, so decorated calls start afresh.
+        detectors = ([copy.deepcopy(d) for d in self._detectors] if self._detectors is not None
+                     else default_detectors(self._meta[Attr.TRAINING_SHOTS]))
+        telemetry = job_telemetry(*self._providers)
+        span = telemetry.tracer.start_span(f"training {self.experiment}", attributes=self._attrs(fn))
+        token = trace.use_span(span, end_on_exit=False)
+        token.__enter__()
+        run = TrainingRun(self.experiment, telemetry, span, detectors=detectors,
+                          on_detection=self._on_detection, strict=self._strict,
+                          step_spans=self._step_spans, metrics_interval=self._metrics_interval)
+        if self._step_spans == "auto":
+            run._open_step()
+        self._active.append((run, token, _current.set(run)))
+        return run
+
+    def _finish(self, exc: BaseException | None) -> bool:
+        run, token, cur = self._active.pop()
+        _current.reset(cur)
+        stopped = isinstance(exc, StopTraining)
+        run._close_step(recorded=False, error=None if stopped else exc)
+        run.flush_metrics()
+        run.span.set_attribute(Attr.TRAINING_STEPS.value, run.steps)
+        if exc is not None and not stopped:
+            run.span.record_exception(exc)
+            run.span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+        token.__exit__(None, None, None)
+        run.span.end()
+        return stopped
+
+    def __enter__(self) -> TrainingRun:
+        return self._start()
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        return self._finish(exc)
+
+    def __call__(self, fn: Callable) -> Callable:
+        """Decorate ``fn``: each call is one run; a parameter named ``run`` receives it."""
+        wants_run = "run" in inspect.signature(fn).parameters
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            run = self._start(fn)
+            try:
+                if wants_run and "run" not in kwargs:
+                    kwargs["run"] = run
+                result = fn(*args, **kwargs)
+            except BaseException as exc:
+                if self._finish(exc):
+                    return None
+                raise
+            self._finish(None)
+            return result
+
+        return wrapper
+
+
+def track_training(experiment: str, **options) -> TrainingTracker:
+    """Trace and measure a training run, as a decorator or a context manager.
+
+    Args:
+        experiment: the ``quantum_experiment`` label (low cardinality: a name, not a run id).
+        seed, ansatz, depth, qubits, backend, shots: run metadata, on the run span.
+        code_version: defaults to ``git describe`` of the code, else its package version.
+        attributes: extra run-span attributes.
+        detectors: replaces the defaults (barren plateau, divergence, stall); copied per run.
+        on_detection: ``callback(run, detection)`` when a detector starts or stops
+            firing; call ``run.stop()`` or raise :class:`StopTraining` to end the run.
+        strict: raise ValueError on bad inputs instead of recording an anomaly.
+        step_spans: ``"auto"`` (record_step rolls the current step span) or
+            ``"explicit"`` (only ``with run.step():`` makes one current).
+        metrics_interval: export step metrics at most this often, in seconds
+            (0: every step); detector flags and the run's end always export at once.
+        tracer_provider, meter_provider: default to the global providers.
+
+    Returns:
+        A :class:`TrainingTracker`. ``with`` yields a :class:`TrainingRun`;
+        as a decorator each call of the function is a run, passed as ``run=`` if
+        the function has such a parameter (else use :func:`current_run`).
+        :class:`StopTraining` ends the run cleanly (a decorated function then returns None).
+    """
+    return TrainingTracker(experiment, **options)

@@ -1,0 +1,68 @@
+"""RB on each SDK's local simulator through the normal submission path, against exact truth.
+
+Sizes are small to keep the suite fast. With λ = 0.04 (EPC = λ/2 = 0.02 for one
+qubit) survival decays from 0.98 to ≈0.59 over lengths 1..40, so 6 sequences ×
+400 shots resolve α to a few per cent; ±35% matches the acceptance tolerance and
+is more than 3σ of the fit's spread at these sizes (σ ≈ 10% measured over repeated
+runs). Aer and Cirq are seeded; Braket's local simulator takes no seed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from qobserve.benchmarking import run_rb
+
+LENGTHS = (1, 5, 10, 20, 40)
+
+
+@pytest.mark.parametrize("backend", ["qiskit:aer", "braket:local_dm", "cirq:density_matrix"])
+def test_one_qubit_depolarizing_per_clifford_gives_half_lambda(backend):
+    """depolarizing:λ after each Clifford gives EPC = λ(d-1)/d = λ/2 on every SDK."""
+    result = run_rb(backend, (0,), lengths=LENGTHS, num_samples=6, shots=400, seed=5,
+                    noise="depolarizing:0.04")
+    assert result.fit.ok, result.fit.message
+    assert result.fit.epc == pytest.approx(0.02, rel=0.35)
+
+
+@pytest.mark.parametrize("backend", ["qiskit:aer", "braket:local_dm", "cirq:density_matrix"])
+def test_two_qubit_depolarizing_gives_three_quarters_lambda(backend):
+    """Two-qubit depolarizing λ per Clifford (Aer depolarizing_error(λ, 2), Braket
+    TwoQubitDepolarizing and cirq.depolarize(15λ/16, 2)) gives EPC = 3λ/4 (±40%)."""
+    result = run_rb(backend, (0, 1), lengths=(1, 3, 6, 12, 20), num_samples=6, shots=400, seed=2,
+                    noise="depolarizing:0.04")
+    assert result.fit.ok, result.fit.message
+    assert result.fit.epc == pytest.approx(0.03, rel=0.40)
+
+
+@pytest.mark.parametrize("backend", ["qiskit:aer", "braket:local", "cirq:simulator"])
+def test_noiseless_backends_give_zero_with_interval_containing_zero(backend):
+    """Ideal simulators return every sequence to |0>: EPC ≈ 0, interval contains 0."""
+    result = run_rb(backend, (0,), lengths=(1, 4, 8), num_samples=3, shots=50, seed=1)
+    assert result.fit.ok
+    assert result.fit.epc == pytest.approx(0.0, abs=1e-9)
+    assert result.fit.epc_ci[0] <= 0.0 <= result.fit.epc_ci[1]
+
+
+def test_fake_backend_runs_with_its_own_noise_on_physical_qubits():
+    """A fake backend's device noise gives a small, positive EPC on a coupled qubit pair."""
+    result = run_rb("qiskit:fake_manila", (1, 2), lengths=(1, 3, 6, 10), num_samples=3, shots=200, seed=3)
+    assert result.fit.ok, result.fit.message
+    assert 0.0 < result.fit.epc < 0.2
+
+
+def test_ecr_fake_backend_is_transpiled_onto_the_requested_pair():
+    """Without CX in the target (ECR device) circuits are transpiled with the RB qubits as layout."""
+    from qobserve.backends import parse_backend
+    from qobserve.benchmarking.rb_experiment import RBExperiment
+    from qobserve.benchmarking.runners import qiskit_circuits
+
+    device = parse_backend("qiskit:fake_sherbrooke").load()
+    [circuit] = qiskit_circuits(device, RBExperiment((1, 0), (3,), 1, 4).circuits(), (1, 0))
+    assert "ecr" in circuit.count_ops() and "cx" not in circuit.count_ops()
+    measured = {circuit.find_bit(i.qubits[0]).index for i in circuit.data if i.operation.name == "measure"}
+    assert measured == {0, 1}
+    result = run_rb("qiskit:fake_sherbrooke", (1, 0), lengths=(1, 3, 6, 10, 15), num_samples=4, shots=300,
+                    seed=2, device=device)
+    assert result.fit.ok, result.fit.message
+    assert 0.0 < result.fit.epc < 0.1

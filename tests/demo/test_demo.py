@@ -1,0 +1,84 @@
+"""The demo end to end, as a user runs it: a subprocess serving /metrics."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
+from qobserve import semconv
+
+
+@pytest.fixture(scope="module")
+def demo_scrape(tmp_path_factory):
+    """Run `qobserve demo` to the end, scrape its /metrics while it keeps serving."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qobserve.cli", "demo", "--jobs", "12", "--fail-every", "4",
+         "--port", "0", "--serve-seconds", "60"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "COLUMNS": "200"})
+    lines, url, body = [], None, None
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            if m := re.search(r"(http://127\.0\.0\.1:\d+/metrics)", line):
+                url = m.group(1)
+            if "serving /metrics for" in line:
+                body = urllib.request.urlopen(url, timeout=10).read().decode()
+                break
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert body is not None, "demo never finished its run:\n" + "".join(lines)
+    return "".join(lines), body
+
+
+def _jobs(body: str, backend: str, status: str) -> float:
+    name = semconv.metric("quantum_jobs_total").prom_name
+    pattern = name + r'\{[^}]*quantum_backend="%s"[^}]*quantum_job_status="%s"[^}]*\} (\S+)'
+    m = re.search(pattern % (backend, status), body)
+    return float(m.group(1)) if m else 0.0
+
+
+def test_demo_metrics_count_failures(demo_scrape):
+    """The scrape counts the jobs failed on purpose and the rest as completed."""
+    _, body = demo_scrape
+    # 12 jobs, every 4th fails for real: 3 failed; 9 completed plus the RB probe's job.
+    assert _jobs(body, "fake_manila", "failed") == 3
+    assert _jobs(body, "fake_manila", "completed") == 10
+
+
+@pytest.mark.parametrize("backend", ["braket_sv", "cirq_simulator", "willow_pink"])
+def test_demo_runs_every_sdk(demo_scrape, backend):
+    """Braket's and Cirq's simulators and the virtual engine ran jobs too."""
+    _, body = demo_scrape
+    assert _jobs(body, backend, "completed") >= 2
+
+
+def test_demo_prints_sli_table(demo_scrape):
+    """The summary's success ratio is the one in the scrape."""
+    out, body = demo_scrape
+    row = next((line for line in out.splitlines() if "fake_manila" in line and "qiskit" in line), "")
+    completed, failed = _jobs(body, "fake_manila", "completed"), _jobs(body, "fake_manila", "failed")
+    assert f"{completed / (completed + failed):.1%}" in row, out
+
+
+def test_demo_reports_rb_and_training(demo_scrape):
+    """The RB estimate and the training run are summarised."""
+    out, body = demo_scrape
+    assert "RB on fake_manila qubit 0: error per Clifford" in out
+    assert re.search(r'quantum_training_gradient_snr\{quantum_experiment="variational-classifier"\} \d', body)
+
+
+def test_demo_scrape_passes_promtool(demo_scrape, tmp_path):
+    """`promtool check metrics` has no complaint about qobserve's own metrics."""
+    _, body = demo_scrape
+    res = subprocess.run(["promtool", "check", "metrics"], input=body, text=True,
+                         capture_output=True)
+    ours = [line for line in (res.stdout + res.stderr).splitlines()
+            if line.startswith(("quantum_", "qobserve_"))]
+    assert ours == [], ours

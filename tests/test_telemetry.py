@@ -1,0 +1,120 @@
+"""configure(): the Prometheus endpoint, OTEL_* variables, global providers, log correlation."""
+
+from __future__ import annotations
+
+import logging
+import urllib.request
+
+import pytest
+from opentelemetry import metrics, trace
+from opentelemetry.metrics import _internal as metrics_internal
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.resources import SERVICE_NAME
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.util._once import Once
+from prometheus_client import CollectorRegistry
+
+from qobserve.instrumentation._job import JobTelemetry
+from qobserve.semconv import JobStatus
+from qobserve.telemetry import configure
+
+
+@pytest.fixture
+def fresh_globals():
+    """Unset OpenTelemetry's set-once global providers for one test, then restore them."""
+    saved = (trace._TRACER_PROVIDER, trace._TRACER_PROVIDER_SET_ONCE,
+             metrics_internal._METER_PROVIDER, metrics_internal._METER_PROVIDER_SET_ONCE)
+    trace._TRACER_PROVIDER, trace._TRACER_PROVIDER_SET_ONCE = None, Once()
+    metrics_internal._METER_PROVIDER, metrics_internal._METER_PROVIDER_SET_ONCE = None, Once()
+    yield
+    (trace._TRACER_PROVIDER, trace._TRACER_PROVIDER_SET_ONCE,
+     metrics_internal._METER_PROVIDER, metrics_internal._METER_PROVIDER_SET_ONCE) = saved
+
+
+@pytest.fixture
+def no_otel_env(monkeypatch):
+    for var in ("OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES", "OTEL_EXPORTER_OTLP_ENDPOINT",
+                "OTEL_EXPORTER_PROMETHEUS_PORT", "OTEL_EXPORTER_PROMETHEUS_HOST"):
+        monkeypatch.delenv(var, raising=False)
+
+
+def test_serves_metrics_on_a_free_port(no_otel_env):
+    """prometheus_port=0 binds a free port on 127.0.0.1 and /metrics shows recorded jobs."""
+    telemetry = configure("qobserve-test", prometheus_port=0, registry=CollectorRegistry(),
+                          set_global=False)
+    try:
+        host, port = telemetry.prometheus_address
+        assert host == "127.0.0.1" and port > 0
+        jobs = JobTelemetry(telemetry.tracer_provider, telemetry.meter_provider)
+        jobs.start("qiskit", "aer_simulator", "run", shots=10).finish(JobStatus.COMPLETED)
+        body = urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=5).read().decode()
+    finally:
+        telemetry.shutdown()
+    assert ('quantum_jobs_total{error_type="",quantum_backend="aer_simulator",'
+            'quantum_job_status="completed",quantum_provider="qiskit"} 1.0') in body
+    assert 'service_name="qobserve-test"' in body  # target_info carries the resource
+
+
+def test_otel_service_name_wins(no_otel_env, monkeypatch):
+    """OTEL_SERVICE_NAME overrides the service_name argument, as the OTel spec requires."""
+    monkeypatch.setenv("OTEL_SERVICE_NAME", "from-env")
+    telemetry = configure("from-argument", set_global=False)
+    try:
+        assert telemetry.tracer_provider.resource.attributes[SERVICE_NAME] == "from-env"
+    finally:
+        telemetry.shutdown()
+
+
+def test_sets_global_providers_when_none(no_otel_env, fresh_globals):
+    """With no SDK providers installed, configure() installs its own globally."""
+    telemetry = configure("qobserve-test")
+    try:
+        assert trace.get_tracer_provider() is telemetry.tracer_provider
+        assert metrics.get_meter_provider() is telemetry.meter_provider
+    finally:
+        telemetry.shutdown()
+
+
+def test_keeps_application_providers(no_otel_env, fresh_globals):
+    """Providers the application already set are kept and used, never replaced."""
+    app_tracer, app_meter = TracerProvider(), MeterProvider()
+    trace.set_tracer_provider(app_tracer)
+    metrics.set_meter_provider(app_meter)
+    telemetry = configure("qobserve-test")
+    try:
+        assert trace.get_tracer_provider() is app_tracer
+        assert metrics.get_meter_provider() is app_meter
+        assert telemetry.tracer_provider is app_tracer and telemetry.meter_provider is app_meter
+    finally:
+        telemetry.shutdown()
+
+
+def test_prometheus_endpoint_sees_application_provider(no_otel_env, fresh_globals):
+    """With the application's MeterProvider kept, /metrics still serves what it records, and
+    qobserve's shutdown leaves the application's providers running."""
+    app_meter = MeterProvider()
+    metrics.set_meter_provider(app_meter)
+    telemetry = configure("qobserve-test", prometheus_port=0, registry=CollectorRegistry())
+    try:
+        JobTelemetry(meter_provider=metrics.get_meter_provider()).start(
+            "qiskit", "aer_simulator", "run").finish(JobStatus.COMPLETED)
+        host, port = telemetry.prometheus_address
+        body = urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=5).read().decode()
+    finally:
+        telemetry.shutdown()
+    assert 'quantum_jobs_total{error_type="",quantum_backend="aer_simulator"' in body
+    counter = app_meter.get_meter("after").create_counter("still_alive")
+    counter.add(1)  # a shut-down provider would log a warning and drop this
+    assert not app_meter._shutdown_once._done
+
+
+def test_job_log_line_carries_trace_and_span_ids(otel, caplog):
+    """The terminal log line of a job names its trace and span so logs join traces."""
+    caplog.set_level(logging.INFO, logger="qobserve.jobs")
+    record = JobTelemetry(**otel.providers).start("qiskit", "fake_manila", "sampler", job_id="j-1")
+    record.finish(JobStatus.FAILED, error="RuntimeJobFailureError")
+    (span,) = otel.spans()
+    (line,) = [r for r in caplog.records if r.name == "qobserve.jobs"]
+    assert line.trace_id == f"{span.context.trace_id:032x}"
+    assert line.span_id == f"{span.context.span_id:016x}"
+    assert line.job_id == "j-1" and line.status == "failed"

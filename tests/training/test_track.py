@@ -1,0 +1,244 @@
+"""track_training as decorator and context manager: spans, metrics, metadata, bad inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from opentelemetry import trace
+
+import qobserve
+from qobserve.semconv import METRICS, Attr
+from qobserve.training import StopTraining, current_run, track_training
+
+EXP = {Attr.EXPERIMENT.value: "exp"}
+
+
+def _otel(prom: str) -> str:
+    return METRICS[prom].otel_name
+
+
+def _by_name(spans, name):
+    return [s for s in spans if s.name == name]
+
+
+def test_context_manager_exports_every_step_metric(otel):
+    """A step with gradient samples sets loss, norm, SNR, variance and shot variance gauges."""
+    samples = np.array([[1.0, 2.0], [3.0, 2.5], [2.0, 1.5]])
+    with track_training("exp", **otel.providers) as run:
+        run.record_step(loss=0.5, gradient_samples=samples, shot_variance=[0.01, 0.03])
+        run.record_step(loss=0.25, gradient=[0.1, -0.1], gradient_stderr=[0.05, 0.2])
+        run.record_validation(accuracy=0.9, loss=0.3)
+    assert otel.value(_otel("quantum_training_steps_total"), **EXP) == 2
+    assert otel.value(_otel("quantum_training_loss"), **EXP) == 0.25
+    assert otel.value(_otel("quantum_training_gradient_norm"), **EXP) == pytest.approx(np.sqrt(0.02))
+    assert otel.value(_otel("quantum_training_gradient_variance"), **EXP) == pytest.approx(0.01)
+    # median of |0.1|/0.05 = 2 and |−0.1|/0.2 = 0.5 is 1.25
+    assert otel.value(_otel("quantum_training_gradient_snr"), **EXP) == pytest.approx(1.25)
+    assert otel.value(_otel("quantum_training_shot_variance"), **EXP) == pytest.approx(0.02)
+    score = _otel("quantum_training_validation_score")
+    assert otel.value(score, metric="accuracy", **EXP) == 0.9
+    assert otel.value(score, metric="loss", **EXP) == 0.3
+
+
+def test_jobs_run_inside_a_step_become_its_children(otel):
+    """Auto step spans: a span started before record_step(n) is a child of step n's span."""
+    tracer = otel.tracer_provider.get_tracer("sdk")
+    with track_training("exp", seed=3, ansatz="ry", depth=2, qubits=4, backend="aer_simulator",
+                        shots=100, code_version="v1", **otel.providers) as run:
+        for i in range(2):
+            with tracer.start_as_current_span(f"job {i}"):
+                pass
+            run.record_step(loss=1.0 - i)
+    spans = otel.spans()
+    (run_span,) = _by_name(spans, "training exp")
+    steps = _by_name(spans, "training step")
+    assert [s.attributes[Attr.TRAINING_STEP.value] for s in steps] == [1, 2, 3]
+    assert steps[-1].attributes[Attr.TRAINING_STEP_RECORDED.value] is False
+    for i in range(2):
+        (job,) = _by_name(spans, f"job {i}")
+        assert job.parent.span_id == steps[i].context.span_id
+        assert steps[i].parent.span_id == run_span.context.span_id
+    attrs = run_span.attributes
+    assert (attrs[Attr.TRAINING_SEED.value], attrs[Attr.TRAINING_ANSATZ.value],
+            attrs[Attr.TRAINING_ANSATZ_DEPTH.value], attrs[Attr.CIRCUIT_QUBITS.value],
+            attrs[Attr.BACKEND.value], attrs[Attr.TRAINING_SHOTS.value],
+            attrs[Attr.TRAINING_CODE_VERSION.value], attrs[Attr.TRAINING_STEPS.value]) == (
+        3, "ry", 2, 4, "aer_simulator", 100, "v1", 2)
+    assert not trace.get_current_span().get_span_context().is_valid  # context restored
+
+
+def test_explicit_steps_link_jobs_and_leave_no_trailing_span(otel):
+    """With step_spans='explicit', `with run.step()` makes the step current for its block."""
+    tracer = otel.tracer_provider.get_tracer("sdk")
+    with track_training("exp", step_spans="explicit", **otel.providers) as run:
+        with run.step():
+            with tracer.start_as_current_span("job"):
+                pass
+            run.record_step(loss=1.0)
+            with tracer.start_as_current_span("after"):
+                pass
+    spans = otel.spans()
+    (step,) = _by_name(spans, "training step")
+    for name in ("job", "after"):
+        assert _by_name(spans, name)[0].parent.span_id == step.context.span_id
+
+
+def test_decorator_passes_run_and_records_code_version(otel):
+    """Each call of a decorated function is one run; `run` is injected and current_run() finds it."""
+    @track_training("exp", **otel.providers)
+    def train(steps, run):
+        assert current_run() is run
+        for i in range(steps):
+            run.record_step(loss=float(i))
+        return run.steps
+
+    assert train(3) == 3 and train(2) == 2
+    runs = _by_name(otel.spans(), "training exp")
+    assert len(runs) == 2
+    assert runs[0].attributes[Attr.TRAINING_CODE_VERSION.value]  # git describe of this checkout
+    assert current_run() is None
+    assert qobserve.track_training is track_training
+
+
+def test_exception_in_loop_marks_run_and_open_step_as_errors(otel):
+    """An exception propagates; the run span and the step it interrupted get error status."""
+    with pytest.raises(RuntimeError, match="boom"):
+        with track_training("exp", **otel.providers) as run:
+            run.record_step(loss=1.0)
+            raise RuntimeError("boom")
+    spans = otel.spans()
+    assert _by_name(spans, "training exp")[0].status.status_code.name == "ERROR"
+    assert _by_name(spans, "training step")[-1].status.status_code.name == "ERROR"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"gradient_samples": np.ones((3,))}, "gradient_samples: expected shape (k, P)"),
+        ({"gradient": [1.0, np.nan]}, "gradient: contains 1 NaN"),
+        ({"gradient": [1.0, 2.0], "gradient_stderr": [0.1, -1.0]}, "gradient_stderr: standard errors must be >= 0"),
+        ({"gradient": [1.0, 2.0], "gradient_stderr": [0.1]}, "does not match gradient shape"),
+        ({"shot_variance": -1.0}, "shot_variance: must be finite and >= 0"),
+        ({"loss": "high"}, "loss: expected a number"),
+    ],
+)
+def test_bad_inputs_are_anomalies_or_errors_in_strict_mode(otel, kwargs, message):
+    """Bad step inputs are recorded as anomalies (step still counted); strict=True raises."""
+    kwargs = {"loss": 1.0, **kwargs}
+    with track_training("exp", **otel.providers) as run:
+        record = run.record_step(**kwargs)
+        run.record_step(loss=0.5, gradient=[0.1, 0.2])  # the loop carries on
+    assert record.index == 1 and run.steps == 2
+    assert any(message in a for a in run.anomalies)
+    events = [e for s in otel.spans() for e in s.events if e.name == "anomaly"]
+    assert any(message in e.attributes["message"] for e in events)
+    with pytest.raises(ValueError, match=message.split(":")[0]):
+        with track_training("exp", strict=True, **otel.providers) as run:
+            run.record_step(**kwargs)
+
+
+def test_bad_validation_scores_are_skipped(otel):
+    """A non-finite validation score is an anomaly and is not exported; good ones are."""
+    with track_training("exp", **otel.providers) as run:
+        run.record_validation(accuracy=0.8, f1=float("nan"), auc="x")
+    assert len(run.anomalies) == 2
+    points = otel.points(_otel("quantum_training_validation_score"))
+    assert [p.attributes["metric"] for p in points] == ["accuracy"]
+
+
+def test_tracker_arguments_are_validated():
+    """Bad tracker arguments fail at decoration time with the field name."""
+    with pytest.raises(ValueError, match="experiment"):
+        track_training("")
+    with pytest.raises(ValueError, match="step_spans"):
+        track_training("exp", step_spans="sometimes")
+    with pytest.raises(ValueError, match="detectors"):
+        track_training("exp", detectors=[object()])
+    with pytest.raises(ValueError, match="shots"):
+        track_training("exp", shots=-5)
+
+
+def test_stop_training_from_loop_is_a_clean_stop(otel):
+    """StopTraining raised inside the run ends it without error status."""
+    @track_training("exp", **otel.providers)
+    def train(run):
+        run.record_step(loss=1.0)
+        raise StopTraining
+
+    assert train() is None
+    assert _by_name(otel.spans(), "training exp")[0].status.status_code.name == "UNSET"
+
+
+def test_works_from_a_scipy_optimize_callback(otel):
+    """A scipy.optimize.minimize callback can record every iteration of a numpy cost."""
+    from scipy.optimize import minimize
+
+    def cost(x):
+        return float(np.cos(x[0]) * np.cos(x[1]))
+
+    def grad(x):
+        return np.array([-np.sin(x[0]) * np.cos(x[1]), -np.cos(x[0]) * np.sin(x[1])])
+
+    with track_training("exp", **otel.providers) as run:
+        result = minimize(cost, [0.3, 0.2], jac=grad, method="BFGS",
+                          callback=lambda xk: run.record_step(loss=np.float64(cost(xk)),
+                                                              gradient=grad(xk)))
+    assert run.steps == result.nit > 0 and run.anomalies == []
+    assert otel.value(_otel("quantum_training_steps_total"), **EXP) == result.nit
+    assert otel.value(_otel("quantum_training_loss"), **EXP) == pytest.approx(result.fun)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_instrumented_qiskit_jobs_are_children_of_their_step(otel):
+    """With the Qiskit instrumentor on, each parameter-shift Estimator job nests under its step span."""
+    from qiskit import QuantumCircuit
+    from qiskit.circuit import Parameter
+    from qiskit.quantum_info import SparsePauliOp
+    from qiskit_aer import AerSimulator
+    from qiskit_ibm_runtime import EstimatorV2
+
+    from qobserve.instrumentation.qiskit import QiskitInstrumentor
+    from qobserve.training import parameter_shift, qiskit_expectation
+
+    qc = QuantumCircuit(1)
+    qc.ry(Parameter("a"), 0)
+    # Runtime local mode: a traced submission path (Aer's own primitives are not traced).
+    cost = qiskit_expectation(EstimatorV2(mode=AerSimulator()), qc, SparsePauliOp("Z"),
+                              precision=0.05)
+    instrumentor = QiskitInstrumentor()
+    instrumentor.instrument(**otel.providers)
+    try:
+        with track_training("exp", **otel.providers) as run:
+            for _ in range(2):
+                run.record_step(estimate=parameter_shift(cost, [0.3]))
+    finally:
+        instrumentor.uninstrument()
+    spans = otel.spans()
+    steps = {s.context.span_id: s for s in _by_name(spans, "training step")}
+    jobs = [s for s in spans if s.name.startswith("qiskit ")]
+    assert len(jobs) == 2
+    assert [steps[j.parent.span_id].attributes[Attr.TRAINING_STEP.value] for j in jobs] == [1, 2]
+
+
+def test_metrics_are_throttled_and_flushed_at_run_end(otel):
+    """With a long metrics_interval only the first step exports at once; the run's end flushes the rest."""
+    counter = _otel("quantum_training_steps_total")
+    with track_training("exp", metrics_interval=3600, **otel.providers) as run:
+        for i in range(3):
+            run.record_step(loss=float(i))
+        assert otel.value(counter, **EXP) == 1
+        assert otel.value(_otel("quantum_training_loss"), **EXP) == 0.0
+    assert otel.value(counter, **EXP) == 3
+    assert otel.value(_otel("quantum_training_loss"), **EXP) == 2.0
+
+
+def test_foreign_current_span_stops_linking_without_clobbering_context(otel):
+    """If the loop makes its own span current around record_step, the run stops linking and says so."""
+    tracer = otel.tracer_provider.get_tracer("user")
+    with track_training("exp", **otel.providers) as run:
+        with tracer.start_as_current_span("user step") as mine:
+            run.record_step(loss=1.0)
+            assert trace.get_current_span() is mine
+        run.record_step(loss=0.5)
+    assert run.steps == 2 and any("no longer the current span" in a for a in run.anomalies)
+    assert not trace.get_current_span().get_span_context().is_valid
