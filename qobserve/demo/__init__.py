@@ -42,13 +42,14 @@ class DemoContext:
 
 
 def _stages():
-    from qobserve.demo import fidelity, other_sdks, qiskit_jobs, training
+    from qobserve.demo import fidelity, other_sdks, qiskit_jobs, resilience, training
 
     return [
         ("Qiskit jobs on fake_manila (Aer)", qiskit_jobs.run),
         ("Braket and Cirq jobs on local simulators and willow_pink", other_sdks.run),
         ("Randomized benchmarking on fake_manila", fidelity.run),
         ("Variational classifier training", training.run),
+        ("Resilient executor through an injected outage", resilience.run),
     ]
 
 

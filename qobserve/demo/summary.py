@@ -11,6 +11,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 
+from rich import box
 from rich.table import Table
 
 from qobserve.semconv import Attr, JobStatus, metric
@@ -106,26 +107,28 @@ def backend_slis(registry, now: float | None = None) -> list[BackendSLI]:
 def _fmt_seconds(v: float | None) -> str:
     if v is None or math.isnan(v):
         return "–"
-    if v < 1:
-        return f"{v * 1000:.0f} ms"
-    if v < 3600:
-        return f"{v:.1f} s"
-    if v < 2 * 86400:
-        return f"{v / 3600:.1f} h"
-    return f"{v / 86400:.0f} d"
+    for limit, unit, scale in ((1, "ms", 1000), (3600, "s", 1), (2 * 86400, "h", 1 / 3600)):
+        if v < limit:
+            return f"{v * scale:.0f}{unit}" if v * scale >= 10 else f"{v * scale:.1f}{unit}"
+    return f"{v / 86400:.0f}d"
+
+
+def _fmt_count(v: float) -> str:
+    return f"{v:.0f}" if v < 10_000 else f"{v / 1000:.1f}k"
 
 
 def sli_table(registry, now: float | None = None) -> Table:
     """A rich table of per-backend SLIs."""
-    table = Table(title="Service level indicators (from /metrics)")
-    for col in ("provider", "backend", "jobs", "success", "p50", "p95", "shots", "cost", "calibrated"):
-        table.add_column(col, justify="left" if col in ("provider", "backend") else "right",
-                         no_wrap=col in ("provider", "backend"))
+    table = Table(title="Service level indicators (from /metrics)", box=box.SIMPLE_HEAD,
+                  pad_edge=False, collapse_padding=True)
+    table.add_column("backend", no_wrap=True)
+    for col in ("jobs", "success", "p50", "p95", "shots", "cost", "cal. age"):
+        table.add_column(col, justify="right", no_wrap=True)
     for r in backend_slis(registry, now):
         success = "–" if math.isnan(r.success_ratio) else f"{r.success_ratio:.1%}"
-        table.add_row(r.provider, r.backend, f"{r.jobs:.0f}", success, _fmt_seconds(r.p50_s),
-                      _fmt_seconds(r.p95_s), f"{r.shots:.0f}", f"${r.cost_usd:.2f}",
-                      "–" if r.calibration_age_s is None else f"{_fmt_seconds(r.calibration_age_s)} ago")
+        table.add_row(f"{r.provider}:{r.backend}", f"{r.jobs:.0f}", success, _fmt_seconds(r.p50_s),
+                      _fmt_seconds(r.p95_s), _fmt_count(r.shots), f"${r.cost_usd:.2f}",
+                      _fmt_seconds(r.calibration_age_s))
     return table
 
 

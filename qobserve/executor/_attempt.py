@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from opentelemetry import trace
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.trace import Status, StatusCode
 
 from qobserve.errors import ErrorInfo, ErrorKind, classify
@@ -154,7 +155,8 @@ class Attempts:
             return
         rec = self._tel.start(slot.provider, slot.name, "executor", shots=shots, attributes=attrs)
         try:
-            with trace.use_span(rec.span, end_on_exit=False):
+            # This record is the job: SDK instrumentation underneath would count it twice.
+            with trace.use_span(rec.span, end_on_exit=False), suppress_instrumentation():
                 yield rec.span
         finally:
             ok = a.outcome in ("completed", "adopted")

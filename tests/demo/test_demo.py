@@ -62,15 +62,17 @@ def test_demo_runs_every_sdk(demo_scrape, backend):
 def test_demo_prints_sli_table(demo_scrape):
     """The summary's success ratio is the one in the scrape."""
     out, body = demo_scrape
-    row = next((line for line in out.splitlines() if "fake_manila" in line and "qiskit" in line), "")
+    row = next((line for line in out.splitlines() if "qiskit:fake_manila" in line), "")
     completed, failed = _jobs(body, "fake_manila", "completed"), _jobs(body, "fake_manila", "failed")
     assert f"{completed / (completed + failed):.1%}" in row, out
 
 
-def test_demo_reports_rb_and_training(demo_scrape):
-    """The RB estimate and the training run are summarised."""
+def test_demo_reports_rb_training_and_executor(demo_scrape):
+    """The RB estimate, the training run and the executor's game day are summarised."""
     out, body = demo_scrape
     assert "RB on fake_manila qubit 0: error per Clifford" in out
+    assert re.search(r"executor under faults: \d+/\d+ jobs succeeded.*0 lost, 0 duplicated", " ".join(out.split()))
+    assert _jobs(body, "fallback", "completed") >= 1  # the outage pushed jobs to the fallback
     assert re.search(r'quantum_training_gradient_snr\{quantum_experiment="variational-classifier"\} \d', body)
 
 

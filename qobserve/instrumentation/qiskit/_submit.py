@@ -12,6 +12,8 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import Any
 
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled
+
 from qobserve.instrumentation.qiskit import _workload
 from qobserve.instrumentation.qiskit._state import QISKIT, State, Tracked, log
 from qobserve.semconv import Attr, JobStatus
@@ -77,7 +79,7 @@ def submit(state: State, describe):
     telemetry = state.telemetry
 
     def wrapper(wrapped, instance, args, kwargs):
-        if _SUPPRESS.get():
+        if _SUPPRESS.get() or not is_instrumentation_enabled():
             return wrapped(*args, **kwargs)
         try:
             backend, name, operation, work, local = describe(instance, args, kwargs)
