@@ -62,6 +62,8 @@ def build() -> dict:
            Target(f"{rate(jobs)} * 3600", "jobs/h"))
     b.series("Error budget remaining", "Share of each SLO's 30-day error budget still "
              "unspent; at 0 the SLO is breached for the period.", "percentunit",
-             Target(f"{sel(sc.SLO_PERIOD_ERROR_BUDGET_REMAINING)}", "{{slo}}"),
+             # Rules record per backend: show each SLO's worst backend, one line per SLO.
+             Target(f"min {by(sc.SLO_LABEL)} ({sel(sc.SLO_PERIOD_ERROR_BUDGET_REMAINING)})",
+                    "{{slo}}"),
              width=12, max_value=1, runbook="QuantumJobSuccessBudgetBurn")
     return b.build()

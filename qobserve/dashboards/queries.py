@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import re
 
+import promql_parser
+
 from qobserve import semconv as sc
 from qobserve.semconv import LABEL, Attr, JobStatus
 
 __all__ = [
     "BACKEND", "EXPERIMENT", "MACROS", "PROVIDER", "QUBIT", "QUBITS", "ERROR_TYPE",
-    "JOB_STATUS", "by", "failed", "job_filter", "quantile", "rate", "sel", "substitute_macros",
+    "JOB_STATUS", "by", "failed", "job_filter", "metric_names", "quantile", "rate", "sel",
+    "substitute_macros",
 ]
 
 PROVIDER = LABEL[Attr.PROVIDER]
@@ -100,3 +103,15 @@ def substitute_macros(expr: str) -> str:
     for macro in sorted(MACROS, key=len, reverse=True):
         expr = expr.replace(macro, MACROS[macro])
     return expr
+
+
+def metric_names(expr: str) -> set[str]:
+    """Metric and recording-rule names a PromQL expression selects (macros substituted first)."""
+    names: set[str] = set()
+
+    def visit(node) -> None:
+        if isinstance(node, promql_parser.VectorSelector) and node.name:
+            names.add(node.name)
+
+    promql_parser.walk(promql_parser.parse(substitute_macros(expr)), visit)
+    return names
