@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import click
 import pytest
 import typer
 
@@ -26,10 +25,11 @@ def _live_commands() -> set[str]:
     """Every command path of the typer app, e.g. ``rb`` and ``cost estimate``."""
     found: set[str] = set()
 
-    def walk(group: click.Group, prefix: str) -> None:
+    def walk(group, prefix: str) -> None:
+        # Duck-typed: typer >= 0.29 vendors its click, so no click import here.
         for name, cmd in group.commands.items():
             found.add(f"{prefix}{name}")
-            if isinstance(cmd, click.Group):
+            if hasattr(cmd, "commands"):
                 walk(cmd, f"{prefix}{name} ")
 
     walk(typer.main.get_command(app), "")

@@ -62,8 +62,7 @@ class Exporter:
 
         self.config = config
         self.registry = registry or CollectorRegistry()
-        self.collector = ProbeCollector()
-        self.registry.register(self.collector)
+        self.collector = ProbeCollector()  # served pre-rendered, beside the registry
         self.telemetry = configure(
             "qobserve-exporter",
             otlp_endpoint=config.otlp.endpoint if config.otlp else None,
@@ -76,7 +75,8 @@ class Exporter:
         self._probes = _probes(config)
         self._lock = threading.Lock()
         host, port = config.address
-        self.server = MetricsServer(host, port, self.registry, self.ready, config.web)
+        self.server = MetricsServer(host, port, self.registry, self.ready, config.web,
+                                    extra=self.collector.exposition)
 
     @property
     def address(self) -> tuple[str, int]:

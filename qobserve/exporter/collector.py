@@ -1,7 +1,9 @@
 """Cached probe results, exported as Prometheus metric families on scrape.
 
 A scrape only reads this cache under a lock (no I/O), so one backend's hanging
-API can never slow it down. Series of a removed backend disappear with it.
+API can never slow it down, and the rendered text is kept until a probe
+records something new, so a scrape between probe runs costs a copy however
+many backends and qubits there are. Series of a removed backend disappear.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass
 
+from prometheus_client import generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -39,6 +42,8 @@ class ProbeCollector(Collector):
         self._outcomes: dict[tuple[str, str], ProbeOutcome] = {}
         self._backend_label: dict[str, str] = {}
         self._last_success: dict[tuple[str, str], float] = {}
+        self._version = 0
+        self._rendered: tuple[int, bytes] = (-1, b"")
 
     def record(self, probe: str, target: str, backend_label: str, outcome: ProbeOutcome) -> None:
         """Store a probe outcome; a failed run keeps the previous samples visible
@@ -52,6 +57,7 @@ class ProbeCollector(Collector):
             self._backend_label[target] = backend_label
             if outcome.success:
                 self._last_success[key] = outcome.finished_at
+            self._version += 1
 
     def drop_target(self, target: str) -> None:
         """Forget every series of a backend removed from the config."""
@@ -60,10 +66,21 @@ class ProbeCollector(Collector):
                 self._outcomes.pop(key, None)
                 self._last_success.pop(key, None)
             self._backend_label.pop(target, None)
+            self._version += 1
 
     def ran(self, probe: str, target: str) -> bool:
         with self._lock:
             return (probe, target) in self._outcomes
+
+    def exposition(self) -> bytes:
+        """The text format of :meth:`collect`, re-rendered only after a change."""
+        with self._lock:
+            version = self._version
+        cached_version, text = self._rendered
+        if cached_version != version:
+            text = generate_latest(self)  # calls self.collect()
+            self._rendered = (version, text)
+        return text
 
     def collect(self):
         with self._lock:

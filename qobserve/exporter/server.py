@@ -1,9 +1,9 @@
 """HTTP endpoints: ``/metrics``, ``/healthz`` (alive), ``/readyz`` (first round done).
 
-prometheus-client's WSGI app renders ``/metrics``; this module adds the two
-health routes, optional basic auth (bcrypt hashes, as in Prometheus' web.yml)
-and optional TLS around it, on a threading server so a slow client never
-blocks another scrape.
+``/metrics`` is the registry rendered by prometheus-client followed by the
+probe collector's cached text; around them this module adds the two health
+routes, optional basic auth (bcrypt hashes, as in Prometheus' web.yml) and
+optional TLS, on a threading server so a slow client never blocks a scrape.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Callable
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import bcrypt
-from prometheus_client import make_wsgi_app
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.exposition import ThreadingWSGIServer
 
 from qobserve.exporter.config import Web
@@ -41,10 +41,10 @@ def _authorized(environ, users: dict[str, str]) -> bool:
 
 
 class MetricsServer:
-    """Serves a registry plus health routes until :meth:`stop`."""
+    """Serves a registry, extra pre-rendered text and health routes until :meth:`stop`."""
 
-    def __init__(self, host: str, port: int, registry, ready: Callable[[], bool], web: Web) -> None:
-        metrics_app = make_wsgi_app(registry)
+    def __init__(self, host: str, port: int, registry, ready: Callable[[], bool], web: Web,
+                 extra: Callable[[], bytes] = bytes) -> None:
         users = dict(web.basic_auth_users)
 
         def app(environ, start_response):
@@ -61,7 +61,8 @@ class MetricsServer:
                 start_response("200 OK" if ok else "503 Service Unavailable", [("Content-Type", "text/plain")])
                 return [b"ready\n" if ok else b"first probe round not finished\n"]
             if path in ("/metrics", "/"):
-                return metrics_app(environ, start_response)
+                start_response("200 OK", [("Content-Type", CONTENT_TYPE_LATEST)])
+                return [generate_latest(registry), extra()]
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"not found: try /metrics, /healthz or /readyz\n"]
 
