@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import re
 
-import promql_parser
-
 from qobserve import semconv as sc
+from qobserve.promql import selected_metrics
 from qobserve.semconv import LABEL, Attr, JobStatus
 
 __all__ = [
@@ -107,11 +106,4 @@ def substitute_macros(expr: str) -> str:
 
 def metric_names(expr: str) -> set[str]:
     """Metric and recording-rule names a PromQL expression selects (macros substituted first)."""
-    names: set[str] = set()
-
-    def visit(node) -> None:
-        if isinstance(node, promql_parser.VectorSelector) and node.name:
-            names.add(node.name)
-
-    promql_parser.walk(promql_parser.parse(substitute_macros(expr)), visit)
-    return names
+    return selected_metrics(substitute_macros(expr))

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import promql_parser
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from qobserve import semconv
 from qobserve._validation import validation_message
+from qobserve.promql import selected_metrics
 from qobserve.slo.windows import parse_duration
 
 __all__ = [
@@ -54,20 +54,6 @@ Duration = Annotated[str, AfterValidator(check_duration)]
 _HISTOGRAM_SUFFIXES = ("_bucket", "_count", "_sum")
 
 
-def _metric_names(node: object) -> list[str]:
-    names = []
-    name = getattr(node, "name", None)
-    if isinstance(name, str) and type(node).__name__ == "VectorSelector":
-        names.append(name)
-    for attr in ("lhs", "rhs", "expr", "vector_selector", "param"):
-        child = getattr(node, attr, None)
-        if child is not None and not isinstance(child, (str, int, float)):
-            names += _metric_names(child)
-    for child in getattr(node, "args", None) or ():
-        names += _metric_names(child)
-    return names
-
-
 def _known(name: str) -> bool:
     if name in semconv.METRICS or ":" in name:  # recording rules carry a colon
         return True
@@ -85,10 +71,10 @@ def check_query_metrics(query: str) -> str:
         ValueError: the query does not parse or selects an undeclared metric.
     """
     try:
-        tree = promql_parser.parse(query)
+        names = selected_metrics(query)
     except ValueError as exc:
         raise ValueError(f"not valid PromQL ({exc}): {query!r}") from None
-    for name in _metric_names(tree):
+    for name in sorted(names):
         if not _known(name):
             raise ValueError(f"unknown metric {name!r}: declare it in qobserve/semconv.py "
                              "(METRICS) or select a recording rule (a name with a colon)")

@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import jsonschema
-import promql_parser
 import pytest
 import yaml
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
@@ -16,6 +15,7 @@ from grafana_foundation_sdk.models.dashboard import Dashboard
 from qobserve import semconv as sc
 from qobserve.dashboards import BUILDERS, UIDS, dashboard_queries, render_all
 from qobserve.dashboards.panels import RUNBOOK_BASE_URL
+from qobserve.promql import selected_metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((Path(__file__).parent / "data" / "grafana-dashboard.schema.json").read_text())
@@ -47,17 +47,6 @@ def _known_metrics() -> set[str]:
         if m.kind is sc.Instrument.HISTOGRAM:
             known |= {f"{m.prom_name}_{s}" for s in ("bucket", "sum", "count")}
     return known
-
-
-def _selected_names(expr: str) -> set[str]:
-    names: set[str] = set()
-
-    def visit(node) -> None:
-        if isinstance(node, promql_parser.VectorSelector) and node.name:
-            names.add(node.name)
-
-    promql_parser.walk(promql_parser.parse(expr), visit)
-    return names
 
 
 @pytest.mark.parametrize("path", sorted(render_all()))
@@ -103,7 +92,7 @@ def test_every_panel_has_unit_and_description(name):
                          ids=[f"{d}:{t}:{i}" for i, (d, t, _) in enumerate(QUERIES)])
 def test_query_parses_and_uses_known_metrics(dashboard, title, expr):
     """Every query is valid PromQL over semconv metrics, generated recording rules or built-ins."""
-    names = _selected_names(expr)
+    names = selected_metrics(expr)
     assert names, f"{dashboard}/{title}: no metric selected in {expr}"
     unknown = names - _known_metrics()
     assert not unknown, f"{dashboard}/{title}: unknown metrics {unknown}"
@@ -111,7 +100,7 @@ def test_query_parses_and_uses_known_metrics(dashboard, title, expr):
 
 def test_slo_dashboard_uses_only_generated_recording_rules():
     """SLO rule names on the dashboards are produced by alerts/*.rules.yml."""
-    used = {n for _, _, e in QUERIES for n in _selected_names(e) if n.startswith("slo:")}
+    used = {n for _, _, e in QUERIES for n in selected_metrics(e) if n.startswith("slo:")}
     assert used and used <= _recorded()
 
 
