@@ -46,6 +46,20 @@ def _alertmanager(root: Path) -> str:
     return render_alertmanager(load_routing(root / ROUTING_SPEC), source=ROUTING_SPEC)
 
 
+def _prometheus_rule(root: Path) -> str:
+    """The same rule groups as a Prometheus Operator ``PrometheusRule`` for Kubernetes."""
+    import yaml
+
+    from qobserve.slo._yaml import dump_generated
+
+    groups = [g for text in (_slo_rules(root), _quantum_rules(root))
+              for g in yaml.safe_load(text)["groups"]]
+    return dump_generated({
+        "apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
+        "metadata": {"name": "qobserve", "labels": {"app.kubernetes.io/name": "qobserve"}},
+        "spec": {"groups": groups}}, source=SLO_SPEC)
+
+
 def _dashboard(name: str) -> Callable[[Path], str]:
     def render(root: Path) -> str:
         from qobserve.dashboards import render_dashboard
@@ -61,14 +75,27 @@ def _runbook_index(root: Path) -> str:
     return render_runbook_index(root / "runbooks")
 
 
+def _doc(name: str) -> Callable[[Path], str]:
+    def render(root: Path) -> str:
+        from qobserve.docs import config_reference, metrics_reference
+
+        return {"metrics": metrics_reference.render_metrics_reference,
+                "configuration": config_reference.render_configuration,
+                "slo-spec": config_reference.render_slo_spec}[name]()
+
+    return render
+
+
 #: Every generated artifact, in generation order.
 ARTIFACTS: list[Artifact] = [
     Artifact("alerts/slo.rules.yml", _slo_rules),
     Artifact("alerts/quantum.rules.yml", _quantum_rules),
     Artifact("alerts/alertmanager.yml", _alertmanager),
+    Artifact("deploy/kubernetes/prometheusrule.yaml", _prometheus_rule),
     *(Artifact(f"dashboards/{name}.json", _dashboard(name))
       for name in ("executive", "oncall", "debug", "slo")),
     Artifact("runbooks/README.md", _runbook_index),
+    *(Artifact(f"docs/{name}.md", _doc(name)) for name in ("metrics", "configuration", "slo-spec")),
 ]
 
 

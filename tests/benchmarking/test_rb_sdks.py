@@ -29,7 +29,10 @@ def test_one_qubit_depolarizing_per_clifford_gives_half_lambda(backend):
 def test_two_qubit_depolarizing_gives_three_quarters_lambda(backend):
     """Two-qubit depolarizing λ per Clifford (Aer depolarizing_error(λ, 2), Braket
     TwoQubitDepolarizing and cirq.depolarize(15λ/16, 2)) gives EPC = 3λ/4 (±40%)."""
-    result = run_rb(backend, (0, 1), lengths=(1, 3, 6, 12, 20), num_samples=6, shots=400, seed=2,
+    # Braket's LocalSimulator takes no seed, so its shot noise differs run to run: 12
+    # sequences x 1000 shots keep the spread (measured ±10% over repeats) well inside ±40%,
+    # where 6 x 400 once landed at +55%.
+    result = run_rb(backend, (0, 1), lengths=(1, 3, 6, 12, 20), num_samples=12, shots=1000, seed=2,
                     noise="depolarizing:0.04")
     assert result.fit.ok, result.fit.message
     assert result.fit.epc == pytest.approx(0.03, rel=0.40)
