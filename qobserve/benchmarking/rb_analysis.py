@@ -41,6 +41,7 @@ _FINE = 48
 _BOOTSTRAP = 500
 _MIN_LENGTHS = 3  # three parameters need at least three distinct lengths
 _DECAY_LEFT = 0.1  # a length is on the decay while α^(m − m_min) is at least this
+_HALF_SPAN = 0.5  # above this α^(m_max − m_min) the lengths saw less than half the decay
 
 
 class FitStatus(StrEnum):
@@ -211,6 +212,14 @@ def analyze(data: RBData, *, bootstrap: int = _BOOTSTRAP, confidence: float = 0.
                      f"survival rises with length ({mean[0]:.3f} → {mean[-1]:.3f}): not an RB decay")
     b_fixed = None if significant else 1.0 / d
     alpha, a, b = _refine(m, mean, float(_grid_fit(m, mean[None, :], b_fixed)[0][0]), b_fixed)
+    if b_fixed is None and alpha ** (m[-1] - m[0]) > _HALF_SPAN:
+        # The lengths cover less than half the decay, so A and B trade off freely and a
+        # free B drifts to its bound; pin it at the unital asymptote 1/d instead.
+        b_fixed = 1.0 / d
+        alpha, a, b = _refine(m, mean, float(_grid_fit(m, mean[None, :], b_fixed)[0][0]), b_fixed)
+        short = True
+    else:
+        short = False
     if a <= 0:
         return RBFit(FitStatus.NO_DECAY, "fitted amplitude A is 0: survival does not decay with length")
     informative = int(np.sum(alpha ** (m - m[0]) >= _DECAY_LEFT))
@@ -229,7 +238,10 @@ def analyze(data: RBData, *, bootstrap: int = _BOOTSTRAP, confidence: float = 0.
     # factor (n − 1)/n; widen the percentile distances by √(n/(n − 1)) to undo it.
     widen = np.sqrt(len(s) / (len(s) - 1)) if len(s) > 1 else 1.0
     lo, hi = max(epc - (epc - lo) * widen, 0.0), epc + (hi - epc) * widen
-    return RBFit(FitStatus.OK, "B fixed at 1/d: no significant decay" if b_fixed else "",
+    note = ("B fixed at 1/d: lengths cover less than half the decay; longer lengths "
+            f"(up to ~{1 / max(1 - alpha, 1e-9):.0f}) would fit B too" if short else
+            "B fixed at 1/d: no significant decay" if b_fixed else "")
+    return RBFit(FitStatus.OK, note,
                  alpha=alpha, a=a, b=b, epc=epc, epc_ci=(float(lo), float(hi)),
                  pauli_error=float((1 - alpha) * (d * d - 1) / (d * d)), fidelity=1.0 - epc,
                  b_fixed=b_fixed is not None)

@@ -69,3 +69,17 @@ def test_ecr_fake_backend_is_transpiled_onto_the_requested_pair():
                     seed=2, device=device)
     assert result.fit.ok, result.fit.message
     assert 0.0 < result.fit.epc < 0.1
+
+
+def test_lengths_short_of_the_decay_pin_b_and_still_cover_the_truth():
+    """Lengths covering under half the decay (λ=0.01, m ≤ 100) fit B at 1/d, not at a bound.
+
+    With B free this seeded run fitted B = 0 and EPC 0.0020 with an interval excluding the
+    true λ/2 = 0.005; pinned at the unital asymptote the interval covers it.
+    """
+    result = run_rb("qiskit:aer", (0,), lengths=(1, 20, 50, 100), num_samples=5, shots=200, seed=7,
+                    noise="depolarizing:0.01")
+    assert result.fit.ok and result.fit.b == 0.5
+    assert "less than half the decay" in result.fit.message
+    lo, hi = result.fit.epc_ci
+    assert lo <= 0.005 <= hi
