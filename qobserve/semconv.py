@@ -263,6 +263,13 @@ _METRIC_LIST: tuple[Metric, ...] = (
            ("reason",)),
     Metric("qobserve.alert_bridge.spool.pending", "qobserve_alert_bridge_spool_pending",
            Instrument.GAUGE, "{message}", "Messages in the spool not yet delivered to Slack.", ()),
+    Metric("qobserve.alert_bridge.oldest_pending.timestamp",
+           "qobserve_alert_bridge_oldest_pending_timestamp_seconds", Instrument.GAUGE, "s",
+           "Unix time the oldest undelivered message was spooled; 0 when nothing is pending.", ()),
+    Metric("qobserve.alert_bridge.dead_letters", "qobserve_alert_bridge_dead_letters",
+           Instrument.GAUGE, "{message}",
+           "Messages Slack refused for good (degraded form and fallback channel too), awaiting "
+           "`qobserve alert-bridge dead-letters retry`.", ()),
 )
 
 #: Prometheus name → metric.
