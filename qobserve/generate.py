@@ -8,6 +8,7 @@ the file's full text; it reads its spec from under that root.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,14 +127,23 @@ def check(root: str | Path = ".", artifacts: list[Artifact] | None = None) -> li
             if not path.exists() or path.read_text() != text]
 
 
-def run(root: str | Path = ".", *, check_only: bool = False, echo: Callable[[str], None] = print) -> int:
-    """CLI body: generate (or check) and report; returns the exit code (1 = stale or bad spec)."""
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def run(root: str | Path = ".", *, check_only: bool = False, echo: Callable[[str], None] = print,
+        error: Callable[[str], None] = _stderr) -> int:
+    """CLI body: generate (or check) and report; returns the exit code (1 = stale or bad spec).
+
+    A bad spec is one line on ``error`` (stderr) naming the file and field, and nothing is
+    written: every artifact renders before the first one is written.
+    """
     from qobserve.slo.config import SpecError
 
     try:
         paths = check(root) if check_only else generate(root)
-    except (SpecError, FileNotFoundError) as exc:
-        echo(f"error: {exc}")
+    except (SpecError, OSError) as exc:
+        error(f"error: {' '.join(str(exc).split())}")
         return 1
     verb = "stale" if check_only else "updated"
     for path in paths:

@@ -318,6 +318,8 @@ SLO_LABELS: tuple[str, ...] = (SLO_LABEL, SLO_SERVICE_LABEL)
 #: Alert label naming the burn-rate tier ("page" or "ticket") so Alertmanager inhibits slower tiers.
 BURN_TIER_LABEL = "burn_tier"
 SEVERITY_LABEL = "severity"
+#: Values of the severity label: a page needs a human now, a ticket within working hours.
+SEVERITIES: tuple[str, ...] = ("page", "ticket")
 SLO_ERROR_RATIO_PREFIX = "slo:sli_error:ratio_rate"
 SLO_OBJECTIVE = "slo:objective:ratio"
 SLO_ERROR_BUDGET = "slo:error_budget:ratio"
@@ -348,7 +350,7 @@ SLO_RECORDING_RULES: tuple[str, ...] = (
 )
 
 __all__ += [
-    "BURN_TIER_LABEL", "SEVERITY_LABEL", "SLO_CURRENT_BURN_RATE", "SLO_CURRENT_WINDOW",
+    "BURN_TIER_LABEL", "SEVERITIES", "SEVERITY_LABEL", "SLO_CURRENT_BURN_RATE", "SLO_CURRENT_WINDOW",
     "SLO_ERROR_BUDGET", "SLO_ERROR_RATIO_PREFIX", "SLO_ERROR_SAMPLE", "SLO_LABEL", "SLO_LABELS",
     "SLO_OBJECTIVE", "SLO_PERIOD_BURN_RATE", "SLO_PERIOD_ERROR_BUDGET_REMAINING",
     "SLO_RECORDING_RULES", "SLO_SERVICE_LABEL", "SLO_WINDOWS", "slo_error_ratio",

@@ -11,22 +11,26 @@ alerts) and provider maintenance windows as muting ``time_intervals``.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from qobserve import semconv
+from qobserve._validation import read_yaml
 from qobserve.semconv import Attr
 from qobserve.slo._yaml import dump_generated
 from qobserve.slo.config import Duration, SpecError, StrictModel
+from qobserve.slo.time_intervals import TimeInterval
 
-__all__ = ["RoutingSpec", "alertmanager_config", "load_routing", "render_alertmanager"]
+__all__ = ["RoutingSpec", "Severities", "alertmanager_config", "load_routing",
+           "render_alertmanager"]
 
 _B = semconv.LABEL[Attr.BACKEND]
 _NAME = r"^[a-z0-9][a-z0-9_-]*$"
-_TIME_INTERVAL_KEYS = {"times", "weekdays", "days_of_month", "months", "years", "location"}
+_LABEL = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
 
 
 class Webhook(StrictModel):
@@ -53,21 +57,25 @@ class SeverityRoute(StrictModel):
     repeat_interval: Duration | None = None
 
 
+class Severities(StrictModel):
+    """Receivers per severity of the contract: every alert is a page or a ticket, nothing else."""
+
+    page: SeverityRoute
+    ticket: SeverityRoute
+
+    def items(self) -> Iterator[tuple[str, SeverityRoute]]:
+        """``(severity, route)`` pairs in contract order."""
+        return iter((name, getattr(self, name)) for name in semconv.SEVERITIES)
+
+
 class Maintenance(StrictModel):
     """A provider maintenance window muting notifications for some backends."""
 
     name: str = Field(pattern=_NAME)
     backends: list[str] = Field(min_length=1)
-    time_intervals: list[dict] = Field(min_length=1,
-                                       description="Alertmanager time_interval entries")
-
-    @model_validator(mode="after")
-    def _keys(self) -> "Maintenance":
-        for i, entry in enumerate(self.time_intervals):
-            if unknown := set(entry) - _TIME_INTERVAL_KEYS:
-                raise ValueError(f"time_intervals[{i}]: unknown keys {sorted(unknown)}; "
-                                 f"use {sorted(_TIME_INTERVAL_KEYS)}")
-        return self
+    time_intervals: list[TimeInterval] = Field(
+        min_length=1, description="Alertmanager time_interval entries (times, weekdays, "
+        "days_of_month, months, years, location)")
 
 
 class RoutingSpec(StrictModel):
@@ -75,19 +83,30 @@ class RoutingSpec(StrictModel):
 
     api_version: Literal["qobserve/v1"] = Field(alias="apiVersion")
     kind: Literal["RoutingSpec"] = "RoutingSpec"
-    group_by: list[str] = ["alertname", _B]
+    group_by: list[str] = Field(["alertname", _B], min_length=1)
     timings: Timings = Timings()
     resolve_timeout: Duration = "5m"
     default_receiver: str = "alert-bridge"
     receivers: dict[str, Webhook]
-    severities: dict[str, SeverityRoute]
+    severities: Severities
     backend_down_inhibits: list[str] = [
         "QuantumJobSuccessBudgetBurn", "QuantumJobLatencyBudgetBurn",
         "QuantumRetryRateHigh", "QuantumProbeFailing"]
     maintenance: list[Maintenance] = []
 
+    @field_validator("group_by")
+    @classmethod
+    def _labels(cls, value: list[str]) -> list[str]:
+        for label in value:
+            if label != "..." and not re.match(_LABEL, label):
+                raise ValueError(f"{label!r} is not a label name (or '...' for no grouping)")
+        return value
+
     @model_validator(mode="after")
     def _references(self) -> "RoutingSpec":
+        names = [m.name for m in self.maintenance]
+        if dup := sorted({n for n in names if names.count(n) > 1}):
+            raise ValueError(f"maintenance: window names must be unique; {dup} repeat")
         if self.default_receiver not in self.receivers:
             raise ValueError(f"default_receiver: {self.default_receiver!r} is not in receivers")
         for sev, route in self.severities.items():
@@ -169,7 +188,8 @@ def alertmanager_config(spec: RoutingSpec) -> dict:
         "receivers": [_receiver(n, h) for n, h in spec.receivers.items()],
     }
     if spec.maintenance:
-        config["time_intervals"] = [{"name": m.name, "time_intervals": m.time_intervals}
+        config["time_intervals"] = [{"name": m.name, "time_intervals": [
+            t.to_alertmanager() for t in m.time_intervals]}
                                     for m in spec.maintenance]
     return config
 
@@ -185,10 +205,9 @@ def load_routing(path: str | Path) -> RoutingSpec:
     Raises:
         SpecError: invalid YAML or spec; the message names the field.
     """
-    path = Path(path)
+    data = read_yaml(path, SpecError, expect="a routing spec mapping (apiVersion, receivers, "
+                     "severities, ...)")
     try:
-        return RoutingSpec.model_validate(yaml.safe_load(path.read_text()))
-    except yaml.YAMLError as exc:
-        raise SpecError(f"{path}: not valid YAML: {exc}") from None
+        return RoutingSpec.model_validate(data)
     except ValidationError as exc:
         raise SpecError.from_validation(exc, str(path)) from None

@@ -92,3 +92,25 @@ def test_amtool_routes(labels: list[str], receivers: str) -> None:
                   f"--config.file={ALERTS / 'alertmanager.yml'}",
                   f"--verify.receivers={receivers}", *labels)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("old", "new", "hint"), [
+    ("\n  page:", "\n  paeg:", "severities.paeg: unknown key: remove it or fix its spelling"),
+    ('start_time: "02:00"', 'start_time: "25:99"',
+     "maintenance[0].time_intervals[0].times[0].start_time: expected a time HH:MM"),
+    ("[sunday]", "[funday]", "weekdays: 'funday' is not a weekday"),
+])
+def test_generate_refuses_bad_routing_spec(tmp_path: Path, old: str, new: str, hint: str) -> None:
+    """A routing-spec typo: exit 1, one line on stderr naming file and field, no traceback,
+    and alertmanager.yml left as it was."""
+    _copy_specs(tmp_path)
+    spec = tmp_path / "alerts" / "routing.yaml"
+    assert old in spec.read_text()
+    spec.write_text(spec.read_text().replace(old, new, 1))
+    before = (tmp_path / "alerts" / "alertmanager.yml").read_text()
+    result = subprocess.run(["python", "-m", "qobserve.cli", "generate", "--root", str(tmp_path)],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 1
+    assert result.stdout == "" and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"error: {spec}: ") and hint in result.stderr
+    assert (tmp_path / "alerts" / "alertmanager.yml").read_text() == before
