@@ -41,6 +41,13 @@ def _quantum_rules(root: Path) -> str:
     return render_quantum_rules(load_spec(root / SLO_SPEC), source=SLO_SPEC)
 
 
+def _meta_rules(root: Path) -> str:
+    from qobserve.slo.alerts import render_meta_rules
+    from qobserve.slo.spec import load_spec
+
+    return render_meta_rules(load_spec(root / SLO_SPEC), source=SLO_SPEC)
+
+
 def _alertmanager(root: Path) -> str:
     from qobserve.slo.routing import load_routing, render_alertmanager
 
@@ -53,7 +60,7 @@ def _prometheus_rule(root: Path) -> str:
 
     from qobserve.slo._yaml import dump_generated
 
-    groups = [g for text in (_slo_rules(root), _quantum_rules(root))
+    groups = [g for text in (_slo_rules(root), _quantum_rules(root), _meta_rules(root))
               for g in yaml.safe_load(text)["groups"]]
     return dump_generated({
         "apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
@@ -91,6 +98,7 @@ def _doc(name: str) -> Callable[[Path], str]:
 ARTIFACTS: list[Artifact] = [
     Artifact("alerts/slo.rules.yml", _slo_rules),
     Artifact("alerts/quantum.rules.yml", _quantum_rules),
+    Artifact("alerts/meta.rules.yml", _meta_rules),
     Artifact("alerts/alertmanager.yml", _alertmanager),
     Artifact("deploy/kubernetes/prometheusrule.yaml", _prometheus_rule),
     *(Artifact(f"dashboards/{name}.json", _dashboard(name))

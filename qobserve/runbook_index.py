@@ -35,6 +35,10 @@ _GUIDANCE = """
   `quantum_experiment` label) own training alerts and are told, not paged.
 - **page** alerts go to the on-call channel and the pager: act within 15 minutes, day or
   night. **ticket** alerts go to the alerts channel: handle them in working hours.
+- The alert path watches itself: `QuantumAlertBridgeDeliveryFailing` and
+  `QuantumAlertBridgeDeadLetters` skip Slack and reach the pager directly
+  (`meta_monitoring` in `alerts/routing.yaml`); `QuantumAlertingHeartbeat` always fires and
+  only pings the dead-man's switch, which pages when the pings stop.
 - Acknowledge in Slack (thread under the alert) before you start, so nobody duplicates work.
 - Planned provider maintenance: silence ahead of time with
   `qobserve silence --backend <backend> --duration <window> --comment "<notice link>"`.

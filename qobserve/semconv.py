@@ -20,6 +20,11 @@ from enum import StrEnum
 
 __all__ = [
     "ALERTS",
+    "ALERT_BRIDGE_DEAD_LETTERS",
+    "ALERT_BRIDGE_DELIVERY_FAILING",
+    "ALERT_HEARTBEAT",
+    "BRIDGE_ALERTS",
+    "BRIDGE_CONDITION_LABEL",
     "ATTR",
     "Attr",
     "Instrument",
@@ -290,6 +295,17 @@ def metric(prom_name: str) -> Metric:
         ) from None
 
 
+#: Meta-monitoring alerts: the alert path watching itself (``alerts/meta.rules.yml``).
+ALERT_HEARTBEAT = "QuantumAlertingHeartbeat"
+ALERT_BRIDGE_DELIVERY_FAILING = "QuantumAlertBridgeDeliveryFailing"
+ALERT_BRIDGE_DEAD_LETTERS = "QuantumAlertBridgeDeadLetters"
+#: Alerts about the Slack bridge itself, which Alertmanager must route around the bridge.
+BRIDGE_ALERTS: tuple[str, ...] = (ALERT_BRIDGE_DELIVERY_FAILING, ALERT_BRIDGE_DEAD_LETTERS)
+#: Label telling the branches of QuantumAlertBridgeDeliveryFailing apart:
+#: ``backlog`` (oldest undelivered message too old), ``failing`` (attempts fail, none
+#: succeed), ``down`` (no bridge replica scraped up).
+BRIDGE_CONDITION_LABEL = "bridge_condition"
+
 # Alert names of the public contract; rules, routing and runbooks key on them.
 ALERTS: tuple[str, ...] = (
     "QuantumJobSuccessBudgetBurn",
@@ -303,6 +319,8 @@ ALERTS: tuple[str, ...] = (
     "QuantumTrainingDiverging",
     "QuantumProbeFailing",
     "QuantumTelemetryAbsent",
+    ALERT_HEARTBEAT,
+    *BRIDGE_ALERTS,
 )
 
 SPAN_EVENTS = ("queued", "running", "completed", "failed", "cancelled")

@@ -6,11 +6,43 @@ from qobserve.dashboards.panels import Board, Target
 from qobserve.dashboards.queries import (
     BACKEND, ERROR_TYPE, PROVIDER, failed, job_filter, quantile, rate, sel,
 )
+from qobserve import semconv as sc
 from qobserve.semconv import Attr
 
 __all__ = ["build"]
 
 _LEG = "{{quantum_provider}} {{quantum_backend}}"
+_INSTANCE = "{{instance}}"
+
+
+def _bridge(b: Board) -> None:
+    """The alert bridge's own health: is anything stuck on its way to Slack?"""
+    oldest = sel("qobserve_alert_bridge_oldest_pending_timestamp_seconds")
+    failing, dead = sc.ALERT_BRIDGE_DELIVERY_FAILING, sc.ALERT_BRIDGE_DEAD_LETTERS
+    b.row("Alert bridge")
+    b.series("Bridge: pending messages", "Messages received from Alertmanager and not yet "
+             "delivered to Slack, per replica. A backlog that only grows means Slack or the "
+             "token is failing.", "short",
+             Target(sel("qobserve_alert_bridge_spool_pending"), _INSTANCE),
+             width=6, min_value=0, runbook=failing)
+    b.series("Bridge: oldest pending age", "Age of the oldest undelivered message per "
+             "replica (0 when none). Over a few minutes pages "
+             f"{failing}.", "s",
+             # The timestamp is 0 when nothing is pending: show 0, not the Unix epoch's age.
+             Target(f"time() - ({oldest} > 0) or {oldest} * 0", _INSTANCE),
+             width=6, min_value=0, runbook=failing)
+    b.series("Bridge: dead letters", "Messages Slack refused for good (also as plain text and "
+             "in the fallback channel), waiting for `qobserve alert-bridge dead-letters "
+             "retry`.", "short", Target(sel("qobserve_alert_bridge_dead_letters"), _INSTANCE),
+             width=6, min_value=0, runbook=dead)
+    b.series("Bridge: delivery failures by reason", "Failed Slack attempts per second by "
+             "reason, against messages delivered. Failures with no deliveries mean nothing "
+             "gets through.", "ops",
+             Target(rate(sel("qobserve_alert_bridge_delivery_failures_total"), "instance",
+                         "reason"), "{{instance}} {{reason}}"),
+             Target(rate(sel("qobserve_alert_bridge_messages_delivered_total"), "instance"),
+                    "delivered {{instance}}"),
+             width=6, min_value=0, runbook=failing)
 
 
 def build() -> dict:
@@ -72,4 +104,5 @@ def build() -> dict:
              "the probe (calibration, status, RB) cannot reach the backend.", "bool_yes_no",
              Target(sel("qobserve_probe_success", BACKEND), "{{probe}} {{quantum_backend}}"),
              min_value=0, max_value=1, runbook="QuantumProbeFailing")
+    _bridge(b)
     return b.build()

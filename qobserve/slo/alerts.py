@@ -16,7 +16,7 @@ from qobserve.slo.config import AlertOptions, AlertsConfig, Links
 from qobserve.slo.spec import SLOSpec
 from qobserve.slo.windows import format_float, format_number, parse_duration
 
-__all__ = ["quantum_alert_rules", "render_quantum_rules"]
+__all__ = ["meta_alert_rules", "quantum_alert_rules", "render_meta_rules", "render_quantum_rules"]
 
 _P, _B = semconv.LABEL[Attr.PROVIDER], semconv.LABEL[Attr.BACKEND]
 _EXP = semconv.LABEL[Attr.EXPERIMENT]
@@ -45,10 +45,11 @@ class _Builder:
             for_: str | None = None, dashboard_vars: dict[str, str] | None = None) -> None:
         if not cfg.enabled:
             return
+        duration = for_ or cfg.for_
         self.rules.append({
             "alert": name,
             "expr": expr,
-            "for": for_ or cfg.for_,
+            **({"for": duration} if duration else {}),  # the heartbeat fires at once
             "labels": {semconv.SEVERITY_LABEL: severity or cfg.severity, **(labels or {})},
             "annotations": {
                 "summary": summary,
@@ -135,6 +136,58 @@ def quantum_alert_rules(config: AlertsConfig, links: Links) -> list[dict]:
               f"Prometheus has no {name} series: the exporter or instrumentation is not "
               "scraped, so SLO alerts are blind.", labels={"absent_metric": name})
     return b.rules
+
+
+def _bridge_failing(b: _Builder, cfg: AlertsConfig) -> None:
+    f = cfg.alert_bridge_delivery_failing
+    name, cond = semconv.ALERT_BRIDGE_DELIVERY_FAILING, semconv.BRIDGE_CONDITION_LABEL
+    oldest = semconv.metric("qobserve_alert_bridge_oldest_pending_timestamp_seconds").prom_name
+    b.add(name, f, f"time() - ({oldest} > 0) > {_secs(f.max_pending_age)}",
+          "Alert bridge {{ $labels.instance }} has undelivered Slack messages",
+          "The oldest message waiting for Slack on {{ $labels.instance }} was received "
+          "{{ $value | humanizeDuration }} ago (limit "
+          f"{f.max_pending_age}): alerts are not reaching Slack.", labels={cond: "backlog"})
+    by = "sum by (job, instance)"
+    failures = semconv.metric("qobserve_alert_bridge_delivery_failures_total").prom_name
+    delivered = semconv.metric("qobserve_alert_bridge_messages_delivered_total").prom_name
+    # Failing attempts alone can be rate limits the bridge rides out; failing attempts
+    # with not one delivery over the window means nothing gets through.
+    b.add(name, f, f"{by} (rate({failures}[{f.failure_window}])) > 0\n"
+          f"unless on (job, instance)\n{by} (rate({delivered}[{f.failure_window}])) > 0",
+          "Alert bridge {{ $labels.instance }} fails every Slack delivery",
+          "{{ $labels.instance }} made {{ printf \"%.2f\" $value }} failed Slack attempts per "
+          "second "
+          f"and delivered nothing over {f.failure_window}.", labels={cond: "failing"})
+    up = f'up{{job="{f.job}"}}'
+    b.add(name, f, f"max by (job) ({up}) == 0\nor\nabsent({up})",
+          "No alert bridge replica is up",
+          f"Prometheus scrapes no healthy target of job {f.job} (all down, or none "
+          "discovered): Alertmanager's webhooks to Slack fail or go nowhere.",
+          labels={cond: "down"})
+
+
+def meta_alert_rules(config: AlertsConfig, links: Links) -> list[dict]:
+    """Alerts on the alert path itself: the heartbeat and the Slack bridge's health (pure)."""
+    b = _Builder(links)
+    b.add(semconv.ALERT_HEARTBEAT, config.alerting_heartbeat, "vector(1)",
+          "Alerting pipeline heartbeat (always firing)",
+          "Always firing on purpose: Alertmanager sends it to the dead-man's-switch receiver "
+          "every repeat interval, and the switch pages when the pings stop (Prometheus, "
+          "its rules or Alertmanager are down).")
+    _bridge_failing(b, config)
+    dead = semconv.metric("qobserve_alert_bridge_dead_letters").prom_name
+    b.add(semconv.ALERT_BRIDGE_DEAD_LETTERS, config.alert_bridge_dead_letters, f"{dead} > 0",
+          "Slack refused {{ $value }} alert message(s) for good on {{ $labels.instance }}",
+          "Messages Slack rejected permanently (also in plain text and in the fallback "
+          "channel) wait in the dead-letter table: list them with `qobserve alert-bridge "
+          "dead-letters list`.")
+    return b.rules
+
+
+def render_meta_rules(spec: SLOSpec, *, source: str = "alerts/slo.yaml") -> str:
+    """The ``meta.rules.yml`` text for ``spec``'s alert config, with the generated header."""
+    group = {"name": "qobserve-meta", "rules": meta_alert_rules(spec.alerts, spec.links)}
+    return dump_generated({"groups": [group]}, source=source)
 
 
 def render_quantum_rules(spec: SLOSpec, *, source: str = "alerts/slo.yaml") -> str:

@@ -9,7 +9,7 @@ from them.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -24,6 +24,7 @@ __all__ = [
     "Duration",
     "Links",
     "SpecError",
+    "Severity",
     "StrictModel",
     "check_duration",
     "check_query_metrics",
@@ -51,6 +52,8 @@ def check_duration(value: str) -> str:
 
 
 Duration = Annotated[str, AfterValidator(check_duration)]
+#: The contract's severities: anything else would match no route and skip the pager.
+Severity = Literal["page", "ticket"]
 _HISTOGRAM_SUFFIXES = ("_bucket", "_count", "_sum")
 
 
@@ -99,7 +102,7 @@ class AlertOptions(StrictModel):
     """Options every non-SLO alert has: on/off, severity, `for`, dashboard."""
 
     enabled: bool = True
-    severity: str = Field("ticket", pattern=r"^[a-z][a-z0-9_-]*$")
+    severity: Severity = "ticket"
     for_: Duration = Field("15m", alias="for")
     dashboard_uid: str = "qobserve-oncall"
 
@@ -127,7 +130,7 @@ class CostBudget(AlertOptions):
 
 
 class BackendDown(AlertOptions):
-    severity: str = "page"
+    severity: Severity = "page"
     for_: Duration = Field("5m", alias="for")
 
 
@@ -153,7 +156,7 @@ class ProbeFailing(AlertOptions):
 
 
 class TelemetryAbsent(AlertOptions):
-    severity: str = "page"  # without telemetry every SLO alert is blind
+    severity: Severity = "page"  # without telemetry every SLO alert is blind
     metrics: list[str] = ["quantum_backend_up", "qobserve_probe_success"]
 
     @field_validator("metrics")
@@ -163,6 +166,31 @@ class TelemetryAbsent(AlertOptions):
             if name not in semconv.METRICS:
                 raise ValueError(f"unknown metric {name!r}: declare it in qobserve/semconv.py")
         return value
+
+
+class AlertingHeartbeat(AlertOptions):
+    """Always firing, so a dead-man's switch outside the stack notices when it stops."""
+
+    for_: Duration | None = Field(None, alias="for")
+
+
+class AlertBridgeDeliveryFailing(AlertOptions):
+    """Pages when Slack messages are stuck, every attempt fails, or no bridge replica is up."""
+
+    severity: Severity = "page"
+    for_: Duration = Field("2m", alias="for")
+    # The oldest undelivered message older than this: Slack's 1 message/s per channel drains
+    # a burst of a hundred alerts in under two minutes, so three means the bridge is stuck.
+    max_pending_age: Duration = "3m"
+    failure_window: Duration = "5m"
+    job: str = Field("qobserve-alert-bridge", min_length=1,
+                     description="Prometheus job label of the bridge's scrape target")
+
+
+class AlertBridgeDeadLetters(AlertOptions):
+    """Tickets when Slack refused messages for good (they wait in the dead-letter table)."""
+
+    for_: Duration = Field("5m", alias="for")
 
 
 class AlertsConfig(StrictModel):
@@ -176,3 +204,6 @@ class AlertsConfig(StrictModel):
     training_diverging: Diverging = Diverging()
     probe_failing: ProbeFailing = ProbeFailing()
     telemetry_absent: TelemetryAbsent = TelemetryAbsent()
+    alerting_heartbeat: AlertingHeartbeat = AlertingHeartbeat()
+    alert_bridge_delivery_failing: AlertBridgeDeliveryFailing = AlertBridgeDeliveryFailing()
+    alert_bridge_dead_letters: AlertBridgeDeadLetters = AlertBridgeDeadLetters()

@@ -2,9 +2,11 @@
 
 The spec says who gets paged and who gets a ticket; this module turns it into
 ``alerts/alertmanager.yml``: webhook receivers (the Slack bridge
-``qobserve alert-bridge`` with bearer auth from a file, a pager placeholder),
-one route per severity and receiver (``continue`` fans a page out to several
-receivers), inhibition (a page-tier burn alert inhibits the ticket tier of the
+``qobserve alert-bridge`` with bearer auth from a file, a pager placeholder, a
+dead-man's switch), routes for the alert path's own alerts first
+(:mod:`.meta_routing`: the heartbeat to the switch, the bridge's alerts around
+the bridge), one route per severity and receiver (``continue`` fans a page out
+to several receivers), inhibition (a page-tier burn alert inhibits the ticket tier of the
 same SLO and backend; ``QuantumBackendDown`` inhibits that backend's job
 alerts) and provider maintenance windows as muting ``time_intervals``.
 """
@@ -23,6 +25,7 @@ from qobserve._validation import read_yaml
 from qobserve.semconv import Attr
 from qobserve.slo._yaml import dump_generated
 from qobserve.slo.config import Duration, SpecError, StrictModel
+from qobserve.slo.meta_routing import MetaMonitoring, check_meta_receivers
 from qobserve.slo.time_intervals import TimeInterval
 
 __all__ = ["RoutingSpec", "Severities", "alertmanager_config", "load_routing",
@@ -93,6 +96,8 @@ class RoutingSpec(StrictModel):
         "QuantumJobSuccessBudgetBurn", "QuantumJobLatencyBudgetBurn",
         "QuantumRetryRateHigh", "QuantumProbeFailing"]
     maintenance: list[Maintenance] = []
+    meta_monitoring: MetaMonitoring = Field(description="where the heartbeat and the alert "
+                                            "bridge's own alerts go (around the bridge)")
 
     @field_validator("group_by")
     @classmethod
@@ -118,6 +123,7 @@ class RoutingSpec(StrictModel):
             if name not in semconv.ALERTS:
                 raise ValueError(f"backend_down_inhibits[{i}]: {name!r} is not an alert of the "
                                  "contract (semconv.ALERTS)")
+        check_meta_receivers(self.meta_monitoring, {n: h.url for n, h in self.receivers.items()})
         return self
 
 
@@ -131,20 +137,39 @@ def _receiver(name: str, hook: Webhook) -> dict:
     return {"name": name, "webhook_configs": [config]}
 
 
-def _severity_routes(spec: RoutingSpec, mute: list[str]) -> list[dict]:
+def _timings(route: object) -> dict:
+    return {k: v for k in ("group_wait", "group_interval", "repeat_interval")
+            if (v := getattr(route, k))}
+
+
+def _fan_out(receivers: list[str], matcher: str, timings: dict, mute: list[str]) -> list[dict]:
     routes = []
-    for sev, route in spec.severities.items():
-        timings = {k: v for k in ("group_wait", "group_interval", "repeat_interval")
-                   if (v := getattr(route, k))}
-        for i, receiver in enumerate(route.receivers):
-            entry = {"receiver": receiver,
-                     "matchers": [f'{semconv.SEVERITY_LABEL}="{sev}"'], **timings}
-            if mute:
-                entry["mute_time_intervals"] = mute
-            if i < len(route.receivers) - 1:
-                entry["continue"] = True  # fan the alert out to the next receiver too
-            routes.append(entry)
+    for i, receiver in enumerate(receivers):
+        entry = {"receiver": receiver, "matchers": [matcher], **timings}
+        if mute:
+            entry["mute_time_intervals"] = mute
+        if i < len(receivers) - 1:
+            entry["continue"] = True  # fan the alert out to the next receiver too
+        routes.append(entry)
     return routes
+
+
+def _severity_routes(spec: RoutingSpec, mute: list[str]) -> list[dict]:
+    return [r for sev, route in spec.severities.items()
+            for r in _fan_out(route.receivers, f'{semconv.SEVERITY_LABEL}="{sev}"',
+                              _timings(route), mute)]
+
+
+def _meta_routes(spec: RoutingSpec) -> list[dict]:
+    # First, and never muted by a maintenance window: the heartbeat must ping without a
+    # pause, and the bridge's alerts stop here so they never fall through to the bridge.
+    meta = spec.meta_monitoring
+    heartbeat = {"receiver": meta.heartbeat.receiver,
+                 "matchers": [f'alertname="{semconv.ALERT_HEARTBEAT}"'],
+                 **_timings(meta.heartbeat)}
+    bridge = f'alertname=~"{"|".join(semconv.BRIDGE_ALERTS)}"'
+    return [heartbeat, *_fan_out(meta.bridge_alerts.receivers, bridge,
+                                 _timings(meta.bridge_alerts), [])]
 
 
 def _maintenance_routes(spec: RoutingSpec) -> list[dict]:
@@ -183,7 +208,8 @@ def alertmanager_config(spec: RoutingSpec) -> dict:
         "global": {"resolve_timeout": spec.resolve_timeout},
         "route": {"receiver": spec.default_receiver, "group_by": spec.group_by,
                   **spec.timings.model_dump(),
-                  "routes": _maintenance_routes(spec) + _severity_routes(spec, [])},
+                  "routes": [*_meta_routes(spec), *_maintenance_routes(spec),
+                             *_severity_routes(spec, [])]},
         "inhibit_rules": _inhibit_rules(spec),
         "receivers": [_receiver(n, h) for n, h in spec.receivers.items()],
     }

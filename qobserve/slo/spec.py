@@ -33,7 +33,7 @@ from typing import Literal
 import yaml
 from pydantic import Field, ValidationError, model_validator
 
-from qobserve.slo.config import AlertsConfig, Duration, Links, SpecError, StrictModel
+from qobserve.slo.config import AlertsConfig, Duration, Links, Severity, SpecError, StrictModel
 from qobserve.slo.sli import SLI
 from qobserve.slo.windows import (DEFAULT_TIERS, BurnWindow, Tier, format_duration,
                                   format_number, parse_duration)
@@ -80,7 +80,7 @@ class TierAlerting(StrictModel):
     """Options for one alert tier (page or ticket) of an SLO."""
 
     disable: bool = False
-    severity: str | None = Field(None, pattern=r"^[a-z][a-z0-9_-]*$")
+    severity: Severity | None = None
     labels: dict[str, str] = {}
     annotations: dict[str, str] = {}
 

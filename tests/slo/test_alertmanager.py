@@ -1,5 +1,6 @@
 """A real Alertmanager with a config generated from alerts/routing.yaml: grouping, inhibition,
-silences through its API, and webhook delivery with bearer auth."""
+silences through its API, webhook delivery with bearer auth, and the heartbeat and bridge
+alerts routed around the bridge."""
 
 from __future__ import annotations
 
@@ -60,7 +61,7 @@ def webhook():
 def alertmanager(tmp_path: Path, webhook):
     """Alertmanager on a free port with the shipped routing spec, short timings, local hooks."""
     if not BINARY.exists():
-        pytest.skip(f"{BINARY} not installed")
+        pytest.fail(f"{BINARY} not installed: run scripts/test.sh (apt prometheus-alertmanager)")
     base, _ = webhook
     token = tmp_path / "token"
     token.write_text(TOKEN)
@@ -70,7 +71,11 @@ def alertmanager(tmp_path: Path, webhook):
         "severities": {k: v.model_copy(update={"group_wait": None, "group_interval": None})
                        for k, v in spec.severities.items()},
         "receivers": {"alert-bridge": Webhook(url=f"{base}/alerts", credentials_file=str(token)),
-                      "pager": Webhook(url=f"{base}/pager")},
+                      "pager": Webhook(url=f"{base}/pager"),
+                      "deadmans-switch": Webhook(url=f"{base}/heartbeat", send_resolved=False)},
+        "meta_monitoring": spec.meta_monitoring.model_copy(update={
+            "heartbeat": spec.meta_monitoring.heartbeat.model_copy(
+                update={"group_wait": "1s", "group_interval": "1s"})}),
         # A maintenance window covering every minute, so its muting is observable now.
         "maintenance": [Maintenance(name="always", backends=["ibm_brisbane"], time_intervals=[
             {"times": [{"start_time": "00:00", "end_time": "24:00"}]}])],
@@ -137,6 +142,9 @@ ALERTS = {
                         severity="page"),
     "absent-probe": _alert("QuantumTelemetryAbsent", absent_metric="qobserve_probe_success",
                            severity="page"),
+    "heartbeat": _alert("QuantumAlertingHeartbeat", severity="ticket"),
+    "bridge-down": _alert("QuantumAlertBridgeDeliveryFailing", bridge_condition="down",
+                          job="qobserve-alert-bridge", severity="page"),
 }
 
 
@@ -171,7 +179,8 @@ def test_grouping_inhibition_silence_and_delivery(alertmanager: str, webhook) ->
 
     _, received = webhook
     deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and {p for p, _, _ in received} != {"/alerts", "/pager"}:
+    paths = {"/alerts", "/pager", "/heartbeat"}
+    while time.monotonic() < deadline and {p for p, _, _ in received} != paths:
         time.sleep(0.2)
     time.sleep(2)  # two group_waits more, so a muted group would have been sent by now
     notified = {_key(a["labels"]) for _, _, body in received for a in body["alerts"]}
@@ -182,3 +191,10 @@ def test_grouping_inhibition_silence_and_delivery(alertmanager: str, webhook) ->
     assert all(body["version"] == "4" for _, body in bridge)
     pager = {_key(a["labels"]) for p, _, b in received if p == "/pager" for a in b["alerts"]}
     assert pager and all(ALERTS[k]["labels"]["severity"] == "page" for k in pager)
+    # The alert path's own alerts: the heartbeat only to the switch, the bridge's page only
+    # around the bridge.
+    by_path = {p: {_key(a["labels"]) for q, _, b in received if q == p for a in b["alerts"]}
+               for p in paths}
+    assert by_path["/heartbeat"] == {"heartbeat"}
+    assert "bridge-down" in by_path["/pager"]
+    assert not by_path["/alerts"] & {"heartbeat", "bridge-down"}

@@ -85,9 +85,18 @@ def test_amtool_check_config() -> None:
     (["severity=ticket", "alertname=QuantumProbeFailing", "quantum_backend=ibm_kyiv"],
      "alert-bridge"),
     (["severity=info", "alertname=Other"], "alert-bridge"),
+    # The alert path's own alerts: the heartbeat only to the dead-man's switch, the bridge's
+    # alerts only around the bridge, even for a backend in its maintenance window.
+    (["severity=ticket", "alertname=QuantumAlertingHeartbeat"], "deadmans-switch"),
+    (["severity=page", "alertname=QuantumAlertBridgeDeliveryFailing", "bridge_condition=down"],
+     "pager"),
+    (["severity=ticket", "alertname=QuantumAlertBridgeDeadLetters"], "pager"),
+    (["severity=page", "alertname=QuantumAlertBridgeDeliveryFailing",
+      "quantum_backend=ibm_brisbane"], "pager"),
 ])
 def test_amtool_routes(labels: list[str], receivers: str) -> None:
-    """Pages reach the pager and the Slack bridge; tickets and the rest only the bridge."""
+    """Pages reach the pager and the Slack bridge; tickets and the rest only the bridge; the
+    heartbeat and the bridge's own alerts never go through the bridge."""
     result = _run("amtool", "config", "routes", "test",
                   f"--config.file={ALERTS / 'alertmanager.yml'}",
                   f"--verify.receivers={receivers}", *labels)

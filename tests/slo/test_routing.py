@@ -69,6 +69,22 @@ UNKNOWN = "unknown key: remove it or fix its spelling"
     (_edit("group_by.1", "quantum-backend"), "group_by: 'quantum-backend' is not a label name"),
     (_with(maintenance=[SPEC["maintenance"][0], SPEC["maintenance"][0]]),
      "maintenance: window names must be unique"),
+    # The alert path's own alerts: explicit, and never through the bridge.
+    ({k: v for k, v in SPEC.items() if k != "meta_monitoring"}, "meta_monitoring: Field required"),
+    (_edit("meta_monitoring.bridge_alerts.receivers", ["pager", "alert-bridge"]),
+     "meta_monitoring.bridge_alerts.receivers: 'alert-bridge' posts through the alert bridge"),
+    (_edit("receivers.slack-again", {"url": SPEC["receivers"]["alert-bridge"]["url"]})
+     | {"meta_monitoring": {**SPEC["meta_monitoring"], "bridge_alerts": {
+         "receivers": ["slack-again"]}}},
+     "meta_monitoring.bridge_alerts.receivers: 'slack-again' posts through the alert bridge"),
+    (_edit("meta_monitoring.heartbeat.receiver", "alert-bridge"),
+     "meta_monitoring.heartbeat.receiver: 'alert-bridge' posts through the alert bridge"),
+    (_edit("meta_monitoring.heartbeat.receiver", "healthchecks"),
+     "meta_monitoring.heartbeat.receiver: unknown receiver 'healthchecks'"),
+    (_edit("meta_monitoring.bridge_receiver", "slack"),
+     "meta_monitoring.bridge_receiver: unknown receiver 'slack'"),
+    (_edit("meta_monitoring.bridge_alerts.receivers", []),
+     "meta_monitoring.bridge_alerts.receivers: List should have at least 1 item"),
     # Alertmanager's time_interval grammar.
     (_edit(f"{_WINDOW}.times.0.start_time", "25:99"), "times[0].start_time: expected a time HH:MM"),
     (_edit(f"{_WINDOW}.times.0.start_time", "2:00"), "times[0].start_time: expected a time HH:MM"),
