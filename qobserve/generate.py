@@ -54,6 +54,32 @@ def _alertmanager(root: Path) -> str:
     return render_alertmanager(load_routing(root / ROUTING_SPEC), source=ROUTING_SPEC)
 
 
+#: In-cluster URL of the bridge Service of ``deploy/kubernetes/alert-bridge.yaml``; the
+#: Kubernetes Alertmanager config posts there instead of the routing spec's local URL.
+K8S_BRIDGE_URL = "http://qobserve-alert-bridge:9095/alerts"
+
+
+def _alertmanager_configmap(root: Path) -> str:
+    """``alertmanager.yml`` for the HA topology in ``deploy/kubernetes``, as a ConfigMap.
+
+    The same routing spec, with the bridge receiver (``meta_monitoring.bridge_receiver``)
+    pointed at the bridge Service; every other receiver is the spec's own.
+    """
+    from qobserve.slo._yaml import dump_generated
+    from qobserve.slo.routing import load_routing, render_alertmanager
+
+    spec = load_routing(root / ROUTING_SPEC)
+    bridge = spec.meta_monitoring.bridge_receiver
+    hook = spec.receivers[bridge].model_copy(update={"url": K8S_BRIDGE_URL})
+    spec = spec.model_copy(update={"receivers": {**spec.receivers, bridge: hook}})
+    return dump_generated({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "qobserve-alertmanager",
+                     "labels": {"app.kubernetes.io/name": "qobserve-alertmanager"}},
+        "data": {"alertmanager.yml": render_alertmanager(spec, source=ROUTING_SPEC)}},
+        source=ROUTING_SPEC)
+
+
 def _prometheus_rule(root: Path) -> str:
     """The same rule groups as a Prometheus Operator ``PrometheusRule`` for Kubernetes."""
     import yaml
@@ -101,6 +127,7 @@ ARTIFACTS: list[Artifact] = [
     Artifact("alerts/meta.rules.yml", _meta_rules),
     Artifact("alerts/alertmanager.yml", _alertmanager),
     Artifact("deploy/kubernetes/prometheusrule.yaml", _prometheus_rule),
+    Artifact("deploy/kubernetes/alertmanager-config.yaml", _alertmanager_configmap),
     *(Artifact(f"dashboards/{name}.json", _dashboard(name))
       for name in ("executive", "oncall", "debug", "slo")),
     Artifact("runbooks/README.md", _runbook_index),
