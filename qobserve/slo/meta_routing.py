@@ -7,7 +7,8 @@ Two rules keep a broken alert path from hiding itself:
   pings stop. It repeats every minute and never reaches a human otherwise.
 - ``QuantumAlertBridgeDeliveryFailing`` and ``QuantumAlertBridgeDeadLetters`` describe the
   Slack bridge, so they must not travel through it: they go to receivers that do not post
-  through ``qobserve alert-bridge``. The section is required and names the bridge's
+  through ``qobserve alert-bridge``. The section is required in every routing file
+  (:func:`~qobserve.slo.routing.load_routing`) and names the bridge's
   receiver, so a spec cannot fall back to the bridge by omission::
 
     meta_monitoring:
@@ -39,7 +40,7 @@ class BridgeAlerts(StrictModel):
     """Route of the bridge's own alerts, around the bridge; several receivers fan out."""
 
     receivers: list[str] = Field(min_length=1, description="receivers that do not post "
-                                 "through the bridge (a pager, email or webhook)")
+                                 "through the bridge (a paging service or heartbeat webhook)")
     group_wait: Duration | None = None
     group_interval: Duration | None = None
     repeat_interval: Duration | None = None
@@ -73,5 +74,5 @@ def check_meta_receivers(meta: MetaMonitoring, urls: dict[str, str]) -> None:
         if name == meta.bridge_receiver or urls[name] == bridge_url:
             raise ValueError(
                 f"meta_monitoring.{field}: {name!r} posts through the alert bridge "
-                f"({bridge_url}); use a receiver that does not (a pager, email or "
+                f"({bridge_url}); use a receiver that does not (a paging service or "
                 "heartbeat webhook), or the bridge's failures would be reported through it")

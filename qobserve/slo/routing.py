@@ -96,8 +96,11 @@ class RoutingSpec(StrictModel):
         "QuantumJobSuccessBudgetBurn", "QuantumJobLatencyBudgetBurn",
         "QuantumRetryRateHigh", "QuantumProbeFailing"]
     maintenance: list[Maintenance] = []
-    meta_monitoring: MetaMonitoring = Field(description="where the heartbeat and the alert "
-                                            "bridge's own alerts go (around the bridge)")
+    # Required in every file `load_routing` reads (alerts/routing.yaml); only a spec built
+    # in code without the meta rules (the demo stack) may leave it out.
+    meta_monitoring: MetaMonitoring | None = Field(
+        None, description="required in alerts/routing.yaml: where the heartbeat and the alert "
+        "bridge's own alerts go (around the bridge)")
 
     @field_validator("group_by")
     @classmethod
@@ -123,7 +126,9 @@ class RoutingSpec(StrictModel):
             if name not in semconv.ALERTS:
                 raise ValueError(f"backend_down_inhibits[{i}]: {name!r} is not an alert of the "
                                  "contract (semconv.ALERTS)")
-        check_meta_receivers(self.meta_monitoring, {n: h.url for n, h in self.receivers.items()})
+        if self.meta_monitoring is not None:
+            check_meta_receivers(self.meta_monitoring,
+                                 {n: h.url for n, h in self.receivers.items()})
         return self
 
 
@@ -164,6 +169,8 @@ def _meta_routes(spec: RoutingSpec) -> list[dict]:
     # First, and never muted by a maintenance window: the heartbeat must ping without a
     # pause, and the bridge's alerts stop here so they never fall through to the bridge.
     meta = spec.meta_monitoring
+    if meta is None:
+        return []
     heartbeat = {"receiver": meta.heartbeat.receiver,
                  "matchers": [f'alertname="{semconv.ALERT_HEARTBEAT}"'],
                  **_timings(meta.heartbeat)}
@@ -234,6 +241,11 @@ def load_routing(path: str | Path) -> RoutingSpec:
     data = read_yaml(path, SpecError, expect="a routing spec mapping (apiVersion, receivers, "
                      "severities, ...)")
     try:
-        return RoutingSpec.model_validate(data)
+        spec = RoutingSpec.model_validate(data)
     except ValidationError as exc:
         raise SpecError.from_validation(exc, str(path)) from None
+    if spec.meta_monitoring is None:
+        raise SpecError(f"{path}: meta_monitoring: required: name the bridge_receiver, the "
+                        "heartbeat receiver (a dead-man's switch) and the bridge_alerts "
+                        "receivers that do not go through the bridge")
+    return spec

@@ -12,7 +12,9 @@ import yaml
 from pydantic import ValidationError
 
 from qobserve._validation import validation_message
-from qobserve.slo.routing import RoutingSpec, alertmanager_config, render_alertmanager
+from qobserve.slo.config import SpecError
+from qobserve.slo.routing import (RoutingSpec, alertmanager_config, load_routing,
+                                  render_alertmanager)
 
 SPEC = yaml.safe_load((Path(__file__).parents[2] / "alerts" / "routing.yaml").read_text())
 
@@ -70,7 +72,6 @@ UNKNOWN = "unknown key: remove it or fix its spelling"
     (_with(maintenance=[SPEC["maintenance"][0], SPEC["maintenance"][0]]),
      "maintenance: window names must be unique"),
     # The alert path's own alerts: explicit, and never through the bridge.
-    ({k: v for k, v in SPEC.items() if k != "meta_monitoring"}, "meta_monitoring: Field required"),
     (_edit("meta_monitoring.bridge_alerts.receivers", ["pager", "alert-bridge"]),
      "meta_monitoring.bridge_alerts.receivers: 'alert-bridge' posts through the alert bridge"),
     (_edit("receivers.slack-again", {"url": SPEC["receivers"]["alert-bridge"]["url"]})
@@ -138,3 +139,14 @@ def test_maintenance_routes_share_one_route_per_backend() -> None:
     assert muted == {'quantum_backend="SV1"': ["weekly", "monthly"],
                      'quantum_backend="Aria-1"': ["monthly"]}
     assert all("mute_time_intervals" not in r for r in routes if "routes" not in r)
+
+
+def test_routing_file_must_state_meta_monitoring(tmp_path: Path) -> None:
+    """A routing spec file without meta_monitoring is refused: the bridge's alerts would
+    otherwise fall through to the severity routes, i.e. through the bridge."""
+    path = tmp_path / "routing.yaml"
+    path.write_text(yaml.safe_dump({k: v for k, v in SPEC.items() if k != "meta_monitoring"}))
+    with pytest.raises(SpecError, match=r"routing.yaml: meta_monitoring: required"):
+        load_routing(path)
+    path.write_text(yaml.safe_dump(SPEC))
+    assert load_routing(path).meta_monitoring.bridge_receiver == "alert-bridge"
