@@ -123,6 +123,10 @@ def test_alertmanagers_gossip_with_each_other():
     assert peers == {f"qobserve-alertmanager-{i}.{headless['metadata']['name']}:9094"
                      for i in range(sts["spec"]["replicas"])}
     assert any(a.startswith("--storage.path=") for a in args)  # nflog and silences persist
+    shown = subprocess.run(["prometheus-alertmanager", "--help"], capture_output=True, text=True)
+    help_text = shown.stdout + shown.stderr
+    for flag in {a.split("=", 1)[0] for a in args}:  # a misspelt flag stops the pod at start
+        assert f"{flag}=" in help_text, f"alertmanager has no flag {flag}"
 
 
 def test_k8s_alertmanager_config_posts_to_the_bridge_service(tmp_path):
