@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 import zoneinfo
 from collections.abc import Callable
-
 from typing import Annotated
 
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
@@ -60,8 +59,6 @@ class TimeRange(StrictModel):
         if _minutes(self.start_time) >= _minutes(self.end_time):
             raise ValueError(f"start_time {self.start_time} must be before end_time "
                              f"{self.end_time}; split a window over midnight into two ranges")
-        if self.start_time == "24:00":
-            raise ValueError("start_time 24:00 is the end of the day; use 00:00")
         return self
 
 
