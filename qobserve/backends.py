@@ -14,6 +14,7 @@ validation; ``depolarizing:λ`` is the channel ρ → (1−λ)ρ + λ·I/d (Qisk
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -103,17 +104,25 @@ class BackendSpec:
     def __str__(self) -> str:
         return self.spec if self.noise is None else f"{self.spec} (noise {self.noise})"
 
-    def load(self, *, seed: int | None = None) -> Any:
+    def load(self, *, seed: int | None = None, credentials: Mapping[str, str] | None = None) -> Any:
         """Build the SDK object: a Qiskit backend, a Braket device, or a Cirq sampler.
+
+        Args:
+            seed: simulator seed.
+            credentials: explicit cloud credentials (keys of
+                :class:`qobserve.exporter.credentials.Credentials`: ``ibm_token``,
+                ``ibm_instance``, ``aws_profile``, ``aws_access_key_id``, …); without
+                them the SDK's own environment variables and files are used.
 
         Raises:
             ImportError: naming the extra to install when the SDK is missing.
         """
+        creds = dict(credentials or {})
         try:
             if self.provider is Provider.QISKIT:
-                return _load_qiskit(self, seed)
+                return _load_qiskit(self, seed, creds)
             if self.provider is Provider.BRAKET:
-                return _load_braket(self)
+                return _load_braket(self, creds)
             return _load_cirq(self, seed)
         except ModuleNotFoundError as exc:
             raise ImportError(
@@ -154,13 +163,15 @@ def parse_backend(spec: str, noise: str | NoiseSpec | None = None, *, field: str
     return BackendSpec(spec, provider, name, kind, target, noise_spec)
 
 
-def _load_qiskit(spec: BackendSpec, seed: int | None):
+def _load_qiskit(spec: BackendSpec, seed: int | None, creds: dict[str, str]):
     if spec.kind is BackendKind.CLOUD:
         from qiskit_ibm_runtime import QiskitRuntimeService
 
-        # Credentials come from the SDK's own environment variables or saved
-        # account; qobserve never reads or logs the token itself.
-        return QiskitRuntimeService(channel=os.environ.get("QISKIT_IBM_CHANNEL", "ibm_quantum_platform")).backend(spec.target)
+        # Explicit credentials when given, else the SDK's own environment
+        # variables or saved account; qobserve never logs the token.
+        explicit = {k: creds[f"ibm_{k}"] for k in ("token", "instance") if creds.get(f"ibm_{k}")}
+        return QiskitRuntimeService(channel=os.environ.get("QISKIT_IBM_CHANNEL", "ibm_quantum_platform"),
+                                    **explicit).backend(spec.target)
     from qiskit_aer import AerSimulator
 
     if spec.kind is BackendKind.VIRTUAL:
@@ -200,10 +211,14 @@ def _qiskit_noise(noise: NoiseSpec):
     return model
 
 
-def _load_braket(spec: BackendSpec):
+def _load_braket(spec: BackendSpec, creds: dict[str, str]):
     if spec.kind is BackendKind.CLOUD:
         from braket.aws import AwsDevice
 
+        if any(k.startswith("aws_") for k in creds):
+            from qobserve._aws import aws_session
+
+            return AwsDevice(spec.target, aws_session=aws_session(creds))
         return AwsDevice(spec.target)
     from braket.devices import LocalSimulator
 

@@ -4,25 +4,34 @@
     backends:
       - {name: manila, backend: "qiskit:fake_manila"}
       - {name: sv, backend: "braket:local"}
-      - {name: ibm, backend: "qiskit:ibm_brisbane", credentials_env: [QISKIT_IBM_TOKEN]}
+      - name: ibm
+        backend: "qiskit:ibm_brisbane"
+        credentials: {ibm_token: {file: /var/run/secrets/qobserve/ibm-token}}   # see .credentials
     probes:
       calibration: {interval: 5m}
       status: {interval: 30s}
       rb: {interval: 6h, qubits: [0], samples: 20, shots: 256, max_cost_usd: 5, max_daily_cost_usd: 20}
     otlp: {endpoint: "http://otel-collector:4318"}
     web: {tls_cert_file: cert.pem, tls_key_file: key.pem, basic_auth_users: {prom: "$2b$12$…"}}
+    state_dir: /var/lib/qobserve    # default $QOBSERVE_STATE_DIR, then the XDG state directory
+
+Numbers are checked for range as well as type: a ``.nan`` or ``.inf`` interval, a
+negative count or a billion shots is refused at load, naming the field.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError,
+                      field_validator, model_validator)
 
 from qobserve._validation import parse_duration, read_yaml, validation_message
-from qobserve.backends import BackendSpec, parse_backend
+from qobserve.backends import BackendKind, BackendSpec, parse_backend
+from qobserve.exporter.credentials import SECRET_KEYS, Credentials, resolve
 
 __all__ = ["ConfigError", "ExporterConfig", "load_config"]
 
@@ -30,7 +39,18 @@ class ConfigError(ValueError):
     """A config file that cannot be used; the message is one line naming the field."""
 
 
-Duration = Annotated[float, BeforeValidator(parse_duration)]
+MAX_DURATION = 30 * 86400.0
+
+
+def _bounded(seconds: float) -> float:
+    # parse_duration lets YAML's .nan/.inf through: nan busy-loops, inf overflows Event.wait.
+    if not math.isfinite(seconds) or seconds > MAX_DURATION:
+        raise ValueError(f"must be a finite duration of at most 30d, got {seconds}")
+    return seconds
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration), AfterValidator(_bounded)]
+Usd = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
 
 
 class _Strict(BaseModel):
@@ -41,7 +61,11 @@ class BackendEntry(_Strict):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     backend: str
     noise: str | None = None
-    credentials_env: list[str] = []
+    credentials_env: list[str] = Field(default=[], description=(
+        "Environment variables that must be set (values unused by qobserve); prefer credentials."))
+    credentials: Credentials | None = Field(default=None, description=(
+        "Per-backend credentials from {env: NAME} or {file: PATH}, re-read on SIGHUP."))
+    _secrets: dict[str, str] = PrivateAttr(default_factory=dict)  # resolved at load; part of ==
 
     @field_validator("backend")
     @classmethod
@@ -51,7 +75,9 @@ class BackendEntry(_Strict):
 
     @model_validator(mode="after")
     def _noise(self) -> "BackendEntry":
-        parse_backend(self.backend, self.noise, field="noise")
+        spec = parse_backend(self.backend, self.noise, field="noise")
+        if self.credentials is not None:
+            self.credentials.check_backend(spec)
         return self
 
     @field_validator("credentials_env")
@@ -67,22 +93,49 @@ class BackendEntry(_Strict):
     def spec(self) -> BackendSpec:
         return parse_backend(self.backend, self.noise)
 
+    @property
+    def resolved_credentials(self) -> dict[str, str]:
+        """Values read by :func:`load_config` (empty before); never log them."""
+        return dict(self._secrets)
+
+    @property
+    def secret_values(self) -> list[str]:
+        """The strings to redact: secret credentials and the credentials_env values."""
+        return ([v for k, v in self._secrets.items() if k in SECRET_KEYS]
+                + [os.environ.get(n, "") for n in self.credentials_env])
+
+    def load_credentials(self) -> None:
+        """Read the configured credentials now (at load, so SIGHUP re-reads rotated secrets).
+
+        Raises:
+            ValueError: ``credentials.<key>.<env|file>: problem``.
+        """
+        try:
+            self._secrets = resolve(self.credentials)
+        except ValueError as exc:
+            raise ValueError(f"credentials.{exc}") from None
+
 
 class ProbeSchedule(_Strict):
     interval: Duration
     timeout: Duration = 60.0
     enabled: bool = True
 
+    @property
+    def stale_after(self) -> float:
+        """Seconds without a finished run after which the probe counts as stale."""
+        return 2 * self.interval + self.timeout
+
 
 class RBProbeConfig(ProbeSchedule):
     interval: Duration = 6 * 3600.0
     timeout: Duration = 600.0
-    qubits: list[int] = Field(default=[0], min_length=1, max_length=2)
-    lengths: list[Annotated[int, Field(ge=1)]] | None = None
-    samples: int = Field(default=20, ge=2)
-    shots: int = Field(default=256, ge=1)
-    max_cost_usd: float | None = Field(default=None, ge=0)
-    max_daily_cost_usd: float | None = Field(default=None, ge=0)
+    qubits: list[Annotated[int, Field(ge=0, le=10_000)]] = Field(default=[0], min_length=1, max_length=2)
+    lengths: list[Annotated[int, Field(ge=1, le=100_000)]] | None = Field(default=None, max_length=100)
+    samples: int = Field(default=20, ge=2, le=10_000)
+    shots: int = Field(default=256, ge=1, le=1_000_000)
+    max_cost_usd: Usd | None = None
+    max_daily_cost_usd: Usd | None = None
 
 
 class Probes(_Strict):
@@ -95,20 +148,48 @@ class Otlp(_Strict):
     endpoint: str = Field(pattern=r"^https?://")
 
 
+def _readable_file(path: Path) -> Path:
+    if not (path.is_file() and os.access(path, os.R_OK)):
+        raise ValueError(f"cannot read {path}; give the path of a readable PEM file")
+    return path
+
+
+def _bcrypt_hash(hashed: str) -> str:
+    import bcrypt
+
+    ok = hashed.startswith(("$2a$", "$2b$", "$2y$"))
+    if ok:
+        try:
+            bcrypt.checkpw(b"", hashed.encode())  # raises on a malformed salt or cost
+        except ValueError:
+            ok = False
+    if not ok:
+        raise ValueError("not a valid bcrypt hash; make one with htpasswd -nBC 10 USER "
+                         "(or python -c 'import bcrypt; print(bcrypt.hashpw(b\"PW\", bcrypt.gensalt()).decode())')")
+    return hashed
+
+
+PemFile = Annotated[Path, AfterValidator(_readable_file)]
+BcryptHash = Annotated[str, AfterValidator(_bcrypt_hash)]
+
+
 class Web(_Strict):
     """TLS and basic auth, following Prometheus' web.yml (bcrypt hashes only)."""
 
-    tls_cert_file: Path | None = None
-    tls_key_file: Path | None = None
-    basic_auth_users: dict[str, str] = {}
+    tls_cert_file: PemFile | None = None
+    tls_key_file: PemFile | None = None
+    basic_auth_users: dict[str, BcryptHash] = {}
+    health_requires_auth: bool = Field(default=False, description=(
+        "Ask basic auth on /healthz and /readyz too (default: open, for orchestrator probes)."))
+    handshake_timeout: Duration = Field(default=10.0, description=(
+        "Per-connection limit for the TLS handshake and each read; idle clients are dropped after it."))
+    max_connections: int = Field(default=64, ge=1, le=10_000, description=(
+        "Connections served at once; more are closed immediately."))
 
     @model_validator(mode="after")
     def _pairs(self) -> "Web":
         if (self.tls_cert_file is None) != (self.tls_key_file is None):
             raise ValueError("tls_cert_file and tls_key_file go together; set both or neither")
-        for user, hashed in self.basic_auth_users.items():
-            if not hashed.startswith(("$2a$", "$2b$", "$2y$")):
-                raise ValueError(f"basic_auth_users.{user}: expected a bcrypt hash (htpasswd -nBC 10 {user})")
         return self
 
 
@@ -118,6 +199,9 @@ class ExporterConfig(_Strict):
     probes: Probes = Probes()
     otlp: Otlp | None = None
     web: Web = Web()
+    state_dir: Path | None = Field(default=None, description=(
+        "Where the exporter persists state (RB probe spend); default $QOBSERVE_STATE_DIR, "
+        "then the XDG state directory."))
 
     @field_validator("backends")
     @classmethod
@@ -148,8 +232,44 @@ def load_config(path: str | Path) -> ExporterConfig:
     Raises:
         ConfigError: one line naming the file, the field and the problem.
     """
-    data = read_yaml(path, ConfigError, expect="a mapping with 'backends' and 'probes'")
     try:
-        return ExporterConfig.model_validate(data)
+        data = read_yaml(path, ConfigError, expect="a mapping with 'backends' and 'probes'")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
+    except ValueError as exc:  # e.g. a NUL byte or an out-of-range YAML value
+        raise ConfigError(f"{path}: cannot read: {str(exc).splitlines()[0]}") from None
+    try:
+        config = ExporterConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"{path}: {validation_message(exc)}") from None
+    except (ValueError, TypeError, RecursionError) as exc:  # a validator outside pydantic's wrapping
+        raise ConfigError(f"{path}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    for i, entry in enumerate(config.backends):
+        where = f"{path}: backends[{i}]"
+        try:
+            entry.load_credentials()
+        except ValueError as exc:
+            raise ConfigError(f"{where}.{exc}") from None
+        if entry.spec.kind is BackendKind.VIRTUAL and entry.backend.startswith("qiskit:"):
+            problem = _unknown_fake_backend(entry.spec.target)
+            if problem:
+                raise ConfigError(f"{where}.backend: {problem}")
+    return config
+
+
+def _unknown_fake_backend(name: str) -> str | None:
+    """Why ``name`` is not a Qiskit fake backend (None when it is, or Qiskit is absent)."""
+    try:
+        import qiskit_ibm_runtime.fake_provider as fake_provider
+    except ImportError:
+        return None  # the probe will say which extra to install
+    known = sorted(n for n in (getattr(getattr(fake_provider, a), "backend_name", None)
+                               for a in dir(fake_provider) if a.startswith("Fake"))
+                   if isinstance(n, str))
+    if name in known:
+        return None
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"did you mean qiskit:{close[0]}?" if close else "see qiskit_ibm_runtime.fake_provider"
+    return f"no Qiskit fake backend named {name!r}; {hint}"

@@ -36,6 +36,7 @@ class Target:
 
     name: str
     spec: BackendSpec
+    credentials: dict[str, str] = field(default_factory=dict, repr=False)  # never in a repr or log
     _device: Any = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -46,7 +47,8 @@ class Target:
     def device(self) -> Any:
         with self._lock:
             if self._device is None:
-                self._device = self.spec.load()
+                self._device = (self.spec.load(credentials=self.credentials) if self.credentials
+                                else self.spec.load())
             return self._device
 
 

@@ -23,6 +23,10 @@ GOOD = {"backends": [{"name": "manila", "backend": "qiskit:fake_manila"}]}
     ({"backends": []}, "backends", "at least 1"),
     ({"backends": [GOOD["backends"][0], GOOD["backends"][0]]}, "backends", "duplicate backend name"),
     ({"backends": [{"name": "x", "backend": "qiskit:aer", "noise": "depolarizing:2"}]}, "backends[0]", "[0, 1]"),
+    ({**GOOD, "probes": {"status": {"interval": float("nan")}}}, "probes.status.interval", "finite"),
+    ({**GOOD, "probes": {"rb": {"max_cost_usd": float("inf")}}}, "probes.rb.max_cost_usd", "finite"),
+    ({**GOOD, "web": {"basic_auth_users": {"prom": "$2b$12$x"}}}, "web.basic_auth_users.prom", "bcrypt"),
+    ({**GOOD, "web": {"tls_cert_file": "/nope.pem", "tls_key_file": "/nope.pem"}}, "web.tls_cert_file", "cannot read"),
 ])
 def test_bad_config_names_field(write_config, data, field, hint):
     """Each bad config raises one line with the file, the field and the problem."""
@@ -65,3 +69,17 @@ def test_credentials_never_printed(write_config, monkeypatch):
     config = load_config(write_config({"backends": [
         {"name": "x", "backend": "qiskit:aer", "credentials_env": ["QOBSERVE_TEST_TOKEN"]}]}))
     assert "s3cr3t" not in repr(config) + config.model_dump_json()
+
+
+def test_non_utf8_file(tmp_path):
+    """A file that is not UTF-8 is one line naming the file, not a UnicodeDecodeError."""
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(b"backends: []\n# caf\xe9\n")
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_config(path)
+
+
+def test_unknown_fake_backend_is_refused_at_load(write_config):
+    """A misspelt fake backend fails at load with a suggestion, not at the first probe."""
+    with pytest.raises(ConfigError, match=r"backends\[0\]\.backend: .*did you mean qiskit:fake_manila"):
+        load_config(write_config({"backends": [{"name": "m", "backend": "qiskit:fake_manilla"}]}))
