@@ -248,6 +248,15 @@ _METRIC_LIST: tuple[Metric, ...] = (
     Metric("qobserve.probe.last_success.timestamp",
            "qobserve_probe_last_success_timestamp_seconds", Instrument.GAUGE, "s",
            "Unix time of the probe's last success.", (Attr.PROBE, _B)),
+    Metric("qobserve.probe.last_run.timestamp",
+           "qobserve_probe_last_run_timestamp_seconds", Instrument.GAUGE, "s",
+           "Unix time the probe's last run finished (success, failure or timeout; skipped runs "
+           "do not count).", (Attr.PROBE, _B)),
+    Metric("qobserve.probe.stale", "qobserve_probe_stale", Instrument.GAUGE, "",
+           "1 when no run of the probe has finished within 2 x interval + timeout, else 0.",
+           (Attr.PROBE, _B)),
+    Metric("qobserve.probe.in_progress", "qobserve_probe_in_progress", Instrument.GAUGE, "",
+           "1 while a run of the probe is executing, else 0.", (Attr.PROBE, _B)),
     # Alert bridge (Alertmanager -> Slack), exported with prometheus-client on its own /metrics.
     Metric("qobserve.alert_bridge.alerts.received", "qobserve_alert_bridge_alerts_received_total",
            Instrument.COUNTER, "{alert}", "Alerts received from Alertmanager, by status.",

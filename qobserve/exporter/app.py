@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 from opentelemetry.sdk.metrics.view import DropAggregation, View
 from prometheus_client import CollectorRegistry
@@ -19,6 +21,7 @@ from prometheus_client import CollectorRegistry
 from qobserve import semconv
 from qobserve.exporter.collector import ProbeCollector
 from qobserve.exporter.config import BackendEntry, ExporterConfig, ProbeSchedule
+from qobserve.exporter.credentials import set_secrets
 from qobserve.exporter.probes import Sample, Target, calibration_probe, status_probe
 from qobserve.exporter.scheduler import ProbeLoop
 from qobserve.exporter.server import MetricsServer
@@ -37,8 +40,11 @@ PROBE_OWNED = (
 
 ProbeFn = Callable[[Target], list[Sample]]
 
+#: Probes whose first round gates readiness; the others (RB) can take minutes.
+FAST_PROBES = ("calibration", "status")
 
-def _probes(config: ExporterConfig) -> dict[str, tuple[ProbeFn, ProbeSchedule]]:
+
+def _probes(config: ExporterConfig, state_dir: Path) -> dict[str, tuple[ProbeFn, ProbeSchedule]]:
     probes: dict[str, tuple[ProbeFn, ProbeSchedule]] = {}
     if config.probes.calibration.enabled:
         probes["calibration"] = (calibration_probe, config.probes.calibration)
@@ -48,18 +54,26 @@ def _probes(config: ExporterConfig) -> dict[str, tuple[ProbeFn, ProbeSchedule]]:
     if rb is not None and rb.enabled:
         from qobserve.exporter.rb_probe import RBProbe
 
-        probes["rb"] = (RBProbe(rb), rb)
+        probes["rb"] = (RBProbe(rb, state_dir=state_dir), rb)
     return probes
 
 
 class Exporter:
-    """A running exporter; ``start()``, ``reload(config)``, ``stop()``."""
+    """A running exporter; ``start()``, ``reload(config)``, ``stop()``.
+
+    Raises:
+        qobserve.state.StateDirError: no usable state directory.
+        qobserve.exporter.server.ServerStartError: ``listen`` cannot be bound or TLS files loaded.
+    """
 
     def __init__(self, config: ExporterConfig, *, registry: CollectorRegistry | None = None) -> None:
         from opentelemetry.exporter.prometheus import PrometheusMetricReader
 
+        from qobserve.state import ensure_state_dir
         from qobserve.telemetry import configure
 
+        # Checked before anything runs: a probe must never be the first to find it unusable.
+        self.state_dir = ensure_state_dir(config.state_dir)
         self.config = config
         self.registry = registry or CollectorRegistry()
         self.collector = ProbeCollector()  # served pre-rendered, beside the registry
@@ -72,11 +86,15 @@ class Exporter:
             set_global=False)
         self._loops: dict[str, list[ProbeLoop]] = {}
         self._entries: dict[str, BackendEntry] = {}
-        self._probes = _probes(config)
+        self._probes = _probes(config, self.state_dir)
         self._lock = threading.Lock()
         host, port = config.address
-        self.server = MetricsServer(host, port, self.registry, self.ready, config.web,
-                                    extra=self.collector.exposition)
+        try:
+            self.server = MetricsServer(host, port, self.registry, self.readiness, config.web,
+                                        extra=self.collector.exposition)
+        except BaseException:
+            self.telemetry.shutdown()
+            raise
 
     @property
     def address(self) -> tuple[str, int]:
@@ -91,23 +109,42 @@ class Exporter:
         self._apply(self.config)
 
     def ready(self) -> bool:
-        """True once every probe has run at least once on every backend."""
+        """True while serving once the fast probes (calibration, status) have run on every backend.
+
+        Long probes (RB) never hold readiness, and a failed run counts as run: a
+        failing backend is data to scrape, not a reason to take the exporter out.
+        """
+        return self.readiness()[0]
+
+    def readiness(self) -> tuple[bool, str]:
+        """``(ready, body)``: the verdict, then one line per probe and backend with its state."""
+        now = time.time()
         with self._lock:
-            return all(self.collector.ran(loop.probe, name)
-                       for name, loops in self._loops.items() for loop in loops)
+            keys = {(loop.probe, name) for name, loops in self._loops.items() for loop in loops}
+        states = {k: v for k, v in self.collector.states().items() if k in keys}
+        waiting = [k for k in keys if k[0] in FAST_PROBES and (k not in states or states[k][1] is None)]
+        ok = self.server.serving and not waiting
+        lines = ["ready" if ok else f"not ready: first round of {', '.join(FAST_PROBES)} not finished"]
+        for (probe, target), (state, outcome) in sorted(states.items()):
+            lines.append(f"{probe} {target}: {_describe(state, outcome, now)}"
+                         + ("" if probe in FAST_PROBES else " (does not hold readiness)"))
+        return ok, "\n".join(lines) + "\n"
 
     def reload(self, config: ExporterConfig) -> None:
         """Apply a new config; unchanged backends keep their loops and series."""
         if config.address != self.config.address or config.web != self.config.web:
             log.warning("listen/web changed: restart the exporter to apply them")
+        if config.state_dir != self.config.state_dir:
+            log.warning("state_dir changed: restart the exporter to apply it")
         probes_changed = config.probes != self.config.probes
         if probes_changed:
-            self._probes = _probes(config)
+            self._probes = _probes(config, self.state_dir)
         self.config = config
         self._apply(config, restart_all=probes_changed)
 
     def _apply(self, config: ExporterConfig, restart_all: bool = False) -> None:
         wanted = {e.name: e for e in config.backends}
+        set_secrets(v for e in config.backends for v in e.secret_values)
         with self._lock:
             for name in list(self._loops):
                 if restart_all or name not in wanted or wanted[name] != self._entries[name]:
@@ -118,7 +155,7 @@ class Exporter:
             for name, entry in wanted.items():
                 if name in self._loops:
                     continue
-                target = Target(name, entry.spec)
+                target = Target(name, entry.spec, entry.resolved_credentials)
                 loops = [ProbeLoop(probe, fn, target, schedule, self.collector)
                          for probe, (fn, schedule) in self._probes.items()]
                 self._loops[name], self._entries[name] = loops, entry
@@ -138,3 +175,18 @@ class Exporter:
         self.server.stop()
         uninstrument()
         self.telemetry.shutdown()
+
+
+def _describe(state, outcome, now: float) -> str:
+    parts = []
+    if state.in_progress():
+        parts.append(f"running for {now - (state.running_since or now):.0f}s")
+    if outcome is None:
+        parts.append("pending")
+    elif outcome.success:
+        parts.append(f"ok {now - outcome.finished_at:.0f}s ago")
+    else:
+        parts.append(f"failing ({outcome.error_type or 'error'}) {now - outcome.finished_at:.0f}s ago")
+    if state.stale(now):
+        parts.append(f"STALE: no run finished in {state.stale_after:.0f}s")
+    return ", ".join(parts)

@@ -30,7 +30,7 @@ import os
 import threading
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from qobserve.backends import BackendKind, BackendSpec
 
@@ -87,16 +87,19 @@ Value = str | SecretRef
 class Credentials(_Strict):
     """Credentials for one backend; each key applies to one provider family."""
 
-    ibm_token: SecretRef | None = None
-    ibm_instance: Value | None = None
-    aws_profile: Value | None = None
-    aws_access_key_id: SecretRef | None = None
-    aws_secret_access_key: SecretRef | None = None
-    aws_session_token: SecretRef | None = None
-    aws_role_arn: Value | None = None
-    aws_region: Value | None = None
-    google_project: Value | None = None
-    google_credentials_file: Path | None = None
+    ibm_token: SecretRef | None = Field(default=None, description="secret; QiskitRuntimeService(token=...)")
+    ibm_instance: Value | None = Field(default=None, description="QiskitRuntimeService(instance=...)")
+    aws_profile: Value | None = Field(default=None, description="boto3 Session(profile_name=...)")
+    aws_access_key_id: SecretRef | None = Field(default=None, description="secret; with aws_secret_access_key")
+    aws_secret_access_key: SecretRef | None = Field(default=None, description="secret")
+    aws_session_token: SecretRef | None = Field(default=None, description="secret; temporary keys")
+    aws_role_arn: Value | None = Field(default=None, description=(
+        "assumed with STS on first use, refreshed before expiry"))
+    aws_region: Value | None = Field(default=None, description="boto3 Session(region_name=...)")
+    google_project: Value | None = Field(default=None, description=(
+        "Google Cloud project (the bundled cirq_google specs are virtual engines and need none)"))
+    google_credentials_file: Path | None = Field(default=None, description=(
+        "service-account key file, checked readable at load"))
 
     @model_validator(mode="after")
     def _pairs(self) -> "Credentials":

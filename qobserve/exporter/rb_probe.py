@@ -3,13 +3,16 @@
 Before each run the cost model prices the probe's circuits; a run priced above
 ``max_cost_usd``, or one that would take the day's probe spend past
 ``max_daily_cost_usd``, is refused (the probe reports failure and says why)
-before anything is submitted.
+before anything is submitted. The day's spend lives in
+``<state_dir>/budgets.sqlite`` (budget ``rb-probe``), so it survives restarts
+when the state directory is a volume.
 """
 
 from __future__ import annotations
 
 import logging
 from decimal import Decimal
+from pathlib import Path
 
 from qobserve.exporter.config import RBProbeConfig
 from qobserve.exporter.probes import Sample, Target
@@ -19,6 +22,9 @@ __all__ = ["RBProbe", "RBProbeRefused"]
 
 log = logging.getLogger("qobserve.exporter")
 
+#: The spend store's file name below the state directory.
+STORE_FILE = "budgets.sqlite"
+
 
 class RBProbeRefused(RuntimeError):
     """The probe would cost more than its cap allows."""
@@ -27,15 +33,18 @@ class RBProbeRefused(RuntimeError):
 class RBProbe:
     """Callable probe running :func:`qobserve.benchmarking.run_rb` on a target."""
 
-    def __init__(self, config: RBProbeConfig) -> None:
+    def __init__(self, config: RBProbeConfig, *, state_dir: str | Path) -> None:
         self.config = config
+        self.store_path = Path(state_dir) / STORE_FILE
         self._budget = None
 
     def _daily_budget(self):
         if self._budget is None and self.config.max_daily_cost_usd is not None:
             from qobserve.cost import Budget
+            from qobserve.cost.store_sqlite import SqliteBudgetStore
 
-            self._budget = Budget("rb-probe", self.config.max_daily_cost_usd, period="day")
+            self._budget = Budget("rb-probe", self.config.max_daily_cost_usd, period="day",
+                                  store=SqliteBudgetStore(self.store_path))
         return self._budget
 
     def _reserve(self, target: Target):

@@ -19,6 +19,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from qobserve.exporter.collector import ProbeCollector, ProbeOutcome
 from qobserve.exporter.config import ProbeSchedule
+from qobserve.exporter.credentials import redact
 from qobserve.exporter.probes import Sample, Target
 
 __all__ = ["ProbeLoop"]
@@ -26,6 +27,16 @@ __all__ = ["ProbeLoop"]
 log = logging.getLogger("qobserve.exporter")
 
 JITTER = 0.1
+_MAX_MESSAGE = 300
+
+
+def _one_line(exc: BaseException) -> str:
+    """``Class: first line of the message``, secrets redacted, bounded in length."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    text = redact(text)
+    if len(text) > _MAX_MESSAGE:
+        text = text[:_MAX_MESSAGE] + "…"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 class ProbeLoop:
@@ -41,6 +52,8 @@ class ProbeLoop:
         self._thread = threading.Thread(target=self._loop, name=f"loop-{probe}-{target.name}", daemon=True)
 
     def start(self) -> None:
+        self.collector.register(self.probe, self.target.name, self.target.spec.name,
+                                self.schedule.stale_after)
         self._thread.start()
 
     def stop(self) -> None:
@@ -69,22 +82,23 @@ class ProbeLoop:
         """Run the probe once with its timeout and record the outcome."""
         started = time.monotonic()
         if self._pending is not None and not self._pending.done():
-            outcome = ProbeOutcome(False, 0.0, time.time())
+            outcome = ProbeOutcome(False, 0.0, time.time(), completed=False, error_type="still_running")
             log.warning("probe %s on %s: previous run still in progress, skipped",
                         self.probe, self.target.name)
         else:
             self._pending = self._submit()
+            self.collector.started(self.probe, self.target.name, self._pending)
             try:
                 samples = self._pending.result(timeout=self.schedule.timeout)
                 outcome = ProbeOutcome(True, time.monotonic() - started, time.time(), tuple(samples))
             except FutureTimeout:
-                outcome = ProbeOutcome(False, time.monotonic() - started, time.time())
+                outcome = ProbeOutcome(False, time.monotonic() - started, time.time(), error_type="timeout")
                 log.warning("probe %s on %s timed out after %.0f s",
                             self.probe, self.target.name, self.schedule.timeout)
             except Exception as exc:  # a probe failure is data, not a crash
-                outcome = ProbeOutcome(False, time.monotonic() - started, time.time())
-                log.warning("probe %s on %s failed: %s", self.probe, self.target.name,
-                            type(exc).__name__)
+                outcome = ProbeOutcome(False, time.monotonic() - started, time.time(),
+                                       error_type=type(exc).__name__)
+                log.warning("probe %s on %s failed: %s", self.probe, self.target.name, _one_line(exc))
         if not self._stop.is_set():
             self.collector.record(self.probe, self.target.name, self.target.spec.name, outcome)
         return outcome

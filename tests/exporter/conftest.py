@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import socket
 import threading
 import urllib.request
@@ -9,6 +10,14 @@ from contextlib import contextmanager
 
 import pytest
 import yaml
+
+
+@pytest.fixture(autouse=True)
+def state_dir(tmp_path, monkeypatch):
+    """Every exporter in these tests keeps its state in the test's own directory."""
+    path = tmp_path / "state"
+    monkeypatch.setenv("QOBSERVE_STATE_DIR", str(path))
+    return path
 
 
 @pytest.fixture
@@ -77,3 +86,29 @@ def blackhole():
     for c in conns:
         c.close()
     server.close()
+
+
+def self_signed(directory):
+    """Write a self-signed certificate for 127.0.0.1 and its key; return (cert, key) paths."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+@pytest.fixture
+def tls_files(tmp_path):
+    """A self-signed certificate and key for 127.0.0.1 in the test's directory."""
+    return self_signed(tmp_path)

@@ -59,7 +59,7 @@ def test_cli_exits_nonzero_without_serving(write_config):
     res = subprocess.run([sys.executable, "-m", "qobserve.cli", "exporter", "--config", str(path)],
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 2
-    assert "backends[0].backend: unknown backend spec 'braket:nope'" in res.stdout
+    assert "backends[0].backend: unknown backend spec 'braket:nope'" in res.stderr
     assert "serving" not in res.stdout
 
 

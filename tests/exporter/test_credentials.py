@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import time
+
 import pytest
 
 from qobserve.backends import parse_backend
@@ -92,3 +95,37 @@ def test_assumed_role_is_lazy():
     session = boto_session({"aws_access_key_id": "AKIAEXAMPLE", "aws_secret_access_key": "sk",
                             "aws_role_arn": "arn:aws:iam::123456789012:role/probe", "aws_region": "us-east-1"})
     assert session.get_credentials().method == "assume-role"
+
+
+def test_reload_rereads_rotated_file_and_never_logs_it(monkeypatch, write_config, tmp_path, running, scrape,
+                                                        caplog):
+    """After the secret file changes, reload rebuilds the backend with the new token; no log or scrape shows either."""
+    tokens = []
+
+    class Service:
+        def __init__(self, token, **kwargs):
+            tokens.append(token)
+            raise RuntimeError(f"IBM said: token {token} is not valid")
+
+    monkeypatch.setattr("qiskit_ibm_runtime.QiskitRuntimeService", Service)
+    secret = tmp_path / "ibm-token"
+    secret.write_text(TOKEN)
+    path = write_config({"backends": [{"name": "ibm", "backend": IBM, "credentials": {
+        "ibm_token": {"file": str(secret)}}}], "probes": {"calibration": {"interval": "1h"},
+                                                          "status": {"interval": "1h"}}})
+    caplog.set_level(logging.INFO)
+    with running(load_config(path)) as exporter:
+        deadline = time.monotonic() + 30
+        while not exporter.ready():
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        secret.write_text("tok-5up3r-s3cr3t-v2\n")
+        exporter.reload(load_config(path))
+        while "tok-5up3r-s3cr3t-v2" not in tokens or not exporter.ready():
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        body = scrape(exporter.address) + scrape(exporter.address, "/readyz")
+    assert tokens[0] == TOKEN
+    assert "tok-5up3r" not in body
+    assert "tok-5up3r" not in caplog.text
+    assert "is not valid" in caplog.text  # the message is logged, redacted

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import signal
 import ssl
 import subprocess
@@ -82,28 +81,9 @@ def test_sighup_reloads_and_sigterm_stops(exporter):
     assert stopped_in < 15
 
 
-def _self_signed(tmp_path):
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
-            .sign(key, hashes.SHA256()))
-    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_path, key_path
-
-
-def test_tls(exporter, tmp_path):
+def test_tls(exporter, tls_files):
     """With a certificate configured the endpoint speaks HTTPS only."""
-    cert, key = _self_signed(tmp_path)
+    cert, key = tls_files
     port = free_port()
     proc, _ = exporter({"listen": f"127.0.0.1:{port}", "backends": [{"name": "aer", "backend": "qiskit:aer"}],
                         "probes": FAST, "web": {"tls_cert_file": str(cert), "tls_key_file": str(key)}})
