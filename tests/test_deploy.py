@@ -189,3 +189,70 @@ def test_bridge_manifest_config_and_spool(monkeypatch, tmp_path):
     monitor = ha["PodMonitor", "qobserve-alert-bridge"]["spec"]
     job = sts["spec"]["template"]["metadata"]["labels"][monitor["jobLabel"]]
     assert job == load_spec(DEPLOY.parent / "alerts" / "slo.yaml").alerts.alert_bridge_delivery_failing.job
+
+
+def _exporter_pod():
+    (deployment,) = _docs(DEPLOY / "kubernetes" / "training-deployment.yaml")
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = [c for c in pod["containers"] if c["name"] == "qobserve-exporter"]
+    return pod, container
+
+
+def _dockerfile_env() -> dict[str, str]:
+    """The ENV assignments of the exporter image (continuation lines joined)."""
+    text = (DEPLOY / "docker" / "Dockerfile").read_text().replace("\\\n", " ")
+    env = {}
+    for line in text.splitlines():
+        if line.startswith("ENV "):
+            env.update(tok.split("=", 1) for tok in line[4:].split())
+    return env
+
+
+def test_exporter_runs_non_root_on_a_read_only_root():
+    """The sidecar is uid 10001 with a read-only root; state and caches point at mounted volumes."""
+    pod, container = _exporter_pod()
+    sc = container["securityContext"]
+    assert sc["runAsUser"] == 10001 and sc["readOnlyRootFilesystem"] is True and sc["runAsNonRoot"] is True
+    mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
+    volumes = {v["name"] for v in pod["volumes"]}
+    assert all(m["name"] in volumes for m in mounts.values())
+    env = {e["name"]: e["value"] for e in container["env"] if "value" in e}
+    writable = [p for p, m in mounts.items() if not m.get("readOnly")]
+    for var in ("QOBSERVE_STATE_DIR", "NUMBA_CACHE_DIR", "MPLCONFIGDIR"):
+        assert any(env[var] == p or env[var].startswith(p + "/") for p in writable), var
+        assert _dockerfile_env()[var] == env[var], f"Dockerfile and manifest disagree on {var}"
+    assert "USER 10001" in (DEPLOY / "docker" / "Dockerfile").read_text()
+
+
+def test_probes_match_the_exporter_config():
+    """Liveness/readiness use /healthz and /readyz, over HTTPS exactly when the config turns TLS on."""
+    _, container = _exporter_pod()
+    (cm,) = _docs(DEPLOY / "kubernetes" / "exporter-configmap.yaml")
+    config = ExporterConfig.model_validate(yaml.safe_load(cm["data"]["exporter.yaml"]))
+    scheme = "HTTPS" if config.web.tls_cert_file else "HTTP"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    for probe in ("livenessProbe", "readinessProbe"):
+        assert container[probe]["httpGet"].get("scheme", "HTTP") == scheme
+    assert not config.web.health_requires_auth  # the kubelet sends no credentials
+    (monitor,) = _docs(DEPLOY / "kubernetes" / "podmonitor.yaml")
+    assert monitor["spec"]["podMetricsEndpoints"][0].get("scheme", "http") == scheme.lower()
+    mounts = [m["mountPath"] for m in container["volumeMounts"]]
+    for path in (config.web.tls_cert_file, config.web.tls_key_file, config.state_dir):
+        assert any(str(path).startswith(m + "/") or str(path) == m for m in mounts), path
+
+
+def test_credential_files_come_from_the_secret_mount():
+    """Every credentials file in the ConfigMap is a key of the Secret mounted at its directory."""
+    pod, container = _exporter_pod()
+    (cm,) = _docs(DEPLOY / "kubernetes" / "exporter-configmap.yaml")
+    config = ExporterConfig.model_validate(yaml.safe_load(cm["data"]["exporter.yaml"]))
+    (secret,) = _docs(DEPLOY / "kubernetes" / "quantum-credentials-secret.yaml")
+    secret_volumes = {v["name"]: v["secret"]["secretName"] for v in pod["volumes"] if "secret" in v}
+    files = [ref.file for b in config.backends if b.credentials
+             for ref in vars(b.credentials).values() if getattr(ref, "file", None)]
+    assert files
+    for file in files:
+        (mount,) = [m for m in container["volumeMounts"] if str(file.parent) == m["mountPath"]]
+        assert secret_volumes[mount["name"]] == secret["metadata"]["name"]
+        assert file.name in secret["stringData"]

@@ -148,12 +148,6 @@ class Otlp(_Strict):
     endpoint: str = Field(pattern=r"^https?://")
 
 
-def _readable_file(path: Path) -> Path:
-    if not (path.is_file() and os.access(path, os.R_OK)):
-        raise ValueError(f"cannot read {path}; give the path of a readable PEM file")
-    return path
-
-
 def _bcrypt_hash(hashed: str) -> str:
     import bcrypt
 
@@ -169,15 +163,14 @@ def _bcrypt_hash(hashed: str) -> str:
     return hashed
 
 
-PemFile = Annotated[Path, AfterValidator(_readable_file)]
 BcryptHash = Annotated[str, AfterValidator(_bcrypt_hash)]
 
 
 class Web(_Strict):
     """TLS and basic auth, following Prometheus' web.yml (bcrypt hashes only)."""
 
-    tls_cert_file: PemFile | None = None
-    tls_key_file: PemFile | None = None
+    tls_cert_file: Path | None = Field(default=None, description="PEM certificate (chain); checked readable at load")
+    tls_key_file: Path | None = Field(default=None, description="PEM private key; checked readable at load")
     basic_auth_users: dict[str, BcryptHash] = {}
     health_requires_auth: bool = Field(default=False, description=(
         "Ask basic auth on /healthz and /readyz too (default: open, for orchestrator probes)."))
@@ -227,7 +220,8 @@ class ExporterConfig(_Strict):
 
 
 def load_config(path: str | Path) -> ExporterConfig:
-    """Read and validate an exporter config file.
+    """Read and validate an exporter config file, then check the files it names
+    (TLS, credentials) and read the credentials.
 
     Raises:
         ConfigError: one line naming the file, the field and the problem.
@@ -244,6 +238,10 @@ def load_config(path: str | Path) -> ExporterConfig:
         raise ConfigError(f"{path}: {validation_message(exc)}") from None
     except (ValueError, TypeError, RecursionError) as exc:  # a validator outside pydantic's wrapping
         raise ConfigError(f"{path}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    for name in ("tls_cert_file", "tls_key_file"):
+        file = getattr(config.web, name)
+        if file is not None and not (file.is_file() and os.access(file, os.R_OK)):
+            raise ConfigError(f"{path}: web.{name}: cannot read {file}; give the path of a readable PEM file")
     for i, entry in enumerate(config.backends):
         where = f"{path}: backends[{i}]"
         try:

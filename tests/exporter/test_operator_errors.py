@@ -24,14 +24,10 @@ CASES = [
     ("non-utf8", b"backends: [{name: a, backend: \"qiskit:aer\"}]\n# caf\xe9\n", [], "not UTF-8"),
     ("missing-file", None, [], "cannot read"),
     ("interval-nan", {**BASE, "probes": {"status": {"interval": float("nan")}}}, [], "probes.status.interval"),
-    ("interval-inf", {**BASE, "probes": {"status": {"interval": float("inf")}}}, [], "probes.status.interval"),
     ("interval-negative", {**BASE, "probes": {"calibration": {"interval": "-5s"}}}, [],
      "probes.calibration.interval"),
     ("interval-huge", {**BASE, "probes": {"status": {"interval": "100000d"}}}, [], "at most 30d"),
-    ("timeout-nan", {**BASE, "probes": {"status": {"interval": "30s", "timeout": float("nan")}}}, [],
-     "probes.status.timeout"),
     ("shots-huge", _rb(shots=10**12), [], "probes.rb.shots"),
-    ("samples-negative", _rb(samples=-3), [], "probes.rb.samples"),
     ("cost-nan", _rb(max_cost_usd=float("nan")), [], "probes.rb.max_cost_usd"),
     ("cost-inf", _rb(max_daily_cost_usd=float("inf")), [], "probes.rb.max_daily_cost_usd"),
     ("handshake-timeout-inf", {**BASE, "web": {"handshake_timeout": float("inf")}}, [], "web.handshake_timeout"),
@@ -41,10 +37,7 @@ CASES = [
     ("tls-missing", {**BASE, "web": {"tls_cert_file": "/nonexistent/cert.pem",
                                      "tls_key_file": "/nonexistent/key.pem"}}, [], "web.tls_cert_file"),
     ("tls-not-pem", "TLS_NOT_PEM", [], "web.tls_cert_file/web.tls_key_file: cannot load"),
-    ("tls-half", {**BASE, "web": {"tls_cert_file": "/etc/hostname"}}, [], "go together"),
     ("bcrypt-malformed", {**BASE, "web": {"basic_auth_users": {"prom": "$2b$12$tooshort"}}}, [],
-     "web.basic_auth_users.prom"),
-    ("bcrypt-plaintext", {**BASE, "web": {"basic_auth_users": {"prom": "hunter2"}}}, [],
      "web.basic_auth_users.prom"),
     ("unknown-fake-backend", {**BASE, "backends": [{"name": "m", "backend": "qiskit:fake_manilla"}]}, [],
      "did you mean qiskit:fake_manila"),
@@ -75,12 +68,12 @@ def _run(case, tmp_path, port_in_use: int):
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
-    """Every case run once, four processes at a time (each is a cold Python start)."""
+    """Every case run once, three processes at a time (each is a cold Python start)."""
     tmp = tmp_path_factory.mktemp("operator-errors")
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen(1)
-        with ThreadPoolExecutor(4) as pool:
+        with ThreadPoolExecutor(3) as pool:
             runs = list(pool.map(lambda c: _run(c, tmp, busy.getsockname()[1]), CASES))
     return {c[0]: r for c, r in zip(CASES, runs)}
 
