@@ -26,12 +26,12 @@ import os
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError,
+from pydantic import (AfterValidator, BeforeValidator, Field, PrivateAttr, ValidationError,
                       field_validator, model_validator)
 
 from qobserve._validation import parse_duration, read_yaml, validation_message
 from qobserve.backends import BackendKind, BackendSpec, parse_backend
-from qobserve.exporter.credentials import SECRET_KEYS, Credentials, resolve
+from qobserve.exporter.credentials import SECRET_KEYS, Credentials, StrictModel, resolve
 
 __all__ = ["ConfigError", "ExporterConfig", "load_config"]
 
@@ -53,8 +53,7 @@ Duration = Annotated[float, BeforeValidator(parse_duration), AfterValidator(_bou
 Usd = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+_Strict = StrictModel  # one strict, frozen base for the exporter's models
 
 
 class BackendEntry(_Strict):

@@ -42,11 +42,13 @@ _FAMILY = {"ibm": ("qiskit:ibm_*", lambda s: s.spec.startswith("qiskit:") and s.
            "google": ("cirq_google:…", lambda s: s.spec.startswith("cirq_google:"))}
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
+    """Unknown keys are errors; instances are frozen (the exporter's config base)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class SecretRef(_Strict):
+class SecretRef(StrictModel):
     """Where a value comes from: ``{env: NAME}`` or ``{file: PATH}`` (trailing newline stripped)."""
 
     env: str | None = None
@@ -84,7 +86,7 @@ class SecretRef(_Strict):
 Value = str | SecretRef
 
 
-class Credentials(_Strict):
+class Credentials(StrictModel):
     """Credentials for one backend; each key applies to one provider family."""
 
     ibm_token: SecretRef | None = Field(default=None, description="secret; QiskitRuntimeService(token=...)")

@@ -17,14 +17,13 @@ basic auth on.
 from __future__ import annotations
 
 import base64
+import logging
 import socket
 import ssl
 import threading
 from collections.abc import Callable
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
-
-import logging
 
 import bcrypt
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
