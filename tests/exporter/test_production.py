@@ -57,7 +57,9 @@ def sandbox(argv: list[str], *, writable: list[Path], env: dict[str, str], reada
     shadowed = set()
     for path in sorted(needed):
         hidden = _hidden_parent(path)
-        if hidden is not None:
+        if Path("/tmp") in path.parents:  # e.g. a CI checkout below /tmp, which is replaced
+            cmd += ["--ro-bind", str(path), str(path)]
+        elif hidden is not None:
             if hidden not in shadowed:
                 cmd += ["--perms", "0755", "--tmpfs", str(hidden)]
                 shadowed.add(hidden)
