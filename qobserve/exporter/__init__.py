@@ -72,6 +72,12 @@ def serve(config_path: str | Path, *, watch_seconds: float | None = None, echo=p
     from qobserve.exporter.server import ServerStartError
     from qobserve.state import StateDirError
 
+    # Handlers first: a SIGHUP during the slow start-up (SDK imports) must not end the process.
+    stop = threading.Event()
+    reload_now = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGHUP, lambda *_: reload_now.set())
     _logging()
     if watch_seconds is not None and not 0 < watch_seconds <= 86400:  # also refuses nan
         err(f"error: --watch: expected seconds in (0, 86400], got {watch_seconds}; use 0 for SIGHUP only")
@@ -82,11 +88,6 @@ def serve(config_path: str | Path, *, watch_seconds: float | None = None, echo=p
     except (ConfigError, StateDirError, ServerStartError) as exc:
         err(f"error: {exc}")
         return 2
-    stop = threading.Event()
-    reload_now = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGHUP, lambda *_: reload_now.set())
     exporter.start()
     host, port = exporter.address
     scheme = "https" if config.web.tls_cert_file else "http"
