@@ -91,3 +91,29 @@ def test_tls(exporter, tls_files):
     context.check_hostname = False
     _wait(lambda: proc.poll() is None and _get(f"https://127.0.0.1:{port}/healthz", context)[0] == 200)
     assert _get(f"http://127.0.0.1:{port}/healthz")[0] != 200
+
+
+def test_sighup_rereads_credential_files(exporter, tmp_path):
+    """SIGHUP re-reads a credentials file: an emptied one is refused (running config kept), a filled one applied."""
+    port = free_port()
+    secret = tmp_path / "ibm-token"
+    secret.write_text("first-token-value\n")
+    proc, _ = exporter({"listen": f"127.0.0.1:{port}", "probes": {"calibration": {"interval": "1h"},
+                                                                 "status": {"interval": "1h"}},
+                        "backends": [{"name": "ibm", "backend": "qiskit:ibm_brisbane",
+                                      "credentials": {"ibm_token": {"file": str(secret)}}}]})
+    _wait(lambda: proc.poll() is None and _get(f"http://127.0.0.1:{port}/healthz")[0] == 200)
+    secret.write_text("")
+    proc.send_signal(signal.SIGHUP)
+    time.sleep(2)
+    secret.write_text("second-token-value\n")
+    proc.send_signal(signal.SIGHUP)
+    time.sleep(2)
+    assert _get(f"http://127.0.0.1:{port}/healthz")[0] == 200
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=15) == 0
+    out = proc.stdout.read()
+    assert f"reload refused, keeping the running config: {tmp_path / 'exporter.yaml'}: " \
+           f"backends[0].credentials.ibm_token.file: {secret} is empty" in out
+    assert "config reloaded" in out
+    assert "token-value" not in out
