@@ -2,7 +2,7 @@
 
 Local Prometheus and Alertmanager processes (:mod:`.services`) load rules and
 routing generated from the demo specs (:mod:`.config`); the alert bridge posts
-to a local Slack stand-in (:mod:`.slack_sink`); the exporter runs as a sidecar
+to a local Slack stand-in (:mod:`qobserve.testing.slack`); the exporter runs as a sidecar
 (:mod:`.stack`). A training workload runs through the resilient executor
 (:mod:`.workload`) while :mod:`.scenario` injects an outage and stale
 calibration; :mod:`.view` draws it live and :mod:`.run` ties it together.

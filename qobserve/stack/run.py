@@ -20,7 +20,7 @@ from rich.table import Table
 from qobserve.slo.config import SpecError
 from qobserve.stack.scenario import Scenario, ScenarioResult, Timings, TimelineEvent
 from qobserve.stack.services import ServiceError, missing_packages
-from qobserve.stack.slack_sink import SlackMessage
+from qobserve.testing.slack import SlackMessage
 from qobserve.stack.stack import Stack, StackOptions
 
 __all__ = ["RunOptions", "leftover_processes", "run_stack"]
@@ -54,7 +54,7 @@ def _print_message(console: Console):
     def show(m: SlackMessage) -> None:
         colour = "red" if m.alert_status == "firing" else "green"
         runbook = m.button_urls().get("runbook")
-        console.print(f"[bold]slack[/] {m.channel} [{colour}]{m.text}[/]"
+        console.print(f"[bold]slack[/] {m.channel_name} [{colour}]{m.text}[/]"
                       + (f"\n      runbook: {runbook}" if runbook else ""))
     return show
 

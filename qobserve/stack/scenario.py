@@ -193,7 +193,7 @@ class Scenario:
         self._active = active
         messages = self.stack.messages()
         for m in messages[self._seen_messages:]:
-            self._event("slack", f"{m.channel}: {m.text}")
+            self._event("slack", f"{m.channel_name}: {m.text}")
         self._seen_messages = len(messages)
 
     # -- driving -------------------------------------------------------------------------

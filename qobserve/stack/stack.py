@@ -31,7 +31,7 @@ from qobserve.stack.services import (
     start_alertmanager,
     start_prometheus,
 )
-from qobserve.stack.slack_sink import SlackMessage, SlackSink
+from qobserve.testing.slack import SlackMessage, SlackServer
 
 __all__ = ["EXPORTER_BACKENDS", "Stack", "StackOptions", "demo_telemetry"]
 
@@ -97,7 +97,7 @@ class Stack:
             self.traces_file = Path(options.traces_file or self.workdir / "traces.otlp.jsonl")
         self.registry = CollectorRegistry()
         self._on_message = on_message
-        self.sink: SlackSink | None = None
+        self.sink: SlackServer | None = None
         self.telemetry = None
         self.services: dict[str, Service] = {}
         self.scrape_targets: dict[str, str] = {}
@@ -127,7 +127,7 @@ class Stack:
         self._write("exporter.yml", cfg.exporter_config(exporter_port, EXPORTER_BACKENDS))
         self.services["exporter"] = spawn_python(
             "exporter", ["exporter", "--config", str(w / "exporter.yml")], exporter_port, w)
-        self.sink = SlackSink(slack_token, on_message=self._on_message).start()
+        self.sink = SlackServer(slack_token, on_message=self._on_message).start()
         bridge_port = free_port()
         self._write("alert-bridge.yml", cfg.bridge_config(
             bridge_port, self.sink.api_url, w / "spool", token_env=_SLACK_TOKEN_ENV,

@@ -92,7 +92,7 @@ def messages_table(messages, limit: int = 6) -> Table:
         table.add_column(col, overflow="ellipsis", no_wrap=col != "message")
     for m in messages[-limit:]:
         style = "red" if m.alert_status == "firing" else "green"
-        table.add_row(datetime.fromtimestamp(m.received).strftime("%H:%M:%S"), m.channel,
+        table.add_row(datetime.fromtimestamp(m.received).strftime("%H:%M:%S"), m.channel_name,
                       m.text, style=style)
     if not messages:
         table.add_row("", "", "[dim]nothing yet[/]")

@@ -116,7 +116,7 @@ def test_page_reached_slack_with_runbook(run):
     """The firing page went to the page channel with the alert's runbook button."""
     firing = [m for m in run.messages if m.alertname == PAGE_ALERT and m.alert_status == "firing"]
     assert firing, [m.text for m in run.messages]
-    assert firing[0].channel == "#quantum-oncall"
+    assert firing[0].channel_name == "#quantum-oncall"
     runbook = firing[0].button_urls()["runbook"]
     assert runbook == run.stack.spec.links.runbook(PAGE_ALERT)
     assert runbook.endswith(f"/runbooks/{PAGE_ALERT}.md")
@@ -140,7 +140,7 @@ def test_tickets_fired_and_resolved(run, alertname):
     """Stale calibration and the outage's retries opened tickets (not pages) that resolved."""
     tickets = [m for m in run.messages if m.alertname == alertname]
     assert [m.alert_status for m in tickets] == ["firing", "resolved"], [m.text for m in run.messages]
-    assert {m.channel for m in tickets} == {"#quantum-alerts"}
+    assert {m.channel_name for m in tickets} == {"#quantum-alerts"}
 
 
 def test_no_process_left_running(run):
