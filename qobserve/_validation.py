@@ -12,9 +12,9 @@ import re
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ValidationError
+from pydantic import BeforeValidator, ValidationError
 
 __all__ = ["field_path", "parse_duration", "read_yaml", "validation_message"]
 
@@ -77,3 +77,7 @@ def parse_duration(value: object) -> float:
     if seconds <= 0:
         raise ValueError(f"must be positive, got {value!r}")
     return seconds
+
+
+#: A positive duration field: ``30s`` / ``5m`` / a number of seconds, validated by :func:`parse_duration`.
+Duration = Annotated[float, BeforeValidator(parse_duration)]

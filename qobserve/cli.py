@@ -71,27 +71,101 @@ def demo(
                                           serve_seconds=serve_seconds, seed=seed)))
 
 
-@app.command("alert-bridge")
+bridge_app = typer.Typer(
+    help="Alertmanager webhook receiver -> Slack (serve with --config), and its dead letters.",
+    invoke_without_command=True)
+app.add_typer(bridge_app, name="alert-bridge")
+dead_app = typer.Typer(help="Messages Slack refused in every form: list them, replay them.",
+                       no_args_is_help=True)
+bridge_app.add_typer(dead_app, name="dead-letters")
+_BridgeConfigOpt = Annotated[Path, typer.Option("--config", help="Alert-bridge YAML config file.")]
+
+
+def _bridge_config(path: Path):  # noqa: ANN202 (lazy import keeps the CLI fast)
+    from qobserve.alert_bridge import ConfigError, load_config
+
+    try:
+        config = load_config(path)
+        return config, config.spool_path()
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@bridge_app.callback()
 def alert_bridge(
-    config: Annotated[Path, typer.Option("--config", help="Alert-bridge YAML config file.")],
+    ctx: typer.Context,
+    config: Annotated[Path | None, typer.Option("--config", help="Alert-bridge YAML config file.")] = None,
 ) -> None:
     """Receive Alertmanager webhooks on POST /alerts and post them to Slack.
 
     Messages are spooled to disk before Alertmanager is acknowledged and delivered
-    in order with backoff; /metrics and /healthz are served on the same port.
+    per channel (a page never waits behind a ticket), exactly once with a bot
+    token; /metrics, /healthz and /readyz are served on the same port.
     """
+    if ctx.invoked_subcommand is not None:
+        return
+    if config is None:
+        typer.echo("error: --config: give the alert-bridge YAML config file", err=True)
+        raise typer.Exit(2)
     import logging
 
-    from qobserve.alert_bridge import AlertBridge, ConfigError, load_config
+    from qobserve.alert_bridge import AlertBridge, ConfigError
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    cfg, _ = _bridge_config(config)
     try:
-        bridge = AlertBridge(load_config(config))
+        bridge = AlertBridge(cfg)
     except ConfigError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"alert bridge listening on {bridge.url} (POST /alerts, /healthz, /metrics)")
+    typer.echo(f"alert bridge listening on {bridge.url} (POST /alerts, /healthz, /readyz, /metrics)")
     bridge.serve_forever()
+
+
+@dead_app.command("list")
+def dead_letters_list(
+    config: _BridgeConfigOpt,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON lines instead of a table.")] = False,
+) -> None:
+    """List dead letters: id, channel, when, Slack's error and the message text."""
+    import json
+    from datetime import datetime, timezone
+
+    from qobserve.alert_bridge.spool import Spool
+
+    _, spool_dir = _bridge_config(config)
+    spool = Spool(spool_dir)
+    try:
+        letters = spool.dead_letters()
+    finally:
+        spool.close()
+    for d in letters:
+        if json_out:
+            typer.echo(json.dumps({"id": d.id, "channel": d.channel, "status": d.status,
+                                   "error": d.error, "at": d.at, "text": d.text}))
+        else:
+            when = datetime.fromtimestamp(d.at, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+            typer.echo(f"{d.id}\t{d.channel}\t{when} UTC\t{d.error}\t{d.text.splitlines()[0][:100]}")
+    if not letters and not json_out:
+        typer.echo("no dead letters")
+
+
+@dead_app.command("retry")
+def dead_letters_retry(
+    config: _BridgeConfigOpt,
+    ids: Annotated[list[int] | None, typer.Argument(help="Dead-letter ids to replay (default: all).")] = None,
+) -> None:
+    """Put dead letters back in their channel's queue; a running bridge posts them within seconds."""
+    from qobserve.alert_bridge.spool import Spool
+
+    _, spool_dir = _bridge_config(config)
+    spool = Spool(spool_dir)
+    try:
+        count = spool.retry_dead_letters(ids or None)
+    finally:
+        spool.close()
+    typer.echo(f"{count} dead letter(s) queued again")
 
 
 @app.command()

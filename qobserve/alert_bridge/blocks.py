@@ -2,8 +2,13 @@
 
 One message per alert (not per notification group) so that the resolved
 message can be threaded under exactly the firing message of the same alert
-fingerprint. Limits enforced here are Slack's: header text 150 characters,
-section text 3000, at most 10 section fields, button text 75.
+fingerprint. Every field is trimmed with an ellipsis to Slack's documented
+limits (api.slack.com/reference/block-kit/blocks and /methods/chat.postMessage):
+header text 150 characters, section text 3,000, section field 2,000 (at most
+10 fields), context element 3,000, button URL 3,000, 50 blocks, message text
+40,000. The alert name, severity, summary and runbook link always survive; a
+link too long for a button is shown as plain text instead. :func:`plain_text`
+is the degraded form posted when Slack refuses the blocks for good.
 """
 
 from __future__ import annotations
@@ -15,7 +20,13 @@ from urllib.parse import quote
 from qobserve.alert_bridge.payload import Alert
 from qobserve.semconv import LABEL, Attr
 
-__all__ = ["KEY_LABELS", "alert_message", "silence_url"]
+__all__ = ["KEY_LABELS", "LIMITS", "alert_message", "plain_text", "silence_url"]
+
+#: Slack's limits, in characters (blocks: count).
+LIMITS = {"header": 150, "section_text": 3000, "field_text": 2000, "fields": 10,
+          "context_text": 3000, "button_url": 3000, "blocks": 50, "text": 40000}
+#: Degraded (plain-text) messages stay short enough to read on a phone.
+PLAIN_MAX = 4000
 
 #: Labels shown as fields, in this order, when present on the alert.
 KEY_LABELS: tuple[str, ...] = (
@@ -67,15 +78,32 @@ def _button(text: str, url: str, action_id: str, style: str | None = None) -> di
     return button
 
 
-def _buttons(alert: Alert, external_url: str) -> list[dict[str, Any]]:
-    buttons = []
+def _links(alert: Alert, external_url: str) -> list[tuple[str, str, str, str | None]]:
+    """(text, url, action_id, style) of the runbook, dashboard and silence links."""
+    links: list[tuple[str, str, str, str | None]] = []
     if runbook := alert.annotations.get("runbook_url"):
-        buttons.append(_button("Runbook", runbook, "runbook", "primary"))
+        links.append(("Runbook", runbook, "runbook", "primary"))
     if dashboard := alert.annotations.get("dashboard_url"):
-        buttons.append(_button("Dashboard", dashboard, "dashboard"))
+        links.append(("Dashboard", dashboard, "dashboard", None))
     if alert.status == "firing" and (silence := silence_url(external_url, alert.labels)):
-        buttons.append(_button("Silence", silence, "silence", "danger"))
-    return buttons
+        links.append(("Silence", silence, "silence", "danger"))
+    return links
+
+
+def _link_blocks(alert: Alert, external_url: str) -> list[dict[str, Any]]:
+    """Buttons for the links that fit one; a section of plain text for those that do not."""
+    links = _links(alert, external_url)
+    buttons = [_button(text, url, action, style) for text, url, action, style in links
+               if len(url) <= LIMITS["button_url"]]
+    long = "\n".join(f"*{text}:* {url}" for text, url, _, _ in links
+                      if len(url) > LIMITS["button_url"])
+    blocks = []
+    if long:  # raw text, not <url|label> markup: a cut-off link must not look clickable
+        blocks.append({"type": "section",
+                       "text": {"type": "plain_text", "text": _clip(long, LIMITS["section_text"])}})
+    if buttons:
+        blocks.append({"type": "actions", "elements": buttons})
+    return blocks
 
 
 def alert_message(alert: Alert, *, external_url: str = "") -> dict[str, Any]:
@@ -93,22 +121,44 @@ def alert_message(alert: Alert, *, external_url: str = "") -> dict[str, Any]:
     text = f"[{state}] {alert.name}: {summary}"
     blocks: list[dict[str, Any]] = [
         {"type": "header",
-         "text": {"type": "plain_text", "text": _clip(f"{state}: {alert.name}", 150),
+         "text": {"type": "plain_text", "text": _clip(f"{state}: {alert.name}", LIMITS["header"]),
                   "emoji": True}},
         {"type": "section",
-         "text": {"type": "mrkdwn", "text": _clip(f"{_EMOJI[alert.status]} *{summary}*", 3000)}},
+         "text": {"type": "mrkdwn",
+                  "text": _clip(f"{_EMOJI[alert.status]} *{summary}*", LIMITS["section_text"])}},
     ]
     if alert.status == "firing" and (description := alert.annotations.get("description")):
         blocks.append({"type": "section",
-                       "text": {"type": "mrkdwn", "text": _clip(description, 3000)}})
-    fields = [{"type": "mrkdwn", "text": _clip(f"*{k}*\n{alert.labels[k]}", 2000)}
-              for k in KEY_LABELS if alert.labels.get(k)][:10]
+                       "text": {"type": "mrkdwn",
+                                "text": _clip(description, LIMITS["section_text"])}})
+    fields = [{"type": "mrkdwn", "text": _clip(f"*{k}*\n{alert.labels[k]}", LIMITS["field_text"])}
+              for k in KEY_LABELS if alert.labels.get(k)][:LIMITS["fields"]]
     if fields:
         blocks.append({"type": "section", "fields": fields})
     when = (f"started {_utc(alert.startsAt)}" if alert.status == "firing"
             else f"resolved {_utc(alert.endsAt)}")
     blocks.append({"type": "context", "elements": [
-        {"type": "mrkdwn", "text": f"{when} · fingerprint `{alert.fingerprint}`"}]})
-    if buttons := _buttons(alert, external_url):
-        blocks.append({"type": "actions", "elements": buttons})
-    return {"text": _clip(text, 3000), "blocks": blocks}
+        {"type": "mrkdwn", "text": _clip(f"{when} · fingerprint `{alert.fingerprint}`",
+                                         LIMITS["context_text"])}]})
+    blocks.extend(_link_blocks(alert, external_url))
+    return {"text": _clip(text, LIMITS["section_text"]), "blocks": blocks[:LIMITS["blocks"]]}
+
+
+def plain_text(alert: Alert) -> str:
+    """The alert as plain text, no blocks: what is posted when Slack refuses the blocks.
+
+    Keeps the state, alert name, severity, summary and runbook link; the
+    description is cut first when the whole is over :data:`PLAIN_MAX`.
+    """
+    summary = alert.annotations.get("summary") or alert.name
+    head = f"[{alert.status.upper()}] {alert.name}: {summary}"
+    tail = [f"severity: {alert.severity or 'unset'}"]
+    if runbook := alert.annotations.get("runbook_url"):
+        tail.append(f"runbook: {runbook}")
+    tail_text = "\n".join(tail)
+    room = PLAIN_MAX - len(tail_text) - 2
+    head = _clip(head, max(room // 2, 200))
+    description = alert.annotations.get("description", "") if alert.status == "firing" else ""
+    space = room - len(head) - 1
+    body = head + (f"\n{_clip(description, space)}" if description and space > 20 else "")
+    return _clip(f"{body}\n{tail_text}", PLAIN_MAX)

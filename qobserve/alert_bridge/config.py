@@ -6,9 +6,14 @@ Example::
     slack:
       token_env: SLACK_BOT_TOKEN        # or webhook_url_env: SLACK_WEBHOOK_URL
       base_url: https://slack.com/api/  # optional; tests point it at a local server
-      channels: {page: "#quantum-oncall", ticket: "#quantum-alerts"}
-    spool_dir: /var/lib/qobserve/alert-bridge
+      channels: {page: "#quantum-oncall", ticket: "#quantum-alerts",
+                 fallback: "#quantum-alerts-fallback"}  # fallback optional
+      timeout: 10s                      # every Slack call
+    state_dir: /var/lib/qobserve        # spool in <state_dir>/alert-bridge (or spool_dir: …)
     auth: {bearer_token_env: QOBSERVE_BRIDGE_TOKEN}
+    delivery: {backoff_max: 15s, probe_interval: 2s, min_interval: 1s}
+    http: {read_timeout: 10s, max_connections: 256}
+    replica: {index: 0, stagger: 5s}    # only when several bridges share the channels
 
 Secrets are never in the file: it names environment variables, and the values
 are read at start-up by :func:`resolve_secret`.
@@ -17,14 +22,16 @@ are read at start-up by :func:`resolve_secret`.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from qobserve._validation import read_yaml, validation_message
+from qobserve._validation import Duration, read_yaml, validation_message
+from qobserve.state import StateDirError, ensure_state_dir
 
-__all__ = ["AuthConfig", "BridgeConfig", "ConfigError", "SlackChannels", "SlackConfig",
-           "load_config", "resolve_secret"]
+__all__ = ["AuthConfig", "BridgeConfig", "ConfigError", "DeliveryConfig", "HttpConfig",
+           "ReplicaConfig", "SlackChannels", "SlackConfig", "load_config", "resolve_secret"]
 
 
 class ConfigError(ValueError):
@@ -40,6 +47,8 @@ class SlackChannels(_Strict):
 
     page: str = Field(min_length=1)
     ticket: str = Field(min_length=1)
+    #: Where a message goes (as plain text) when its own channel refuses it for good.
+    fallback: str | None = Field(default=None, min_length=1)
 
 
 class SlackConfig(_Strict):
@@ -49,6 +58,8 @@ class SlackConfig(_Strict):
     webhook_url_env: str | None = None
     base_url: str | None = None
     channels: SlackChannels
+    #: Timeout of every Slack call; a post that times out is looked up before it is retried.
+    timeout: Duration = 10.0
 
     @model_validator(mode="after")
     def _one_transport(self) -> SlackConfig:
@@ -67,13 +78,54 @@ class AuthConfig(_Strict):
     bearer_token_env: str = Field(min_length=1)
 
 
+class DeliveryConfig(_Strict):
+    """How delivery lanes retry: capped backoff, probing Slack while it is down, pacing."""
+
+    backoff_initial: Duration = 1.0
+    #: Cap of the exponential backoff after transient failures.
+    backoff_max: Duration = 15.0
+    #: While backing off, ask ``auth.test`` this often and resume as soon as it answers.
+    probe_interval: Duration = 2.0
+    #: At least this long between posts to one channel (Slack allows about 1 message/s).
+    min_interval: Duration = 1.0
+    #: How often a lane looks at the spool when nothing woke it (dead-letter replays).
+    poll_interval: Duration = 2.0
+
+
+class HttpConfig(_Strict):
+    """Limits of the webhook receiver."""
+
+    #: A client must send its headers and body within this time.
+    read_timeout: Duration = 10.0
+    #: Connections served at once; more are answered 503 and closed.
+    max_connections: int = Field(default=256, ge=1, le=10000)
+
+
+class ReplicaConfig(_Strict):
+    """This bridge is one of several posting to the same channels (high availability).
+
+    Every post, not only retries, is looked up in the channel first, and replica
+    ``index`` waits ``index × stagger`` before a message's first attempt, so two
+    replicas fed the same alert do not race.
+    """
+
+    index: int = Field(default=0, ge=0, le=16)
+    stagger: Duration = 5.0
+
+
 class BridgeConfig(_Strict):
     """The whole alert-bridge configuration."""
 
     listen: str = "127.0.0.1:9095"
     slack: SlackConfig
-    spool_dir: Path
+    #: Spool directory; default ``<state_dir>/alert-bridge``.
+    spool_dir: Path | None = None
+    #: qobserve's state directory (default ``$QOBSERVE_STATE_DIR`` or the XDG state directory).
+    state_dir: Path | None = None
     auth: AuthConfig | None = None
+    delivery: DeliveryConfig = DeliveryConfig()
+    http: HttpConfig = HttpConfig()
+    replica: ReplicaConfig | None = None
 
     @field_validator("listen")
     @classmethod
@@ -92,6 +144,28 @@ class BridgeConfig(_Strict):
     def port(self) -> int:
         """Port part of ``listen`` (0 picks a free port)."""
         return int(self.listen.rpartition(":")[2])
+
+    def spool_path(self) -> Path:
+        """Create and prove writable the spool directory.
+
+        Raises:
+            ConfigError: one line naming ``spool_dir`` or ``state_dir`` and the fix.
+        """
+        if self.spool_dir is None:
+            try:
+                return ensure_state_dir(self.state_dir, sub="alert-bridge")
+            except StateDirError as exc:
+                raise ConfigError(str(exc)) from None
+        try:
+            self.spool_dir.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.spool_dir, prefix=".probe-"):
+                pass
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise ConfigError(f"spool_dir: {self.spool_dir} is not a writable directory "
+                              f"({reason}); point spool_dir at one, or drop it to use "
+                              f"<state_dir>/alert-bridge") from None
+        return self.spool_dir
 
 
 def resolve_secret(env_name: str, field: str) -> str:
@@ -113,7 +187,7 @@ def load_config(path: str | Path) -> BridgeConfig:
     Raises:
         ConfigError: the file cannot be read or a field is invalid (the message names it).
     """
-    raw = read_yaml(path, ConfigError, expect="a mapping with listen, slack, spool_dir, auth")
+    raw = read_yaml(path, ConfigError, expect="a mapping with listen, slack, state_dir, auth")
     try:
         return BridgeConfig.model_validate(raw)
     except ValidationError as exc:

@@ -1,138 +1,309 @@
-"""The delivery loop: drains the spool into Slack, in order, retrying with backoff.
+"""Delivery lanes: one thread per Slack channel drains the spool, supervised.
 
-One worker thread sends the oldest undelivered message and does not move on
-until Slack has taken it, so messages arrive in the order Alertmanager sent
-them and a resolved message always finds the ``ts`` of its firing message.
-Failed attempts back off exponentially with jitter (tenacity), never shorter
-than Slack's ``Retry-After``; the backoff restarts from the spool after a
-restart because every message stays on disk until delivered.
+**Lanes.** Each destination channel has its own lane, so a page never waits
+behind a ticket, and a channel that is slow, rate-limited or refusing does not
+slow the others. Within a lane messages go oldest first, which is the one
+order that matters: a resolved message after its firing message.
+
+**Refusals.** A transient error (429, 5xx, connection, timeout) stops the lane
+and backs off, capped at ``backoff_max``; meanwhile the lane probes Slack
+(``auth.test``) every ``probe_interval`` and resumes as soon as it answers, never
+before a ``Retry-After``. A permanent refusal is never retried as is: the
+message is posted again as plain text, then (as plain text) to the fallback
+channel, and only then becomes a dead letter (``qobserve alert-bridge
+dead-letters list|retry``); the lane moves on at once.
+
+**Exactly once.** Before each post the spool marks the message *in doubt*; once
+Slack answers, the doubt is cleared. A message still in doubt (timeout, crash
+mid-post) is looked up by its delivery id in the channel before any new post,
+as is every message when the bridge runs as one of several replicas.
+
+**Pacing.** Posts to one channel are at least ``min_interval`` apart (Slack
+allows about one message per second per channel).
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import threading
+import time
+from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential_jitter
-
-from qobserve.alert_bridge.slack import DeliveryError, SlackSender
+from qobserve.alert_bridge.metrics import BridgeMetrics
+from qobserve.alert_bridge.slack import PermanentError, SlackSender, TransientError
 from qobserve.alert_bridge.spool import Spool, SpooledMessage
-from qobserve.semconv import metric
 
-__all__ = ["BridgeMetrics", "DeliveryWorker"]
+__all__ = ["Delivery", "Lane", "LanePolicy"]
 
 log = logging.getLogger(__name__)
 
-
-def _counter(name: str, registry: CollectorRegistry) -> Counter:
-    m = metric(name)
-    return Counter(name, m.description, m.labels, registry=registry)
+#: Stages of a message Slack refuses for good.
+BLOCKS, PLAIN, FALLBACK, DEAD = 0, 1, 2, 3
 
 
-@dataclass
-class BridgeMetrics:
-    """The bridge's own metrics, on a registry of its own (names from semconv)."""
+@dataclass(frozen=True)
+class LanePolicy:
+    """Timings of a lane, in seconds (``delivery`` and ``replica`` in the config)."""
 
-    registry: CollectorRegistry
-    received: Counter
-    rejected: Counter
-    delivered: Counter
-    spooled: Counter
-    failures: Counter
-    pending: Gauge
-
-    @classmethod
-    def create(cls, spool: Spool, registry: CollectorRegistry | None = None) -> BridgeMetrics:
-        """Register every bridge metric on ``registry`` (a fresh one by default)."""
-        registry = registry or CollectorRegistry()
-        pending_name = "qobserve_alert_bridge_spool_pending"
-        pending = Gauge(pending_name, metric(pending_name).description, registry=registry)
-        pending.set_function(spool.pending_count)
-        return cls(
-            registry=registry,
-            received=_counter("qobserve_alert_bridge_alerts_received_total", registry),
-            rejected=_counter("qobserve_alert_bridge_requests_rejected_total", registry),
-            delivered=_counter("qobserve_alert_bridge_messages_delivered_total", registry),
-            spooled=_counter("qobserve_alert_bridge_messages_spooled_total", registry),
-            failures=_counter("qobserve_alert_bridge_delivery_failures_total", registry),
-            pending=pending,
-        )
+    backoff_initial: float = 1.0
+    backoff_max: float = 15.0
+    probe_interval: float = 2.0
+    min_interval: float = 1.0
+    poll_interval: float = 2.0
+    #: Look each message up before its first post too (several replicas share the channels).
+    look_up_first: bool = False
+    #: Wait this long after spooling before a message's first attempt (replica stagger).
+    first_delay: float = 0.0
+    #: How far back in the channel a look-up reads, before the message was spooled.
+    lookback: float = 3600.0
+    batch: int = 50
 
 
-class DeliveryWorker:
-    """Background thread that delivers spooled messages one at a time, oldest first."""
+class Lane:
+    """Delivers the spooled messages of one configured channel, in a thread of its own."""
 
-    def __init__(self, spool: Spool, sender: SlackSender, metrics: BridgeMetrics, *,
-                 backoff_initial: float = 1.0, backoff_max: float = 300.0,
-                 poll_interval: float = 5.0) -> None:
-        self._spool, self._sender, self._metrics = spool, sender, metrics
-        self._backoff = wait_exponential_jitter(multiplier=backoff_initial, max=backoff_max,
-                                                jitter=backoff_initial)
-        self._poll = poll_interval
-        self._stop = threading.Event()
+    def __init__(self, channel: str, spool: Spool, sender: SlackSender, metrics: BridgeMetrics,
+                 policy: LanePolicy, *, fallback: str | None, stop: threading.Event) -> None:
+        self.channel = channel
+        self._spool, self._sender, self._metrics, self._policy = spool, sender, metrics, policy
+        self._fallback = fallback if fallback and fallback != channel else None
+        self._stop = stop
         self._wake = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="alert-bridge-delivery",
-                                        daemon=True)
+        self._thread: threading.Thread | None = None
+        self._failures = 0
+        self._last_post = 0.0
+        self._last_failed: int | None = None
+        self._ids: dict[str, str] = {}
 
     def start(self) -> None:
-        """Start delivering (also whatever a previous run left in the spool)."""
+        """Start (or restart after it died) the lane's thread."""
+        self._thread = threading.Thread(target=self._run, name=f"alert-bridge-lane {self.channel}",
+                                        daemon=True)
         self._thread.start()
 
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
     def wake(self) -> None:
-        """Tell the worker new messages were spooled."""
         self._wake.set()
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop after the current attempt; undelivered messages stay in the spool."""
-        self._stop.set()
+    def join(self, timeout: float) -> None:
         self._wake.set()
-        self._thread.join(timeout)
-
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        retry_after = getattr(exc, "retry_after", None) or 0.0
-        return max(self._backoff(state), retry_after)
-
-    def _on_failure(self, state: RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        reason = getattr(exc, "reason", "unknown")
-        self._metrics.failures.labels(reason=reason).inc()
-        if state.attempt_number == 1:
-            self._metrics.spooled.inc()
-        log.warning("Slack delivery failed (%s); message stays spooled, attempt %d",
-                    exc, state.attempt_number)
-
-    def _send(self, msg: SpooledMessage) -> None:
-        thread_ts = (self._spool.thread_ts(msg.fingerprint, msg.channel)
-                     if msg.status == "resolved" else None)
-        ts = self._sender.send(msg.channel, msg.message, thread_ts)
-        self._spool.mark_delivered(msg, ts)
-        self._metrics.delivered.labels(status=msg.status).inc()
-
-    def _deliver(self, msg: SpooledMessage) -> bool:
-        retrying = Retrying(
-            retry=retry_if_exception_type(DeliveryError),
-            wait=self._wait,
-            stop=lambda _state: self._stop.is_set(),
-            sleep=self._stop.wait,
-            before_sleep=self._on_failure,
-            reraise=True,
-        )
-        try:
-            retrying(self._send, msg)
-            return True
-        except DeliveryError:
-            return False  # stopping: the message stays in the spool for the next run
+        if self._thread is not None:
+            self._thread.join(timeout)
 
     def _run(self) -> None:
+        try:
+            self._loop()
+        except Exception:
+            log.exception("delivery lane %s died; the supervisor restarts it", self.channel)
+            raise
+
+    def _loop(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()  # before reading, so a wake during the read is not lost
-            batch = self._spool.pending()
+            batch = self._spool.pending(self.channel, self._policy.batch)
             if not batch:
-                self._wake.wait(self._poll)
+                self._wake.wait(self._policy.poll_interval)
                 continue
             for msg in batch:
-                if self._stop.is_set() or not self._deliver(msg):
+                if self._stop.is_set():
+                    return
+                try:
+                    if not self._deliver(msg):
+                        break  # degraded: read it back at its new stage
+                except TransientError as exc:
+                    self._back_off(msg, exc)
                     break
+                self._failures = 0
+
+    # -- one message -----------------------------------------------------------------
+
+    def _target(self, msg: SpooledMessage) -> tuple[str, dict[str, Any]]:
+        plain = {"text": msg.message.get("plain") or msg.message["text"]}
+        if msg.stage == BLOCKS:
+            return msg.channel, msg.message
+        if msg.stage == PLAIN:
+            return msg.channel, plain
+        note = f"(refused in {msg.channel}, posted here instead)\n"
+        return self._fallback or msg.channel, {"text": note + plain["text"]}
+
+    def _id(self, channel: str) -> str:
+        if channel not in self._ids:
+            self._ids[channel] = self._sender.resolve(channel)
+        return self._ids[channel]
+
+    def _thread_ts(self, msg: SpooledMessage, channel_id: str) -> str | None:
+        if msg.status != "resolved" or msg.stage != BLOCKS:
+            return None
+        ts = self._spool.thread_ts(msg.fingerprint, channel_id)
+        firing = msg.message.get("firing_delivery_id")
+        if ts is None and firing and self._sender.can_look_up:
+            # Another replica may have posted the firing message.
+            ts = self._find(channel_id, firing, None, msg.created)
+            if ts:
+                self._spool.remember_thread(msg.fingerprint, channel_id, ts)
+        return ts
+
+    def _find(self, channel_id: str, delivery_id: str, thread_ts: str | None,
+              created: float) -> str | None:
+        try:
+            return self._sender.find(channel_id, delivery_id, thread_ts=thread_ts,
+                                     oldest=created - self._policy.lookback)
+        except PermanentError as exc:
+            log.warning("%s: cannot read the channel to check for an earlier post (%s); "
+                        "posting, which may duplicate", channel_id, exc.reason)
+            return None
+
+    def _deliver(self, msg: SpooledMessage) -> bool:
+        """Post ``msg`` once; False when it was refused for good and moved to its next stage."""
+        if msg.stage == BLOCKS and not msg.in_doubt and self._policy.first_delay:
+            wait = msg.created + self._policy.first_delay - time.time()
+            if wait > 0 and self._stop.wait(wait):
+                return True
+        channel, body = self._target(msg)
+        channel_id = self._id(channel)
+        thread_ts = self._thread_ts(msg, channel_id)
+        if (msg.in_doubt or self._policy.look_up_first) and self._sender.can_look_up:
+            ts = self._find(channel_id, msg.delivery_id, thread_ts, msg.created)
+            if ts:
+                log.info("%s: message %s is already in Slack (ts %s); not posting again",
+                         channel, msg.delivery_id, ts)
+                self._delivered(msg, ts, channel_id)
+                return True
+        wait = self._last_post + self._policy.min_interval - time.monotonic()
+        if wait > 0 and self._stop.wait(wait):
+            return True
+        self._spool.begin_attempt(msg)
+        try:
+            ts = self._sender.post(channel_id, body, thread_ts=thread_ts,
+                                   delivery_id=msg.delivery_id)
+        except PermanentError as exc:
+            self._metrics.failures.labels(reason="refused").inc()
+            self._refused(msg, exc)
+            return False
+        except TransientError as exc:
+            if not exc.unknown_outcome:
+                self._spool.settle(msg)
+            raise
+        finally:
+            self._last_post = time.monotonic()
+        self._delivered(msg, ts, channel_id)
+        return True
+
+    def _delivered(self, msg: SpooledMessage, ts: str | None, channel_id: str) -> None:
+        self._spool.mark_delivered(msg, ts, channel_id)
+        self._metrics.delivered.labels(status=msg.status).inc()
+
+    def _refused(self, msg: SpooledMessage, exc: PermanentError) -> None:
+        nxt = msg.stage + 1
+        if nxt == FALLBACK and self._fallback is None:
+            nxt = DEAD
+        where = f"{msg.channel} ({['blocks', 'plain text', 'fallback ' + str(self._fallback)][msg.stage]})"
+        if nxt >= DEAD:
+            self._spool.dead_letter(msg, exc.reason)
+            log.error("Slack refused message %s in %s for good (%s): dead letter; see "
+                      "`qobserve alert-bridge dead-letters list`", msg.delivery_id, where,
+                      exc.reason)
+        else:
+            self._spool.set_stage(msg, nxt)
+            log.warning("Slack refused message %s in %s (%s); trying %s", msg.delivery_id,
+                        where, exc.reason, "plain text" if nxt == PLAIN else
+                        f"the fallback channel {self._fallback}")
+
+    def _back_off(self, msg: SpooledMessage, exc: TransientError) -> None:
+        """Wait out a transient failure: capped exponential backoff, cut short by a probe."""
+        p = self._policy
+        self._failures += 1
+        self._metrics.failures.labels(reason=exc.reason).inc()
+        if self._last_failed != msg.id:
+            self._last_failed = msg.id
+            self._metrics.spooled.inc()
+        delay = min(p.backoff_max, p.backoff_initial * 2 ** min(self._failures - 1, 30))
+        delay *= random.uniform(0.8, 1.0)  # jitter: lanes and replicas do not retry in step
+        not_before = time.monotonic() + (exc.retry_after or 0.0)
+        until = max(time.monotonic() + delay, not_before)
+        log.warning("%s: Slack delivery failed (%s); retrying within %.1f s", self.channel, exc,
+                    until - time.monotonic())
+        while (left := until - time.monotonic()) > 0:
+            if self._stop.wait(min(p.probe_interval, left)):
+                return
+            if time.monotonic() >= not_before and until - time.monotonic() > 0.05 \
+                    and self._sender.probe():
+                log.info("%s: Slack answers again; resuming delivery", self.channel)
+                return
+
+
+class Delivery:
+    """All lanes plus a supervisor that restarts a lane whose thread died.
+
+    A lane restarted more than ``max_restarts`` times within ``window`` seconds
+    is left dead and :meth:`health` reports it, so the orchestrator replaces the
+    process (``/healthz`` answers 503).
+    """
+
+    def __init__(self, spool: Spool, sender: SlackSender, metrics: BridgeMetrics,
+                 policy: LanePolicy, *, channels: list[str], fallback: str | None = None,
+                 max_restarts: int = 5, window: float = 60.0, check_every: float = 0.5) -> None:
+        self._stop = threading.Event()
+        try:  # lanes for channels no longer configured but still holding messages
+            channels = [*channels, *spool.lanes()]
+        except Exception as exc:
+            log.warning("cannot list spooled lanes: %s", exc)
+        self.lanes = {c: Lane(c, spool, sender, metrics, policy, fallback=fallback,
+                              stop=self._stop) for c in dict.fromkeys(channels)}
+        self._restarts: dict[str, deque[float]] = {c: deque() for c in self.lanes}
+        self._failed: set[str] = set()
+        self._max, self._window, self._every = max_restarts, window, check_every
+        self._supervisor = threading.Thread(target=self._supervise, name="alert-bridge-supervisor",
+                                            daemon=True)
+
+    def start(self) -> None:
+        """Start every lane (delivering what a previous run left in the spool) and the supervisor."""
+        for lane in self.lanes.values():
+            lane.start()
+        self._supervisor.start()
+
+    def wake(self) -> None:
+        """New messages were spooled."""
+        for lane in self.lanes.values():
+            lane.wake()
+
+    def health(self) -> tuple[bool, str]:
+        """(ok, reason): not ok when a lane died too often to be restarted."""
+        if self._failed:
+            return False, (f"delivery lane(s) {', '.join(sorted(self._failed))} died more than "
+                           f"{self._max} times in {self._window:.0f} s and are not restarted")
+        if not self._supervisor.is_alive() and not self._stop.is_set():
+            return False, "delivery supervisor is not running"
+        return True, "ok"
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop after the current attempts; undelivered messages stay in the spool."""
+        self._stop.set()
+        deadline = time.monotonic() + timeout
+        for lane in self.lanes.values():
+            lane.join(max(0.1, deadline - time.monotonic()))
+        if self._supervisor.is_alive():
+            self._supervisor.join(max(0.1, deadline - time.monotonic()))
+
+    def _supervise(self) -> None:
+        while not self._stop.wait(self._every):
+            for channel, lane in self.lanes.items():
+                if lane.alive() or channel in self._failed or self._stop.is_set():
+                    continue
+                times = self._restarts[channel]
+                now = time.monotonic()
+                while times and now - times[0] > self._window:
+                    times.popleft()
+                if len(times) >= self._max:
+                    self._failed.add(channel)
+                    log.error("delivery lane %s keeps dying; giving up (/healthz now fails)",
+                              channel)
+                    continue
+                times.append(now)
+                log.warning("restarting delivery lane %s", channel)
+                lane.start()

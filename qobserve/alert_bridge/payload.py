@@ -9,12 +9,18 @@ keys are allowed (Alertmanager may add fields); missing or mistyped ones are a
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-__all__ = ["Alert", "PayloadError", "WebhookPayload", "parse_payload"]
+__all__ = ["Alert", "MAX_DEPTH", "PayloadError", "WebhookPayload", "parse_payload"]
+
+#: Deepest nesting accepted; an Alertmanager payload is 3 levels deep (body → alerts → labels).
+MAX_DEPTH = 32
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(rb"[\[\]{}]")
 
 
 class PayloadError(ValueError):
@@ -68,9 +74,10 @@ def parse_payload(body: bytes) -> WebhookPayload:
     Raises:
         PayloadError: with a reason fit for a 400 response (``alerts.0.status: ...``).
     """
+    _check_depth(body)
     try:
         raw = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise PayloadError(f"body is not valid JSON: {exc}") from None
     try:
         return WebhookPayload.model_validate(raw)
@@ -79,3 +86,13 @@ def parse_payload(body: bytes) -> WebhookPayload:
             f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
         )
         raise PayloadError(f"not an Alertmanager v4 webhook payload: {reasons}") from None
+
+
+def _check_depth(body: bytes) -> None:
+    """Refuse nesting deeper than :data:`MAX_DEPTH` before ``json.loads`` recurses into it."""
+    depth = 0
+    for m in _BRACKET.finditer(_STRING.sub(b'""', body)):
+        depth += 1 if m.group() in (b"[", b"{") else -1
+        if depth > MAX_DEPTH:
+            raise PayloadError(f"body nests deeper than {MAX_DEPTH} levels; an Alertmanager "
+                               f"payload is 3 deep")

@@ -1,43 +1,62 @@
-"""HTTP receiver for Alertmanager webhooks: ``POST /alerts``, ``GET /healthz``, ``GET /metrics``.
+"""HTTP receiver for Alertmanager webhooks: ``POST /alerts``, ``/healthz``, ``/readyz``, ``/metrics``.
 
 A notification is validated, turned into one Block Kit message per alert,
-written to the fsynced spool, and only then acknowledged with 200; the
-delivery worker posts it to Slack afterwards. So Alertmanager never waits on
-Slack, and an acknowledged alert is never lost: if Slack is down it stays in
-the spool until Slack comes back, across restarts.
+written to the fsynced spool, and only then acknowledged with 200; delivery
+lanes post it to Slack afterwards. So Alertmanager never waits on Slack, and an
+acknowledged alert is never lost. When the spool cannot be written the answer
+is 503 (Alertmanager retries) and ``/readyz`` fails; ``/healthz`` fails when a
+delivery lane died and cannot be restarted.
+
+The receiver is hardened against clients: at most ``http.max_connections``
+connections at once (more get 503), ``http.read_timeout`` to send headers and
+body, a ``Content-Length`` that must be a non-negative integer up to 1 MiB,
+nesting checked before JSON parsing; a bad request gets a 4xx with a reason
+and one log line, never a traceback.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
 import signal
+import socket
+import sqlite3
+import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from qobserve.alert_bridge.blocks import alert_message
+from qobserve.alert_bridge.blocks import alert_message, plain_text
 from qobserve.alert_bridge.config import BridgeConfig, resolve_secret
-from qobserve.alert_bridge.delivery import BridgeMetrics, DeliveryWorker
+from qobserve.alert_bridge.delivery import Delivery, LanePolicy
+from qobserve.alert_bridge.metrics import BridgeMetrics
 from qobserve.alert_bridge.payload import PayloadError, WebhookPayload, parse_payload
 from qobserve.alert_bridge.slack import SDK_LOGGER, RedactSecrets, SlackSender, make_sender
 from qobserve.alert_bridge.spool import Spool, SpoolEntry
 
-__all__ = ["AlertBridge", "MAX_BODY_BYTES", "spool_entries"]
+__all__ = ["AlertBridge", "MAX_BODY_BYTES", "delivery_id", "spool_entries"]
 
 log = logging.getLogger(__name__)
 
 #: Alertmanager truncates groups to ``max_alerts``; 1 MiB is far above any real payload.
 MAX_BODY_BYTES = 1 << 20
 
-_LOGGERS = (__name__, "qobserve.alert_bridge.delivery", SDK_LOGGER)
+_LOGGERS = (__name__, "qobserve.alert_bridge.delivery", "qobserve.alert_bridge.slack", SDK_LOGGER)
 
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # unwinds serve_forever into close(), as Ctrl-C does
+
+
+def delivery_id(fingerprint: str, status: str, starts_at: str, channel: str) -> str:
+    """The id posted in the Slack message metadata: the same in every replica and restart."""
+    key = f"{fingerprint}|{status}|{starts_at}|{channel}"
+    return hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
 def spool_entries(payload: WebhookPayload, channels: dict[str, str]) -> list[SpoolEntry]:
@@ -45,24 +64,68 @@ def spool_entries(payload: WebhookPayload, channels: dict[str, str]) -> list[Spo
     entries = []
     for alert in payload.alerts:
         channel = channels.get(alert.severity, channels["ticket"])
+        starts = alert.startsAt.isoformat()
+        message = {**alert_message(alert, external_url=payload.externalURL),
+                   "plain": plain_text(alert),
+                   "firing_delivery_id": delivery_id(alert.fingerprint, "firing", starts, channel)}
         entries.append(SpoolEntry(
-            dedupe_key=f"{alert.fingerprint}|{alert.status}|{alert.startsAt.isoformat()}",
-            fingerprint=alert.fingerprint, status=alert.status, channel=channel,
-            message=alert_message(alert, external_url=payload.externalURL)))
+            dedupe_key=f"{alert.fingerprint}|{alert.status}|{starts}",
+            delivery_id=delivery_id(alert.fingerprint, alert.status, starts, channel),
+            fingerprint=alert.fingerprint, status=alert.status, channel=channel, message=message))
     return entries
 
 
+class _Server(ThreadingHTTPServer):
+    """A thread per connection, at most ``max_connections`` of them; errors logged in one line."""
+
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler],
+                 max_connections: int, on_full: Any) -> None:
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self._on_full = on_full
+        super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self._on_full()
+            try:
+                request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
+                                b"Retry-After: 1\r\nConnection: close\r\n\r\n")
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        log.info("connection from %s failed: %s", client_address[0], sys.exc_info()[1])
+
+
 class AlertBridge:
-    """The running bridge: spool, delivery worker and HTTP server.
+    """The running bridge: spool, delivery lanes and HTTP server.
 
     Args:
         config: validated configuration.
         sender: Slack transport; built from ``config.slack`` when omitted.
-        backoff_initial, backoff_max: retry backoff bounds in seconds.
+
+    Raises:
+        ConfigError: a secret variable is unset or the spool directory is unusable.
     """
 
-    def __init__(self, config: BridgeConfig, *, sender: SlackSender | None = None,
-                 backoff_initial: float = 1.0, backoff_max: float = 300.0) -> None:
+    def __init__(self, config: BridgeConfig, *, sender: SlackSender | None = None) -> None:
+        spool_dir = config.spool_path()
         secrets: list[str] = []
         if sender is None:
             sender, secrets = make_sender(config.slack)
@@ -73,16 +136,25 @@ class AlertBridge:
         self._redact = RedactSecrets(secrets)
         for name in _LOGGERS:
             logging.getLogger(name).addFilter(self._redact)
-        self.channels = {"page": config.slack.channels.page,
-                         "ticket": config.slack.channels.ticket}
-        self.spool = Spool(config.spool_dir)
+        channels = config.slack.channels
+        self.channels = {"page": channels.page, "ticket": channels.ticket}
+        self.read_timeout = config.http.read_timeout
+        self.spool = Spool(spool_dir)
         self.metrics = BridgeMetrics.create(self.spool)
-        self.worker = DeliveryWorker(self.spool, sender, self.metrics,
-                                     backoff_initial=backoff_initial, backoff_max=backoff_max)
-        self.httpd = ThreadingHTTPServer((config.host, config.port), _handler(self))
-        self.httpd.daemon_threads = True
+        d, replica = config.delivery, config.replica
+        policy = LanePolicy(
+            backoff_initial=d.backoff_initial, backoff_max=d.backoff_max,
+            probe_interval=d.probe_interval, min_interval=d.min_interval,
+            poll_interval=d.poll_interval, look_up_first=replica is not None,
+            first_delay=replica.index * replica.stagger if replica else 0.0)
+        self.delivery = Delivery(self.spool, sender, self.metrics, policy,
+                                 channels=list(self.channels.values()), fallback=channels.fallback)
+        self.httpd = _Server((config.host, config.port), _handler(self),
+                             config.http.max_connections,
+                             lambda: self.metrics.rejected.labels(reason="overloaded").inc())
         self._serve: threading.Thread | None = None
         self._closed = False
+        self._ready_checked = (0.0, True, "")
 
     @property
     def url(self) -> str:
@@ -91,8 +163,8 @@ class AlertBridge:
         return f"http://{host}:{port}"
 
     def start(self) -> AlertBridge:
-        """Start the delivery worker and serve HTTP in a background thread."""
-        self.worker.start()
+        """Start the delivery lanes and serve HTTP in a background thread."""
+        self.delivery.start()
         self._serve = threading.Thread(target=self.httpd.serve_forever, args=(0.1,),
                                        name="alert-bridge-http", daemon=True)
         self._serve.start()
@@ -103,7 +175,7 @@ class AlertBridge:
         """Run in the foreground until SIGINT or SIGTERM, then stop cleanly."""
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, _interrupt)
-        self.worker.start()
+        self.delivery.start()
         log.info("alert bridge listening on %s", self.url)
         try:
             self.httpd.serve_forever()
@@ -121,7 +193,7 @@ class AlertBridge:
             self.httpd.shutdown()
             self._serve.join(5)
         self.httpd.server_close()
-        self.worker.stop()
+        self.delivery.stop()
         self.spool.close()
         for name in _LOGGERS:
             logging.getLogger(name).removeFilter(self._redact)
@@ -134,26 +206,60 @@ class AlertBridge:
         return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(),
                                                                   self._bearer.encode())
 
+    def ready(self) -> tuple[bool, str]:
+        """Whether the spool takes writes now (checked at most once a second)."""
+        at, ok, reason = self._ready_checked
+        if time.monotonic() - at < 1.0:
+            return ok, reason
+        try:
+            self.spool.check_writable()
+            ok, reason = True, "ok"
+        except (sqlite3.Error, OSError) as exc:
+            ok, reason = False, f"spool {self.spool.path} cannot be written: {exc}"
+        self._ready_checked = (time.monotonic(), ok, reason)
+        return ok, reason
+
     def accept(self, body: bytes) -> int:
         """Validate and spool a webhook body; returns how many new messages were queued.
 
         Raises:
             PayloadError: the body is not a valid v4 payload.
+            sqlite3.Error, OSError: the spool cannot be written.
         """
         payload = parse_payload(body)
         for alert in payload.alerts:
             self.metrics.received.labels(status=alert.status).inc()
         added = self.spool.append(spool_entries(payload, self.channels))
-        self.worker.wake()
+        self.delivery.wake()
         return added
+
+
+def _read_body(rfile: Any, length: int, deadline: float, sock: socket.socket) -> bytes | None:
+    """``length`` bytes, or None when the client is slower than the deadline."""
+    chunks, got = [], 0
+    while got < length:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        sock.settimeout(left)
+        chunk = rfile.read1(min(65536, length - got))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
 
 
 def _handler(bridge: AlertBridge) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "qobserve-alert-bridge"
+        timeout = bridge.read_timeout  # per socket operation, headers included
 
         def log_message(self, fmt: str, *args: Any) -> None:
             log.debug("%s %s", self.address_string(), fmt % args)
+
+        def log_error(self, fmt: str, *args: Any) -> None:
+            log.info("%s %s", self.address_string(), fmt % args)
 
         def _reply(self, code: int, body: bytes | dict[str, Any],
                    content_type: str = "application/json",
@@ -169,38 +275,75 @@ def _handler(bridge: AlertBridge) -> type[BaseHTTPRequestHandler]:
 
         def _reject(self, code: int, reason: str, detail: str, **headers: str) -> None:
             bridge.metrics.rejected.labels(reason=reason).inc()
-            log.warning("rejected webhook (%s): %s", reason, detail)
+            log.warning("rejected webhook (%s): %s", reason, detail[:300])
+            self.close_connection = True
             self._reply(code, {"status": "error", "reason": detail}, headers=headers)
+
+        def _probe(self, result: tuple[bool, str]) -> None:
+            ok, reason = result
+            self._reply(200 if ok else 503, f"{reason}\n".encode(), "text/plain")
 
         def do_GET(self) -> None:  # noqa: N802 (http.server naming)
             if self.path == "/healthz":
-                self._reply(200, b"ok\n", "text/plain")
+                self._probe(bridge.delivery.health())
+            elif self.path == "/readyz":
+                self._probe(bridge.ready())
             elif self.path == "/metrics":
                 self._reply(200, generate_latest(bridge.metrics.registry), CONTENT_TYPE_LATEST)
             else:
                 self._reply(404, {"status": "error", "reason": "not found; try POST /alerts"})
 
+        def _length(self) -> int | None:
+            if self.headers.get("Transfer-Encoding"):
+                self._reject(411, "invalid_payload", "Transfer-Encoding is not supported; "
+                             "send Content-Length")
+                return None
+            values = self.headers.get_all("Content-Length") or []
+            if not values:
+                self._reject(411, "invalid_payload", "Content-Length header required")
+                return None
+            if len(set(values)) != 1 or not values[0].strip().isdigit():
+                self._reject(400, "invalid_payload", "Content-Length must be one non-negative "
+                             f"integer, got {', '.join(values)[:40]!r}")
+                return None
+            length = int(values[0])
+            if length > MAX_BODY_BYTES:
+                self._reject(413, "too_large", f"body over {MAX_BODY_BYTES} bytes")
+                return None
+            return length
+
         def do_POST(self) -> None:  # noqa: N802
+            deadline = time.monotonic() + bridge.read_timeout
             if self.path != "/alerts":
+                self.close_connection = True
                 self._reply(404, {"status": "error", "reason": "not found; POST to /alerts"})
                 return
             if not bridge.authorized(self.headers.get("Authorization")):
                 self._reject(401, "unauthorized", "missing or wrong bearer token",
                              **{"WWW-Authenticate": 'Bearer realm="qobserve-alert-bridge"'})
                 return
-            try:
-                length = int(self.headers.get("Content-Length", ""))
-            except ValueError:
-                self._reject(411, "invalid_payload", "Content-Length header required")
+            length = self._length()
+            if length is None:
                 return
-            if length > MAX_BODY_BYTES:
-                self._reject(413, "too_large", f"body over {MAX_BODY_BYTES} bytes")
+            body = _read_body(self.rfile, length, deadline, self.connection)
+            if body is None:
+                self._reject(408, "invalid_payload", f"body not received within "
+                             f"{bridge.read_timeout:g} s")
                 return
             try:
-                added = bridge.accept(self.rfile.read(length))
+                added = bridge.accept(body)
             except PayloadError as exc:
-                reason = "bad_json" if "not valid JSON" in str(exc) else "invalid_payload"
+                reason = "bad_json" if "JSON" in str(exc) or "nests" in str(exc) \
+                    else "invalid_payload"
                 self._reject(400, reason, str(exc))
+                return
+            except (sqlite3.Error, OSError) as exc:
+                bridge.metrics.rejected.labels(reason="spool_unavailable").inc()
+                log.error("cannot spool the notification (%s); answering 503 so Alertmanager "
+                          "retries", exc)
+                self.close_connection = True
+                self._reply(503, {"status": "error", "reason": "spool unavailable; retry"},
+                            headers={"Retry-After": "5"})
                 return
             self._reply(200, {"status": "accepted", "queued": added})
 

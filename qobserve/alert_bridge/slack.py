@@ -1,43 +1,84 @@
-"""Posting to Slack through slack-sdk, with secrets kept out of every log line.
+"""Talking to Slack through slack-sdk: post, look up, probe; secrets kept out of every log line.
 
-Two transports: the Web API (``chat.postMessage`` with a bot token; returns the
-message ``ts`` so resolved messages can be threaded) and incoming webhooks
-(channel fixed by the webhook, no threading). Both get slack-sdk's
-``RateLimitErrorRetryHandler``, which sleeps for Slack's ``Retry-After`` and
-retries; anything still refused becomes a :class:`DeliveryError` that the
-bridge's delivery loop retries from the spool.
+Two transports:
+
+* the Web API with a bot token (``chat.postMessage``): every post carries
+  ``metadata = {"event_type": "qobserve_alert", "event_payload": {"delivery_id": …}}``,
+  so :meth:`WebApiSender.find` can tell from ``conversations.history`` (or
+  ``conversations.replies`` for a threaded message) whether a post whose
+  outcome is unknown did land. That makes delivery exactly-once.
+* an incoming webhook: the channel is the webhook's, there is no history to
+  look in, so a retry after a timeout may post twice (at-least-once).
+
+Every call has a timeout and slack-sdk's own retries are off: the delivery
+lanes decide what to retry. Errors are classified here, once:
+:class:`TransientError` (HTTP 429 with its ``Retry-After``, 5xx, connection
+errors, timeouts) is retried; :class:`PermanentError` (``ok: false`` with
+``invalid_blocks``, ``msg_too_long``, ``channel_not_found``, ``not_in_channel``,
+``is_archived``, ``invalid_auth`` and any code not known to be transient) is not.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Protocol
 
 from slack_sdk import WebClient, WebhookClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from qobserve.alert_bridge.config import SlackConfig, resolve_secret
 
-__all__ = ["DeliveryError", "RedactSecrets", "SlackSender", "WebApiSender", "WebhookSender",
-           "make_sender"]
+__all__ = ["DeliveryError", "EVENT_TYPE", "PERMANENT_ERRORS", "PermanentError", "RedactSecrets",
+           "SlackSender", "TransientError", "WebApiSender", "WebhookSender", "make_sender"]
+
+log = logging.getLogger(__name__)
 
 #: slack-sdk logs request URLs and bodies at DEBUG on this logger; a webhook URL is a secret.
 SDK_LOGGER = "qobserve.alert_bridge.slack_sdk"
+#: ``metadata.event_type`` of every message the bridge posts.
+EVENT_TYPE = "qobserve_alert"
+
+#: ``ok: false`` codes that retrying cannot fix (api.slack.com/methods/chat.postMessage#errors).
+PERMANENT_ERRORS = frozenset({
+    "invalid_blocks", "invalid_blocks_format", "msg_too_long", "no_text", "too_many_attachments",
+    "channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "not_authed",
+    "account_inactive", "token_revoked", "token_expired", "missing_scope", "restricted_action",
+    "invalid_metadata_format", "invalid_metadata_schema", "metadata_too_large", "invalid_arguments",
+    "message_limit_exceeded", "cannot_reply_to_message",
+})
+#: ``ok: false`` codes Slack documents as momentary.
+TRANSIENT_ERRORS = frozenset({"ratelimited", "rate_limited", "internal_error", "fatal_error",
+                              "service_unavailable", "request_timeout"})
+# Slack channel, group and DM IDs (C…, G…, D…); anything else is a name to resolve.
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{8,}$")
 
 
 class DeliveryError(Exception):
-    """Slack did not take the message; retry later.
+    """Slack did not take the message.
 
     Attributes:
-        reason: low-cardinality class for metrics (rate_limited, api_error, http_error, connection).
+        reason: low-cardinality class for metrics (``rate_limited``, ``http_error``,
+            ``connection``, ``timeout`` or the Slack error code of a refusal).
         retry_after: seconds Slack asked us to wait, when it said.
+        unknown_outcome: the request may have reached Slack (timeout, connection
+            lost after sending): look in the channel before posting again.
     """
 
-    def __init__(self, reason: str, detail: str, retry_after: float | None = None) -> None:
-        super().__init__(f"{reason}: {detail}")
+    def __init__(self, reason: str, detail: str = "", *, retry_after: float | None = None,
+                 unknown_outcome: bool = False) -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.retry_after = retry_after
+        self.unknown_outcome = unknown_outcome
+
+
+class TransientError(DeliveryError):
+    """Worth retrying later: rate limit, Slack 5xx, connection error or timeout."""
+
+
+class PermanentError(DeliveryError):
+    """Slack refused this message for good (the same request will be refused again)."""
 
 
 class RedactSecrets(logging.Filter):
@@ -62,9 +103,24 @@ class RedactSecrets(logging.Filter):
 
 
 class SlackSender(Protocol):
-    """Posts one message; returns the Slack ``ts`` when the transport reports it."""
+    """A Slack transport as the delivery lanes use it."""
 
-    def send(self, channel: str, message: dict[str, Any], thread_ts: str | None) -> str | None: ...
+    #: Whether :meth:`find` can see the channel (exactly-once) or not (at-least-once).
+    can_look_up: bool
+
+    def post(self, channel: str, message: dict[str, Any], *, thread_ts: str | None,
+             delivery_id: str) -> str | None:
+        """Post; return the message ``ts`` when the transport reports it."""
+
+    def find(self, channel: str, delivery_id: str, *, thread_ts: str | None,
+             oldest: float) -> str | None:
+        """The ``ts`` of an earlier post carrying ``delivery_id``, or None."""
+
+    def resolve(self, channel: str) -> str:
+        """The channel ID for a configured name or ID (the name when it cannot be resolved)."""
+
+    def probe(self) -> bool:
+        """Whether Slack answers right now (cheap; used while backing off)."""
 
 
 def _retry_after(headers: Any) -> float | None:
@@ -75,55 +131,166 @@ def _retry_after(headers: Any) -> float | None:
         return None
 
 
+def _classify(exc: Exception) -> DeliveryError:
+    """Map what slack-sdk raised onto a transient or permanent delivery error."""
+    if isinstance(exc, SlackApiError):
+        status = exc.response.status_code
+        data = exc.response.data if isinstance(exc.response.data, dict) else {}
+        error = str(data.get("error") or "")
+        if status == 429:
+            return TransientError("rate_limited", "Slack returned 429",
+                                  retry_after=_retry_after(exc.response.headers))
+        if status >= 500 or status != 200:
+            return TransientError("http_error", f"HTTP {status} {error}".strip())
+        if error in TRANSIENT_ERRORS:
+            return TransientError("api_error", error, retry_after=_retry_after(
+                exc.response.headers))
+        return PermanentError(error or "api_error", error)
+    if isinstance(exc, ConnectionRefusedError) or isinstance(
+            getattr(exc, "reason", None), ConnectionRefusedError):
+        return TransientError("connection", "connection refused")
+    if isinstance(exc, TimeoutError) or "timed out" in str(exc):
+        return TransientError("timeout", type(exc).__name__, unknown_outcome=True)
+    # Reset or dropped mid-request: the post may have landed.
+    return TransientError("connection", type(exc).__name__, unknown_outcome=True)
+
+
 class WebApiSender:
-    """``chat.postMessage`` with a bot token."""
+    """``chat.postMessage`` with a bot token; exactly-once via message metadata.
 
-    def __init__(self, token: str, *, base_url: str | None = None, timeout: int = 10,
-                 rate_limit_retries: int = 2) -> None:
-        self._client = WebClient(
-            token=token, base_url=base_url or WebClient.BASE_URL, timeout=timeout,
-            logger=logging.getLogger(SDK_LOGGER),
-            retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=rate_limit_retries)],
-        )
+    Args:
+        token: the bot token.
+        base_url: Slack's API root (tests point it at :mod:`qobserve.testing.slack`).
+        timeout: seconds for every call.
+        history_pages: at most this many pages of ``limit`` messages are read per look-up.
+    """
 
-    def send(self, channel: str, message: dict[str, Any], thread_ts: str | None) -> str | None:
+    can_look_up = True
+
+    def __init__(self, token: str, *, base_url: str | None = None, timeout: float = 10.0,
+                 history_pages: int = 5, page_size: int = 200) -> None:
+        self._client = WebClient(token=token, base_url=base_url or WebClient.BASE_URL,
+                                 timeout=max(1, round(timeout)),
+                                 logger=logging.getLogger(SDK_LOGGER), retry_handlers=[])
+        self._pages, self._page_size = history_pages, page_size
+        self._ids: dict[str, str] = {}
+
+    def post(self, channel: str, message: dict[str, Any], *, thread_ts: str | None,
+             delivery_id: str) -> str | None:
         try:
             response = self._client.chat_postMessage(
-                channel=channel, text=message["text"], blocks=message["blocks"],
-                thread_ts=thread_ts, unfurl_links=False, unfurl_media=False)
-        except SlackApiError as exc:
-            status = exc.response.status_code
-            error = exc.response.get("error", "") if isinstance(exc.response.data, dict) else ""
-            if status == 429:
-                raise DeliveryError("rate_limited", "Slack returned 429",
-                                    _retry_after(exc.response.headers)) from None
-            reason = "api_error" if status == 200 else "http_error"
-            raise DeliveryError(reason, f"HTTP {status} {error or ''}".strip()) from None
-        except Exception as exc:  # URLError, timeouts, refused connections
-            raise DeliveryError("connection", type(exc).__name__) from None
+                channel=channel, text=message["text"], blocks=message.get("blocks") or None,
+                thread_ts=thread_ts, unfurl_links=False, unfurl_media=False,
+                metadata={"event_type": EVENT_TYPE, "event_payload": {"delivery_id": delivery_id}})
+        except Exception as exc:
+            raise _classify(exc) from None
         return response.get("ts")
+
+    def find(self, channel: str, delivery_id: str, *, thread_ts: str | None,
+             oldest: float) -> str | None:
+        cursor = None
+        for _ in range(self._pages):
+            try:
+                if thread_ts:
+                    page = self._client.conversations_replies(
+                        channel=channel, ts=thread_ts, include_all_metadata=True,
+                        oldest=f"{oldest:.6f}", limit=self._page_size, cursor=cursor)
+                else:
+                    page = self._client.conversations_history(
+                        channel=channel, include_all_metadata=True, oldest=f"{oldest:.6f}",
+                        limit=self._page_size, cursor=cursor)
+            except Exception as exc:
+                raise _classify(exc) from None
+            for m in page.get("messages") or []:
+                payload = (m.get("metadata") or {}).get("event_payload") or {}
+                if payload.get("delivery_id") == delivery_id:
+                    return m.get("ts")
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        log.warning("%s: delivery id %s not in the last %d messages looked at; posting",
+                    channel, delivery_id, self._pages * self._page_size)
+        return None
+
+    def resolve(self, channel: str) -> str:
+        if _CHANNEL_ID.match(channel):
+            return channel
+        if not self._ids:
+            self._load_ids()
+        return self._ids.get(channel.lstrip("#"), channel)
+
+    def _load_ids(self) -> None:
+        """Read every channel's name → ID once (``conversations.list``, paged, bounded)."""
+        cursor, ids = None, {}
+        for _ in range(50):
+            try:
+                page = self._client.conversations_list(
+                    types="public_channel,private_channel", exclude_archived=True, limit=1000,
+                    cursor=cursor)
+            except SlackApiError as exc:
+                error = exc.response.get("error") if isinstance(exc.response.data, dict) else ""
+                if error == "missing_scope":
+                    log.warning("Slack channel names cannot be resolved to IDs: the bot lacks the "
+                                "channels:read/groups:read scope; configure channel IDs (C…) or "
+                                "add the scope, else a retry after a timeout may post twice")
+                    self._ids = {"": ""}  # do not ask again
+                    return
+                raise _classify(exc) from None
+            except Exception as exc:
+                raise _classify(exc) from None
+            ids.update({c["name"]: c["id"] for c in page.get("channels") or []})
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        self._ids = ids or {"": ""}
+
+    def probe(self) -> bool:
+        try:
+            return bool(self._client.auth_test().get("ok"))
+        except Exception:
+            return False
 
 
 class WebhookSender:
-    """Incoming webhook: the channel is the webhook's own, so ``channel`` is ignored."""
+    """Incoming webhook: the channel is the webhook's own, so ``channel`` is ignored.
 
-    def __init__(self, url: str, *, timeout: int = 10, rate_limit_retries: int = 2) -> None:
-        self._client = WebhookClient(
-            url=url, timeout=timeout, logger=logging.getLogger(SDK_LOGGER),
-            retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=rate_limit_retries)])
+    Webhooks return no ``ts`` and have no history: delivery is at-least-once.
+    """
 
-    def send(self, channel: str, message: dict[str, Any], thread_ts: str | None) -> str | None:
+    can_look_up = False
+
+    def __init__(self, url: str, *, timeout: float = 10.0) -> None:
+        self._client = WebhookClient(url=url, timeout=max(1, round(timeout)),
+                                     logger=logging.getLogger(SDK_LOGGER), retry_handlers=[])
+
+    def post(self, channel: str, message: dict[str, Any], *, thread_ts: str | None,
+             delivery_id: str) -> str | None:
+        body = {"text": message["text"]}
+        if message.get("blocks"):
+            body["blocks"] = message["blocks"]
         try:
-            response = self._client.send_dict({"text": message["text"],
-                                               "blocks": message["blocks"]})
+            response = self._client.send_dict(body)
         except Exception as exc:
-            raise DeliveryError("connection", type(exc).__name__) from None
+            raise _classify(exc) from None
         if response.status_code == 429:
-            raise DeliveryError("rate_limited", "Slack returned 429",
-                                _retry_after(response.headers))
+            raise TransientError("rate_limited", "Slack returned 429",
+                                 retry_after=_retry_after(response.headers))
+        if response.status_code >= 500:
+            raise TransientError("http_error", f"HTTP {response.status_code}")
         if response.status_code != 200:
-            raise DeliveryError("http_error", f"HTTP {response.status_code}")
+            raise PermanentError(str(response.body or "http_error")[:40],
+                                 f"HTTP {response.status_code}")
         return None
+
+    def find(self, channel: str, delivery_id: str, *, thread_ts: str | None,
+             oldest: float) -> str | None:
+        return None
+
+    def resolve(self, channel: str) -> str:
+        return channel
+
+    def probe(self) -> bool:
+        return True  # nothing cheap to ask; the next post is the probe
 
 
 def make_sender(config: SlackConfig) -> tuple[SlackSender, list[str]]:
@@ -137,7 +304,7 @@ def make_sender(config: SlackConfig) -> tuple[SlackSender, list[str]]:
     """
     if config.token_env:
         token = resolve_secret(config.token_env, "slack.token_env")
-        return WebApiSender(token, base_url=config.base_url), [token]
+        return WebApiSender(token, base_url=config.base_url, timeout=config.timeout), [token]
     assert config.webhook_url_env is not None  # the config validator guarantees one of them
     url = resolve_secret(config.webhook_url_env, "slack.webhook_url_env")
-    return WebhookSender(url), [url]
+    return WebhookSender(url, timeout=config.timeout), [url]

@@ -146,11 +146,26 @@ def start_prometheus(config: str | dict, workdir: Path, *, port: int | None = No
 
 
 def start_alertmanager(config_path: Path, workdir: Path, *, port: int | None = None,
-                       timeout: float = 30) -> Service:
-    """Run Alertmanager with ``config_path`` on 127.0.0.1, clustering off."""
+                       timeout: float = 30, cluster_port: int | None = None,
+                       peers: tuple[str, ...] = (), peer_timeout: str = "15s") -> Service:
+    """Run Alertmanager with ``config_path`` on 127.0.0.1.
+
+    Clustering is off unless ``cluster_port`` is given; then it gossips on
+    ``127.0.0.1:cluster_port`` with ``peers`` (``host:port`` of the others), and
+    waits ``peer_timeout`` per position before notifying (Alertmanager's own
+    de-duplication across replicas).
+    """
     binary = _binary(*_ALERTMANAGER)
     workdir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     argv = [binary, f"--config.file={config_path}", f"--storage.path={workdir / 'am-data'}",
-            f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="]
+            f"--web.listen-address=127.0.0.1:{port}"]
+    if cluster_port is None:
+        argv.append("--cluster.listen-address=")
+    else:
+        argv += [f"--cluster.listen-address=127.0.0.1:{cluster_port}",
+                 f"--cluster.advertise-address=127.0.0.1:{cluster_port}",
+                 f"--cluster.peer-timeout={peer_timeout}", "--cluster.gossip-interval=50ms",
+                 "--cluster.pushpull-interval=1s",
+                 *(f"--cluster.peer={peer}" for peer in peers)]
     return _start("alertmanager", argv, f"http://127.0.0.1:{port}", "/-/ready", workdir, timeout)

@@ -13,7 +13,7 @@ import urllib.request
 from typer.testing import CliRunner
 
 from qobserve.cli import app
-from tests.alert_bridge.local_slack import TOKEN
+from tests.alert_bridge.helpers import TOKEN
 
 
 def test_bad_config_exits_2_naming_the_field(tmp_path):

@@ -1,92 +1,67 @@
-"""Real Alertmanager with the generated routing → the bridge → the local Slack server."""
+"""Real Alertmanager with the generated routing → the bridge → the Slack stand-in."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import shutil
-import socket
-import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from qobserve.semconv import ALERTS
 from qobserve.slo.routing import Webhook, load_routing, render_alertmanager
-from tests.alert_bridge.local_slack import BEARER
+from qobserve.stack.services import Service, free_port, start_alertmanager
+from tests.alert_bridge.helpers import BEARER
 
 ROOT = Path(__file__).resolve().parents[2]
-BINARY = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
-pytestmark = [pytest.mark.integration,
-              pytest.mark.skipif(BINARY is None, reason="alertmanager binary not installed")]
+pytestmark = pytest.mark.integration
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def alertmanager_config(tmp_path: Path, bridge_url: str, name: str = "alertmanager.yml") -> Path:
+    """The generated routing with 1 s group timings, its bridge receiver pointed at ``bridge_url``."""
+    token_file = tmp_path / "bridge.token"
+    token_file.write_text(BEARER)
+    spec = load_routing(ROOT / "alerts" / "routing.yaml")
+    hooks = {r: Webhook(url=f"{bridge_url}/alerts" if r == "alert-bridge"
+                        else f"http://127.0.0.1:{free_port()}/pager",
+                        credentials_file=str(token_file) if r == "alert-bridge" else None)
+             for r in spec.receivers}
+    fast = {n: sev.model_copy(update={"group_wait": "1s", "group_interval": "1s"})
+            for n, sev in spec.severities.items()}
+    spec = spec.model_copy(update={"receivers": hooks, "severities": fast, "timings":
+                                   spec.timings.model_copy(update={"group_wait": "1s",
+                                                                   "group_interval": "1s"})})
+    config = tmp_path / name
+    config.write_text(render_alertmanager(spec))
+    return config
+
+
+def page_alert(name: str = ALERTS[5], backend: str = "fake_manila") -> dict:
+    """A firing page alert as Prometheus would post it to Alertmanager."""
+    return {"labels": {"alertname": name, "severity": "page", "quantum_provider": "qiskit",
+                       "quantum_backend": backend},
+            "annotations": {"summary": f"{backend} is down",
+                            "runbook_url": f"https://example.test/runbooks/{name}.md"},
+            "startsAt": dt.datetime.now(dt.timezone.utc).isoformat()}
 
 
 @pytest.fixture
 def alertmanager(tmp_path, bridge_factory):
     """Alertmanager running the generated config, its receivers pointed at a local bridge."""
     bridge = bridge_factory()
-    token_file = tmp_path / "bridge.token"
-    token_file.write_text(BEARER)
-    spec = load_routing(ROOT / "alerts" / "routing.yaml")
-    hooks = {name: Webhook(url=f"{bridge.url}/alerts" if name == "alert-bridge"
-                           else f"http://127.0.0.1:{_free_port()}/pager",
-                           credentials_file=str(token_file) if name == "alert-bridge" else None)
-             for name in spec.receivers}
-    fast = {name: sev.model_copy(update={"group_wait": "1s", "group_interval": "1s"})
-            for name, sev in spec.severities.items()}
-    spec = spec.model_copy(update={"receivers": hooks, "severities": fast, "timings":
-                                   spec.timings.model_copy(update={"group_wait": "1s",
-                                                                   "group_interval": "1s"})})
-    config = tmp_path / "alertmanager.yml"
-    config.write_text(render_alertmanager(spec))
-    port = _free_port()
-    proc = subprocess.Popen(
-        [BINARY, f"--config.file={config}", f"--storage.path={tmp_path / 'data'}",
-         f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=",
-         "--log.level=error"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{url}/-/ready", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("alertmanager did not become ready")
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
-
-
-def _post_alert(url: str, alert: dict) -> None:
-    req = urllib.request.Request(f"{url}/api/v2/alerts", data=json.dumps([alert]).encode(),
-                                 headers={"Content-Type": "application/json"}, method="POST")
-    urllib.request.urlopen(req, timeout=5).read()
+    am: Service = start_alertmanager(alertmanager_config(tmp_path, bridge.url), tmp_path / "am")
+    yield am
+    am.stop()
 
 
 def test_page_reaches_slack_and_resolves_in_thread(alertmanager, slack):
     """A firing page alert lands in the page channel; its resolution is threaded under it."""
-    alert = {"labels": {"alertname": ALERTS[5], "severity": "page", "quantum_provider": "qiskit",
-                        "quantum_backend": "fake_manila"},
-             "annotations": {"summary": "fake_manila is down",
-                             "runbook_url": f"https://example.test/runbooks/{ALERTS[5]}.md"},
-             "startsAt": dt.datetime.now(dt.timezone.utc).isoformat()}
-    _post_alert(alertmanager, alert)
+    alert = page_alert()
+    alertmanager.post("/api/v2/alerts", [alert])
     firing = slack.wait_for(1, timeout=30)[0]
-    assert firing["channel"] == "#oncall"
-    assert firing["text"] == f"[FIRING] {ALERTS[5]}: fake_manila is down"
+    assert firing.channel_name == "#oncall"
+    assert firing.text == f"[FIRING] {ALERTS[5]}: fake_manila is down"
     alert["endsAt"] = dt.datetime.now(dt.timezone.utc).isoformat()
-    _post_alert(alertmanager, alert)
+    alertmanager.post("/api/v2/alerts", [alert])
     resolved = slack.wait_for(2, timeout=30)[1]
-    assert resolved["text"].startswith(f"[RESOLVED] {ALERTS[5]}")
-    assert resolved["thread_ts"] == "1700000000.000001"
+    assert resolved.text.startswith(f"[RESOLVED] {ALERTS[5]}")
+    assert resolved.thread_ts == firing.ts

@@ -1,155 +1,117 @@
-"""The bridge end to end against a local Slack API server."""
+"""The bridge end to end against the Slack stand-in: threading, auth, retries, restarts."""
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
-from tests.alert_bridge.local_slack import BEARER, TOKEN, payload
-
-
-def post(bridge, body, *, token: str | None = BEARER, raw: bytes | None = None):
-    """POST to /alerts; returns (status, json reply)."""
-    data = raw if raw is not None else json.dumps(body).encode()
-    headers = {"Content-Type": "application/json"}
-    if token is not None:
-        headers["Authorization"] = f"Bearer {token}"
-    req = urllib.request.Request(f"{bridge.url}/alerts", data=data, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read())
+from tests.alert_bridge.helpers import BEARER, TOKEN, eventually, get, metrics, numbered, payload, post
 
 
-def numbered(i: int, status: str = "firing") -> dict:
-    """The captured payload with a distinct alert (fingerprint and backend) number ``i``."""
-    body = copy.deepcopy(payload(status))
-    alert = body["alerts"][0]
-    alert["fingerprint"] = f"fp{i:04d}"
-    alert["labels"]["quantum_backend"] = f"backend_{i}"
-    return body
-
-
-def metrics(bridge) -> dict[tuple[str, tuple], float]:
-    text = urllib.request.urlopen(f"{bridge.url}/metrics", timeout=5).read().decode()
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for fam in text_string_to_metric_families(text) for s in fam.samples}
+def _posts(slack) -> list[dict]:
+    return [c for c in slack.calls if c["method"] == "chat.postMessage"]
 
 
 def test_firing_then_resolved_threads_under_the_firing_message(bridge_factory, slack):
     """A resolved alert is posted in the thread of its firing message, in the page channel."""
     bridge = bridge_factory()
-    assert post(bridge, payload("firing"))[0] == 200
-    assert post(bridge, payload("resolved"))[0] == 200
+    assert post(bridge.url, payload("firing"))[0] == 200
+    assert post(bridge.url, payload("resolved"))[0] == 200
     firing, resolved = slack.wait_for(2)
-    assert firing["channel"] == "#oncall" and "thread_ts" not in firing
-    assert firing["blocks"][0]["text"]["text"] == "FIRING: QuantumBackendDown"
-    assert resolved["blocks"][0]["text"]["text"] == "RESOLVED: QuantumBackendDown"
-    assert resolved["thread_ts"] == "1700000000.000001"  # the ts Slack gave the firing one
-    assert slack.requests[0]["path"] == "/api/chat.postMessage"
+    assert firing.channel_name == "#oncall" and firing.thread_ts is None
+    assert firing.blocks[0]["text"]["text"] == "FIRING: QuantumBackendDown"
+    assert resolved.blocks[0]["text"]["text"] == "RESOLVED: QuantumBackendDown"
+    assert resolved.thread_ts == firing.ts
+    assert firing.metadata["event_type"] == "qobserve_alert" and firing.delivery_id
 
 
 def test_ticket_severity_goes_to_ticket_channel(bridge_factory, slack):
     """severity=ticket alerts land in the ticket channel."""
     bridge = bridge_factory()
-    body = numbered(1)
-    body["alerts"][0]["labels"]["severity"] = "ticket"
-    post(bridge, body)
-    assert slack.wait_for(1)[0]["channel"] == "#alerts"
+    post(bridge.url, numbered(1, severity="ticket"))
+    assert slack.wait_for(1)[0].channel_name == "#alerts"
 
 
 def test_repeated_notification_is_posted_once(bridge_factory, slack):
     """Alertmanager's repeat of the same firing alert does not post a second message."""
     bridge = bridge_factory()
-    assert post(bridge, payload("firing"))[1]["queued"] == 1
-    assert post(bridge, payload("firing"))[1]["queued"] == 0
-    post(bridge, numbered(2))
+    assert post(bridge.url, payload("firing"))[1]["queued"] == 1
+    assert post(bridge.url, payload("firing"))[1]["queued"] == 0
+    post(bridge.url, numbered(2))
     slack.wait_for(2)
     time.sleep(0.3)
-    assert len(slack.posted()) == 2
+    assert len(slack.messages()) == 2
 
 
 def test_rate_limit_retry_after_is_honoured(bridge_factory, slack):
     """A 429 with Retry-After: 1 delays the retry by at least one second, then delivers."""
-    slack.script.append((429, {"Retry-After": "1"}))
+    slack.rate_limit(1, retry_after=1)
     bridge = bridge_factory()
-    post(bridge, payload("firing"))
+    post(bridge.url, payload("firing"))
     slack.wait_for(1)
-    refused, accepted = slack.requests[0], slack.requests[1]
+    refused, accepted = _posts(slack)[:2]
     assert refused["status"] == 429 and accepted["status"] == 200
     assert accepted["time"] - refused["time"] >= 1.0
-
-
-def test_persistent_rate_limit_is_spooled_and_retried(bridge_factory, slack):
-    """When 429s outlast slack-sdk's own retries the message waits in the spool, then goes."""
-    slack.script.extend([(429, {"Retry-After": "0"})] * 4)
-    bridge = bridge_factory()
-    post(bridge, payload("firing"))
-    assert len(slack.wait_for(1)) == 1
-    m = metrics(bridge)
-    assert m[("qobserve_alert_bridge_delivery_failures_total", (("reason", "rate_limited"),))] >= 1
+    m = metrics(bridge.url)
+    assert m[("qobserve_alert_bridge_delivery_failures_total", (("reason", "rate_limited"),))] == 1
     assert m[("qobserve_alert_bridge_messages_spooled_total", ())] == 1
 
 
-def test_server_errors_are_retried(bridge_factory, slack):
-    """HTTP 500 from Slack is retried until it succeeds."""
-    slack.script.extend([(500, {}), (500, {})])
+def test_slack_5xx_is_retried(bridge_factory, slack):
+    """HTTP 503 from Slack is retried until it succeeds."""
+    slack.outage(True)
     bridge = bridge_factory()
-    post(bridge, payload("firing"))
-    slack.wait_for(1)
-    assert [r["status"] for r in slack.requests] == [500, 500, 200]
+    post(bridge.url, payload("firing"))
+    eventually(lambda: any(c.get("status") == 503 for c in slack.calls), what="a refused call")
+    slack.outage(False)
+    assert len(slack.wait_for(1)) == 1
 
 
 def test_slack_down_then_back_delivers_all_in_order_once(bridge_factory, slack):
-    """Alerts received while Slack is down are all delivered in order, none twice."""
+    """Alerts received while Slack refuses connections are all delivered in order, none twice."""
     slack.stop()
     bridge = bridge_factory()
     for i in range(5):
-        assert post(bridge, numbered(i))[0] == 200
+        assert post(bridge.url, numbered(i))[0] == 200
     time.sleep(0.5)
     assert bridge.spool.pending_count() == 5
+    assert metrics(bridge.url)[("qobserve_alert_bridge_oldest_pending_timestamp_seconds", ())] > 0
     slack.start()
-    got = slack.wait_for(5)
+    slack.wait_for(5)
     time.sleep(0.3)
-    fps = [b["blocks"][-2]["elements"][0]["text"].split("`")[1] for b in slack.posted()]
+    fps = [m.blocks[-2]["elements"][0]["text"].split("`")[1] for m in slack.messages()]
     assert fps == [f"fp{i:04d}" for i in range(5)]
-    assert len(got) == 5
-    assert metrics(bridge)[("qobserve_alert_bridge_spool_pending", ())] == 0
+    m = metrics(bridge.url)
+    assert m[("qobserve_alert_bridge_spool_pending", ())] == 0
+    assert m[("qobserve_alert_bridge_oldest_pending_timestamp_seconds", ())] == 0
 
 
 def test_restart_while_slack_is_down_loses_nothing(bridge_factory, slack):
     """Spooled messages survive a bridge restart and the resolved one still threads."""
     slack.stop()
     first = bridge_factory()
-    post(first, payload("firing"))
-    post(first, numbered(1))
-    post(first, payload("resolved"))
+    post(first.url, payload("firing"))
+    post(first.url, numbered(1))
+    post(first.url, payload("resolved"))
     first.close()
     slack.start()
     bridge_factory()
     got = slack.wait_for(3)
     time.sleep(0.3)
-    assert len(slack.posted()) == 3
-    assert [b["blocks"][0]["text"]["text"].split(":")[0] for b in got] == [
-        "FIRING", "FIRING", "RESOLVED"]
-    assert got[2]["thread_ts"] == "1700000000.000001"
+    assert len(slack.messages()) == 3
+    assert [m.alert_status for m in got] == ["firing", "firing", "resolved"]
+    assert got[2].thread_ts == got[0].ts
 
 
 def test_webhook_transport_delivers(bridge_factory, slack):
     """With an incoming webhook the message goes to the webhook URL."""
     bridge = bridge_factory(webhook=True)
-    post(bridge, payload("firing"))
-    body = slack.wait_for(1)[0]
-    assert slack.requests[0]["path"] == "/services/T000/B000/WEBHOOKSECRET"
-    assert body["text"].startswith("[FIRING] QuantumBackendDown")
+    post(bridge.url, payload("firing"))
+    msg = slack.wait_for(1)[0]
+    assert msg.channel_name == "#webhook" and msg.text.startswith("[FIRING] QuantumBackendDown")
 
 
 @pytest.mark.parametrize(("raw", "reason"), [
@@ -158,52 +120,56 @@ def test_webhook_transport_delivers(bridge_factory, slack):
     (json.dumps({**payload("firing"), "version": "3"}).encode(), "version"),
     (json.dumps({**payload("firing"), "alerts": [{"status": "burning"}]}).encode(),
      "alerts.0.status"),
-], ids=["bad-json", "missing-fields", "version-3", "bad-status"])
-def test_malformed_payloads_get_400_with_reason(bridge_factory, slack, raw, reason):
-    """Bad JSON or a non-v4 shape is refused with 400 naming the problem; nothing is sent."""
+    (b"[" * 100_000, "nests deeper than 32"),
+], ids=["bad-json", "missing-fields", "version-3", "bad-status", "deep-nesting"])
+def test_malformed_payloads_get_400_with_reason(bridge_factory, slack, raw, reason, caplog):
+    """Bad JSON, deep nesting or a non-v4 shape is refused with 400 naming the problem."""
     bridge = bridge_factory()
-    status, reply = post(bridge, None, raw=raw)
+    status, reply = post(bridge.url, None, raw=raw)
     assert status == 400 and reason in reply["reason"]
-    assert bridge.spool.pending_count() == 0 and slack.requests == []
+    assert bridge.spool.pending_count() == 0 and slack.messages() == []
+    assert not any(r.exc_info for r in caplog.records), "no traceback for a client's mistake"
 
 
 @pytest.mark.parametrize("token", [None, "wrong-token"])
 def test_unauthenticated_requests_get_401(bridge_factory, slack, token):
     """Without the configured bearer token the request is refused."""
     bridge = bridge_factory()
-    status, _ = post(bridge, payload("firing"), token=token)
+    status, _ = post(bridge.url, payload("firing"), token=token)
     assert status == 401
     assert bridge.spool.pending_count() == 0
     key = ("qobserve_alert_bridge_requests_rejected_total", (("reason", "unauthorized"),))
-    assert metrics(bridge)[key] == 1
+    assert metrics(bridge.url)[key] == 1
 
 
 def test_no_auth_configured_accepts_without_token(bridge_factory, slack):
     """Without an auth section no token is needed."""
     bridge = bridge_factory(auth=False)
-    assert post(bridge, payload("firing"), token=None)[0] == 200
+    assert post(bridge.url, payload("firing"), token=None)[0] == 200
 
 
-def test_healthz_and_metrics(bridge_factory, slack):
-    """/healthz answers ok and /metrics counts received and delivered alerts."""
+def test_healthz_readyz_and_metrics(bridge_factory, slack):
+    """/healthz and /readyz answer ok and /metrics counts received and delivered alerts."""
     bridge = bridge_factory()
-    assert urllib.request.urlopen(f"{bridge.url}/healthz").read() == b"ok\n"
-    post(bridge, payload("firing"))
+    assert get(bridge.url, "/healthz") == (200, b"ok\n")
+    assert get(bridge.url, "/readyz") == (200, b"ok\n")
+    post(bridge.url, payload("firing"))
     slack.wait_for(1)
     time.sleep(0.1)
-    m = metrics(bridge)
+    m = metrics(bridge.url)
     assert m[("qobserve_alert_bridge_alerts_received_total", (("status", "firing"),))] == 1
     assert m[("qobserve_alert_bridge_messages_delivered_total", (("status", "firing"),))] == 1
+    assert m[("qobserve_alert_bridge_dead_letters", ())] == 0
 
 
 @pytest.mark.parametrize("webhook", [False, True])
 def test_secrets_never_logged(bridge_factory, slack, caplog, webhook):
     """Neither the bot token, the webhook URL nor the bearer token appears in any log record."""
     caplog.set_level(logging.DEBUG)
-    slack.script.extend([(500, {}), (429, {"Retry-After": "0"})])
+    slack.rate_limit(1, retry_after=0)
     bridge = bridge_factory(webhook=webhook)
-    post(bridge, payload("firing"), token="wrong")
-    post(bridge, payload("firing"))
+    post(bridge.url, payload("firing"), token="wrong")
+    post(bridge.url, payload("firing"))
     slack.wait_for(1)
     time.sleep(0.1)
     assert caplog.records, "the test must see the bridge's and slack-sdk's debug logs"
@@ -211,3 +177,4 @@ def test_secrets_never_logged(bridge_factory, slack, caplog, webhook):
     assert "chat.postMessage" in text or "services" in text or "REDACTED" in text
     for secret in (TOKEN, BEARER, "WEBHOOKSECRET"):
         assert secret not in text
+    assert TOKEN not in get(bridge.url, "/metrics")[1].decode()

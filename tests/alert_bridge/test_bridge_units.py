@@ -7,14 +7,12 @@ from urllib.parse import unquote
 
 import pytest
 
-from qobserve.alert_bridge.blocks import alert_message, silence_url
+from qobserve.alert_bridge.blocks import alert_message, plain_text, silence_url
 from qobserve.alert_bridge.config import ConfigError, load_config, resolve_secret
 from qobserve.alert_bridge.payload import PayloadError, parse_payload
 from qobserve.alert_bridge.server import spool_entries
 from qobserve.alert_bridge.spool import Spool, SpoolEntry
-from tests.alert_bridge.local_slack import payload
-
-CHANNELS = {"page": "#oncall", "ticket": "#alerts"}
+from tests.alert_bridge.helpers import CHANNELS, payload
 
 
 def _write(tmp_path, text: str):
@@ -41,8 +39,11 @@ auth: {bearer_token_env: BRIDGE_TOKEN}
      "listen must be host:port"),
     ("slack: {token_env: T, channels: {page: a, ticket: b}, colour: red}\nspool_dir: x",
      "slack.colour: unknown key"),
-    ("slack: {token_env: T, channels: {page: a, ticket: b}}", "spool_dir"),
-], ids=["no-transport", "no-ticket", "bad-listen", "unknown-key", "no-spool"])
+    ("slack: {token_env: T, channels: {page: a, ticket: b}}\ndelivery: {backoff_max: 0s}",
+     "delivery.backoff_max"),
+    ("slack: {token_env: T, channels: {page: a, ticket: b}}\nhttp: {max_connections: 0}",
+     "http.max_connections"),
+], ids=["no-transport", "no-ticket", "bad-listen", "unknown-key", "bad-backoff", "bad-http"])
 def test_config_errors_name_the_field(tmp_path, text, field):
     """Invalid configs raise ConfigError naming the field at fault."""
     with pytest.raises(ConfigError, match=field.replace(".", r"\.")):
@@ -119,12 +120,101 @@ def test_spool_orders_dedupes_and_persists(tmp_path):
     spool = Spool(tmp_path)
     entries = spool_entries(p, CHANNELS)
     assert spool.append(entries) == 1 and spool.append(entries) == 0
-    extra = SpoolEntry("k2", "fp2", "resolved", "#alerts", {"text": "t", "blocks": []})
+    extra = SpoolEntry("k2", "d2", "fp2", "resolved", "#alerts", {"text": "t", "blocks": []})
     spool.append([extra])
     first = spool.pending()[0]
-    spool.mark_delivered(first, "1.0001")
+    spool.mark_delivered(first, "1.0001", "C1")
     spool.close()
     reopened = Spool(tmp_path)
     assert [m.fingerprint for m in reopened.pending()] == ["fp2"]
-    assert reopened.thread_ts(first.fingerprint, "#oncall") == "1.0001"
+    assert reopened.pending("#oncall") == [] and reopened.lanes() == ["#alerts"]
+    assert reopened.thread_ts(first.fingerprint, "C1") == "1.0001"
     reopened.close()
+
+
+def test_spool_in_doubt_dead_letters_and_replay(tmp_path):
+    """A begun attempt stays in doubt across reopening; dead letters leave pending until replayed."""
+    spool = Spool(tmp_path)
+    spool.append([SpoolEntry("k1", "d1", "fp1", "firing", "#a", {"text": "t", "blocks": []})])
+    msg = spool.pending()[0]
+    spool.begin_attempt(msg)
+    spool.close()
+    spool = Spool(tmp_path)
+    msg = spool.pending()[0]
+    assert msg.in_doubt and spool.oldest_pending() == msg.created
+    spool.dead_letter(msg, "channel_not_found")
+    assert spool.pending() == [] and spool.dead_count() == 1 and spool.oldest_pending() == 0
+    assert [(d.id, d.error) for d in spool.dead_letters()] == [(msg.id, "channel_not_found")]
+    assert spool.retry_dead_letters() == 1
+    again = spool.pending()[0]
+    assert (again.stage, again.in_doubt, spool.dead_count()) == (0, False, 0)
+    spool.close()
+
+
+def test_delivery_ids_are_stable_and_distinct():
+    """The same alert gets the same delivery id in every replica; firing and resolved differ."""
+    firing = spool_entries(parse_payload(json.dumps(payload("firing")).encode()), CHANNELS)[0]
+    again = spool_entries(parse_payload(json.dumps(payload("firing")).encode()), CHANNELS)[0]
+    resolved = spool_entries(parse_payload(json.dumps(payload("resolved")).encode()), CHANNELS)[0]
+    assert firing.delivery_id == again.delivery_id != resolved.delivery_id
+    assert resolved.message["firing_delivery_id"] == firing.delivery_id
+
+
+@pytest.mark.parametrize("make_bad", [
+    lambda tmp: (tmp / "file").write_text("x") and tmp / "file",
+    lambda tmp: (tmp / "file").write_text("x") and tmp / "file" / "sub",
+], ids=["a-file", "below-a-file"])
+def test_unusable_spool_dir_is_one_line_naming_the_field(tmp_path, make_bad):
+    """A spool_dir that is a file (or below one) is a ConfigError naming spool_dir."""
+    cfg = load_config(_write(tmp_path, f"slack: {{token_env: T, channels: {{page: a, ticket: b}}}}"
+                                       f"\nspool_dir: {make_bad(tmp_path)}\n"))
+    with pytest.raises(ConfigError, match=r"^spool_dir: .* is not a writable directory") as err:
+        cfg.spool_path()
+    assert "\n" not in str(err.value)
+
+
+def test_spool_defaults_to_the_state_dir(tmp_path, monkeypatch):
+    """Without spool_dir the spool lives in <state_dir>/alert-bridge ($QOBSERVE_STATE_DIR too)."""
+    cfg = load_config(_write(tmp_path, "slack: {token_env: T, channels: {page: a, ticket: b}}\n"
+                                       f"state_dir: {tmp_path / 'state'}\n"))
+    assert cfg.spool_path() == tmp_path / "state" / "alert-bridge"
+    monkeypatch.setenv("QOBSERVE_STATE_DIR", str(tmp_path / "env"))
+    cfg = load_config(_write(tmp_path, "slack: {token_env: T, channels: {page: a, ticket: b}}"))
+    assert cfg.spool_path() == tmp_path / "env" / "alert-bridge"
+
+
+def _oversized() -> dict:
+    """An alert with a 5,000-character description, a 3,500-character runbook URL, 60 labels."""
+    body = payload("firing")
+    alert = body["alerts"][0]
+    alert["annotations"]["description"] = "d" * 5000
+    alert["annotations"]["runbook_url"] = "https://runbooks.example/" + "r" * 3475
+    alert["labels"].update({f"label_{i:02d}": "v" * 40 for i in range(60)})
+    return body
+
+
+def test_oversized_alert_fits_slack_limits_keeping_essentials():
+    """Trimmed to Block Kit's limits; name, severity, summary and runbook link survive."""
+    from qobserve.testing.slack import block_errors
+
+    alert = parse_payload(json.dumps(_oversized()).encode()).alerts[0]
+    msg = alert_message(alert, external_url="http://am:9093")
+    assert block_errors(msg["blocks"]) == []
+    text = json.dumps(msg["blocks"])
+    assert "QuantumBackendDown" in text and "*severity*\\npage" in text
+    assert "Backend ibm_brisbane (qiskit) is down" in text
+    long_links = next(b for b in msg["blocks"] if b["type"] == "section"
+                      and b.get("text", {}).get("type") == "plain_text")["text"]["text"]
+    assert long_links.startswith("*Runbook:* https://runbooks.example/rrr")
+    assert {e["action_id"] for e in msg["blocks"][-1]["elements"]} == {"dashboard"}
+    assert msg["blocks"][2]["text"]["text"].endswith("…")
+    assert len(msg["blocks"][2]["text"]["text"]) == 3000
+
+
+def test_plain_text_keeps_name_severity_summary_and_runbook():
+    """The degraded form is short plain text with the essentials."""
+    alert = parse_payload(json.dumps(_oversized()).encode()).alerts[0]
+    text = plain_text(alert)
+    assert len(text) <= 4000
+    assert text.startswith("[FIRING] QuantumBackendDown: Backend ibm_brisbane (qiskit) is down")
+    assert "severity: page" in text and "runbook: https://runbooks.example/" in text
