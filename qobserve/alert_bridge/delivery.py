@@ -98,9 +98,8 @@ class Lane:
     def _run(self) -> None:
         try:
             self._loop()
-        except Exception:
+        except Exception:  # the thread ends here; the supervisor sees it and restarts it
             log.exception("delivery lane %s died; the supervisor restarts it", self.channel)
-            raise
 
     def _loop(self) -> None:
         while not self._stop.is_set():

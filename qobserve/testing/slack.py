@@ -193,10 +193,14 @@ class SlackServer:
 
     # -- faults ------------------------------------------------------------------------
 
-    def refuse_channel(self, channel: str, error: str = "channel_not_found") -> None:
-        """Refuse every post to ``channel`` (name or ID) with ``error``."""
+    def refuse_channel(self, channel: str, error: str | None = "channel_not_found") -> None:
+        """Refuse every post to ``channel`` (name or ID) with ``error``; None lifts it."""
         with self._lock:
-            self._refused_channels[self._resolve(channel, create=True)] = error
+            cid = self._resolve(channel, create=True)
+            if error:
+                self._refused_channels[cid] = error
+            else:
+                self._refused_channels.pop(cid, None)
 
     def refuse_messages(self, predicate: Callable[[dict[str, Any]], bool],
                         error: str = "invalid_blocks") -> None:
