@@ -263,7 +263,8 @@ _METRIC_LIST: tuple[Metric, ...] = (
            ("status",)),
     Metric("qobserve.alert_bridge.requests.rejected",
            "qobserve_alert_bridge_requests_rejected_total", Instrument.COUNTER, "{request}",
-           "Webhook requests refused (bad_json, invalid_payload, unauthorized, too_large).",
+           "Webhook requests refused (bad_json, invalid_payload, unauthorized, too_large, "
+           "spool_unavailable, overloaded).",
            ("reason",)),
     Metric("qobserve.alert_bridge.messages.delivered",
            "qobserve_alert_bridge_messages_delivered_total", Instrument.COUNTER, "{message}",
@@ -273,7 +274,8 @@ _METRIC_LIST: tuple[Metric, ...] = (
            "Messages kept in the on-disk spool because their first delivery attempt failed.", ()),
     Metric("qobserve.alert_bridge.delivery.failures",
            "qobserve_alert_bridge_delivery_failures_total", Instrument.COUNTER, "{attempt}",
-           "Failed Slack delivery attempts (rate_limited, api_error, http_error, connection).",
+           "Failed Slack delivery attempts: transient (rate_limited, api_error, http_error, "
+           "connection, timeout) or refused for good (refused).",
            ("reason",)),
     Metric("qobserve.alert_bridge.spool.pending", "qobserve_alert_bridge_spool_pending",
            Instrument.GAUGE, "{message}", "Messages in the spool not yet delivered to Slack.", ()),

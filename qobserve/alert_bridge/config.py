@@ -43,22 +43,37 @@ class _Strict(BaseModel):
 
 
 class SlackChannels(_Strict):
-    """Channel per alert severity (labels ``severity=page`` / ``severity=ticket``)."""
+    """Channel per alert severity (labels ``severity=page`` / ``severity=ticket``).
+
+    Names (``#quantum-oncall``) are resolved to IDs once at start with
+    ``conversations.list`` (scope ``channels:read``); IDs (``C0123ABCD``) need no scope.
+
+    Attributes:
+        page: channel for ``severity=page``.
+        ticket: channel for ``severity=ticket`` and any other severity.
+        fallback: where a message goes, as plain text, when its own channel refuses it for good.
+    """
 
     page: str = Field(min_length=1)
     ticket: str = Field(min_length=1)
-    #: Where a message goes (as plain text) when its own channel refuses it for good.
     fallback: str | None = Field(default=None, min_length=1)
 
 
 class SlackConfig(_Strict):
-    """How to reach Slack: a bot token (threads resolved messages) or an incoming webhook."""
+    """How to reach Slack: a bot token (exactly once, threads) or an incoming webhook (at least once).
+
+    Attributes:
+        token_env: variable holding the bot token (scopes ``chat:write``, ``channels:history``,
+            ``groups:history``, ``channels:read``).
+        webhook_url_env: variable holding an incoming-webhook URL (no history: at-least-once).
+        base_url: Slack Web API root, for tests and proxies.
+        timeout: timeout of every Slack call; a post that times out is looked up before a retry.
+    """
 
     token_env: str | None = None
     webhook_url_env: str | None = None
     base_url: str | None = None
     channels: SlackChannels
-    #: Timeout of every Slack call; a post that times out is looked up before it is retried.
     timeout: Duration = 10.0
 
     @model_validator(mode="after")
@@ -79,25 +94,32 @@ class AuthConfig(_Strict):
 
 
 class DeliveryConfig(_Strict):
-    """How delivery lanes retry: capped backoff, probing Slack while it is down, pacing."""
+    """How delivery lanes retry: capped backoff, probing Slack while it is down, pacing.
+
+    Attributes:
+        backoff_initial: first wait after a transient failure; doubles per failure.
+        backoff_max: cap of that backoff.
+        probe_interval: while backing off, ask ``auth.test`` this often and resume once it answers.
+        min_interval: at least this long between posts to one channel (Slack: ~1 message/s).
+        poll_interval: how often an idle lane looks at the spool (picks up dead-letter replays).
+    """
 
     backoff_initial: Duration = 1.0
-    #: Cap of the exponential backoff after transient failures.
     backoff_max: Duration = 15.0
-    #: While backing off, ask ``auth.test`` this often and resume as soon as it answers.
     probe_interval: Duration = 2.0
-    #: At least this long between posts to one channel (Slack allows about 1 message/s).
     min_interval: Duration = 1.0
-    #: How often a lane looks at the spool when nothing woke it (dead-letter replays).
     poll_interval: Duration = 2.0
 
 
 class HttpConfig(_Strict):
-    """Limits of the webhook receiver."""
+    """Limits of the webhook receiver.
 
-    #: A client must send its headers and body within this time.
+    Attributes:
+        read_timeout: a client must send its headers, and then its body, within this time.
+        max_connections: connections served at once; more are answered 503 and closed.
+    """
+
     read_timeout: Duration = 10.0
-    #: Connections served at once; more are answered 503 and closed.
     max_connections: int = Field(default=256, ge=1, le=10000)
 
 
@@ -107,6 +129,10 @@ class ReplicaConfig(_Strict):
     Every post, not only retries, is looked up in the channel first, and replica
     ``index`` waits ``index × stagger`` before a message's first attempt, so two
     replicas fed the same alert do not race.
+
+    Attributes:
+        index: this replica's position (0, 1, …), unique per replica.
+        stagger: delay per position before a message's first attempt.
     """
 
     index: int = Field(default=0, ge=0, le=16)
@@ -114,13 +140,17 @@ class ReplicaConfig(_Strict):
 
 
 class BridgeConfig(_Strict):
-    """The whole alert-bridge configuration."""
+    """The whole alert-bridge configuration.
+
+    Attributes:
+        spool_dir: spool directory; default ``<state_dir>/alert-bridge``.
+        state_dir: qobserve's state directory (default ``$QOBSERVE_STATE_DIR``, else XDG's).
+        replica: set when several bridges post to the same channels (HA).
+    """
 
     listen: str = "127.0.0.1:9095"
     slack: SlackConfig
-    #: Spool directory; default ``<state_dir>/alert-bridge``.
     spool_dir: Path | None = None
-    #: qobserve's state directory (default ``$QOBSERVE_STATE_DIR`` or the XDG state directory).
     state_dir: Path | None = None
     auth: AuthConfig | None = None
     delivery: DeliveryConfig = DeliveryConfig()

@@ -41,7 +41,7 @@ EVENT_TYPE = "qobserve_alert"
 
 #: ``ok: false`` codes that retrying cannot fix (api.slack.com/methods/chat.postMessage#errors).
 PERMANENT_ERRORS = frozenset({
-    "invalid_blocks", "invalid_blocks_format", "msg_too_long", "no_text", "too_many_attachments",
+    "invalid_blocks", "invalid_blocks_format", "msg_too_long", "msg_blocks_too_long", "no_text", "too_many_attachments",
     "channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "not_authed",
     "account_inactive", "token_revoked", "token_expired", "missing_scope", "restricted_action",
     "invalid_metadata_format", "invalid_metadata_schema", "metadata_too_large", "invalid_arguments",

@@ -17,7 +17,8 @@ Fault modes, each switchable while the server runs:
 * ``outage(True)``: every call answers HTTP 503; ``stop()``/``start()`` refuse
   connections instead (same port);
 * ``enforce_limits``: blocks over Block Kit's limits are refused with
-  ``invalid_blocks`` and text over 40,000 characters with ``msg_too_long``;
+  ``invalid_blocks`` (as Slack does); text over 40,000 characters is truncated
+  with a ``message_truncated`` warning (as Slack does since 2018);
 * ``rate_limit(n, retry_after)``: the next ``n`` posts answer 429;
 * ``missing_scopes``: ``conversations.list`` answers ``missing_scope``.
 """
@@ -298,20 +299,24 @@ class SlackServer:
         blocks = args.get("blocks") or []
         if isinstance(blocks, str):  # form-encoded calls send blocks as a JSON string
             blocks = json.loads(blocks)
+        warnings = []
         if self.enforce_limits:
-            if len(args.get("text") or "") > LIMITS["text"]:
-                return 200, {"ok": False, "error": "msg_too_long"}, 0.0
             if errors := block_errors(blocks):
                 return 200, {"ok": False, "error": "invalid_blocks",
                              "errors": errors}, 0.0
+            if len(args.get("text") or "") > LIMITS["text"]:
+                args = {**args, "text": args["text"][:LIMITS["text"]]}
+                warnings.append("message_truncated")
         msg = self._store(cid, args, blocks)
         if self._on_message is not None:
             try:
                 self._on_message(msg)
             except Exception:  # a broken printer must not fail delivery
                 pass
-        return 200, {"ok": True, "channel": cid, "ts": msg.ts,
-                     "message": msg.as_api(True)}, self._slow
+        reply = {"ok": True, "channel": cid, "ts": msg.ts, "message": msg.as_api(True)}
+        if warnings:
+            reply["response_metadata"] = {"warnings": warnings}
+        return 200, reply, self._slow
 
     def _m_chat_update(self, args: dict[str, Any]) -> tuple[int, dict[str, Any], float]:
         cid = self._resolve(str(args.get("channel") or ""), create=False)

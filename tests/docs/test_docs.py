@@ -68,6 +68,8 @@ def _parse(argv: list[str]) -> None:
     ctx = cmd.context_class(cmd, info_name="qobserve")
     args = list(argv)
     while _is_group(cmd):
+        if getattr(cmd, "invoke_without_command", False) and (not args or args[0].startswith("-")):
+            break  # a group that also runs on its own (`qobserve alert-bridge --config FILE`)
         assert args, f"`qobserve {' '.join(argv)}`: a command is missing"
         name, *args = args
         sub = cmd.get_command(ctx, name)
