@@ -246,8 +246,10 @@ class Delivery:
 
     def __init__(self, spool: Spool, sender: SlackSender, metrics: BridgeMetrics,
                  policy: LanePolicy, *, channels: list[str], fallback: str | None = None,
-                 max_restarts: int = 5, window: float = 60.0, check_every: float = 0.5) -> None:
+                 max_restarts: int = 5, window: float = 60.0, check_every: float = 0.5,
+                 retain: float = 7 * 86400.0) -> None:
         self._stop = threading.Event()
+        self._spool, self._retain, self._pruned = spool, retain, 0.0
         try:  # lanes for channels no longer configured but still holding messages
             channels = [*channels, *spool.lanes()]
         except Exception as exc:
@@ -289,8 +291,21 @@ class Delivery:
         if self._supervisor.is_alive():
             self._supervisor.join(max(0.1, deadline - time.monotonic()))
 
+    def _prune(self) -> None:
+        """Hourly: forget messages delivered more than ``retain`` ago (the spool stays bounded)."""
+        if time.monotonic() - self._pruned < 3600:
+            return
+        self._pruned = time.monotonic()
+        try:
+            if removed := self._spool.prune(self._retain):
+                log.info("pruned %d delivered messages older than %.0f days from the spool",
+                         removed, self._retain / 86400)
+        except Exception as exc:  # a broken spool shows in /readyz; pruning tries again later
+            log.warning("cannot prune the spool: %s", exc)
+
     def _supervise(self) -> None:
         while not self._stop.wait(self._every):
+            self._prune()
             for channel, lane in self.lanes.items():
                 if lane.alive() or channel in self._failed or self._stop.is_set():
                     continue

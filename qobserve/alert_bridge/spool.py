@@ -238,6 +238,21 @@ class Spool:
             ("UPDATE messages SET stage = 0, in_doubt = 0 WHERE id = ?", (mid,)))])
         return len(chosen)
 
+    def prune(self, older_than: float) -> int:
+        """Forget delivered messages spooled more than ``older_than`` seconds ago.
+
+        Keeps the spool bounded. Their de-duplication keys go too, so pick an age
+        well above Alertmanager's ``repeat_interval`` (the bridge uses 7 days).
+        """
+        cutoff = time.time() - older_than
+        old = "SELECT message_id FROM deliveries d JOIN messages m ON m.id = d.message_id" \
+              " WHERE m.created < ?"
+        counts = self._write(
+            (f"DELETE FROM messages WHERE id IN ({old})", (cutoff,)),
+            ("DELETE FROM deliveries WHERE message_id NOT IN (SELECT id FROM messages)", ()),
+            ("DELETE FROM threads WHERE fingerprint NOT IN (SELECT fingerprint FROM messages)", ()))
+        return counts[0]
+
     def close(self) -> None:
         """Close the database."""
         with self._lock:

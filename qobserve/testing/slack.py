@@ -154,6 +154,7 @@ class SlackServer:
         self._refused_channels: dict[str, str] = {}  # ID -> error
         self._refusals: list[tuple[Callable[[dict[str, Any]], bool], str]] = []
         self._slow = 0.0
+        self._slow_channels: dict[str, float] = {}
         self._outage = False
         self._rate_limited: list[float] = []
         self._count = 0
@@ -209,9 +210,13 @@ class SlackServer:
         with self._lock:
             self._refusals.append((predicate, error))
 
-    def slow(self, seconds: float) -> None:
-        """Answer ``chat.postMessage`` ``seconds`` late, after storing the message."""
-        self._slow = seconds
+    def slow(self, seconds: float, channel: str | None = None) -> None:
+        """Answer ``chat.postMessage`` (to ``channel``, or any) ``seconds`` late, after storing."""
+        with self._lock:
+            if channel is None:
+                self._slow = seconds
+            else:
+                self._slow_channels[self._resolve(channel, create=True)] = seconds
 
     def outage(self, on: bool = True) -> None:
         """While on, every call answers HTTP 503."""
@@ -316,7 +321,7 @@ class SlackServer:
         reply = {"ok": True, "channel": cid, "ts": msg.ts, "message": msg.as_api(True)}
         if warnings:
             reply["response_metadata"] = {"warnings": warnings}
-        return 200, reply, self._slow
+        return 200, reply, self._slow_channels.get(cid, self._slow)
 
     def _m_chat_update(self, args: dict[str, Any]) -> tuple[int, dict[str, Any], float]:
         cid = self._resolve(str(args.get("channel") or ""), create=False)

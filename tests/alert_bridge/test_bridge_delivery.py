@@ -178,3 +178,17 @@ def test_replica_config_is_accepted(slack, tmp_path):
     cfg = BridgeConfig.model_validate(bridge_config(slack, tmp_path, replica={"index": 1,
                                                                               "stagger": "3s"}))
     assert cfg.replica is not None and cfg.replica.stagger == 3.0
+
+
+def test_slow_channel_does_not_slow_the_others(bridge_factory, slack):
+    """Slack answering the ticket channel 6 s late (past the 2 s timeout) does not delay pages."""
+    slack.slow(6, channel="#alerts")
+    bridge = bridge_factory(slack={"timeout": "2s"})
+    for i in range(3):
+        post(bridge.url, numbered(100 + i, severity="ticket"))
+    time.sleep(0.3)  # the ticket lane is now waiting on Slack
+    start = time.monotonic()
+    for i in range(3):
+        post(bridge.url, numbered(i))
+    slack.wait_for(3, timeout=10, channel="#oncall")
+    assert time.monotonic() - start < 4  # generous; the ticket lane waits 2 s per attempt

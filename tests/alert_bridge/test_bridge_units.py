@@ -218,3 +218,18 @@ def test_plain_text_keeps_name_severity_summary_and_runbook():
     assert len(text) <= 4000
     assert text.startswith("[FIRING] QuantumBackendDown: Backend ibm_brisbane (qiskit) is down")
     assert "severity: page" in text and "runbook: https://runbooks.example/" in text
+
+
+def test_prune_forgets_only_old_delivered_messages(tmp_path):
+    """Delivered messages past the retention go; pending and recent ones stay."""
+    spool = Spool(tmp_path)
+    spool.append([SpoolEntry(f"k{i}", f"d{i}", f"fp{i}", "firing", "#a", {"text": "t"})
+                  for i in range(3)])
+    first, second, _ = spool.pending()
+    spool.mark_delivered(first, "1.1", "C1")
+    spool.mark_delivered(second, "1.2", "C1")
+    assert spool.prune(3600) == 0
+    assert spool.prune(-1) == 2  # everything delivered counts as old
+    assert [m.fingerprint for m in spool.pending()] == ["fp2"]
+    assert spool.thread_ts("fp0", "C1") is None
+    spool.close()
