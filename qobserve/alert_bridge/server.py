@@ -32,7 +32,7 @@ from typing import Any
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from qobserve.alert_bridge.blocks import alert_message, plain_text
-from qobserve.alert_bridge.config import BridgeConfig, resolve_secret
+from qobserve.alert_bridge.config import BridgeConfig, ConfigError, resolve_secret
 from qobserve.alert_bridge.delivery import Delivery, LanePolicy
 from qobserve.alert_bridge.metrics import BridgeMetrics
 from qobserve.alert_bridge.payload import PayloadError, WebhookPayload, parse_payload
@@ -139,7 +139,12 @@ class AlertBridge:
         channels = config.slack.channels
         self.channels = {"page": channels.page, "ticket": channels.ticket}
         self.read_timeout = config.http.read_timeout
-        self.spool = Spool(spool_dir)
+        try:
+            self.spool = Spool(spool_dir)
+        except (sqlite3.Error, OSError) as exc:
+            raise ConfigError(f"spool_dir: cannot open the spool in {spool_dir} ({exc}); move "
+                              f"the damaged spool.sqlite3 aside or point spool_dir elsewhere"
+                              ) from None
         self.metrics = BridgeMetrics.create(self.spool)
         d, replica = config.delivery, config.replica
         policy = LanePolicy(
@@ -149,9 +154,14 @@ class AlertBridge:
             first_delay=replica.index * replica.stagger if replica else 0.0)
         self.delivery = Delivery(self.spool, sender, self.metrics, policy,
                                  channels=list(self.channels.values()), fallback=channels.fallback)
-        self.httpd = _Server((config.host, config.port), _handler(self),
-                             config.http.max_connections,
-                             lambda: self.metrics.rejected.labels(reason="overloaded").inc())
+        try:
+            self.httpd = _Server((config.host, config.port), _handler(self),
+                                 config.http.max_connections,
+                                 lambda: self.metrics.rejected.labels(reason="overloaded").inc())
+        except OSError as exc:
+            self.spool.close()
+            raise ConfigError(f"listen: cannot listen on {config.listen} ({exc.strerror or exc})"
+                              ) from None
         self._serve: threading.Thread | None = None
         self._closed = False
         self._ready_checked = (0.0, True, "")

@@ -53,3 +53,22 @@ def test_serves_healthz_and_stops_on_sigterm(tmp_path, slack):
             proc.kill()
     assert proc.returncode == 0, output
     assert TOKEN.encode() not in output
+
+
+def test_port_in_use_and_unusable_spool_are_one_line_errors(tmp_path, slack, monkeypatch):
+    """A busy port or a spool path that is a file: exit 2 with one line naming the field."""
+    monkeypatch.setenv("BRIDGE_SLACK_TOKEN", TOKEN)
+    (tmp_path / "file").write_text("x")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        for listen, spool, field in [(f"127.0.0.1:{port}", tmp_path / "spool", "listen"),
+                                     ("127.0.0.1:0", tmp_path / "file", "spool_dir")]:
+            path = tmp_path / "bridge.yaml"
+            path.write_text(f"listen: {listen}\nspool_dir: {spool}\nslack: {{token_env: "
+                            f"BRIDGE_SLACK_TOKEN, base_url: '{slack.api_url}', channels: "
+                            f"{{page: '#p', ticket: '#t'}}}}\n")
+            result = CliRunner().invoke(app, ["alert-bridge", "--config", str(path)])
+            assert result.exit_code == 2, result.output
+            assert result.output.startswith(f"error: {field}: ") and result.output.count("\n") == 1
