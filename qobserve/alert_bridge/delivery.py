@@ -77,6 +77,7 @@ class Lane:
         self._last_post = 0.0
         self._last_failed: int | None = None
         self._ids: dict[str, str] = {}
+        self._scans: dict[str, tuple[float, dict[str, str]]] = {}  # channel -> (when, id -> ts)
 
     def start(self) -> None:
         """Start (or restart after it died) the lane's thread."""
@@ -150,12 +151,36 @@ class Lane:
     def _find(self, channel_id: str, delivery_id: str, thread_ts: str | None,
               created: float) -> str | None:
         try:
-            return self._sender.find(channel_id, delivery_id, thread_ts=thread_ts,
-                                     oldest=created - self._policy.lookback)
+            posted = self._sender.posted(channel_id, thread_ts=thread_ts, want=delivery_id,
+                                         oldest=created - self._policy.lookback)
         except PermanentError as exc:
             log.warning("%s: cannot read the channel to check for an earlier post (%s); "
                         "posting, which may duplicate", channel_id, exc.reason)
             return None
+        return posted.get(delivery_id)
+
+    def _look_up(self, msg: SpooledMessage, channel_id: str, thread_ts: str | None) -> str | None:
+        """The ``ts`` of ``msg`` if it is already in Slack.
+
+        In doubt (our own attempt's outcome unknown) or threaded: a fresh look-up.
+        Otherwise (a replica checking a first post) one scan of the channel serves
+        every message spooled at least ``first_delay`` before it, so an alert storm
+        costs a few ``conversations.history`` calls, not one per message (Tier 3).
+        """
+        if msg.in_doubt or thread_ts:
+            return self._find(channel_id, msg.delivery_id, thread_ts, msg.created)
+        at, seen = self._scans.get(channel_id, (0.0, {}))
+        if at < msg.created + self._policy.first_delay:
+            at = time.time()
+            try:
+                seen = self._sender.posted(channel_id, thread_ts=None,
+                                           oldest=msg.created - self._policy.lookback)
+            except PermanentError as exc:
+                log.warning("%s: cannot read the channel to check for a replica's post (%s); "
+                            "posting, which may duplicate", channel_id, exc.reason)
+                seen = {}
+            self._scans[channel_id] = (at, seen)
+        return seen.get(msg.delivery_id)
 
     def _deliver(self, msg: SpooledMessage) -> bool:
         """Post ``msg`` once; False when it was refused for good and moved to its next stage."""
@@ -167,8 +192,7 @@ class Lane:
         channel_id = self._id(channel)
         thread_ts = self._thread_ts(msg, channel_id)
         if (msg.in_doubt or self._policy.look_up_first) and self._sender.can_look_up:
-            ts = self._find(channel_id, msg.delivery_id, thread_ts, msg.created)
-            if ts:
+            if ts := self._look_up(msg, channel_id, thread_ts):
                 log.info("%s: message %s is already in Slack (ts %s); not posting again",
                          channel, msg.delivery_id, ts)
                 self._delivered(msg, ts, channel_id)

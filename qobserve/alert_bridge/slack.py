@@ -4,7 +4,7 @@ Two transports:
 
 * the Web API with a bot token (``chat.postMessage``): every post carries
   ``metadata = {"event_type": "qobserve_alert", "event_payload": {"delivery_id": …}}``,
-  so :meth:`WebApiSender.find` can tell from ``conversations.history`` (or
+  so :meth:`WebApiSender.posted` can tell from ``conversations.history`` (or
   ``conversations.replies`` for a threaded message) whether a post whose
   outcome is unknown did land. That makes delivery exactly-once.
 * an incoming webhook: the channel is the webhook's, there is no history to
@@ -105,16 +105,18 @@ class RedactSecrets(logging.Filter):
 class SlackSender(Protocol):
     """A Slack transport as the delivery lanes use it."""
 
-    #: Whether :meth:`find` can see the channel (exactly-once) or not (at-least-once).
+    #: Whether :meth:`posted` can see the channel (exactly-once) or not (at-least-once).
     can_look_up: bool
 
     def post(self, channel: str, message: dict[str, Any], *, thread_ts: str | None,
              delivery_id: str) -> str | None:
         """Post; return the message ``ts`` when the transport reports it."""
 
-    def find(self, channel: str, delivery_id: str, *, thread_ts: str | None,
-             oldest: float) -> str | None:
-        """The ``ts`` of an earlier post carrying ``delivery_id``, or None."""
+    def posted(self, channel: str, *, thread_ts: str | None, oldest: float,
+               want: str | None = None) -> dict[str, str]:
+        """``delivery_id -> ts`` of the bridge's posts since ``oldest`` (in one thread when
+        ``thread_ts``), reading at most a bounded number of pages and stopping early once
+        ``want`` is seen."""
 
     def resolve(self, channel: str) -> str:
         """The channel ID for a configured name or ID (the name when it cannot be resolved)."""
@@ -186,9 +188,9 @@ class WebApiSender:
             raise _classify(exc) from None
         return response.get("ts")
 
-    def find(self, channel: str, delivery_id: str, *, thread_ts: str | None,
-             oldest: float) -> str | None:
-        cursor = None
+    def posted(self, channel: str, *, thread_ts: str | None, oldest: float,
+               want: str | None = None) -> dict[str, str]:
+        cursor, found = None, {}
         for _ in range(self._pages):
             try:
                 if thread_ts:
@@ -202,15 +204,17 @@ class WebApiSender:
             except Exception as exc:
                 raise _classify(exc) from None
             for m in page.get("messages") or []:
-                payload = (m.get("metadata") or {}).get("event_payload") or {}
-                if payload.get("delivery_id") == delivery_id:
-                    return m.get("ts")
+                meta = m.get("metadata") or {}
+                if meta.get("event_type") == EVENT_TYPE:
+                    if delivery_id := (meta.get("event_payload") or {}).get("delivery_id"):
+                        found[delivery_id] = m.get("ts")
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return None
-        log.warning("%s: delivery id %s not in the last %d messages looked at; posting",
-                    channel, delivery_id, self._pages * self._page_size)
-        return None
+            if not cursor or (want and want in found):
+                return found
+        if want and want not in found:
+            log.warning("%s: delivery id %s not in the last %d messages looked at; posting",
+                        channel, want, self._pages * self._page_size)
+        return found
 
     def resolve(self, channel: str) -> str:
         if _CHANNEL_ID.match(channel):
@@ -282,9 +286,9 @@ class WebhookSender:
                                  f"HTTP {response.status_code}")
         return None
 
-    def find(self, channel: str, delivery_id: str, *, thread_ts: str | None,
-             oldest: float) -> str | None:
-        return None
+    def posted(self, channel: str, *, thread_ts: str | None, oldest: float,
+               want: str | None = None) -> dict[str, str]:
+        return {}
 
     def resolve(self, channel: str) -> str:
         return channel

@@ -192,3 +192,15 @@ def test_slow_channel_does_not_slow_the_others(bridge_factory, slack):
         post(bridge.url, numbered(i))
     slack.wait_for(3, timeout=10, channel="#oncall")
     assert time.monotonic() - start < 4  # generous; the ticket lane waits 2 s per attempt
+
+
+def test_replica_checks_an_alert_storm_with_few_history_reads(bridge_factory, slack):
+    """As a replica every first post is checked, but one channel scan serves a whole
+    notification: 10 alerts cost 1 conversations.history call, not 10 (Slack's Tier 3)."""
+    bridge = bridge_factory(replica={"index": 0, "stagger": "1s"})
+    body = numbered(0)
+    body["alerts"] = [{**numbered(i)["alerts"][0]} for i in range(10)]
+    post(bridge.url, body)
+    slack.wait_for(10)
+    history = [c for c in slack.calls if c["method"] == "conversations.history"]
+    assert len(history) == 1
