@@ -103,6 +103,10 @@ class Lane:
             log.exception("delivery lane %s died; the supervisor restarts it", self.channel)
 
     def _loop(self) -> None:
+        try:  # resolve the channel name at start, so a missing scope is reported at once
+            self._id(self.channel)
+        except TransientError:
+            pass  # Slack unreachable: resolved before the first delivery instead
         while not self._stop.is_set():
             self._wake.clear()  # before reading, so a wake during the read is not lost
             batch = self._spool.pending(self.channel, self._policy.batch)

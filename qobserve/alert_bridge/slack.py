@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from typing import Any, Protocol
 
 from slack_sdk import WebClient, WebhookClient
@@ -176,6 +177,7 @@ class WebApiSender:
                                  logger=logging.getLogger(SDK_LOGGER), retry_handlers=[])
         self._pages, self._page_size = history_pages, page_size
         self._ids: dict[str, str] = {}
+        self._ids_lock = threading.Lock()  # lanes resolve concurrently; list channels once
 
     def post(self, channel: str, message: dict[str, Any], *, thread_ts: str | None,
              delivery_id: str) -> str | None:
@@ -219,8 +221,9 @@ class WebApiSender:
     def resolve(self, channel: str) -> str:
         if _CHANNEL_ID.match(channel):
             return channel
-        if not self._ids:
-            self._load_ids()
+        with self._ids_lock:
+            if not self._ids:
+                self._load_ids()
         return self._ids.get(channel.lstrip("#"), channel)
 
     def _load_ids(self) -> None:

@@ -112,7 +112,9 @@ def test_outage_backlog_drains_within_20s_of_recovery(bridge_factory, slack):
     slack.outage(False)
     recovered = time.monotonic()
     slack.wait_for(6, timeout=20)
-    assert time.monotonic() - recovered < 20
+    drained = time.monotonic() - recovered
+    print(f"outage {OUTAGE_SECONDS:g} s: backlog of 6 drained {drained:.1f} s after recovery")
+    assert drained < 20
     time.sleep(1.0)
     assert sorted(_sent(slack)) == sorted([f"fp{i:04d}" for i in (0, 1, 2, 10, 11, 12)])
 
