@@ -127,6 +127,10 @@ class Spool:
             for name, decl in columns.items():
                 if name not in have:
                     self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {decl}")
+        # Messages spooled by an older bridge get an id stable within this spool.
+        self._db.execute("UPDATE messages SET delivery_id = 'spool-' || id WHERE delivery_id = ''")
+        # Each lane reads its own channel's pending messages, oldest first.
+        self._db.execute("CREATE INDEX IF NOT EXISTS messages_lane ON messages (channel, id)")
 
     def _write(self, *statements: tuple[str, tuple[Any, ...]]) -> list[int]:
         """Run statements in one fsynced transaction; returns each one's rowcount."""

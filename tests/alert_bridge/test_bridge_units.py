@@ -233,3 +233,23 @@ def test_prune_forgets_only_old_delivered_messages(tmp_path):
     assert [m.fingerprint for m in spool.pending()] == ["fp2"]
     assert spool.thread_ts("fp0", "C1") is None
     spool.close()
+
+
+def test_spool_of_an_older_bridge_is_migrated(tmp_path):
+    """A spool written before delivery ids and dead letters opens with its pending message."""
+    import sqlite3
+
+    db = sqlite3.connect(tmp_path / "spool.sqlite3")
+    db.executescript(
+        "CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT, dedupe_key TEXT NOT NULL"
+        " UNIQUE, fingerprint TEXT NOT NULL, status TEXT NOT NULL, channel TEXT NOT NULL,"
+        " body TEXT NOT NULL, created REAL NOT NULL);"
+        "CREATE TABLE deliveries (message_id INTEGER PRIMARY KEY, ts TEXT, delivered REAL NOT NULL);"
+        "INSERT INTO messages (dedupe_key, fingerprint, status, channel, body, created)"
+        " VALUES ('k', 'fp', 'firing', '#a', '{\"text\": \"t\", \"blocks\": []}', 1.0);")
+    db.commit()
+    db.close()
+    spool = Spool(tmp_path)
+    (msg,) = spool.pending("#a")
+    assert (msg.fingerprint, msg.delivery_id, msg.stage) == ("fp", "spool-1", 0)
+    spool.close()
