@@ -22,8 +22,11 @@ are read at start-up by :func:`resolve_secret`.
 from __future__ import annotations
 
 import os
+import re
+import socket
 import tempfile
 from pathlib import Path
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -131,12 +134,28 @@ class ReplicaConfig(_Strict):
     replicas fed the same alert do not race.
 
     Attributes:
-        index: this replica's position (0, 1, …), unique per replica.
+        index: this replica's position (0, 1, …), unique per replica; ``auto`` takes the
+            number ending the host name (StatefulSet pod ``qobserve-alert-bridge-1`` → 1).
         stagger: delay per position before a message's first attempt.
     """
 
-    index: int = Field(default=0, ge=0, le=16)
+    index: Annotated[int, Field(ge=0, le=16)] | Literal["auto"] = 0
     stagger: Duration = 5.0
+
+    def position(self) -> int:
+        """The replica's index, ``auto`` resolved from the host name.
+
+        Raises:
+            ConfigError: ``auto`` and the host name does not end in ``-N``.
+        """
+        if self.index != "auto":
+            return self.index
+        host = os.environ.get("HOSTNAME") or socket.gethostname()
+        if not (m := re.search(r"-(\d+)$", host)):
+            raise ConfigError(f"replica.index: auto needs a host name ending in -N (a "
+                              f"StatefulSet pod such as qobserve-alert-bridge-1), got {host!r}; "
+                              f"set a number instead")
+        return int(m.group(1))
 
 
 class BridgeConfig(_Strict):

@@ -151,7 +151,7 @@ class AlertBridge:
             backoff_initial=d.backoff_initial, backoff_max=d.backoff_max,
             probe_interval=d.probe_interval, min_interval=d.min_interval,
             poll_interval=d.poll_interval, look_up_first=replica is not None,
-            first_delay=replica.index * replica.stagger if replica else 0.0)
+            first_delay=replica.position() * replica.stagger if replica else 0.0)
         self.delivery = Delivery(self.spool, sender, self.metrics, policy,
                                  channels=list(self.channels.values()), fallback=channels.fallback)
         try:

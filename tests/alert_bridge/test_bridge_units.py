@@ -253,3 +253,15 @@ def test_spool_of_an_older_bridge_is_migrated(tmp_path):
     (msg,) = spool.pending("#a")
     assert (msg.fingerprint, msg.delivery_id, msg.stage) == ("fp", "spool-1", 0)
     spool.close()
+
+
+@pytest.mark.parametrize(("host", "index"), [("qobserve-alert-bridge-1", 1), ("bridge-0", 0)])
+def test_replica_index_auto_from_the_host_name(monkeypatch, host, index):
+    """replica.index: auto is the StatefulSet ordinal at the end of the host name."""
+    from qobserve.alert_bridge.config import ReplicaConfig
+
+    monkeypatch.setenv("HOSTNAME", host)
+    assert ReplicaConfig(index="auto").position() == index
+    monkeypatch.setenv("HOSTNAME", "laptop")
+    with pytest.raises(ConfigError, match="replica.index: auto needs a host name ending in -N"):
+        ReplicaConfig(index="auto").position()
