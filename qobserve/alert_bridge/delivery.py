@@ -136,9 +136,12 @@ class Lane:
         return self._fallback or msg.channel, {"text": note + plain["text"]}
 
     def _id(self, channel: str) -> str:
-        if channel not in self._ids:
-            self._ids[channel] = self._sender.resolve(channel)
-        return self._ids[channel]
+        if channel in self._ids:
+            return self._ids[channel]
+        resolved = self._sender.resolve(channel)
+        if resolved != channel:  # keep asking for a name not (yet) resolved
+            self._ids[channel] = resolved
+        return resolved
 
     def _thread_ts(self, msg: SpooledMessage, channel_id: str) -> str | None:
         if msg.status != "resolved" or msg.stage != BLOCKS:

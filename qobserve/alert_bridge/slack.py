@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from typing import Any, Protocol
 
 from slack_sdk import WebClient, WebhookClient
@@ -178,6 +179,8 @@ class WebApiSender:
         self._pages, self._page_size = history_pages, page_size
         self._ids: dict[str, str] = {}
         self._ids_lock = threading.Lock()  # lanes resolve concurrently; list channels once
+        self._ids_at = 0.0
+        self._no_scope = False
 
     def post(self, channel: str, message: dict[str, Any], *, thread_ts: str | None,
              delivery_id: str) -> str | None:
@@ -221,13 +224,16 @@ class WebApiSender:
     def resolve(self, channel: str) -> str:
         if _CHANNEL_ID.match(channel):
             return channel
+        name = channel.lstrip("#")
         with self._ids_lock:
-            if not self._ids:
+            # List once; list again (at most every 10 min) for a channel created or joined since.
+            if not self._no_scope and name not in self._ids and (
+                    not self._ids_at or time.monotonic() - self._ids_at > 600):
                 self._load_ids()
-        return self._ids.get(channel.lstrip("#"), channel)
+        return self._ids.get(name, channel)
 
     def _load_ids(self) -> None:
-        """Read every channel's name → ID once (``conversations.list``, paged, bounded)."""
+        """Read every channel's name → ID (``conversations.list``, paged, bounded)."""
         cursor, ids = None, {}
         for _ in range(50):
             try:
@@ -240,7 +246,7 @@ class WebApiSender:
                     log.warning("Slack channel names cannot be resolved to IDs: the bot lacks the "
                                 "channels:read/groups:read scope; configure channel IDs (C…) or "
                                 "add the scope, else a retry after a timeout may post twice")
-                    self._ids = {"": ""}  # do not ask again
+                    self._no_scope = True  # do not ask again
                     return
                 raise _classify(exc) from None
             except Exception as exc:
@@ -249,7 +255,7 @@ class WebApiSender:
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 break
-        self._ids = ids or {"": ""}
+        self._ids, self._ids_at = ids, time.monotonic()
 
     def probe(self) -> bool:
         try:

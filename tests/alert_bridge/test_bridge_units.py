@@ -265,3 +265,17 @@ def test_replica_index_auto_from_the_host_name(monkeypatch, host, index):
     monkeypatch.setenv("HOSTNAME", "laptop")
     with pytest.raises(ConfigError, match="replica.index: auto needs a host name ending in -N"):
         ReplicaConfig(index="auto").position()
+
+
+def test_channel_names_resolve_once_and_again_only_when_missing(slack_server):
+    """Names resolve with one conversations.list; an unknown name re-lists at most every 10 min."""
+    from qobserve.alert_bridge.slack import WebApiSender
+
+    slack_server.channel_id("#oncall")
+    sender = WebApiSender(slack_server.token, base_url=slack_server.api_url, timeout=5)
+    assert sender.resolve("#oncall") == slack_server.channel_id("#oncall")
+    assert sender.resolve("oncall") == slack_server.channel_id("#oncall")
+    assert sender.resolve("C0123ABCD9") == "C0123ABCD9"  # an ID needs no look-up
+    assert sender.resolve("#later") == "#later"  # not (yet) a channel: the name is used
+    lists = [c for c in slack_server.calls if c["method"] == "conversations.list"]
+    assert len(lists) == 1
