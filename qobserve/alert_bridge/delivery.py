@@ -138,7 +138,12 @@ class Lane:
     def _id(self, channel: str) -> str:
         if channel in self._ids:
             return self._ids[channel]
-        resolved = self._sender.resolve(channel)
+        try:
+            resolved = self._sender.resolve(channel)
+        except PermanentError as exc:  # e.g. invalid_auth: the post itself will say so
+            log.warning("%s: cannot resolve the channel name (%s); posting by name",
+                        channel, exc.reason)
+            return channel
         if resolved != channel:  # keep asking for a name not (yet) resolved
             self._ids[channel] = resolved
         return resolved

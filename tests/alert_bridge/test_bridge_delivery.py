@@ -206,3 +206,15 @@ def test_replica_checks_an_alert_storm_with_few_history_reads(bridge_factory, sl
     slack.wait_for(10)
     history = [c for c in slack.calls if c["method"] == "conversations.history"]
     assert len(history) == 1
+
+
+def test_invalid_token_dead_letters_without_crashing_lanes(bridge_factory, slack, monkeypatch):
+    """A revoked token (invalid_auth everywhere): messages become dead letters, /healthz stays 200."""
+    monkeypatch.setenv("TEST_SLACK_TOKEN", "xoxb-revoked")
+    bridge = bridge_factory()
+    post(bridge.url, numbered(1))
+    eventually(lambda: metrics(bridge.url)[("qobserve_alert_bridge_dead_letters", ())] == 1,
+               what="a dead letter")
+    assert bridge.spool.dead_letters()[0].error == "invalid_auth"
+    time.sleep(1.0)
+    assert get(bridge.url, "/healthz")[0] == 200
