@@ -26,11 +26,12 @@ import sqlite3
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from qobserve._bounded_server import BoundedThreadingMixIn
 from qobserve.alert_bridge.blocks import alert_message, plain_text
 from qobserve.alert_bridge.config import BridgeConfig, ConfigError, resolve_secret
 from qobserve.alert_bridge.delivery import Delivery, LanePolicy
@@ -75,39 +76,24 @@ def spool_entries(payload: WebhookPayload, channels: dict[str, str]) -> list[Spo
     return entries
 
 
-class _Server(ThreadingHTTPServer):
+class _Server(BoundedThreadingMixIn, HTTPServer):
     """A thread per connection, at most ``max_connections`` of them; errors logged in one line."""
 
-    daemon_threads = True
     request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler],
                  max_connections: int, on_full: Any) -> None:
-        self._slots = threading.BoundedSemaphore(max_connections)
+        self.limit_connections(max_connections)
         self._on_full = on_full
         super().__init__(address, handler)
 
-    def process_request(self, request: Any, client_address: Any) -> None:
-        if not self._slots.acquire(blocking=False):
-            self._on_full()
-            try:
-                request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
-                                b"Retry-After: 1\r\nConnection: close\r\n\r\n")
-            except OSError:
-                pass
-            self.shutdown_request(request)
-            return
+    def refuse(self, request: Any) -> None:
+        self._on_full()
         try:
-            super().process_request(request, client_address)
-        except BaseException:
-            self._slots.release()
-            raise
-
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self._slots.release()
+            request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
+                            b"Retry-After: 1\r\nConnection: close\r\n\r\n")
+        except OSError:
+            pass
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.info("connection from %s failed: %s", client_address[0], sys.exc_info()[1])

@@ -22,12 +22,12 @@ import socket
 import ssl
 import threading
 from collections.abc import Callable
-from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 import bcrypt
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from qobserve._bounded_server import BoundedThreadingMixIn
 from qobserve.exporter.config import Web
 
 __all__ = ["MetricsServer", "ServerStartError"]
@@ -46,16 +46,13 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-class _Server(ThreadingMixIn, WSGIServer):
+class _Server(BoundedThreadingMixIn, WSGIServer):
     """Accepts plain TCP; each connection's TLS handshake and request run on a bounded worker."""
-
-    daemon_threads = True
-    block_on_close = False
 
     def __init__(self, address, tls: ssl.SSLContext | None, web: Web) -> None:
         self.tls = tls
         self.timeout_s = web.handshake_timeout
-        self._slots = threading.BoundedSemaphore(web.max_connections)
+        self.limit_connections(web.max_connections)
         if ":" in address[0]:  # an IPv6 literal such as ::
             self.address_family = socket.AF_INET6
         super().__init__(address, _QuietHandler)
@@ -64,28 +61,15 @@ class _Server(ThreadingMixIn, WSGIServer):
         # A client that times out or drops mid-request is routine, not a traceback on stderr.
         log.debug("connection from %s ended with an error", client_address, exc_info=True)
 
-    def process_request(self, request, client_address) -> None:
-        if not self._slots.acquire(blocking=False):
-            self.shutdown_request(request)  # at the cap: refuse rather than queue behind idle clients
-            return
-        try:
-            super().process_request(request, client_address)
-        except BaseException:
-            self._slots.release()
-            raise
-
-    def process_request_thread(self, request, client_address) -> None:
-        try:
-            request.settimeout(self.timeout_s)  # bounds the handshake and every read
-            if self.tls is not None:
-                try:
-                    request = self.tls.wrap_socket(request, server_side=True)
-                except (OSError, ssl.SSLError):  # idle, slow or not speaking TLS
-                    self.shutdown_request(request)
-                    return
-            super().process_request_thread(request, client_address)
-        finally:
-            self._slots.release()
+    def serve_connection(self, request, client_address) -> None:
+        request.settimeout(self.timeout_s)  # bounds the handshake and every read
+        if self.tls is not None:
+            try:
+                request = self.tls.wrap_socket(request, server_side=True)
+            except (OSError, ssl.SSLError):  # idle, slow or not speaking TLS
+                self.shutdown_request(request)
+                return
+        super().serve_connection(request, client_address)
 
 
 def _authorized(environ, users: dict[str, str]) -> bool:
