@@ -9,7 +9,6 @@ and review the diff.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ import pytest
 from qobserve.alert_bridge.blocks import alert_message, plain_text
 from qobserve.alert_bridge.payload import parse_payload
 from qobserve.testing.slack import block_errors
+from qobserve.testing.golden import assert_golden
 
 GOLDEN = Path(__file__).parents[1] / "golden" / "alert_bridge"
 CASES = sorted(GOLDEN.glob("in-*.json"))
@@ -33,10 +33,7 @@ def test_golden(path: Path) -> None:
     """The messages for each golden payload match the committed output exactly."""
     out = path.with_name(path.name.replace("in-", "out-", 1))
     text = json.dumps(_render(path), indent=2, ensure_ascii=False) + "\n"
-    if os.environ.get("QOBSERVE_UPDATE_GOLDEN"):
-        out.write_text(text)
-    assert out.exists(), f"{out.name} missing: run with QOBSERVE_UPDATE_GOLDEN=1"
-    assert text == out.read_text()
+    assert_golden(text, out)
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)

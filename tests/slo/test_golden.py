@@ -6,7 +6,6 @@ and review the diff.
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 
 from qobserve.slo.rules import render_slo_rules
 from qobserve.slo.spec import load_spec
+from qobserve.testing.golden import assert_golden
 
 GOLDEN = Path(__file__).parents[1] / "golden" / "slo"
 CASES = sorted(GOLDEN.glob("in-*.yaml"))
@@ -24,10 +24,7 @@ def test_golden(spec_path: Path) -> None:
     """The generated rules for each golden spec match the committed output exactly."""
     out = spec_path.with_name(spec_path.stem.replace("in-", "out-", 1) + ".yml")
     text = render_slo_rules(load_spec(spec_path), source=spec_path.name)
-    if os.environ.get("QOBSERVE_UPDATE_GOLDEN"):
-        out.write_text(text)
-    assert out.exists(), f"{out.name} missing: run with QOBSERVE_UPDATE_GOLDEN=1"
-    assert text == out.read_text()
+    assert_golden(text, out)
 
 
 @pytest.mark.parametrize("spec_path", CASES, ids=lambda p: p.stem)

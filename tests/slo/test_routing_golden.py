@@ -7,13 +7,13 @@ review the diff.
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from qobserve.slo.routing import load_routing, render_alertmanager
+from qobserve.testing.golden import assert_golden
 
 GOLDEN = Path(__file__).parents[1] / "golden" / "routing"
 CASES = sorted(GOLDEN.glob("in-*.yaml"))
@@ -27,10 +27,7 @@ def _out(spec_path: Path) -> Path:
 def test_routing_golden(spec_path: Path) -> None:
     """The generated alertmanager.yml for each golden routing spec matches the committed one."""
     text = render_alertmanager(load_routing(spec_path), source=spec_path.name)
-    if os.environ.get("QOBSERVE_UPDATE_GOLDEN"):
-        _out(spec_path).write_text(text)
-    assert _out(spec_path).exists(), f"{_out(spec_path).name} missing: run with QOBSERVE_UPDATE_GOLDEN=1"
-    assert text == _out(spec_path).read_text()
+    assert_golden(text, _out(spec_path))
 
 
 @pytest.mark.parametrize("spec_path", CASES, ids=lambda p: p.stem)
