@@ -12,7 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["CLASSIFIERS", "ErrorInfo", "ErrorKind", "classify", "register_classifier"]
+__all__ = ["CLASSIFIERS", "UNREACHABLE", "ErrorInfo", "ErrorKind", "classify", "outcome_unknown",
+           "register_classifier", "transport_failure", "unreachable"]
+
+#: error_type of a provider API that could not be reached (nothing was sent).
+UNREACHABLE = "unreachable"
 
 
 class ErrorKind(StrEnum):
@@ -65,6 +69,54 @@ def classify(exc: BaseException) -> ErrorInfo:
     if isinstance(exc, (ValueError, TypeError)):
         return ErrorInfo(ErrorKind.PERMANENT, type(exc).__name__)
     return ErrorInfo(ErrorKind.UNKNOWN, type(exc).__name__)
+
+
+# Transport failures, by class name (botocore, requests, urllib3, http.client, socket).
+_NOT_SENT = ("EndpointConnectionError", "ConnectTimeoutError", "ConnectTimeout",
+             "ConnectionRefusedError", "NewConnectionError", "NameResolutionError", "gaierror",
+             "ProxyConnectionError", "TargetUnreachableError")
+_MAYBE_SENT = ("ReadTimeoutError", "ReadTimeout", "ConnectionClosedError", "RemoteDisconnected",
+               "ProtocolError", "ChunkedEncodingError", "IncompleteRead", "TimeoutError", "timeout")
+
+
+def _chain(exc: BaseException | None):
+    """``exc`` and what it wraps: causes, contexts, urllib3's ``reason`` and
+    requests' wrapped first argument."""
+    todo, seen = [exc], set()
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen or not isinstance(e, BaseException):
+            continue
+        seen.add(id(e))
+        yield e
+        todo += [e.__cause__, e.__context__, getattr(e, "reason", None), *e.args[:1]]
+
+
+def unreachable(exc: BaseException) -> str | None:
+    """The transport failure behind ``exc`` when the request never reached the API
+    (connect refused/timed out, DNS), else None. Looks through wrapped causes, so
+    an SDK that reports a failed connection as a bad token is not believed."""
+    for e in _chain(exc):
+        if type(e).__name__ in _NOT_SENT:
+            return type(e).__name__
+    return None
+
+
+def transport_failure(exc: BaseException) -> str | None:
+    """The transport failure behind ``exc`` (connect or read), else None: for calls
+    without side effects, such as building a device, either means unreachable."""
+    for e in _chain(exc):
+        if type(e).__name__ in _NOT_SENT + _MAYBE_SENT:
+            return type(e).__name__
+    return None
+
+
+def outcome_unknown(exc: BaseException) -> bool:
+    """True when a submission request may have reached the provider before it failed
+    (the response timed out or the connection dropped after sending)."""
+    if unreachable(exc) is not None:
+        return False
+    return any(type(e).__name__ in _MAYBE_SENT for e in _chain(exc))
 
 
 _loaded = False

@@ -28,9 +28,11 @@ __all__ = [
     "ATTR",
     "Attr",
     "Instrument",
+    "JOB_UNOBSERVED",
     "LABEL",
     "METRICS",
     "Metric",
+    "SpanEvent",
     "metric",
 ]
 
@@ -65,6 +67,10 @@ class Attr(StrEnum):
     CALIBRATION_TIMESTAMP = "quantum.backend.calibration_timestamp"
     CLIENT_JOB_ID = "qobserve.client_job_id"
     ATTEMPT = "qobserve.attempt"
+    # Why the executor passed a target over (event target_skipped).
+    SKIP_REASON = "qobserve.skip_reason"
+    # Seconds a job span may stay open before it is ended as unobserved.
+    JOB_MAX_LIFETIME = "qobserve.job.max_lifetime_seconds"
     # Randomized-benchmarking probe spans (qobserve.benchmarking.probe).
     RB_FIT_STATUS = "quantum.rb.fit.status"
     RB_ALPHA = "quantum.rb.alpha"
@@ -115,6 +121,18 @@ class JobStatus(StrEnum):
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELLED = "cancelled"
+
+
+#: Span-only value of ``quantum.job.status`` for a job whose terminal state nobody
+#: observed within the maximum span lifetime (never a metric label value).
+JOB_UNOBSERVED = "unobserved"
+
+
+class SpanEvent(StrEnum):
+    """Span event names beyond the job states."""
+
+    TARGET_SKIPPED = "target_skipped"  # the executor passed a target over
+    UNOBSERVED = "unobserved"  # a job span ended by its maximum lifetime
 
 
 class Provider(StrEnum):

@@ -8,7 +8,7 @@ Usage::
         ["qiskit:fake_manila", "braket:local", "cirq:simulator"],   # order of preference
         retry=RetryPolicy(max_attempts=3, initial=0.5, maximum=30),
         gates=GatePolicy(max_calibration_age="24h", max_pending_jobs=200),
-        deadline=3600,                  # per logical job, queue time included
+        deadline=3600,                  # per logical job, queue time included (default 24 h)
         budget=my_budget,               # qobserve.cost.Budget: reserve before submit
     )
     result = executor.run(circuit, shots=1000)
@@ -35,27 +35,40 @@ What it does for each logical job:
   as ``quantum_executor_breaker_state``; gates skip stale, non-operational or
   over-queued backends; the budget gate raises ``BudgetExceededError``;
 * a late job is cancelled before anything is resubmitted, or adopted when it
-  finished meanwhile; every submission carries the job's stable client id.
+  finished meanwhile; every submission carries the job's stable client id;
+* nothing waits forever: ``deadline`` defaults to 24 h and
+  ``retry.attempt_timeout`` to 6 h; cloud targets connect lazily, on the first
+  job that reaches them, within :class:`ConnectionPolicy` bounds (an
+  unreachable one is skipped with the reason in ``provenance.skipped``);
+* a client id runs once per executor: a second ``run``/``run_many`` with it
+  returns the first result or joins the job in flight; a submission whose
+  outcome is unknown is looked up by client id (Braket tag and clientToken,
+  IBM job tag) before anything is resubmitted.
 
 Telemetry: a ``qobserve executor job`` span per logical job with one child span
 per attempt; ``quantum_job_retries_total``, ``quantum_job_fallbacks_total``.
 """
 
 from qobserve.executor._breaker import Breaker, BreakerState
+from qobserve.executor._cloud import TargetUnreachableError
 from qobserve.executor._convert import ConversionError, convert
 from qobserve.executor._executor import ResilientExecutor, Target
-from qobserve.executor._policies import (BreakerPolicy, ExecutorPolicy, GatePolicy, IdempotencyPolicy, Price,
+from qobserve.executor._policies import (DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_DEADLINE, BreakerPolicy,
+                                         ConnectionPolicy, ExecutorPolicy, GatePolicy, IdempotencyPolicy, Price,
                                          RetryBudgetPolicy, RetryPolicy, load_policy)
 from qobserve.executor._provenance import Attempt, ExecutionResult, JobFailedError, Provenance, Skip
 from qobserve.executor._retry import RetryBudget
 from qobserve.executor._runner import Backend, Submission, adapt
 
 __all__ = [
+    "DEFAULT_ATTEMPT_TIMEOUT",
+    "DEFAULT_DEADLINE",
     "Attempt",
     "Backend",
     "Breaker",
     "BreakerPolicy",
     "BreakerState",
+    "ConnectionPolicy",
     "ConversionError",
     "ExecutionResult",
     "ExecutorPolicy",
@@ -71,6 +84,7 @@ __all__ = [
     "Skip",
     "Submission",
     "Target",
+    "TargetUnreachableError",
     "adapt",
     "convert",
     "load_policy",

@@ -4,7 +4,11 @@ Kept apart from the fallback loop in ``_executor`` because this is where
 idempotency lives: an accepted job that misses its wait is cancelled (and the
 cancellation confirmed) before anything is resubmitted, adopted when it turns
 out to have finished, and polled rather than duplicated when the provider
-cannot say.
+cannot say. A submission whose request timed out after it was sent is looked
+up by its client id (``Backend.find``) before anything is resubmitted: found,
+it is waited on like any accepted job; not found, it is safe to resubmit; when
+the backend cannot look it up, it is never resubmitted (unless duplicates are
+allowed).
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from opentelemetry import trace
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.trace import Status, StatusCode
 
-from qobserve.errors import ErrorInfo, ErrorKind, classify
+from qobserve.errors import ErrorInfo, ErrorKind, classify, outcome_unknown
+from qobserve.executor import _cloud
 from qobserve.executor._breaker import Breaker
 from qobserve.executor._gates import reserve
 from qobserve.executor._policies import Price
@@ -34,6 +39,12 @@ _NO_SPAN = nullcontext(trace.INVALID_SPAN)
 # Attribute keys as plain strings: the per-job path avoids enum lookups.
 _CLIENT_ID, _ATTEMPT, _SHOTS = Attr.CLIENT_JOB_ID.value, Attr.ATTEMPT.value, Attr.JOB_SHOTS.value
 _JOB_ID, _COST, _ERROR_TYPE = Attr.JOB_ID.value, Attr.JOB_COST_USD.value, Attr.ERROR_TYPE.value
+
+
+def _may_look_up(backend: Backend) -> bool:
+    """Cloud targets and backends that can find a job by client id: their submission
+    timeouts leave the outcome unknown (a local backend's just failed)."""
+    return getattr(backend, "remote", False) or hasattr(backend, "find")
 
 
 class Slot:
@@ -60,17 +71,18 @@ class Attempts:
         prov.attempts.append(a)
         with self._attempt_span(slot, prov, a, shots) as span:
             try:
-                sub = slot.backend.submit(prepared, shots, client_id=prov.client_id)
+                sub = self._submit(slot, prepared, shots, prov, deadline_at)
             except Exception as exc:
-                info = classify(exc)
-                self._failed(slot, a, reservation, info, span)
-                raise AttemptError(info, exc) from exc
+                if not (_may_look_up(slot.backend) and outcome_unknown(exc)):
+                    info = classify(exc)
+                    self._failed(slot, a, reservation, info, span)
+                    raise AttemptError(info, exc) from exc
+                sub = self._look_up(slot, a, prov, reservation, estimate, exc, span)
             a.job_id = sub.job_id
             span.set_attribute(_JOB_ID, sub.job_id)
             timeout = self.retry.attempt_timeout
             if deadline_at is not None:
-                left = max(deadline_at - time.monotonic(), 0.0)
-                timeout = left if timeout is None else min(timeout, left)
+                timeout = min(timeout, max(deadline_at - time.monotonic(), 0.0))
             try:
                 counts = sub.wait(timeout)
                 a.outcome = "completed"
@@ -88,6 +100,60 @@ class Attempts:
             slot.breaker.success()
             span.set_attribute(_COST, float(estimate))
             return counts
+
+    def _submit(self, slot: Slot, prepared: Any, shots: int, prov: Provenance,
+                deadline_at: float | None) -> Submission:
+        """``backend.submit``; for a cloud target bounded in time and sent with a
+        client token that stays the same until a submission's outcome is known."""
+        backend = slot.backend
+        if not getattr(backend, "remote", False):
+            return backend.submit(prepared, shots, client_id=prov.client_id)
+        known = sum(1 for x in prov.attempts[:-1] if x.backend == slot.name and x.outcome != "unknown")
+        token = _cloud.client_token(prov.client_id, slot.name, known)
+        c = self.connection
+        bound = c.setup_timeout
+        if deadline_at is not None:
+            bound = min(bound, max(deadline_at - time.monotonic(), 0.001))
+
+        def send():
+            handle = _cloud.sending_token(token)
+            try:
+                return backend.submit(prepared, shots, client_id=prov.client_id)
+            finally:
+                _cloud.reset_token(handle)
+
+        return _cloud.bounded(send, bound, f"submit to {slot.name}")
+
+    def _look_up(self, slot: Slot, a: Attempt, prov: Provenance, reservation, estimate: Decimal,
+                 exc: BaseException, span) -> Submission:
+        """A submission's outcome is unknown: find the job by its client id before
+        anything is resubmitted. Returns the found job; raises AttemptError otherwise."""
+        find = getattr(slot.backend, "find", None)
+        found: Submission | None = None
+        error: BaseException | None = None
+        if find is not None:
+            try:
+                found = find(prov.client_id, a.started)
+            except Exception as lookup_exc:  # the provider could not say either way
+                error = lookup_exc
+        a.looked_up = "found" if found is not None else ("not found" if find and error is None else "failed")
+        if found is not None:
+            return found
+        if a.looked_up == "not found" or self.idempotency.allow_duplicates:
+            # Not created (or duplicates allowed): resubmitting is safe; same client token.
+            a.outcome, a.error_kind, a.error_type, a.ended = "unknown", "transient", "timeout", time.time()
+            if reservation is not None:
+                reservation.release()
+            slot.breaker.failure()
+            span.set_attribute(_ERROR_TYPE, "timeout")
+            span.set_status(Status(StatusCode.ERROR, "timeout; no job found by client id"))
+            raise AttemptError(_TIMEOUT, exc, timed_out=True) from exc
+        a.outcome, a.error_kind, a.error_type, a.ended = "timeout", "unresolved", "timeout", time.time()
+        slot.breaker.failure()
+        span.set_status(Status(StatusCode.ERROR, "timeout; submission outcome unknown"))
+        if reservation is not None:
+            reservation.settle(estimate)  # it may run and be charged
+        raise AttemptError(_TIMEOUT, exc, timed_out=True, unresolved=True) from exc
 
     def _late(self, slot: Slot, sub: Submission, a: Attempt, reservation, estimate: Decimal,
               deadline_at: float | None, span):

@@ -11,11 +11,13 @@ cancelled before anything is resubmitted, or adopted if it finished meanwhile.
 from __future__ import annotations
 
 import asyncio
+import math
+import os
 import threading
 import time
-import os
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -27,13 +29,14 @@ from qobserve.executor._attempt import Attempts, Slot
 from qobserve.executor._breaker import Breaker, BreakerState
 from qobserve.executor._convert import ConversionError, describe
 from qobserve.executor._gates import BudgetLike, DeviceGate
-from qobserve.executor._policies import (BreakerPolicy, ExecutorPolicy, GatePolicy, IdempotencyPolicy,
-                                         Price, RetryPolicy, coerce)
+from qobserve.executor._cloud import TargetUnreachableError
+from qobserve.executor._policies import (DEFAULT_DEADLINE, BreakerPolicy, ConnectionPolicy, ExecutorPolicy,
+                                         GatePolicy, IdempotencyPolicy, Price, RetryPolicy, coerce)
 from qobserve.executor._provenance import ExecutionResult, JobFailedError, Provenance, Skip
 from qobserve.executor._retry import AttemptError, RetryBudget, StopReason, retrying
 from qobserve.executor._runner import Backend, adapt
 from qobserve.instrumentation._job import job_telemetry
-from qobserve.semconv import Attr
+from qobserve.semconv import Attr, SpanEvent
 
 __all__ = ["ResilientExecutor", "Target"]
 
@@ -60,6 +63,7 @@ def _is_budget_error(exc: BaseException) -> bool:
 
 
 _CLIENT_ID, _SHOTS = Attr.CLIENT_JOB_ID.value, Attr.JOB_SHOTS.value
+_SKIPPED, _REASON = SpanEvent.TARGET_SKIPPED.value, Attr.SKIP_REASON.value
 
 
 def _new_id() -> str:
@@ -85,8 +89,11 @@ class ResilientExecutor(Attempts):
 
     Args:
         targets: backends in order of preference (see :class:`Target`).
-        retry / breaker / gates / idempotency: the policies (or mappings of their fields).
-        deadline: seconds a logical job may take in total, queue included.
+        retry / breaker / gates / idempotency / connection: the policies (or
+            mappings of their fields).
+        deadline: seconds a logical job may take in total, queue included
+            (default 24 h, :data:`~qobserve.executor.DEFAULT_DEADLINE`; None
+            means the default: no job waits forever).
         budget: a :class:`qobserve.cost.Budget`; each submission reserves its estimate.
         retry_budget: token bucket shared with other executors (default: a fresh one).
         concurrency: logical jobs in flight in ``run_many`` / ``arun_many``.
@@ -99,7 +106,8 @@ class ResilientExecutor(Attempts):
 
     def __init__(self, targets: Sequence[Any], *, retry: RetryPolicy | dict | None = None,
                  breaker: BreakerPolicy | dict | None = None, gates: GatePolicy | dict | None = None,
-                 idempotency: IdempotencyPolicy | dict | None = None, deadline: float | None = None,
+                 idempotency: IdempotencyPolicy | dict | None = None,
+                 connection: ConnectionPolicy | dict | None = None, deadline: float | None = DEFAULT_DEADLINE,
                  budget: BudgetLike | None = None, retry_budget: RetryBudget | None = None,
                  concurrency: int = 8, seed: int | None = None, record_jobs: bool = False,
                  tracer_provider=None, meter_provider=None,
@@ -111,8 +119,13 @@ class ResilientExecutor(Attempts):
         self.retry = coerce(RetryPolicy, retry, "retry")
         self.breaker_policy = coerce(BreakerPolicy, breaker, "breaker")
         self.idempotency = coerce(IdempotencyPolicy, idempotency, "idempotency")
+        self.connection = coerce(ConnectionPolicy, connection, "connection")
         self.gate = DeviceGate(coerce(GatePolicy, gates, "gates"))
-        self.deadline = deadline
+        if deadline is None:
+            deadline = DEFAULT_DEADLINE
+        if not (isinstance(deadline, (int, float)) and math.isfinite(deadline) and deadline > 0):
+            raise ValueError(f"deadline: must be a finite number of seconds > 0, got {deadline!r}")
+        self.deadline = float(deadline)
         self.budget = budget
         self.retry_budget = retry_budget or RetryBudget()
         self.concurrency = concurrency
@@ -124,11 +137,13 @@ class ResilientExecutor(Attempts):
         self._prepared: dict[tuple[int, int], tuple[Any, Any]] = {}
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
+        # client id → (future of its outcome, monotonic time it finished or None)
+        self._seen: OrderedDict[str, list] = OrderedDict()
 
     def _slot(self, target: Any, i: int, seed: int | None) -> Slot:
         price = target.price if isinstance(target, Target) else None
         raw = target.backend if isinstance(target, Target) else target
-        backend = adapt(raw, seed=seed, field=f"targets[{i}]")
+        backend = adapt(raw, seed=seed, field=f"targets[{i}]", connection=self.connection)
         gauge = self._tel["quantum_executor_breaker_state"]
         labels = {Attr.PROVIDER.value: backend.provider.value, Attr.BACKEND.value: backend.name}
         breaker = Breaker(self.breaker_policy, on_change=lambda s: gauge.set(int(s), labels))
@@ -144,8 +159,8 @@ class ResilientExecutor(Attempts):
             capacity=rb.capacity, retry_cost=rb.retry_cost, timeout_cost=rb.timeout_cost,
             success_refund=rb.success_refund))
         return cls(targets, retry=p.retry, breaker=p.breaker, gates=p.gates,
-                   idempotency=p.idempotency, deadline=p.deadline, concurrency=p.concurrency,
-                   **kwargs)
+                   idempotency=p.idempotency, connection=p.connection, deadline=p.deadline,
+                   concurrency=p.concurrency, **kwargs)
 
     @property
     def backends(self) -> list[Backend]:
@@ -167,6 +182,12 @@ class ResilientExecutor(Attempts):
     def run(self, circuit: Any, *, shots: int = 1024, client_id: str | None = None) -> ExecutionResult:
         """Run one logical job and return its counts with provenance.
 
+        A ``client_id`` this executor has seen before (within
+        ``idempotency.remember`` ids and ``idempotency.remember_for`` seconds) is
+        not executed again: the call returns the first call's result, raises its
+        error, or waits for the job still in flight. A first call that failed
+        before anything was submitted is forgotten, so it can be tried again.
+
         Raises:
             JobFailedError: every target refused or failed; ``.reason`` says why.
             BudgetExceededError: the cost fitted on no target (``.provenance`` attached).
@@ -174,11 +195,13 @@ class ResilientExecutor(Attempts):
         """
         if shots < 1:
             raise ValueError(f"shots: must be >= 1, got {shots}")
-        return self._execute(circuit, shots, client_id or _new_id())
+        return self._once(circuit, shots, client_id or _new_id())
 
     def run_many(self, circuits: Iterable[Any], *, shots: int = 1024,
                  client_ids: Sequence[str] | None = None) -> list[ExecutionResult | Exception]:
-        """Run logical jobs ``concurrency`` at a time; failures are returned, not raised."""
+        """Run logical jobs ``concurrency`` at a time; failures are returned, not raised.
+
+        Repeated client ids run once (see :meth:`run`)."""
         circuits = list(circuits)
         ids = list(client_ids) if client_ids is not None else [_new_id() for _ in circuits]
         futures = [self._executor().submit(self._capture, c, shots, i) for c, i in zip(circuits, ids)]
@@ -222,13 +245,48 @@ class ResilientExecutor(Attempts):
 
     def _capture(self, circuit: Any, shots: int, client_id: str) -> ExecutionResult | Exception:
         try:
-            return self._execute(circuit, shots, client_id)
+            return self._once(circuit, shots, client_id)
         except Exception as exc:  # returned to the caller, like gather(return_exceptions=True)
             return exc
 
+    def _once(self, circuit: Any, shots: int, client_id: str) -> ExecutionResult:
+        """Execute ``client_id`` unless it ran or runs already: then its outcome."""
+        policy = self.idempotency
+        if policy.remember == 0:
+            return self._execute(circuit, shots, client_id)
+        now = time.monotonic()
+        with self._lock:
+            entry = self._seen.get(client_id)
+            if entry is not None and entry[1] is not None and now - entry[1] > policy.remember_for:
+                entry = None
+            if entry is None:
+                mine: Future = Future()
+                self._seen[client_id] = [mine, None]
+                self._seen.move_to_end(client_id)
+                while len(self._seen) > policy.remember:
+                    self._seen.popitem(last=False)
+        if entry is not None:
+            return entry[0].result()  # the first call's result or error, or wait for it
+        try:
+            result = self._execute(circuit, shots, client_id)
+        except BaseException as exc:
+            provenance = getattr(exc, "provenance", None)
+            with self._lock:
+                if provenance is None or not provenance.attempts:
+                    self._seen.pop(client_id, None)  # nothing was sent: may be tried again
+                elif client_id in self._seen:
+                    self._seen[client_id][1] = time.monotonic()
+            mine.set_exception(exc)
+            raise
+        with self._lock:
+            if client_id in self._seen:
+                self._seen[client_id][1] = time.monotonic()
+        mine.set_result(result)
+        return result
+
     def _execute(self, circuit: Any, shots: int, client_id: str) -> ExecutionResult:
         prov = Provenance(client_id, shots, started=time.time())
-        deadline_at = None if self.deadline is None else time.monotonic() + self.deadline
+        deadline_at = time.monotonic() + self.deadline
         span = self._tracer.start_span("qobserve executor job",
                                        attributes={_CLIENT_ID: client_id, _SHOTS: shots})
         if not span.is_recording():  # no SDK configured: skip context switching entirely
@@ -250,12 +308,13 @@ class ResilientExecutor(Attempts):
             if deadline_at is not None and time.monotonic() >= deadline_at:
                 reasons.append("deadline exceeded")
                 break
-            skip = self._admit(slot, circuit)
+            skip = self._admit(slot, circuit, deadline_at)
             if isinstance(skip, BaseException):
                 failure = failure or skip
                 skip = str(skip)
             if skip is not None:
                 prov.skipped.append(Skip(slot.name, skip))
+                span.add_event(_SKIPPED, {Attr.BACKEND.value: slot.name, _REASON: skip})
                 reasons.append(f"{slot.name}: {skip}")
                 previous = previous or slot
                 continue
@@ -289,10 +348,25 @@ class ResilientExecutor(Attempts):
             raise failure
         raise JobFailedError(prov.reason, prov)
 
-    def _admit(self, slot: Slot, circuit: Any) -> str | BaseException | None:
+    def _admit(self, slot: Slot, circuit: Any, deadline_at: float | None = None) -> str | BaseException | None:
         """None when ``slot`` may get the job, else why not."""
         if not slot.breaker.allow():
             return "breaker open"
+        connect = getattr(slot.backend, "connect", None)
+        if connect is not None:
+            bound = self.connection.setup_timeout
+            if deadline_at is not None:
+                bound = min(bound, max(deadline_at - time.monotonic(), 0.001))
+            try:
+                connect(bound)
+            except TargetUnreachableError as exc:
+                slot.breaker.failure()  # an outage opens the breaker: later jobs skip at once
+                return f"unreachable: {exc.why}"
+            except Exception as exc:  # credentials, unknown device: no job can run there
+                from qobserve.errors import classify
+
+                slot.breaker.release()
+                return f"cannot connect: {classify(exc).error_type}"
         try:
             reason = self.gate.check(slot.backend)
             if reason is None:

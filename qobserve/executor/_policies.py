@@ -16,10 +16,19 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from qobserve._validation import parse_duration, read_yaml, validation_message
 
-__all__ = ["BreakerPolicy", "Duration", "ExecutorPolicy", "GatePolicy", "IdempotencyPolicy", "Price",
-           "RetryBudgetPolicy", "RetryPolicy", "coerce", "load_policy"]
+__all__ = ["DEFAULT_ATTEMPT_TIMEOUT", "DEFAULT_DEADLINE", "BreakerPolicy", "ConnectionPolicy", "Duration",
+           "ExecutorPolicy", "GatePolicy", "IdempotencyPolicy", "Price", "RetryBudgetPolicy", "RetryPolicy",
+           "coerce", "load_policy"]
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
+
+#: Seconds one logical job may take in total, queue included, unless the policy
+#: says otherwise: a day covers IBM/Braket fair-share queues on busy devices, and
+#: bounds a job that never finishes (nothing waits forever).
+DEFAULT_DEADLINE = 86400.0
+#: Seconds the executor waits for one accepted job before cancelling it: long
+#: enough for a queued QPU job, short enough for a retry within the deadline.
+DEFAULT_ATTEMPT_TIMEOUT = 6 * 3600.0
 
 
 class _Policy(BaseModel):
@@ -38,8 +47,8 @@ class RetryPolicy(_Policy):
         initial: backoff scale of the first retry.
         maximum: cap of one backoff sleep.
         attempt_timeout: how long to wait for one accepted job (queue included)
-            before polling is given up and the job cancelled; None waits until
-            the job deadline.
+            before polling is given up and the job cancelled (default 6 h,
+            :data:`DEFAULT_ATTEMPT_TIMEOUT`); never longer than the job deadline.
         max_retry_after: cap on a provider's Retry-After hint.
         retry_unknown: retry errors no classifier recognises (default: move on).
     """
@@ -47,7 +56,7 @@ class RetryPolicy(_Policy):
     max_attempts: int = Field(default=3, ge=1, le=100)
     initial: Duration = 0.5
     maximum: Duration = 30.0
-    attempt_timeout: Duration | None = None
+    attempt_timeout: Duration = Field(default=DEFAULT_ATTEMPT_TIMEOUT, gt=0)
     max_retry_after: Duration = 300.0
     retry_unknown: bool = False
 
@@ -91,15 +100,52 @@ class GatePolicy(_Policy):
 
 
 class IdempotencyPolicy(_Policy):
-    """What to do with an accepted job whose result is late.
+    """What to do with a client id seen before, and with a job whose fate is unknown.
 
     With ``allow_duplicates`` False (the default) a late job is cancelled and
     the cancellation confirmed before anything is resubmitted; a job that
     finished meanwhile is adopted; a job whose cancellation cannot be confirmed
-    is polled until the deadline rather than run twice.
+    is polled until the deadline rather than run twice. A submission whose
+    outcome is unknown (the request timed out after it was sent) is looked up
+    by its client id (Braket client token and tag, IBM job tag) before anything
+    is resubmitted.
+
+    Attributes:
+        allow_duplicates: resubmit at once instead (at-least-once).
+        remember: how many client ids one executor remembers, so a second
+            ``run`` with an id returns the first result (or joins the job in
+            flight) instead of executing it again; the oldest are forgotten.
+        remember_for: how long a finished job's result is remembered.
     """
 
     allow_duplicates: bool = False
+    remember: int = Field(default=10_000, ge=0)
+    remember_for: Duration = Field(default=86400.0, ge=0)
+
+
+class ConnectionPolicy(_Policy):
+    """Bounds on talking to a cloud provider's API (Braket, IBM Quantum).
+
+    Connecting is lazy: the executor builds the SDK object of a cloud target on
+    the first job that reaches it, never in its constructor. A target whose
+    API does not answer within these bounds is skipped for that job with the
+    reason recorded (``Provenance.skipped``) and the next target is tried.
+
+    Attributes:
+        connect_timeout: TCP/TLS connect timeout of one API request
+            (botocore ``connect_timeout``; IBM's RetrySession connect timeout).
+        read_timeout: wait for one API response (botocore ``read_timeout``).
+        max_attempts: attempts of one API request inside the SDK (botocore
+            standard retry mode ``max_attempts``; IBM connect retries).
+        setup_timeout: bound on building the SDK object (authentication,
+            device lookup) whatever the SDK does inside; past it the target is
+            skipped as unreachable and the build goes on in the background.
+    """
+
+    connect_timeout: Duration = Field(default=5.0, gt=0)
+    read_timeout: Duration = Field(default=30.0, gt=0)
+    max_attempts: int = Field(default=2, ge=1, le=10)
+    setup_timeout: Duration = Field(default=60.0, gt=0)
 
 
 class Price(_Policy):
@@ -128,9 +174,13 @@ class ExecutorPolicy(_Policy):
         retry: {max_attempts: 4, initial: 1s, maximum: 1m, attempt_timeout: 2h}
         breaker: {failure_threshold: 5, cooldown: 5m}
         gates: {max_calibration_age: 24h, max_pending_jobs: 500}
-        idempotency: {allow_duplicates: false}
+        idempotency: {allow_duplicates: false, remember: 10000}
+        connection: {connect_timeout: 5s, read_timeout: 30s, setup_timeout: 1m}
         retry_budget: {capacity: 500}
         deadline: 6h
+
+    ``deadline`` defaults to 24 h (:data:`DEFAULT_DEADLINE`) and
+    ``retry.attempt_timeout`` to 6 h: no job waits forever.
         concurrency: 8
     """
 
@@ -138,8 +188,9 @@ class ExecutorPolicy(_Policy):
     breaker: BreakerPolicy = BreakerPolicy()
     gates: GatePolicy = GatePolicy()
     idempotency: IdempotencyPolicy = IdempotencyPolicy()
+    connection: ConnectionPolicy = ConnectionPolicy()
     retry_budget: RetryBudgetPolicy = RetryBudgetPolicy()
-    deadline: Duration | None = None
+    deadline: Duration = Field(default=DEFAULT_DEADLINE, gt=0)
     concurrency: int = Field(default=8, ge=1, le=1024)
 
 

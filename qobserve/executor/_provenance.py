@@ -14,7 +14,10 @@ class Attempt:
     """One submission (or refusal before submission) on one backend.
 
     ``outcome`` is ``completed``, ``adopted`` (a late job's result taken after
-    its cancellation found it finished), ``error``, ``timeout`` or ``cancelled``.
+    its cancellation found it finished), ``error``, ``timeout``, ``cancelled``
+    or ``unknown`` (the submission timed out after sending and no job was found
+    by its client id, so it was safe to resubmit). ``looked_up`` says how a
+    look-up by client id went (``found``, ``not found``, ``failed``), if one was made.
     """
 
     backend: str
@@ -26,6 +29,7 @@ class Attempt:
     job_id: str | None = None
     error_kind: str | None = None
     error_type: str | None = None
+    looked_up: str | None = None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,14 @@ already finished), and read calibration/status for the gates. :class:`Backend`
 is that interface; :func:`adapt` wraps an SDK object in it. Anything else that
 implements it, such as :class:`qobserve.chaos.ChaosBackend`, is a target too.
 
+Optional extras a backend may have: ``remote`` (True for a cloud service),
+``connect(timeout)`` (build the connection before the first job; raises
+:class:`~qobserve.executor.TargetUnreachableError`) and
+``find(client_id, since)`` (the :class:`Submission` of a job already sent with
+that client id, or None), which the executor uses when a submission's outcome
+is unknown. Cloud specs are adapted lazily: nothing touches the network until
+``connect``.
+
 Counts are returned in Qiskit's convention whatever the SDK: one character per
 classical bit, bit 0 rightmost.
 """
@@ -15,12 +23,17 @@ from __future__ import annotations
 import copy
 import logging
 import re
+import threading
 import time
 from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any, Protocol, runtime_checkable
 
-from qobserve.backends import BackendSpec, parse_backend
+from qobserve.backends import BackendKind, BackendSpec, parse_backend
 from qobserve.calibration import BackendStatus, Calibration
+from qobserve.executor import _cloud
+from qobserve.executor._cloud import TargetUnreachableError
 from qobserve.executor._convert import convert
 from qobserve.semconv import Attr, Provider
 
@@ -64,16 +77,62 @@ class Backend(Protocol):
 
 
 class _SdkBackend:
-    """Shared parts of the SDK adapters: identity, conversion, device readings."""
+    """Shared parts of the SDK adapters: identity, conversion, device readings,
+    and the lazy, bounded build of a cloud target's SDK object."""
 
-    def __init__(self, native: Any, spec: BackendSpec | None, provider: Provider, name: str) -> None:
-        self.native = native
+    def __init__(self, native: Any, spec: BackendSpec | None, provider: Provider, name: str,
+                 loader: Callable[[], Any] | None = None) -> None:
+        self._native = native
+        self._loader = loader
+        self._building: Future | None = None
+        self._build_lock = threading.Lock()
         self.spec = spec
         self.provider = provider
         self.name = name
+        self.remote = spec is not None and spec.kind is BackendKind.CLOUD
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.provider.value}:{self.name}>"
+
+    @property
+    def native(self) -> Any:
+        """The SDK object (built on first use for cloud targets)."""
+        if self._native is None:
+            self.connect(None)
+        return self._native
+
+    def connect(self, timeout: float | None) -> None:
+        """Build the SDK object if not yet built, waiting at most ``timeout`` seconds.
+
+        Raises:
+            TargetUnreachableError: the provider's API did not answer in time, or
+                the connection failed (a build still running is reused next time).
+        """
+        if self._native is not None or self._loader is None:
+            return
+        with self._build_lock:
+            building = self._building
+            if building is None:
+                building = self._building = Future()
+                threading.Thread(target=self._build, args=(building,), daemon=True,
+                                 name=f"qobserve-connect-{self.name}").start()
+        try:
+            self._native = building.result(timeout)
+        except TimeoutError:
+            raise TargetUnreachableError(self.name, f"no answer within {timeout:g}s") from None
+        except Exception as exc:
+            why = _cloud.transport_failure(exc)
+            if why is None:
+                raise
+            raise TargetUnreachableError(self.name, why) from exc
+
+    def _build(self, future: Future) -> None:
+        try:
+            future.set_result(self._loader())
+        except BaseException as exc:  # handed to the waiting caller
+            with self._build_lock:
+                self._building = None  # the next job tries again
+            future.set_exception(exc)
 
     def prepare(self, circuit: Any) -> Any:
         return convert(circuit, self.provider)
@@ -136,9 +195,10 @@ class QiskitBackend(_SdkBackend):
     """A Qiskit ``BackendV2``: circuits are transpiled once per target when it has
     a restricted instruction set (fake and IBM devices), then ``backend.run``."""
 
-    def __init__(self, native: Any, spec: BackendSpec | None = None) -> None:
+    def __init__(self, native: Any, spec: BackendSpec | None = None,
+                 loader: Callable[[], Any] | None = None) -> None:
         name = spec.name if spec else str(getattr(native, "name", type(native).__name__))
-        super().__init__(native, spec, Provider.QISKIT, name)
+        super().__init__(native, spec, Provider.QISKIT, name, loader)
         self._simulator = type(native).__name__ == "AerSimulator" and spec is not None \
             and spec.kind.value == "simulator"
 
@@ -163,6 +223,13 @@ class QiskitBackend(_SdkBackend):
         circuit = copy.copy(prepared)
         circuit.metadata = {**(prepared.metadata or {}), Attr.CLIENT_JOB_ID.value: client_id}
         return _QiskitJob(self.native.run(circuit, shots=shots))
+
+    def find(self, client_id: str, since: float) -> Submission | None:
+        """The IBM Quantum job tagged with ``client_id`` (cloud targets only)."""
+        if not self.remote:
+            return None
+        job = _cloud.ibm_find(self.native, client_id, since)
+        return None if job is None else _QiskitJob(job, primitive=True)
 
 
 _BRAKET_TERMINAL = ("COMPLETED", "FAILED", "CANCELLED")
@@ -192,10 +259,11 @@ class _BraketTask:
 class BraketBackend(_SdkBackend):
     """A Braket ``Device``: OpenQASM 3 programs; cloud tasks carry the client id as a tag."""
 
-    def __init__(self, native: Any, spec: BackendSpec | None = None) -> None:
+    def __init__(self, native: Any, spec: BackendSpec | None = None,
+                 loader: Callable[[], Any] | None = None) -> None:
         name = spec.name if spec else str(getattr(native, "name", "braket"))
-        super().__init__(native, spec, Provider.BRAKET, name)
-        self._cloud = type(native).__name__ == "AwsDevice"
+        super().__init__(native, spec, Provider.BRAKET, name, loader)
+        self._cloud = self.remote or type(native).__name__ == "AwsDevice"
 
     def submit(self, prepared: Any, shots: int, *, client_id: str) -> Submission:
         if self._cloud:
@@ -203,6 +271,13 @@ class BraketBackend(_SdkBackend):
                                                tags={Attr.CLIENT_JOB_ID.value: client_id}))
         task = self.native.run(prepared, shots=shots)
         return _Done(str(task.id), _reverse(task.result().measurement_counts))
+
+    def find(self, client_id: str, since: float) -> Submission | None:
+        """The AWS task tagged with ``client_id`` (cloud devices only)."""
+        if not self._cloud:
+            return None
+        task = _cloud.braket_find(self.native, client_id, since)
+        return None if task is None else _BraketTask(task)
 
 
 class CirqBackend(_SdkBackend):
@@ -241,9 +316,13 @@ def _natural(key: str) -> tuple[str, int]:
 _ADAPTERS = {Provider.QISKIT: QiskitBackend, Provider.BRAKET: BraketBackend, Provider.CIRQ: CirqBackend}
 
 
-def adapt(target: Any, *, seed: int | None = None, field: str = "targets") -> Backend:
+def adapt(target: Any, *, seed: int | None = None, field: str = "targets", connection=None) -> Backend:
     """A :class:`Backend` for a backend spec string, a :class:`BackendSpec`, an SDK
     backend object, or something already implementing the interface.
+
+    A cloud spec (``braket:arn:…``, ``qiskit:ibm_…``) is adapted without any
+    network call: its SDK object is built by ``connect`` (or the first use),
+    bounded by ``connection`` (a :class:`~qobserve.executor.ConnectionPolicy`).
 
     Raises:
         ValueError: naming ``field`` for an unknown spec or object.
@@ -253,6 +332,13 @@ def adapt(target: Any, *, seed: int | None = None, field: str = "targets") -> Ba
     if isinstance(target, str):
         target = parse_backend(target, field=field)
     if isinstance(target, BackendSpec):
+        if target.kind is BackendKind.CLOUD and target.provider in (Provider.BRAKET, Provider.QISKIT):
+            from qobserve.executor._policies import ConnectionPolicy
+
+            policy = connection or ConnectionPolicy()
+            spec = target
+            load = _cloud.load_braket if spec.provider is Provider.BRAKET else _cloud.load_ibm
+            return _ADAPTERS[spec.provider](None, spec, lambda: load(spec.target, policy))
         return _ADAPTERS[target.provider](target.load(seed=seed), target)
     family = type(target).__module__.split(".", 1)[0]
     provider = {"qiskit": Provider.QISKIT, "qiskit_aer": Provider.QISKIT,

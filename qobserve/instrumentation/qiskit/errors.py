@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from qobserve.errors import ErrorInfo, ErrorKind, register_classifier
+from qobserve.errors import UNREACHABLE, ErrorInfo, ErrorKind, register_classifier, unreachable
 
 __all__ = ["classify_qiskit", "reason_code_info"]
 
@@ -95,6 +95,9 @@ def classify_qiskit(exc: BaseException) -> ErrorInfo | None:
         return reason_code_info(m.group(1) if m else None)
     if name == "RuntimeJobTimeoutError":  # the client stopped waiting; the job still runs
         return ErrorInfo(T, name)
+    if name in ("InvalidAccountError", "IBMNotAuthorizedError", "IBMAccountError") and unreachable(exc):
+        # The SDK reports a failed connection as a bad token: believe the transport.
+        return ErrorInfo(R, UNREACHABLE)
     if name in ("RuntimeInvalidStateError", "IBMInputValueError", "IBMBackendValueError",
                 "IBMAccountError", "InvalidAccountError", "IBMNotAuthorizedError",
                 "RuntimeProgramNotFound", "TranspilerError", "CircuitError"):

@@ -1,0 +1,157 @@
+"""No call waits forever: default deadline and attempt timeout, lazy bounded cloud connections."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+
+from qobserve.chaos import ChaosBackend, Faults, Ledger
+from qobserve.errors import ErrorKind, classify
+from qobserve.executor import (DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_DEADLINE, ConnectionPolicy, ExecutorPolicy,
+                               JobFailedError, ResilientExecutor, RetryPolicy, TargetUnreachableError)
+
+SV1 = "braket:arn:aws:braket:::device/quantum-simulator/amazon/sv1"
+ARIA = "braket:arn:aws:braket:us-east-1::device/qpu/ionq/Aria-1"
+
+
+def test_default_bounds_are_finite_and_documented():
+    """The defaults: 24 h per logical job, 6 h per accepted job, bounded API calls."""
+    assert DEFAULT_DEADLINE == 86400.0 and DEFAULT_ATTEMPT_TIMEOUT == 21600.0
+    assert ExecutorPolicy().deadline == DEFAULT_DEADLINE
+    assert RetryPolicy().attempt_timeout == DEFAULT_ATTEMPT_TIMEOUT
+    c = ConnectionPolicy()
+    assert (c.connect_timeout, c.read_timeout, c.max_attempts, c.setup_timeout) == (5.0, 30.0, 2, 60.0)
+    ex = ResilientExecutor(["cirq:simulator"])
+    assert ex.deadline == DEFAULT_DEADLINE and ex.retry.attempt_timeout == DEFAULT_ATTEMPT_TIMEOUT
+    assert ResilientExecutor(["cirq:simulator"], deadline=None).deadline == DEFAULT_DEADLINE
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("inf"), float("nan")])
+def test_deadline_must_be_finite(bad):
+    """An infinite or non-positive deadline is refused, naming the field."""
+    with pytest.raises(ValueError, match="deadline"):
+        ResilientExecutor(["cirq:simulator"], deadline=bad)
+
+
+def test_hung_job_returns_within_the_deadline(bell):
+    """A job that never finishes ends at the deadline (the default policy, scaled down)."""
+    ex = ResilientExecutor([ChaosBackend("qiskit:aer", Faults(timeout_rate=1.0))],
+                           retry=RetryPolicy(max_attempts=1), deadline=0.5)
+    t0 = time.monotonic()
+    with pytest.raises(JobFailedError):
+        ex.run(bell, shots=10)
+    assert time.monotonic() - t0 < 2.0
+
+
+def test_constructor_never_touches_the_network(monkeypatch):
+    """Cloud targets are adapted without a single connection attempt."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("network touched in the constructor")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    t0 = time.monotonic()
+    ex = ResilientExecutor([ARIA, "qiskit:ibm_brisbane", "cirq:simulator"])
+    assert time.monotonic() - t0 < 1.0
+    assert [b.name for b in ex.backends] == ["Aria-1", "ibm_brisbane", "cirq_simulator"]
+
+
+class BlackHole:
+    """A TCP listener on 127.0.0.1 that accepts every connection and never answers."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        self._held: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            self._held.append(conn)
+
+    def close(self) -> None:
+        self.sock.close()
+        for conn in self._held:
+            conn.close()
+
+
+@pytest.fixture
+def black_hole(monkeypatch):
+    """AWS credentials for nobody and the Braket endpoint pointed at a black hole."""
+    import braket.aws  # noqa: F401  (imported here: the timings below measure the network)
+    import cirq  # noqa: F401
+
+    hole = BlackHole()
+    monkeypatch.setenv("BRAKET_ENDPOINT", f"http://127.0.0.1:{hole.port}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    yield hole
+    hole.close()
+
+
+def test_unreachable_cloud_target_falls_back_within_its_timeouts(bell, black_hole):
+    """A Braket endpoint that never answers is skipped after read_timeout × attempts; the
+    local simulator runs the job, and the skip says why."""
+    policy = ConnectionPolicy(connect_timeout=0.5, read_timeout=0.5, max_attempts=1, setup_timeout=5)
+    ex = ResilientExecutor([SV1, "cirq:simulator"], connection=policy)
+    t0 = time.monotonic()
+    result = ex.run(bell, shots=20)
+    elapsed = time.monotonic() - t0
+    assert result.provenance.backend == "cirq_simulator"
+    (skip,) = result.provenance.skipped
+    assert skip.backend == "SV1" and skip.reason.startswith("unreachable: ReadTimeout")
+    assert black_hole.accepted == 1  # one GetDevice request, no SDK retry (max_attempts=1)
+    # That request's 0.5 s read timeout, then the simulator: well under setup_timeout.
+    assert 0.5 <= elapsed < 2.5
+
+
+def test_setup_timeout_bounds_a_connection_whatever_the_sdk_does(bell, black_hole):
+    """Even with long SDK timeouts, setup_timeout skips the target on time."""
+    policy = ConnectionPolicy(connect_timeout=30, read_timeout=30, max_attempts=3, setup_timeout=0.5)
+    ex = ResilientExecutor([SV1, "cirq:simulator"], connection=policy)
+    t0 = time.monotonic()
+    result = ex.run(bell, shots=20)
+    assert time.monotonic() - t0 < 2.0
+    assert result.provenance.skipped[0].reason == "unreachable: no answer within 0.5s"
+    assert result.provenance.backend == "cirq_simulator"
+
+
+def test_unreachable_is_not_an_invalid_token():
+    """An SDK error that blames the token but wraps a failed connection is classified unreachable."""
+    from qiskit_ibm_runtime.accounts.exceptions import InvalidAccountError
+    import requests
+
+    try:
+        try:
+            raise requests.exceptions.ConnectTimeout("connect timed out")
+        except requests.exceptions.ConnectTimeout as cause:
+            raise InvalidAccountError("Unable to retrieve instances. Please check that you are "
+                                      "using a valid API token.") from cause
+    except InvalidAccountError as exc:
+        info = classify(exc)
+    assert (info.kind, info.error_type) == (ErrorKind.REROUTE, "unreachable")
+    assert classify(TargetUnreachableError("ibm_brisbane", "x")).error_type == "unreachable"
+    plain = classify(InvalidAccountError("Please check that you are using a valid API token."))
+    assert plain.kind is ErrorKind.PERMANENT
+
+
+def test_unreachable_target_opens_its_breaker(bell, black_hole):
+    """Repeated unreachable connections open the breaker: later jobs skip without waiting."""
+    policy = ConnectionPolicy(read_timeout=0.2, max_attempts=1, setup_timeout=0.3)
+    ex = ResilientExecutor([SV1, "cirq:simulator"], connection=policy,
+                           breaker={"failure_threshold": 1, "cooldown": 60})
+    ex.run(bell, shots=10)
+    t0 = time.monotonic()
+    result = ex.run(bell, shots=10)
+    assert time.monotonic() - t0 < 0.2
+    assert result.provenance.skipped[0].reason == "breaker open"
