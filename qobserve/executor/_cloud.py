@@ -36,12 +36,11 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, datetime
 from typing import Any
 
-from qobserve.errors import (UNREACHABLE, ErrorInfo, ErrorKind, outcome_unknown, register_classifier,
-                             transport_failure, unreachable)
+from qobserve.errors import UNREACHABLE, ErrorInfo, ErrorKind, register_classifier
 from qobserve.semconv import Attr
 
 __all__ = ["TargetUnreachableError", "bounded", "braket_find", "client_token", "ibm_find",
-           "load_braket", "load_ibm", "outcome_unknown", "transport_failure", "unreachable"]
+           "load_braket", "load_ibm", "send_client_tokens"]
 
 _TAG = Attr.CLIENT_JOB_ID.value
 # Clocks of client and service differ: search a little before the submission.
@@ -104,6 +103,19 @@ def reset_token(handle) -> None:
     _token.reset(handle)
 
 
+def _add_token(params: dict, **kwargs) -> None:
+    token = _token.get()
+    if token:
+        params["clientToken"] = token
+
+
+def send_client_tokens(braket_client: Any) -> None:
+    """Make ``braket_client`` send the executor's deterministic clientToken with
+    CreateQuantumTask (once per client; other callers keep botocore's random token)."""
+    braket_client.meta.events.register_first("provide-client-params.braket.CreateQuantumTask",
+                                             _add_token, unique_id="qobserve-client-token")
+
+
 def _arn_region(arn: str) -> str | None:
     parts = arn.split(":")
     return parts[3] if len(parts) > 3 and parts[3] else None
@@ -120,19 +132,10 @@ def load_braket(arn: str, policy) -> Any:
     config = Config(connect_timeout=policy.connect_timeout, read_timeout=policy.read_timeout,
                     retries={"mode": "standard", "total_max_attempts": policy.max_attempts})
 
-    class _TokenSession(AwsSession):
-        """Sends the executor's deterministic clientToken with CreateQuantumTask."""
-
-        def create_quantum_task(self, **kwargs):
-            token = _token.get()
-            if token:
-                kwargs["clientToken"] = token
-            return super().create_quantum_task(**kwargs)
-
     region = _arn_region(arn) or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") \
         or "us-east-1"
     boto = boto3.Session(region_name=region)
-    session = _TokenSession(boto_session=boto, config=config)
+    session = AwsSession(boto_session=boto, config=config)
     # S3 (results, default bucket) and STS (account id) clients would otherwise
     # get botocore's defaults: 60 s timeouts and legacy retries.
     session._s3 = boto.client("s3", config=config)

@@ -32,6 +32,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from qobserve.backends import BackendKind, BackendSpec, parse_backend
 from qobserve.calibration import BackendStatus, Calibration
+from qobserve.errors import transport_failure
 from qobserve.executor import _cloud
 from qobserve.executor._cloud import TargetUnreachableError
 from qobserve.executor._convert import convert
@@ -121,7 +122,7 @@ class _SdkBackend:
         except TimeoutError:
             raise TargetUnreachableError(self.name, f"no answer within {timeout:g}s") from None
         except Exception as exc:
-            why = _cloud.transport_failure(exc)
+            why = transport_failure(exc)
             if why is None:
                 raise
             raise TargetUnreachableError(self.name, why) from exc
@@ -267,6 +268,7 @@ class BraketBackend(_SdkBackend):
 
     def submit(self, prepared: Any, shots: int, *, client_id: str) -> Submission:
         if self._cloud:
+            _cloud.send_client_tokens(self.native.aws_session.braket_client)
             return _BraketTask(self.native.run(prepared, shots=shots,
                                                tags={Attr.CLIENT_JOB_ID.value: client_id}))
         task = self.native.run(prepared, shots=shots)
