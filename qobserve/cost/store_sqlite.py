@@ -6,16 +6,27 @@ inside one ``BEGIN IMMEDIATE`` transaction, which takes SQLite's write lock, so
 concurrent threads and processes on the machine can never overshoot a limit.
 A restart reads the same rows back. A corrupt, truncated or unreadable file is
 an error (:class:`BudgetStoreError`), never a silent reset to zero spend.
+
+A new file is created whole: the schema is written to a temporary file in
+the same directory, which is then hard-linked into place (``link`` fails if
+the name exists, so of several processes creating the store at once exactly
+one wins and the others open its file). The store's path therefore never
+names an empty or half-initialised database, and an empty file really is a
+truncated one.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from qobserve.state import ENV_VAR as STATE_ENV_VAR
+from qobserve.state import StateDirError, resolve_state_dir
 
 __all__ = ["BudgetStoreError", "SqliteBudgetStore", "default_path"]
 
@@ -41,12 +52,20 @@ class BudgetStoreError(RuntimeError):
 
 
 def default_path() -> Path:
-    """``$QOBSERVE_BUDGET_DB``, else ``$XDG_STATE_HOME/qobserve/budgets.sqlite``."""
+    """``$QOBSERVE_BUDGET_DB``, else ``budgets.sqlite`` in the state directory
+    (:func:`qobserve.state.resolve_state_dir`: ``$QOBSERVE_STATE_DIR``,
+    ``$XDG_STATE_HOME/qobserve``, ``~/.local/state/qobserve``).
+
+    Raises:
+        BudgetStoreError: one line naming the settings when there is no state directory.
+    """
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env)
-    state = os.environ.get("XDG_STATE_HOME") or os.path.join(Path.home(), ".local", "state")
-    return Path(state) / "qobserve" / "budgets.sqlite"
+    try:
+        return resolve_state_dir() / "budgets.sqlite"
+    except StateDirError as exc:
+        raise BudgetStoreError(f"budget store: {exc}, or {ENV_VAR} to a file") from None
 
 
 class SqliteBudgetStore:
@@ -65,13 +84,10 @@ class SqliteBudgetStore:
         self.path = Path(path) if path is not None else default_path()
         self.timeout = timeout
         self._lock = threading.Lock()  # one writer per process at a time: less lock spinning
-        if self.path.exists() and self.path.is_file() and self.path.stat().st_size == 0:
-            raise self._error("the file is empty (truncated?)")
         if not self.path.exists():
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise self._error(f"cannot create its directory: {exc.strerror or exc}") from None
+            self._create()
+        if self.path.is_file() and self.path.stat().st_size == 0:
+            raise self._error("the file is empty (truncated?)")
         with self._connect() as conn:
             self._check(conn)
 
@@ -96,16 +112,65 @@ class SqliteBudgetStore:
         finally:
             conn.close()
 
+    def _create(self) -> None:
+        """Write a fully initialised store beside ``path`` and link it into place."""
+        parent = self.path.parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{self.path.name}.", suffix=".new")
+        except OSError as exc:
+            raise BudgetStoreError(
+                f"budget store {self.path}: cannot create it ({exc.strerror or exc}); set "
+                f"{STATE_ENV_VAR} or {ENV_VAR} to a writable place") from None
+        os.close(fd)
+        try:
+            conn = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                self._init_schema(conn)
+            finally:
+                conn.close()  # the last connection checkpoints the WAL into the file
+            try:
+                os.link(tmp, self.path)
+            except FileExistsError:
+                pass  # another process created it first: use theirs
+            except OSError:  # no hard links here (some network filesystems)
+                if not self.path.exists():
+                    os.replace(tmp, self.path)
+        finally:
+            for leftover in (tmp, tmp + "-wal", tmp + "-shm"):
+                try:
+                    os.unlink(leftover)
+                except FileNotFoundError:
+                    pass
+
+    @staticmethod
+    def _init_schema(conn: sqlite3.Connection) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in filter(str.strip, _SCHEMA.split(";")):
+                conn.execute(statement)
+            conn.execute("INSERT OR IGNORE INTO qobserve_meta VALUES ('schema', ?)", (_SCHEMA_VERSION,))
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
     def _check(self, conn: sqlite3.Connection) -> None:
         result = conn.execute("PRAGMA quick_check").fetchone()
         if not result or result[0] != "ok":
             raise self._error(f"integrity check failed ({result[0] if result else 'no answer'})")
-        conn.execute("PRAGMA journal_mode=WAL")
         cols = [row[1] for row in conn.execute("PRAGMA table_info(qobserve_spend)")]
         if cols and cols != _COLUMNS:
             raise self._error(f"table qobserve_spend has columns {cols}, expected {_COLUMNS}")
-        conn.executescript(_SCHEMA)
-        conn.execute("INSERT OR IGNORE INTO qobserve_meta VALUES ('schema', ?)", (_SCHEMA_VERSION,))
+        meta = conn.execute("SELECT 1 FROM sqlite_master WHERE name='qobserve_meta'").fetchone()
+        if not cols or meta is None:
+            # A database made by something else (or an older qobserve): add the
+            # schema under SQLite's write lock, as one transaction.
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            self._init_schema(conn)
         version = conn.execute("SELECT value FROM qobserve_meta WHERE key='schema'").fetchone()[0]
         if version != _SCHEMA_VERSION:
             raise self._error(f"schema version {version}, this qobserve reads {_SCHEMA_VERSION}")
