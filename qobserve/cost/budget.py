@@ -9,7 +9,10 @@ store) cannot overshoot; finishing it settles the actual cost, which may be
 more or less than reserved. The spend lives in the store, so a restart keeps it.
 
 Exports ``quantum_budget_limit_usd`` and ``quantum_budget_spent_usd``
-(label ``budget``) after every operation, or on :meth:`Budget.publish`.
+(label ``budget``) as observable gauges, read from the store at each
+collection: the spend is always that of the period the scrape falls in (a new
+period shows its own spend, so an alert on the old one resolves), and spend by
+other processes sharing the store shows too.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ from typing import Literal, Protocol
 
 from qobserve.cost.estimate import NANO
 from qobserve.errors import ErrorInfo, ErrorKind, register_classifier
-from qobserve.semconv import Attr
 
 __all__ = ["Budget", "BudgetExceededError", "BudgetStore", "Reservation"]
 
@@ -189,8 +191,7 @@ class Budget:
         from qobserve.instrumentation._job import job_telemetry
 
         self._telemetry = job_telemetry(tracer_provider, meter_provider)
-        self._labels = {Attr.BUDGET.value: name}
-        self._telemetry["quantum_budget_limit_usd"].set(float(self.limit_usd), self._labels)
+        self._telemetry.watch_budget(self)
 
     def __repr__(self) -> str:
         kind = "rolling " if self.rolling else ""
@@ -226,7 +227,6 @@ class Budget:
         limit = _nanos(self.limit_usd) if self.hard and usd > 0 else None
         ok, spent = self.store.reserve(self.name, rid, _nanos(usd), now=now,
                                        since=self._since(now), limit_nanos=limit)
-        self._publish_spent(spent)
         if not ok:
             raise BudgetExceededError(self.name, self.limit_usd, _from_nanos(spent), usd,
                                       self.period if not self.rolling else f"rolling {self.period}")
@@ -237,11 +237,9 @@ class Budget:
 
     def _settle(self, r: Reservation, usd: Decimal) -> None:
         self.store.settle(self.name, r.id, _nanos(usd), now=self.clock())
-        self.publish()
 
     def _release(self, r: Reservation) -> None:
         self.store.release(self.name, r.id)
-        self.publish()
 
     def spent(self) -> Decimal:
         """Settled plus outstanding reservations in the current period, in USD."""
@@ -253,11 +251,6 @@ class Budget:
         return max(self.limit_usd - self.spent(), Decimal(0))
 
     def publish(self) -> Decimal:
-        """Export the limit and the current spend as gauges; returns the spend."""
-        spent = self.spent()
-        self._telemetry["quantum_budget_limit_usd"].set(float(self.limit_usd), self._labels)
-        self._telemetry["quantum_budget_spent_usd"].set(float(spent), self._labels)
-        return spent
-
-    def _publish_spent(self, nanos: int) -> None:
-        self._telemetry["quantum_budget_spent_usd"].set(float(_from_nanos(nanos)), self._labels)
+        """The current spend (kept for compatibility: the gauges are now read from
+        the store at every collection, so nothing needs publishing)."""
+        return self.spent()

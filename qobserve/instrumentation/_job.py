@@ -12,9 +12,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 
 from opentelemetry import metrics, trace
+from opentelemetry.metrics import CallbackOptions, Observation
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from qobserve import semconv
@@ -40,6 +42,11 @@ def _version() -> str:
     return __version__
 
 
+#: Gauges read at collection time from the budgets' stores (observable gauges),
+#: so a new budget period shows its own spend without any job running.
+_BUDGET_LIMIT, _BUDGET_SPENT = "quantum_budget_limit_usd", "quantum_budget_spent_usd"
+
+
 class JobTelemetry:
     """Instruments built once from :mod:`qobserve.semconv` for one provider pair."""
 
@@ -47,8 +54,14 @@ class JobTelemetry:
         self.tracer = trace.get_tracer(_SCOPE, _version(), tracer_provider)
         meter = metrics.get_meter(_SCOPE, _version(), meter_provider)
         self.instruments: dict[str, object] = {}
+        self._budgets: dict[str, weakref.ref] = {}
+        self._budgets_lock = threading.Lock()
         for m in semconv.METRICS.values():
-            if m.kind is Instrument.COUNTER:
+            if m.prom_name in (_BUDGET_LIMIT, _BUDGET_SPENT):
+                inst = meter.create_observable_gauge(
+                    m.otel_name, callbacks=[self._budget_callback(m.prom_name)], unit=m.unit,
+                    description=m.description)
+            elif m.kind is Instrument.COUNTER:
                 inst = meter.create_counter(m.otel_name, unit=m.unit, description=m.description)
             elif m.kind is Instrument.HISTOGRAM:
                 inst = meter.create_histogram(
@@ -67,6 +80,29 @@ class JobTelemetry:
 
     def __getitem__(self, prom_name: str):
         return self.instruments[prom_name]
+
+    def watch_budget(self, budget) -> None:
+        """Export ``budget``'s limit and current-period spend at every collection
+        (the latest Budget of a name wins; a garbage-collected one disappears)."""
+        with self._budgets_lock:
+            self._budgets[budget.name] = weakref.ref(budget)
+
+    def _budget_callback(self, prom_name: str):
+        def observe(options: CallbackOptions):
+            with self._budgets_lock:
+                budgets = [(name, ref()) for name, ref in self._budgets.items()]
+            for name, budget in budgets:
+                if budget is None:
+                    continue
+                try:
+                    value = budget.limit_usd if prom_name == _BUDGET_LIMIT else budget.spent()
+                except Exception as exc:  # a store outage must not break the whole scrape
+                    log.warning("budget %r: cannot read spend for %s (%s)", name, prom_name,
+                                type(exc).__name__)
+                    continue
+                yield Observation(float(value), {Attr.BUDGET.value: name})
+
+        return observe
 
     def start(
         self,

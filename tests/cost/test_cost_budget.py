@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -213,3 +214,27 @@ def test_budget_gauges_are_exported(tmp_path, otel):
     assert otel.value("quantum.budget.spent_usd", budget="gauged") == 5
     r.settle("3.25")
     assert otel.value("quantum.budget.spent_usd", budget="gauged") == 3.25
+
+
+def test_budget_gauge_shows_the_new_period_after_rollover(tmp_path, otel):
+    """Spend is read at collection time: past midnight UTC the daily gauge shows the new day's spend."""
+    now = [1_796_083_200.0 - 60]  # one minute before a UTC midnight
+    budget = Budget("daily", 10, "day", store=SqliteBudgetStore(tmp_path / "s.sqlite"),
+                    clock=lambda: now[0], **otel.providers)
+    budget.reserve(9.5).settle(9.5)
+    assert otel.value("quantum.budget.spent_usd", budget="daily") == 9.5  # the 95 % page fires
+    now[0] += 120  # no job runs after midnight
+    assert otel.value("quantum.budget.spent_usd", budget="daily") == 0  # ...and resolves
+    assert otel.value("quantum.budget.limit_usd", budget="daily") == 10
+    budget.reserve(1).settle("0.5")
+    assert otel.value("quantum.budget.spent_usd", budget="daily") == 0.5
+
+
+def test_budget_gauge_sees_spend_of_other_processes(tmp_path, otel):
+    """Another Budget on the same store (another process) shows in this process's gauge."""
+    path = tmp_path / "shared.sqlite"
+    budget = Budget("shared", 10, "month", store=SqliteBudgetStore(path), **otel.providers)
+    elsewhere = SqliteBudgetStore(path)  # another process's handle on the same file
+    elsewhere.reserve("shared", "r1", 2_000_000_000, now=time.time(), since=0, limit_nanos=None)
+    assert otel.value("quantum.budget.spent_usd", budget="shared") == 2
+    assert budget.spent() == 2
