@@ -15,6 +15,13 @@ from qobserve.instrumentation._job import JobTelemetry
 from qobserve.semconv import METRICS, Instrument, Metric
 
 
+class _Budget:
+    name, limit_usd = "x", 0.5
+
+    def spent(self) -> float:
+        return 0.5
+
+
 @pytest.fixture(scope="module")
 def exposition() -> dict[str, list]:
     """Record one point on every semconv instrument and scrape the exporter's registry.
@@ -33,8 +40,10 @@ def exposition() -> dict[str, list]:
             inst.add(2, attrs)
         elif m.kind is Instrument.HISTOGRAM:
             inst.record(0.3, attrs)
-        else:
+        elif hasattr(inst, "set"):
             inst.set(0.5, attrs)
+    budget = _Budget()  # the budget gauges are observed from live budgets at scrape time
+    telemetry.watch_budget(budget)
     text = generate_latest(registry).decode()
     provider.shutdown()
     samples: dict[str, list] = {}

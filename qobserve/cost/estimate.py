@@ -13,7 +13,11 @@ Rules implemented (each a field of the table, so an override can change it):
   tasks failed by the service).
 * per_time (Braket on-demand simulators, IBM Quantum): billed seconds rounded
   up to the millisecond, at least ``minimum_seconds`` per task, times the rate.
-  Failed and cancelled jobs pay for the time the provider reports.
+  For SV1/DM1/TN1 the billed seconds are the result's simulator execution
+  duration (3 s minimum); failed and cancelled tasks pay for the time the
+  provider reports, which for a simulator task without a result is none: $0,
+  as the Braket SDK's cost tracker charges them. IBM Quantum reports quantum
+  time for failed and cancelled jobs too.
 * free (local simulators, fake and virtual devices): $0.
 * unpriced (Google Quantum AI by default, unknown devices): $0 with
   ``Estimate.priced`` False and a warning, never a silent guess.

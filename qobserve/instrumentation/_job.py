@@ -5,14 +5,25 @@ An instrumentor translates its SDK's job object into calls on :class:`JobRecord`
 at the first observed terminal state. The recorder owns the span, the state
 events, the metrics and the lifecycle log lines, so every provider produces the
 same names and label sets and one dashboard serves all of them.
+
+A job whose terminal state nobody observes (a cloud job whose result is never
+fetched) would keep its span open forever. Open records are kept in a bounded
+registry: past ``max_job_lifetime`` seconds (``QOBSERVE_JOB_MAX_LIFETIME``,
+default 7 days), or when more than ``max_open_jobs`` (``QOBSERVE_MAX_OPEN_JOBS``,
+default 10,000) are open, the oldest span is ended with ``quantum.job.status =
+unobserved`` and an ``unobserved`` event, and no job metric is counted for it;
+if its end is observed later, the metrics still count it. Expiry is checked
+whenever a job starts and at every metric collection.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from opentelemetry import metrics, trace
@@ -23,7 +34,12 @@ from qobserve import semconv
 from qobserve.errors import ErrorInfo, classify
 from qobserve.semconv import Attr, Instrument, JobStatus
 
-__all__ = ["JobRecord", "JobTelemetry", "job_telemetry"]
+__all__ = ["DEFAULT_MAX_JOB_LIFETIME", "DEFAULT_MAX_OPEN_JOBS", "JobRecord", "JobTelemetry", "job_telemetry"]
+
+#: Seconds a job span may stay open without an observed terminal state.
+DEFAULT_MAX_JOB_LIFETIME = 7 * 86400.0
+#: Open job spans kept at most; beyond it the oldest end as unobserved.
+DEFAULT_MAX_OPEN_JOBS = 10_000
 
 log = logging.getLogger("qobserve.jobs")
 
@@ -34,6 +50,60 @@ _PROVIDER, _BACKEND, _OPERATION = Attr.PROVIDER.value, Attr.BACKEND.value, Attr.
 _SHOTS, _CIRCUITS, _QUBITS = Attr.JOB_SHOTS.value, Attr.CIRCUIT_COUNT.value, Attr.CIRCUIT_QUBITS.value
 _DEPTH, _JOB_ID, _STATUS = Attr.CIRCUIT_DEPTH.value, Attr.JOB_ID.value, Attr.JOB_STATUS.value
 _ERROR_TYPE, _COST = Attr.ERROR_TYPE.value, Attr.JOB_COST_USD.value
+_MAX_LIFETIME = Attr.JOB_MAX_LIFETIME.value
+
+
+def _env_number(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    from qobserve._validation import parse_duration
+
+    try:
+        value = float(raw)
+    except ValueError:
+        value = raw  # a duration such as 7d or 12h
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+
+
+class _OpenJobs:
+    """Job records not yet finished, oldest first, bounded in age and number."""
+
+    def __init__(self, max_lifetime: float, max_open: int) -> None:
+        self.max_lifetime = max_lifetime
+        self.max_open = max_open
+        self._records: OrderedDict[int, JobRecord] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def add(self, record: JobRecord) -> None:
+        with self._lock:
+            self._records[id(record)] = record
+        self.expire()
+
+    def remove(self, record: JobRecord) -> None:
+        with self._lock:
+            self._records.pop(id(record), None)
+
+    def expire(self, now: float | None = None) -> int:
+        """End the spans of records too old or too many; returns how many."""
+        now = time.time() if now is None else now
+        expired = []
+        with self._lock:
+            while self._records:
+                key, record = next(iter(self._records.items()))
+                if now - record.t0 <= self.max_lifetime and len(self._records) <= self.max_open:
+                    break
+                del self._records[key]
+                expired.append(record)
+        for record in expired:
+            record._expire(self.max_lifetime)
+        return len(expired)
 
 
 def _version() -> str:
@@ -50,8 +120,14 @@ _BUDGET_LIMIT, _BUDGET_SPENT = "quantum_budget_limit_usd", "quantum_budget_spent
 class JobTelemetry:
     """Instruments built once from :mod:`qobserve.semconv` for one provider pair."""
 
-    def __init__(self, tracer_provider=None, meter_provider=None) -> None:
+    def __init__(self, tracer_provider=None, meter_provider=None, *,
+                 max_job_lifetime: float | None = None, max_open_jobs: int | None = None) -> None:
         self.tracer = trace.get_tracer(_SCOPE, _version(), tracer_provider)
+        self.open_jobs = _OpenJobs(
+            max_job_lifetime if max_job_lifetime is not None
+            else _env_number("QOBSERVE_JOB_MAX_LIFETIME", DEFAULT_MAX_JOB_LIFETIME),
+            max_open_jobs if max_open_jobs is not None
+            else int(_env_number("QOBSERVE_MAX_OPEN_JOBS", DEFAULT_MAX_OPEN_JOBS)))
         meter = metrics.get_meter(_SCOPE, _version(), meter_provider)
         self.instruments: dict[str, object] = {}
         self._budgets: dict[str, weakref.ref] = {}
@@ -89,6 +165,8 @@ class JobTelemetry:
 
     def _budget_callback(self, prom_name: str):
         def observe(options: CallbackOptions):
+            if prom_name == _BUDGET_LIMIT:  # once per collection: end overdue job spans
+                self.open_jobs.expire()
             with self._budgets_lock:
                 budgets = [(name, ref()) for name, ref in self._budgets.items()]
             for name, budget in budgets:
@@ -139,7 +217,9 @@ class JobTelemetry:
             attributes=attrs, start_time=int(t0 * 1e9))
         if shots:
             self._shots.add(shots * (circuits or 1), labels)
-        return JobRecord(self, span, labels, t0, job_id)
+        record = JobRecord(self, span, labels, t0, job_id)
+        self.open_jobs.add(record)
+        return record
 
     def record_calibration(self, provider: str, backend: str, timestamp: float) -> None:
         """Export the Unix time of a backend's last calibration."""
@@ -156,7 +236,7 @@ class _Finished:
 class JobRecord:
     """The telemetry of one job; ``finish`` is idempotent and thread-safe."""
 
-    __slots__ = ("_t", "span", "labels", "t0", "job_id", "_lock", "finished", "_events")
+    __slots__ = ("_t", "span", "labels", "t0", "job_id", "_lock", "finished", "_events", "expired")
 
     def __init__(self, t: JobTelemetry, span, labels: dict, t0: float, job_id: str | None) -> None:
         self._t = t
@@ -167,6 +247,18 @@ class JobRecord:
         self._lock = threading.Lock()
         self.finished: _Finished | None = None
         self._events: set[str] = set()
+        self.expired = False
+
+    def _expire(self, max_lifetime: float) -> None:
+        """End the span as unobserved (no metrics: the job's end is unknown)."""
+        with self._lock:
+            if self.finished is not None or self.expired:
+                return
+            self.expired = True
+        self.span.set_attribute(_STATUS, semconv.JOB_UNOBSERVED)
+        self.span.set_attribute(_MAX_LIFETIME, float(max_lifetime))
+        self.span.add_event(semconv.SpanEvent.UNOBSERVED.value)
+        self.span.end()
 
     def set_job_id(self, job_id: str) -> None:
         self.job_id = job_id
@@ -209,21 +301,25 @@ class JobRecord:
                 return False
             info = None if error is None else _error_info(error)
             self.finished = _Finished(status, info)
+            expired = self.expired
+        if not expired:
+            self._t.open_jobs.remove(self)
         t1 = time.time() if end_time is None else end_time
         span, labels, t = self.span, self.labels, self._t
         status_value = status.value
         error_type = info.error_type if info else ""
-        if error_type:
-            span.set_attribute(_ERROR_TYPE, error_type)
-        span.set_attribute(_STATUS, status_value)
         end_ns = int(t1 * 1e9)
-        span.add_event(status_value, timestamp=end_ns)
-        if status is JobStatus.FAILED:
-            span.set_status(Status(StatusCode.ERROR, error_type or "failed"))
-        if cost_usd is not None:
-            span.set_attribute(_COST, float(cost_usd))
-            if cost_usd:
-                t._cost.add(float(cost_usd), labels)
+        if not expired:  # an expired span has ended: only the metrics still count
+            if error_type:
+                span.set_attribute(_ERROR_TYPE, error_type)
+            span.set_attribute(_STATUS, status_value)
+            span.add_event(status_value, timestamp=end_ns)
+            if status is JobStatus.FAILED:
+                span.set_status(Status(StatusCode.ERROR, error_type or "failed"))
+            if cost_usd is not None:
+                span.set_attribute(_COST, float(cost_usd))
+        if cost_usd:
+            t._cost.add(float(cost_usd), labels)
         t._jobs.add(1, {**labels, _STATUS: status_value, _ERROR_TYPE: error_type})
         t._duration.record(max(t1 - self.t0, 0.0), {**labels, _STATUS: status_value})
         if queue_seconds is not None:
@@ -239,7 +335,8 @@ class JobRecord:
                        "provider": labels[_PROVIDER], "status": status_value,
                        "error_type": error_type, "trace_id": f"{ctx.trace_id:032x}",
                        "span_id": f"{ctx.span_id:016x}"})
-        span.end(end_time=end_ns)
+        if not expired:
+            span.end(end_time=end_ns)
         return True
 
 

@@ -20,7 +20,10 @@ What is instrumented:
   task from ``CreateQuantumTask`` to the first observed terminal state, named
   ``braket SV1 run`` with the device name as ``backends.py`` derives it from the ARN.
   States are observed when your code reads them (``state()``, ``result()``):
-  a task nobody polls keeps its span open.
+  a task nobody polls keeps its span open until the maximum job lifetime
+  (``QOBSERVE_JOB_MAX_LIFETIME``, default 7 days), when it ends as
+  ``unobserved``. SV1/DM1/TN1 tasks whose result is fetched are priced from the
+  result's simulator execution duration (3 s minimum).
 
 Each job records the ``quantum_jobs_total`` / duration / shots metrics of
 :mod:`qobserve.semconv` and, when ``qobserve.cost`` is installed, its cost.

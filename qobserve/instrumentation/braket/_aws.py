@@ -13,6 +13,12 @@ sees a task's whole life whichever task API the user calls:
 * the first terminal status finishes the job, with ``createdAt``/``endedAt``
   from the response. ``AwsQuantumTask.result()`` returns None for FAILED and
   CANCELLED tasks (and on poll timeout), so nothing here waits for an exception.
+* Amazon's managed simulators (SV1, DM1, TN1) bill the simulation time the
+  result reports (``additionalMetadata.simulatorMetadata.executionDuration``,
+  in ms, at least 3 s per task): a COMPLETED state seen while ``result()``
+  downloads the result is finished after the download, with that duration.
+  A completion seen only through ``state()`` is priced at the table's
+  estimate (the duration is only in the result file).
 
 The Braket SDK also broadcasts task events to trackers registered in
 ``braket.tracking.tracking_context``; those events carry neither the failure
@@ -27,6 +33,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -46,6 +53,9 @@ _PROVIDER = Provider.BRAKET.value
 _TERMINAL = {"COMPLETED": JobStatus.COMPLETED, "FAILED": JobStatus.FAILED,
              "CANCELLED": JobStatus.CANCELLED}
 _MAX_REASON = 256
+_MANAGED_SIMULATOR = "/quantum-simulator/amazon/"
+# The task whose result() this thread is inside (its COMPLETED waits for the result).
+_in_result = threading.local()
 
 
 def aws_backend_name(device_arn: str) -> str:
@@ -74,18 +84,32 @@ class _Task:
     backend: str
     shots: int
     running_at: float | None = None
+    simulator: bool = False
+    completed: tuple[dict, float] | None = None  # a simulator's COMPLETED, awaiting its result
+
+
+def billed_seconds(result: Any) -> float | None:
+    """Execution seconds a managed-simulator result reports (the minimum is the price
+    rule's), or None when the result has none (QPUs, local results)."""
+    try:
+        ms = result.additional_metadata.simulatorMetadata.executionDuration
+    except AttributeError:
+        return None
+    return None if ms is None else float(ms) / 1000.0
 
 
 class AwsTasks:
     """Open AWS task spans keyed by task ARN, and the wrappers that feed them.
 
     An entry lives from a successful create to the first observed terminal
-    state; a task nobody polls again keeps its span open, as its job is.
+    state, or until the job recorder ends its span as unobserved (maximum
+    lifetime, see :mod:`qobserve.instrumentation._job`): entries whose record
+    has ended are dropped as new tasks are created, so memory stays bounded.
     """
 
     def __init__(self, telemetry: JobTelemetry) -> None:
         self._telemetry = telemetry
-        self._open: dict[str, _Task] = {}
+        self._open: OrderedDict[str, _Task] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -105,8 +129,15 @@ class AwsTasks:
             record.finish(JobStatus.FAILED, error=exc)
             raise
         record.set_job_id(arn)
+        simulator = _MANAGED_SIMULATOR in str(kwargs.get("deviceArn", ""))
         with self._lock:
-            self._open[arn] = _Task(record, backend, shots)
+            self._open[arn] = _Task(record, backend, shots, simulator=simulator)
+            # Oldest first: drop the entries whose span the recorder ended as unobserved.
+            while self._open:
+                first = next(iter(self._open.values()))
+                if not first.record.expired:
+                    break
+                self._open.popitem(last=False)
         return arn
 
     def wrap_get(self, wrapped, instance, args, kwargs):
@@ -122,13 +153,26 @@ class AwsTasks:
         return response
 
     def wrap_result(self, wrapped, instance, args, kwargs):
-        """wrapt wrapper for ``AwsQuantumTask.result``: mark a poll timeout on the span."""
-        result = wrapped(*args, **kwargs)
-        if result is None:
+        """wrapt wrapper for ``AwsQuantumTask.result``: price a simulator task from the
+        result's billed duration; mark a poll timeout on the span."""
+        arn = getattr(instance, "id", None)
+        outer = getattr(_in_result, "arn", None)
+        _in_result.arn = arn
+        result = None
+        try:
+            result = wrapped(*args, **kwargs)
+        finally:
+            _in_result.arn = outer
             with self._lock:
-                task = self._open.get(getattr(instance, "id", None))
-            if task is not None:  # still not terminal: result() gave up polling
-                task.record.span.add_event("poll_timeout")
+                task = self._open.get(arn)
+                done = task is not None and task.completed is not None
+                if done:
+                    self._open.pop(arn, None)
+            if done:
+                response, now = task.completed
+                self._finish(task, JobStatus.COMPLETED, response, now, billed_seconds(result))
+        if result is None and task is not None and not done:  # still not terminal: gave up polling
+            task.record.span.add_event("poll_timeout")
         return result
 
     def _observe(self, arn: str, task: _Task, response: dict) -> None:
@@ -141,12 +185,17 @@ class AwsTasks:
                 task.running_at = now
             task.record.event("running", task.running_at)
         elif state in _TERMINAL:
+            if state == "COMPLETED" and task.simulator and getattr(_in_result, "arn", None) == arn:
+                # result() is downloading: its billed duration prices the task (wrap_result).
+                task.completed = task.completed or (response, now)
+                return
             with self._lock:
                 if self._open.pop(arn, None) is None:
                     return
             self._finish(task, _TERMINAL[state], response, now)
 
-    def _finish(self, task: _Task, status: JobStatus, response: dict, now: float) -> None:
+    def _finish(self, task: _Task, status: JobStatus, response: dict, now: float,
+                billed: float | None = None) -> None:
         record = task.record
         created, ended = _unix(response.get("createdAt")), _unix(response.get("endedAt"))
         end = max(ended if ended is not None else now, record.t0)
@@ -160,6 +209,7 @@ class AwsTasks:
             if reason:
                 record.set_attribute(Attr.JOB_FAILURE_REASON.value, reason[:_MAX_REASON])
             error = ErrorInfo(ErrorKind.UNKNOWN, QUANTUM_TASK_FAILED)
-        cost = job_cost_usd(_PROVIDER, task.backend, shots=task.shots, status=status.value)
+        cost = job_cost_usd(_PROVIDER, task.backend, shots=task.shots, status=status.value,
+                            billed_seconds=billed)
         record.finish(status, error=error, end_time=end, queue_seconds=queue,
                       execution_seconds=execution, cost_usd=cost)
