@@ -6,6 +6,9 @@ step (``quantum_training_barren_plateau``, ``quantum_training_diverging``,
 ``quantum_training_stalled``; the first two drive the
 ``QuantumTrainingBarrenPlateau`` / ``QuantumTrainingDiverging`` alerts), a span
 event when the condition starts or clears, and a call to ``on_detection``.
+A flag goes back to 0 when its condition clears and when the run ends (however
+it ends: normally, ``StopTraining``, or an exception), so an alert on a run
+that stopped on a plateau resolves even in a long-lived process.
 Write your own by implementing :class:`Detector`.
 """
 

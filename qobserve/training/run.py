@@ -282,6 +282,16 @@ class TrainingRun:
             self.span.add_event(name, event)
         return changes
 
+    def _end_detections(self) -> None:
+        """The run ended: every detector flag goes to 0 (a stopped run is on no plateau,
+        so its alert resolves), with a ``<name>.cleared`` event for each that was firing."""
+        for d in self._detectors:
+            if d.metric:
+                self._t[d.metric].set(0, self._labels)
+        for name in list(self.firing):
+            self.span.add_event(f"{name}.cleared", {"reason": "run ended", _K.TRAINING_STEP: self.steps})
+        self.firing.clear()
+
     def _notify(self, change: Detection) -> None:
         if self._on_detection is None:
             return

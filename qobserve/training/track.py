@@ -123,6 +123,7 @@ class TrainingTracker:
         stopped = isinstance(exc, StopTraining)
         run._close_step(recorded=False, error=None if stopped else exc)
         run.flush_metrics()
+        run._end_detections()
         run.span.set_attribute(Attr.TRAINING_STEPS.value, run.steps)
         if exc is not None and not stopped:
             run.span.record_exception(exc)

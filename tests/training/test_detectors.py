@@ -123,3 +123,34 @@ def test_failing_callback_and_detector_do_not_break_the_loop(otel):
         with track_training("exp", detectors=[DivergenceDetector()], on_detection=bad_callback,
                             strict=True, **otel.providers) as run:
             run.record_step(loss=math.nan)
+
+
+@pytest.mark.parametrize("ending", ["normal", "stop_training", "error"])
+def test_flags_reset_when_the_run_ends(otel, ending):
+    """A run that ends on a plateau, however it ends, leaves every detector flag at 0."""
+    plateau = METRICS["quantum_training_barren_plateau"].otel_name
+    stalled = METRICS["quantum_training_stalled"].otel_name
+
+    def stop(run, detection):
+        if ending == "stop_training":
+            raise StopTraining(detection.reason)
+
+    @track_training("exp", detectors=[BarrenPlateauDetector(patience=2), StallDetector(window=1)],
+                    on_detection=stop, **otel.providers)
+    def train(run):
+        for _ in range(4):
+            run.record_step(loss=1.0, gradient=[1e-4, -1e-4])
+            if run.steps == 3:
+                assert otel.value(plateau, **EXP) == 1 and otel.value(stalled, **EXP) == 1
+        if ending == "error":
+            raise RuntimeError("the optimizer crashed")
+
+    if ending == "error":
+        with pytest.raises(RuntimeError):
+            train()
+    else:
+        train()
+    assert otel.value(plateau, **EXP) == 0 and otel.value(stalled, **EXP) == 0
+    (run_span,) = [s for s in otel.spans() if s.name == "training exp"]
+    cleared = [e for e in run_span.events if e.name == "barren_plateau.cleared"]
+    assert cleared and cleared[-1].attributes["reason"] == "run ended"
