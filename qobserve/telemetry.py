@@ -55,13 +55,19 @@ def _is_sdk(provider: object) -> bool:
 
 def _prometheus_reader(host: str, port: int, registry) -> tuple[MetricReader, object, tuple[str, int]]:
     from opentelemetry.exporter.prometheus import PrometheusMetricReader
-    from prometheus_client import REGISTRY, start_http_server
+    from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
+
+    from qobserve.exposition import ZeroFirstCollector
 
     registry = registry or REGISTRY
     # Scope labels would add otel_scope_* to every series and break the
     # contract's label sets; target_info is kept for resource attributes.
     reader = PrometheusMetricReader(scope_info_enabled=False, registry=registry)
-    server, thread = start_http_server(port, addr=host, registry=registry)
+    # /metrics shows each new counter/histogram series at 0 on its first scrape,
+    # so rate() sees a backend's first failure of a new kind (qobserve.exposition).
+    served = CollectorRegistry(auto_describe=False)
+    served.register(ZeroFirstCollector(registry))
+    server, thread = start_http_server(port, addr=host, registry=served)
 
     def stop() -> None:
         # The reader unregisters its collector itself when its provider shuts
@@ -90,6 +96,8 @@ def configure(
             wins when set, as the OpenTelemetry specification requires.
         prometheus_port: serve ``/metrics`` on this port (0 picks a free one).
             Defaults to ``OTEL_EXPORTER_PROMETHEUS_PORT``; unset means no pull endpoint.
+            Each new counter or histogram series reads 0 on its first scrape
+            (:mod:`qobserve.exposition`), so burn rates see its first event.
         prometheus_host: bind address, default ``OTEL_EXPORTER_PROMETHEUS_HOST``
             or ``127.0.0.1`` (bind wider only behind a network policy).
         otlp_endpoint: OTLP/HTTP base URL of a collector, e.g.

@@ -47,11 +47,14 @@ def test_serves_metrics_on_a_free_port(no_otel_env):
         assert host == "127.0.0.1" and port > 0
         jobs = JobTelemetry(telemetry.tracer_provider, telemetry.meter_provider)
         jobs.start("qiskit", "aer_simulator", "run", shots=10).finish(JobStatus.COMPLETED)
+        first = urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=5).read().decode()
         body = urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=5).read().decode()
     finally:
         telemetry.shutdown()
-    assert ('quantum_jobs_total{error_type="",quantum_backend="aer_simulator",'
-            'quantum_job_status="completed",quantum_provider="qiskit"} 1.0') in body
+    series = ('quantum_jobs_total{error_type="",quantum_backend="aer_simulator",'
+              'quantum_job_status="completed",quantum_provider="qiskit"}')
+    assert f"{series} 0.0" in first  # a new series reads 0 first, so rate() sees the job
+    assert f"{series} 1.0" in body
     assert 'service_name="qobserve-test"' in body  # target_info carries the resource
 
 
