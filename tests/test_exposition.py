@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
 from opentelemetry.sdk.metrics import MeterProvider
 from prometheus_client import CollectorRegistry, generate_latest
@@ -22,13 +23,21 @@ def _labels(**labels) -> tuple:
     return tuple(sorted(labels.items()))
 
 
-def test_first_failure_of_a_new_kind_reads_zero_then_one():
-    """A backend's first failure with a new error_type is exposed 0, then 1; known series at once."""
+@pytest.fixture
+def served():
+    """(registry the reader fills, registry /metrics would serve, meter provider)."""
     inner = CollectorRegistry()
     provider = MeterProvider(metric_readers=[PrometheusMetricReader(scope_info_enabled=False,
                                                                     registry=inner)])
     served = CollectorRegistry(auto_describe=False)
     served.register(ZeroFirstCollector(inner))
+    yield inner, served, provider
+    provider.shutdown()
+
+
+def test_first_failure_of_a_new_kind_reads_zero_then_one(served):
+    """A backend's first failure with a new error_type is exposed 0, then 1; known series at once."""
+    inner, served, provider = served
     jobs = JobTelemetry(meter_provider=provider)
     base = {"quantum_provider": "braket", "quantum_backend": "SV1"}
     ok = _labels(**base, quantum_job_status="completed", error_type="")
@@ -45,19 +54,13 @@ def test_first_failure_of_a_new_kind_reads_zero_then_one():
     duration = _labels(**base, quantum_job_status="failed")
     assert second[("quantum_job_duration_seconds_count", duration)] == 0
     assert _scrape(inner)[("quantum_jobs_total", failed)] == 1
-    provider.shutdown()
 
 
-def test_gauges_are_served_as_they_are():
+def test_gauges_are_served_as_they_are(served):
     """Gauges carry states, not events: their first scrape shows the value."""
-    inner = CollectorRegistry()
-    provider = MeterProvider(metric_readers=[PrometheusMetricReader(scope_info_enabled=False,
-                                                                    registry=inner)])
-    served = CollectorRegistry(auto_describe=False)
-    served.register(ZeroFirstCollector(inner))
+    _, served, provider = served
     JobTelemetry(meter_provider=provider)["quantum_executor_breaker_state"].set(
         2, {"quantum_provider": "qiskit", "quantum_backend": "aer_simulator"})
     key = ("quantum_executor_breaker_state",
            _labels(quantum_provider="qiskit", quantum_backend="aer_simulator"))
     assert _scrape(served)[key] == 2
-    provider.shutdown()
