@@ -82,7 +82,8 @@ class Attempts:
             span.set_attribute(_JOB_ID, sub.job_id)
             timeout = self.retry.attempt_timeout
             if deadline_at is not None:
-                timeout = min(timeout, max(deadline_at - time.monotonic(), 0.0))
+                left = max(deadline_at - time.monotonic(), 0.0)
+                timeout = left if timeout is None else min(timeout, left)
             try:
                 counts = sub.wait(timeout)
                 a.outcome = "completed"

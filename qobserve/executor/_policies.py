@@ -48,7 +48,8 @@ class RetryPolicy(_Policy):
         maximum: cap of one backoff sleep.
         attempt_timeout: how long to wait for one accepted job (queue included)
             before polling is given up and the job cancelled (default 6 h,
-            :data:`DEFAULT_ATTEMPT_TIMEOUT`); never longer than the job deadline.
+            :data:`DEFAULT_ATTEMPT_TIMEOUT`); never longer than the job deadline,
+            and None waits until the job deadline.
         max_retry_after: cap on a provider's Retry-After hint.
         retry_unknown: retry errors no classifier recognises (default: move on).
     """
@@ -56,7 +57,7 @@ class RetryPolicy(_Policy):
     max_attempts: int = Field(default=3, ge=1, le=100)
     initial: Duration = 0.5
     maximum: Duration = 30.0
-    attempt_timeout: Duration = Field(default=DEFAULT_ATTEMPT_TIMEOUT, gt=0)
+    attempt_timeout: Duration | None = Field(default=DEFAULT_ATTEMPT_TIMEOUT, gt=0)
     max_retry_after: Duration = 300.0
     retry_unknown: bool = False
 
@@ -190,7 +191,7 @@ class ExecutorPolicy(_Policy):
     idempotency: IdempotencyPolicy = IdempotencyPolicy()
     connection: ConnectionPolicy = ConnectionPolicy()
     retry_budget: RetryBudgetPolicy = RetryBudgetPolicy()
-    deadline: Duration = Field(default=DEFAULT_DEADLINE, gt=0)
+    deadline: Duration | None = Field(default=DEFAULT_DEADLINE, gt=0)  # None: the default
     concurrency: int = Field(default=8, ge=1, le=1024)
 
 

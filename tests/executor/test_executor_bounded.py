@@ -155,3 +155,13 @@ def test_unreachable_target_opens_its_breaker(bell, black_hole):
     result = ex.run(bell, shots=10)
     assert time.monotonic() - t0 < 0.2
     assert result.provenance.skipped[0].reason == "breaker open"
+
+
+def test_null_in_a_policy_file_means_the_default_bound(tmp_path):
+    """`deadline: null` keeps the 24 h default; `attempt_timeout: null` waits up to the deadline."""
+    from qobserve.executor import load_policy
+
+    path = tmp_path / "policy.yaml"
+    path.write_text("deadline: null\nretry: {attempt_timeout: null}\n")
+    ex = ResilientExecutor.from_policy(["cirq:simulator"], load_policy(path))
+    assert ex.deadline == DEFAULT_DEADLINE and ex.retry.attempt_timeout is None
