@@ -85,7 +85,7 @@ class Attempts:
                 left = max(deadline_at - time.monotonic(), 0.0)
                 timeout = left if timeout is None else min(timeout, left)
             try:
-                counts = sub.wait(timeout)
+                counts = self._remote(slot, lambda: sub.wait(timeout), timeout, "wait")
                 a.outcome = "completed"
             except TimeoutError:
                 counts = self._late(slot, sub, a, reservation, estimate, deadline_at, span)
@@ -101,6 +101,16 @@ class Attempts:
             slot.breaker.success()
             span.set_attribute(_COST, float(estimate))
             return counts
+
+    def _remote(self, slot: Slot, call, waits: float | None, what: str):
+        """``call()``; for a cloud target bounded by ``waits`` seconds plus one API
+        call's worth of ``setup_timeout`` (an SDK whose HTTP reads have no timeout,
+        such as IBM's job status polls, then cannot hang the job past its bounds).
+        A wait past its bound raises TimeoutError, like a job not done in time."""
+        if not getattr(slot.backend, "remote", False):
+            return call()
+        bound = (waits or 0.0) + self.connection.setup_timeout
+        return _cloud.bounded(call, bound, f"{what} on {slot.name}")
 
     def _submit(self, slot: Slot, prepared: Any, shots: int, prov: Provenance,
                 deadline_at: float | None) -> Submission:
@@ -160,7 +170,7 @@ class Attempts:
               deadline_at: float | None, span):
         """An accepted job missed its wait: cancel it, or adopt it if it finished."""
         try:
-            cancelled: bool | None = sub.cancel()
+            cancelled: bool | None = self._remote(slot, sub.cancel, 0.0, "cancel")
         except Exception:
             cancelled = None  # the provider could not confirm either way
         poll: float | None = None  # a finished job answers at once
@@ -171,7 +181,7 @@ class Attempts:
             cancelled = False if poll else None
         if cancelled is False:
             try:
-                counts = sub.wait(poll)
+                counts = self._remote(slot, lambda: sub.wait(poll), poll, "wait")
             except TimeoutError:
                 pass
             except Exception as exc:
