@@ -141,6 +141,8 @@ class ConnectionPolicy(_Policy):
         setup_timeout: bound on building the SDK object (authentication,
             device lookup) whatever the SDK does inside; past it the target is
             skipped as unreachable and the build goes on in the background.
+            The same bound applies to one cloud submission, and is how far a
+            wait for or cancel of a cloud job may overrun its own timeout.
     """
 
     connect_timeout: Duration = Field(default=5.0, gt=0)
