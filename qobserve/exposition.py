@@ -9,15 +9,18 @@ are not known in advance.
 
 :class:`ZeroFirstCollector` serves a prometheus-client registry with each
 counter and histogram series (``_total``, ``_bucket``, ``_count``, ``_sum``)
-reported as 0 the first time it is scraped and with its value from then on,
-which is what a series pre-created at zero would have shown: the first event
-then counts one scrape interval later. ``configure(prometheus_port=...)``
+that appeared since the previous scrape reported as 0 on that scrape and with
+its value from then on, which is what a series pre-created at zero would have
+shown: the first event then counts one scrape interval later. The very first
+scrape of a process serves every value as it is (so a person reading
+``/metrics`` once sees real numbers). ``configure(prometheus_port=...)``
 serves ``/metrics`` through it; code reading the registry directly (the demo's
 SLI table) sees the plain values.
 
-Limit: "first time" is per process and shared by all scrapers. Of two
-Prometheus servers scraping one target (an HA pair), only the first sees the
-zero; the other misses that first event, as it would without this collector.
+Limits: "since the previous scrape" is per process and shared by all
+scrapers: of two Prometheus servers scraping one target (an HA pair), only
+the first to scrape after a new series appears sees the zero. Events before a
+process's first scrape stay invisible to ``rate()``, as they are without this.
 """
 
 from __future__ import annotations
@@ -41,20 +44,24 @@ class ZeroFirstCollector:
     def __init__(self, registry) -> None:
         self._registry = registry
         self._seen: set[tuple] = set()
+        self._scraped = False
         self._lock = threading.Lock()
 
     def collect(self) -> Iterator:
-        for family in self._registry.collect():
-            if family.type in _ZEROED_TYPES:
-                with self._lock:
-                    family.samples = [self._first_as_zero(s) for s in family.samples]
-            yield family
+        families = list(self._registry.collect())
+        with self._lock:
+            zero = self._scraped
+            for family in families:
+                if family.type in _ZEROED_TYPES:
+                    family.samples = [self._first(s, zero) for s in family.samples]
+            self._scraped = True
+        yield from families
 
-    def _first_as_zero(self, sample):
+    def _first(self, sample, zero: bool):
         if sample.name.endswith("_created"):
             return sample
         key = (sample.name, tuple(sorted(sample.labels.items())))
         if key in self._seen:
             return sample
         self._seen.add(key)
-        return sample._replace(value=0.0)
+        return sample._replace(value=0.0) if zero else sample

@@ -44,10 +44,11 @@ def test_first_failure_of_a_new_kind_reads_zero_then_one(served):
     failed = _labels(**base, quantum_job_status="failed", error_type="NewKindError")
 
     jobs.start("braket", "SV1", "run").finish(JobStatus.COMPLETED)
-    assert _scrape(served)[("quantum_jobs_total", ok)] == 0  # first scrape of the series
+    assert _scrape(served)[("quantum_jobs_total", ok)] == 1  # a process's first scrape: as is
+    jobs.start("braket", "SV1", "run").finish(JobStatus.COMPLETED)
     jobs.start("braket", "SV1", "run").finish(JobStatus.FAILED, error="NewKindError")
     second = _scrape(served)
-    assert second[("quantum_jobs_total", ok)] == 1  # known series: its value
+    assert second[("quantum_jobs_total", ok)] == 2  # known series: its value
     assert second[("quantum_jobs_total", failed)] == 0  # new series: 0 first ...
     assert _scrape(served)[("quantum_jobs_total", failed)] == 1  # ... then its value
     # The histogram's new series start at 0 as well; reading the inner registry is unchanged.

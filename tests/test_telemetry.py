@@ -47,14 +47,16 @@ def test_serves_metrics_on_a_free_port(no_otel_env):
         assert host == "127.0.0.1" and port > 0
         jobs = JobTelemetry(telemetry.tracer_provider, telemetry.meter_provider)
         jobs.start("qiskit", "aer_simulator", "run", shots=10).finish(JobStatus.COMPLETED)
-        first = urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=5).read().decode()
         body = urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=5).read().decode()
+        jobs.start("qiskit", "aer_simulator", "run", shots=10).finish(JobStatus.FAILED, error="Boom")
+        second = urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=5).read().decode()
     finally:
         telemetry.shutdown()
-    series = ('quantum_jobs_total{error_type="",quantum_backend="aer_simulator",'
-              'quantum_job_status="completed",quantum_provider="qiskit"}')
-    assert f"{series} 0.0" in first  # a new series reads 0 first, so rate() sees the job
-    assert f"{series} 1.0" in body
+    assert ('quantum_jobs_total{error_type="",quantum_backend="aer_simulator",'
+            'quantum_job_status="completed",quantum_provider="qiskit"} 1.0') in body
+    # A series new since the last scrape reads 0 once, so rate() sees its first job.
+    assert ('quantum_jobs_total{error_type="Boom",quantum_backend="aer_simulator",'
+            'quantum_job_status="failed",quantum_provider="qiskit"} 0.0') in second
     assert 'service_name="qobserve-test"' in body  # target_info carries the resource
 
 
