@@ -207,3 +207,29 @@ def test_a_cloud_wait_is_bounded_even_if_the_sdk_hangs(bell):
         ex.run(bell, shots=10)
     release.set()
     assert time.monotonic() - t0 < 3.0  # 0.2 s wait + 0.3 s bound, then a confirmed cancel
+
+
+def test_unreachable_ibm_quantum_falls_back_not_invalid_token(bell, monkeypatch):
+    """IBM Quantum behind a proxy that never answers: skipped as unreachable after setup_timeout
+    (not 62 s and an 'invalid API token' error), and the simulator runs the job."""
+    import qiskit_ibm_runtime  # noqa: F401  (import time is not the network's)
+
+    hole = BlackHole()
+    for var in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"):
+        monkeypatch.setenv(var, f"http://127.0.0.1:{hole.port}")
+    for var in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("QISKIT_IBM_TOKEN", "not-a-real-token")
+    monkeypatch.setenv("QISKIT_IBM_INSTANCE", "crn:v1:bluemix:public:quantum-computing:us-east:a/0:i::")
+    try:
+        ex = ResilientExecutor(["qiskit:ibm_brisbane", "cirq:simulator"],
+                               connection=ConnectionPolicy(setup_timeout=1))
+        t0 = time.monotonic()
+        result = ex.run(bell, shots=10)
+        elapsed = time.monotonic() - t0
+    finally:
+        hole.close()
+    assert result.provenance.backend == "cirq_simulator"
+    assert result.provenance.skipped[0].reason == "unreachable: no answer within 1s"
+    assert hole.accepted >= 1 and elapsed < 4.0
+    assert "token" not in repr(result.provenance).lower()
