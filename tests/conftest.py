@@ -70,3 +70,64 @@ def instrument_with(otel):
     yield apply
     for instrumentor in reversed(applied):
         instrumentor.uninstrument()
+
+
+SV1_ARN = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
+
+
+@pytest.fixture
+def braket_sv1():
+    """An SV1 ``AwsDevice`` on the real Braket SDK over botocore Stubbers.
+
+    Yields a namespace: ``device``, ``client`` (the braket client, for event hooks),
+    ``braket`` and ``s3`` (their Stubbers, active; GetDevice already answered),
+    ``bucket`` (the session's default results bucket).
+    """
+    import json
+    from types import SimpleNamespace
+
+    import boto3
+    from botocore.config import Config
+    from botocore.stub import Stubber
+    from braket.aws import AwsDevice, AwsSession
+
+    config = Config(retries={"total_max_attempts": 1})  # every response is scripted
+    creds = {"region_name": "us-east-1", "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+    braket_client = boto3.Session(**creds).client("braket", config=config)
+    s3_client = boto3.Session(**creds).client("s3", config=config)
+
+    class StubbedSession(boto3.Session):  # S3 resources are built from session.client too
+        def client(self, service_name, *args, **kwargs):
+            stubbed = {"braket": braket_client, "s3": s3_client}.get(service_name)
+            return stubbed or super().client(service_name, *args, **kwargs)
+
+    capabilities = {
+        "braketSchemaHeader": {"name": "braket.device_schema.simulators.gate_model_simulator_device_capabilities",
+                               "version": "1"},
+        "service": {"braketSchemaHeader": {"name": "braket.device_schema.device_service_properties",
+                                           "version": "1"},
+                    "executionWindows": [{"executionDay": "Everyday", "windowStartHour": "00:00",
+                                          "windowEndHour": "23:59:59"}],
+                    "shotsRange": [0, 100000]},
+        "action": {"braket.ir.openqasm.program": {
+            "actionType": "braket.ir.openqasm.program", "version": ["1"],
+            "supportedOperations": ["h", "cnot", "x", "U", "gphase"], "supportedResultTypes": []}},
+        "paradigm": {"braketSchemaHeader": {
+            "name": "braket.device_schema.simulators.gate_model_simulator_paradigm_properties",
+            "version": "1"}, "qubitCount": 34},
+        "deviceParameters": {}}
+    braket, s3 = Stubber(braket_client), Stubber(s3_client)
+    braket.add_response("get_device", {"deviceArn": SV1_ARN, "deviceName": "SV1",
+                                       "providerName": "Amazon Braket", "deviceType": "SIMULATOR",
+                                       "deviceStatus": "ONLINE",
+                                       "deviceCapabilities": json.dumps(capabilities)},
+                        {"deviceArn": SV1_ARN})
+    braket.activate()
+    s3.activate()
+    bucket = "amazon-braket-test"
+    session = AwsSession(boto_session=StubbedSession(**creds), braket_client=braket_client,
+                         default_bucket=bucket)
+    yield SimpleNamespace(device=AwsDevice(SV1_ARN, aws_session=session), client=braket_client,
+                          braket=braket, s3=s3, bucket=bucket)
+    braket.deactivate()
+    s3.deactivate()

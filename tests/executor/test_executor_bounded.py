@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from qobserve.chaos import ChaosBackend, Faults, Ledger
+from qobserve.chaos import ChaosBackend, Faults
 from qobserve.errors import ErrorKind, classify
 from qobserve.executor import (DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_DEADLINE, ConnectionPolicy, ExecutorPolicy,
                                JobFailedError, ResilientExecutor, RetryPolicy, TargetUnreachableError)
@@ -99,11 +99,11 @@ def black_hole(monkeypatch):
     hole.close()
 
 
-def test_unreachable_cloud_target_falls_back_within_its_timeouts(bell, black_hole):
+def test_unreachable_cloud_target_falls_back_within_its_timeouts(bell, black_hole, otel):
     """A Braket endpoint that never answers is skipped after read_timeout × attempts; the
-    local simulator runs the job, and the skip says why."""
+    local simulator runs the job, and the skip says why (provenance and a span event)."""
     policy = ConnectionPolicy(connect_timeout=0.5, read_timeout=0.5, max_attempts=1, setup_timeout=5)
-    ex = ResilientExecutor([SV1, "cirq:simulator"], connection=policy)
+    ex = ResilientExecutor([SV1, "cirq:simulator"], connection=policy, **otel.providers)
     t0 = time.monotonic()
     result = ex.run(bell, shots=20)
     elapsed = time.monotonic() - t0
@@ -113,6 +113,10 @@ def test_unreachable_cloud_target_falls_back_within_its_timeouts(bell, black_hol
     assert black_hole.accepted == 1  # one GetDevice request, no SDK retry (max_attempts=1)
     # That request's 0.5 s read timeout, then the simulator: under setup_timeout (5 s).
     assert 0.5 <= elapsed < 4.0
+    (job,) = [sp for sp in otel.spans() if sp.name == "qobserve executor job"]
+    (event,) = [e for e in job.events if e.name == "target_skipped"]
+    assert event.attributes["quantum.backend"] == "SV1"
+    assert event.attributes["qobserve.skip_reason"] == skip.reason
 
 
 def test_setup_timeout_bounds_a_connection_whatever_the_sdk_does(bell, black_hole):

@@ -6,12 +6,9 @@ import io
 import json
 from datetime import datetime, timezone
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError, ReadTimeoutError
 from botocore.response import StreamingBody
-from botocore.stub import Stubber
 
 from qobserve.chaos import ChaosBackend, Faults, Ledger
 from qobserve.executor import (ExecutionResult, IdempotencyPolicy, JobFailedError, ResilientExecutor,
@@ -157,27 +154,6 @@ TASK_ARN = "arn:aws:braket:us-east-1:123456789012:quantum-task/sv1-task-1"
 BUCKET, PREFIX = "amazon-braket-test", "results"
 
 
-def _device() -> dict:
-    caps = {
-        "braketSchemaHeader": {"name": "braket.device_schema.simulators.gate_model_simulator_device_capabilities",
-                               "version": "1"},
-        "service": {"braketSchemaHeader": {"name": "braket.device_schema.device_service_properties",
-                                           "version": "1"},
-                    "executionWindows": [{"executionDay": "Everyday", "windowStartHour": "00:00",
-                                          "windowEndHour": "23:59:59"}],
-                    "shotsRange": [0, 100000]},
-        "action": {"braket.ir.openqasm.program": {
-            "actionType": "braket.ir.openqasm.program", "version": ["1"],
-            "supportedOperations": ["h", "cnot", "x", "U", "gphase"], "supportedResultTypes": []}},
-        "paradigm": {"braketSchemaHeader": {
-            "name": "braket.device_schema.simulators.gate_model_simulator_paradigm_properties",
-            "version": "1"}, "qubitCount": 34},
-        "deviceParameters": {},
-    }
-    return {"deviceArn": SV1_ARN, "deviceName": "SV1", "providerName": "Amazon Braket",
-            "deviceType": "SIMULATOR", "deviceStatus": "ONLINE", "deviceCapabilities": json.dumps(caps)}
-
-
 def _task(status: str, client_id: str) -> dict:
     created = datetime.now(timezone.utc)
     return {"quantumTaskArn": TASK_ARN, "status": status, "deviceArn": SV1_ARN, "deviceParameters": "{}",
@@ -198,32 +174,13 @@ def _result() -> StreamingBody:
     return StreamingBody(io.BytesIO(body), len(body))
 
 
-class _Session(boto3.Session):
-    """A boto3 session handing out the stubbed clients (S3 resources build on them too)."""
-
-    def __init__(self, clients: dict) -> None:
-        super().__init__(region_name="us-east-1", aws_access_key_id="testing",
-                         aws_secret_access_key="testing")
-        self._stubbed = clients
-
-    def client(self, service_name, *args, **kwargs):
-        return self._stubbed.get(service_name) or super().client(service_name, *args, **kwargs)
-
-
-def test_braket_timeout_after_create_is_found_by_tag_not_resubmitted(bell):
+def test_braket_timeout_after_create_is_found_by_tag_not_resubmitted(bell, braket_sv1):
     """CreateQuantumTask times out after sending; SearchQuantumTasks finds the task by its
     client-id tag and the executor waits on it: one create, one search, counts returned."""
-    from braket.aws import AwsDevice, AwsSession
-
     from qobserve.backends import parse_backend
     from qobserve.executor._runner import BraketBackend
 
-    config = Config(retries={"total_max_attempts": 1})
-    boto = boto3.Session(region_name="us-east-1", aws_access_key_id="testing",
-                         aws_secret_access_key="testing")
-    braket, s3 = boto.client("braket", config=config), boto.client("s3", config=config)
-    session = AwsSession(boto_session=_Session({"braket": braket, "s3": s3}), braket_client=braket,
-                         default_bucket=BUCKET)
+    braket, stub, s3_stub = braket_sv1.client, braket_sv1.braket, braket_sv1.s3
     calls = {"create": 0, "tokens": []}
 
     def create(params, **kwargs):
@@ -233,12 +190,7 @@ def test_braket_timeout_after_create_is_found_by_tag_not_resubmitted(bell):
         raise ReadTimeoutError(endpoint_url="https://braket.us-east-1.amazonaws.com/quantum-task")
 
     braket.meta.events.register("provide-client-params.braket.CreateQuantumTask", create)
-    stub, s3_stub = Stubber(braket), Stubber(s3)
-    stub.add_response("get_device", _device(), {"deviceArn": SV1_ARN})
-    stub.activate()
-    s3_stub.activate()
-    device = AwsDevice(SV1_ARN, aws_session=session)
-    backend = BraketBackend(device, parse_backend(f"braket:{SV1_ARN}"))
+    backend = BraketBackend(braket_sv1.device, parse_backend(f"braket:{SV1_ARN}"))
 
     searches = []
 
@@ -268,8 +220,6 @@ def test_braket_timeout_after_create_is_found_by_tag_not_resubmitted(bell):
     assert result.counts == {"00": 5, "11": 5}
     (attempt,) = result.provenance.attempts
     assert attempt.looked_up == "found" and attempt.job_id == TASK_ARN
-    stub.deactivate()
-    s3_stub.deactivate()
 
 
 def test_braket_client_token_changes_only_after_a_known_outcome():

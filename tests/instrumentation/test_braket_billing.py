@@ -7,51 +7,19 @@ import json
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.response import StreamingBody
-from botocore.stub import Stubber
 
-from braket.aws import AwsDevice, AwsSession
 from braket.circuits import Circuit
 
 from qobserve.cost import job_cost
 from qobserve.instrumentation.braket import BraketInstrumentor
 from qobserve.semconv import Attr
 
-SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"
+SV1 = "arn:aws:braket:::device/quantum-simulator/amazon/sv1"  # tests/conftest.py braket_sv1
 TASK = "arn:aws:braket:us-east-1:123456789012:quantum-task/sv1-billing"
 BUCKET, PREFIX, SHOTS = "amazon-braket-test", "results", 100
 SV1_PER_SECOND = Decimal("0.075") / 60  # $0.075 per minute, billed per millisecond
-
-
-class _Session(boto3.Session):
-    def __init__(self, clients: dict) -> None:
-        super().__init__(region_name="us-east-1", aws_access_key_id="testing",
-                         aws_secret_access_key="testing")
-        self._stubbed = clients
-
-    def client(self, service_name, *args, **kwargs):
-        return self._stubbed.get(service_name) or super().client(service_name, *args, **kwargs)
-
-
-def _capabilities() -> str:
-    return json.dumps({
-        "braketSchemaHeader": {"name": "braket.device_schema.simulators.gate_model_simulator_device_capabilities",
-                               "version": "1"},
-        "service": {"braketSchemaHeader": {"name": "braket.device_schema.device_service_properties",
-                                           "version": "1"},
-                    "executionWindows": [{"executionDay": "Everyday", "windowStartHour": "00:00",
-                                          "windowEndHour": "23:59:59"}],
-                    "shotsRange": [0, 100000]},
-        "action": {"braket.ir.openqasm.program": {
-            "actionType": "braket.ir.openqasm.program", "version": ["1"],
-            "supportedOperations": ["h", "cnot"], "supportedResultTypes": []}},
-        "paradigm": {"braketSchemaHeader": {
-            "name": "braket.device_schema.simulators.gate_model_simulator_paradigm_properties",
-            "version": "1"}, "qubitCount": 34},
-        "deviceParameters": {}})
 
 
 def _task(status: str) -> dict:
@@ -79,23 +47,10 @@ def _result(execution_ms: int) -> StreamingBody:
 
 
 @pytest.fixture
-def sv1(instrument_with):
-    """An SV1 AwsDevice on stubbed braket and s3 clients, with BraketInstrumentor on."""
-    config = Config(retries={"total_max_attempts": 1})
-    boto = _Session({})
-    braket, s3 = boto.client("braket", config=config), boto.client("s3", config=config)
-    boto._stubbed = {"braket": braket, "s3": s3}
-    session = AwsSession(boto_session=boto, braket_client=braket)
-    stubs = Stubber(braket), Stubber(s3)
-    stubs[0].add_response("get_device", {"deviceArn": SV1, "deviceName": "SV1", "providerName": "Amazon Braket",
-                                         "deviceType": "SIMULATOR", "deviceStatus": "ONLINE",
-                                         "deviceCapabilities": _capabilities()})
-    for stub in stubs:
-        stub.activate()
+def sv1(braket_sv1, instrument_with):
+    """The stubbed SV1 device with BraketInstrumentor on: (device, (braket, s3) stubs, otel)."""
     otel = instrument_with(BraketInstrumentor())
-    yield AwsDevice(SV1, aws_session=session), stubs, otel
-    for stub in stubs:
-        stub.deactivate()
+    return braket_sv1.device, (braket_sv1.braket, braket_sv1.s3), otel
 
 
 def _run(device):
