@@ -29,7 +29,8 @@ from qobserve.executor._attempt import Attempts, Slot
 from qobserve.executor._breaker import Breaker, BreakerState
 from qobserve.executor._convert import ConversionError, describe
 from qobserve.executor._gates import BudgetLike, DeviceGate
-from qobserve.executor._cloud import TargetUnreachableError
+from qobserve.errors import transport_failure
+from qobserve.executor._cloud import TargetUnreachableError, bounded
 from qobserve.executor._policies import (DEFAULT_DEADLINE, BreakerPolicy, ConnectionPolicy, ExecutorPolicy,
                                          GatePolicy, IdempotencyPolicy, Price, RetryPolicy, coerce)
 from qobserve.executor._provenance import ExecutionResult, JobFailedError, Provenance, Skip
@@ -368,15 +369,30 @@ class ResilientExecutor(Attempts):
                 slot.breaker.release()
                 return f"cannot connect: {classify(exc).error_type}"
         try:
-            reason = self.gate.check(slot.backend)
+            reason = self._gate(slot)
             if reason is None:
                 self._prepare(slot, circuit)
         except ConversionError as exc:
             slot.breaker.release()
             return exc
+        except Exception as exc:
+            why = (f"no status within {self.connection.setup_timeout:g}s"
+                   if isinstance(exc, TimeoutError) else transport_failure(exc))
+            if why is None:
+                raise
+            slot.breaker.failure()  # its status API did not answer: as good as unreachable
+            return f"unreachable: {why}"
         if reason is not None:
             slot.breaker.release()
         return reason
+
+    def _gate(self, slot: Slot) -> str | None:
+        """The device gate's verdict; for a cloud target within ``setup_timeout``
+        (its status and calibration come from the provider's API)."""
+        if not (self.gate.active and getattr(slot.backend, "remote", False)):
+            return self.gate.check(slot.backend)
+        return bounded(lambda: self.gate.check(slot.backend), self.connection.setup_timeout,
+                       f"status of {slot.name}")
 
     def _prepare(self, slot: Slot, circuit: Any) -> Any:
         key = (id(slot), id(circuit))

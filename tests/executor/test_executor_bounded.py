@@ -237,3 +237,35 @@ def test_unreachable_ibm_quantum_falls_back_not_invalid_token(bell, monkeypatch)
     assert result.provenance.skipped[0].reason == "unreachable: no answer within 1s"
     assert hole.accepted >= 1 and elapsed < 4.0
     assert "token" not in repr(result.provenance).lower()
+
+
+def test_a_status_read_that_hangs_skips_the_target(bell):
+    """The operational gate's status read on a cloud target is bounded like a connection."""
+    import threading as th
+
+    from qobserve.semconv import Provider
+
+    release = th.Event()
+
+    class SlowStatus:
+        provider, name, remote = Provider.QISKIT, "ibm_silent", True
+
+        def prepare(self, c):
+            return c
+
+        def submit(self, prepared, shots, *, client_id):
+            raise AssertionError("a target whose status never came must not get the job")
+
+        def calibration(self):
+            return None
+
+        def status(self):
+            release.wait()  # an HTTP read without a timeout
+
+    ex = ResilientExecutor([SlowStatus(), "cirq:simulator"], connection=ConnectionPolicy(setup_timeout=0.3))
+    t0 = time.monotonic()
+    result = ex.run(bell, shots=10)
+    release.set()
+    assert time.monotonic() - t0 < 3.0
+    assert result.provenance.skipped[0].reason == "unreachable: no status within 0.3s"
+    assert result.provenance.backend == "cirq_simulator"
