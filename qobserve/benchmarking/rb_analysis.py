@@ -212,14 +212,16 @@ def analyze(data: RBData, *, bootstrap: int = _BOOTSTRAP, confidence: float = 0.
                      f"survival rises with length ({mean[0]:.3f} → {mean[-1]:.3f}): not an RB decay")
     b_fixed = None if significant else 1.0 / d
     alpha, a, b = _refine(m, mean, float(_grid_fit(m, mean[None, :], b_fixed)[0][0]), b_fixed)
-    if b_fixed is None and alpha ** (m[-1] - m[0]) > _HALF_SPAN:
+    short = False
+    if b_fixed is None:
+        pinned = _refine(m, mean, float(_grid_fit(m, mean[None, :], 1.0 / d)[0][0]), 1.0 / d)
         # The lengths cover less than half the decay, so A and B trade off freely and a
-        # free B drifts to its bound; pin it at the unital asymptote 1/d instead.
-        b_fixed = 1.0 / d
-        alpha, a, b = _refine(m, mean, float(_grid_fit(m, mean[None, :], b_fixed)[0][0]), b_fixed)
-        short = True
-    else:
-        short = False
+        # free B drifts (to its bound, or up with a steep α on a noisy tail); pin it at the
+        # unital asymptote 1/d. Judged by either fit: a free B that drifted up makes the
+        # free α look steep although the pinned fit sees a shallow decay.
+        if max(alpha, pinned[0]) ** (m[-1] - m[0]) > _HALF_SPAN:
+            b_fixed, short = 1.0 / d, True
+            alpha, a, b = pinned
     if a <= 0:
         return RBFit(FitStatus.NO_DECAY, "fitted amplitude A is 0: survival does not decay with length")
     informative = int(np.sum(alpha ** (m - m[0]) >= _DECAY_LEFT))
