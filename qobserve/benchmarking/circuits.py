@@ -105,31 +105,83 @@ def to_braket(circuits: Sequence[RBCircuit], qubits: Sequence[int], *, noise: No
 
 
 def to_cirq(circuits: Sequence[RBCircuit], qubits: Sequence[Any], *, noise: NoiseSpec | None = None,
-            cz_basis: bool = False) -> list:
+            google_native: bool = False) -> list:
     """Cirq circuits on ``qubits`` (cirq qubits); noise as ``cirq.depolarize(p, n)``, p = λ(d²−1)/d².
 
     Args:
-        cz_basis: write CX as Y^-½ · CZ · Y^½ on the target (Google devices' gate set).
+        google_native: compile each Clifford as a Google processor runs it: its
+            single-qubit runs merged into one ``PhasedXZGate`` (a virtual ``Z`` when
+            diagonal) and CX as CZ. The device noise of a Google virtual engine is
+            defined on exactly these gates (``GoogleNoiseProperties``), so a circuit
+            in other gate types would see almost none of it.
     """
     import cirq
 
     one = {"x": cirq.X, "z": cirq.Z, "s": cirq.S, "sdg": cirq.S**-1, "sx": cirq.X**0.5}
     k = len(qubits)
     tail = [] if noise is None else [cirq.depolarize(noise.pauli_probability(k), n_qubits=k).on(*qubits)]
+    cache: dict[int, list] = {}  # layers are the group's shared tuples: one entry per Clifford
 
-    def cx(c, t):
-        return [(cirq.Y**-0.5).on(t), cirq.CZ(c, t), (cirq.Y**0.5).on(t)] if cz_basis else [cirq.CNOT(c, t)]
+    def native(layer) -> list:
+        ops = cache.get(id(layer))
+        if ops is None:
+            ops = cache[id(layer)] = _google_native(layer, qubits)
+        return ops
 
     def add_layer(moments, layer):
-        for name, local in layer:
-            targets = [qubits[i] for i in local]
-            moments.extend(cx(*targets) if name == "cx" else [one[name].on(*targets)])
+        if google_native:
+            moments.extend(native(layer))
+        else:
+            moments.extend(one[name].on(*[qubits[i] for i in local]) if name != "cx"
+                           else cirq.CNOT(*[qubits[i] for i in local]) for name, local in layer)
         moments.extend(tail)
 
     def finish(op_list):
         return cirq.Circuit(op_list + [cirq.measure(*qubits, key=MEASURE_KEY)])
 
     return _build(circuits, list, list.copy, add_layer, finish)
+
+
+def _google_native(layer: tuple[Gate, ...], qubits: Sequence[Any]) -> list:
+    """One Clifford in Google's native gates: merged single-qubit runs, CZ for CX.
+
+    CX(c, t) = H_t · CZ · H_t; the Hadamards join the neighbouring single-qubit
+    runs, so each run between entanglers is one ``PhasedXZGate`` (Z-only runs
+    become a virtual ``Z**t``, which the device does in software, error free).
+    """
+    import cirq
+    import numpy as np
+
+    mats = {"x": cirq.unitary(cirq.X), "z": cirq.unitary(cirq.Z), "s": cirq.unitary(cirq.S),
+            "sdg": cirq.unitary(cirq.S**-1), "sx": cirq.unitary(cirq.X**0.5)}
+    hadamard = cirq.unitary(cirq.H)
+    pending = [np.eye(2, dtype=complex) for _ in qubits]
+    out: list = []
+
+    def flush(i: int) -> None:
+        u, pending[i] = pending[i], np.eye(2, dtype=complex)
+        if abs(abs(u[0, 0]) - 1) < 1e-9:  # diagonal: identity or a Z rotation
+            turns = float(np.angle(u[1, 1] / u[0, 0]) / np.pi)
+            if abs(turns) > 1e-9:
+                out.append(cirq.Z(qubits[i]) ** round(turns, 12))
+            return
+        gate = cirq.PhasedXZGate.from_matrix(u)
+        out.append(gate.on(qubits[i]))
+
+    for name, local in layer:
+        if name == "cx":
+            c, t = local
+            pending[t] = hadamard @ pending[t]
+            flush(c)
+            flush(t)
+            out.append(cirq.CZ(qubits[c], qubits[t]))
+            pending[t] = hadamard @ pending[t]
+        else:
+            (i,) = local
+            pending[i] = mats[name] @ pending[i]
+    for i in range(len(qubits)):
+        flush(i)
+    return out
 
 
 def to_stim(circuits: Sequence[RBCircuit], num_qubits: int, *, depolarizing: float = 0.0,

@@ -5,8 +5,9 @@ Every runner submits through the SDK's ordinary public call (``backend.run``,
 installed qobserve instrumentor records the probe's jobs like any other, and
 in as few jobs as the provider allows: one Qiskit job and one Cirq batch for all
 circuits; Braket's unit is the one-circuit task, batched on AWS. On a Google
-processor (``cirq_google:<name>``) qubit i is the device's i-th grid qubit and
-CX is written with CZ, its native entangler.
+processor (``cirq_google:<name>``) qubit i is the device's i-th grid qubit,
+each Clifford is compiled to its native gates (PhasedXZ, CZ), and a virtual engine
+simulates only the RB qubits, with their device noise (:mod:`.emulation`).
 """
 
 from __future__ import annotations
@@ -124,7 +125,11 @@ def _cirq_qubits(device, qubits: tuple[int, ...]) -> tuple[list, bool]:
 
 def _cirq(device, circuits, qubits, shots, seed, noise, progress) -> np.ndarray:
     targets, google = _cirq_qubits(device, qubits)
-    circs = build.to_cirq(circuits, targets, noise=noise, cz_basis=google)
+    circs = build.to_cirq(circuits, targets, noise=noise, google_native=google)
+    if google:  # a virtual engine: simulate only the RB qubits, with their device noise
+        from qobserve.benchmarking.emulation import local_sampler
+
+        device = local_sampler(device, targets, seed=seed)
     progress(0, len(circs))
     results = device.run_batch(circs, repetitions=shots)
     progress(len(circs), len(circs))
