@@ -245,26 +245,29 @@ def gameday(
 
 @app.command()
 def rb(
-    backend: Annotated[str, typer.Option(help="Backend spec (qiskit:aer, braket:local_dm, cirq:density_matrix, "
-                                              "qiskit:fake_manila, …) or 'stim' for the fast local path.")],
+    backend: Annotated[str | None, typer.Option(help="Backend spec (qiskit:aer, braket:local_dm, cirq:density_matrix, "
+                                                     "qiskit:fake_manila, cirq_google:willow_pink, …) or 'stim' for the fast local path.")] = None,
     qubits: Annotated[list[str], typer.Option(help="One or two physical qubits: 0, or 0,1.")] = ["0"],  # noqa: B006
-    lengths: Annotated[list[str] | None, typer.Option(help="Clifford lengths, e.g. 1,10,20,50 (default per qubit count).")] = None,
-    samples: Annotated[int, typer.Option(min=1, help="Random sequences per length.")] = 30,
-    shots: Annotated[int, typer.Option(min=1, help="Shots per circuit.")] = 1024,
-    seed: Annotated[int | None, typer.Option(help="Seed for sequences, simulators and the bootstrap.")] = None,
+    lengths: Annotated[list[str] | None, typer.Option(help="Clifford lengths, increasing, e.g. 1,10,20,50 (default per qubit count).")] = None,
+    samples: Annotated[str, typer.Option(help="Random sequences per length (1-10000).")] = "30",
+    shots: Annotated[str, typer.Option(help="Shots per circuit (1-1000000).")] = "1024",
+    seed: Annotated[str | None, typer.Option(help="Seed for sequences, simulators and the bootstrap.")] = None,
     noise: Annotated[str | None, typer.Option(help="Simulators: depolarizing:λ after every Clifford (EPC = λ(d−1)/d).")] = None,
-    readout_error: Annotated[float, typer.Option(min=0.0, max=0.5, help="stim only: measurement flip probability.")] = 0.0,
+    readout_error: Annotated[str, typer.Option(help="stim only: measurement flip probability (0-0.5).")] = "0",
+    max_total_shots: Annotated[str, typer.Option(help="Refuse designs above this many shots in total (samples × lengths × shots).")] = "10000000",
     json_out: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
 ) -> None:
     """Randomized benchmarking: error per Clifford and fidelity with a bootstrap 95% interval.
 
     EPC is the average gate infidelity (1 − α)(d − 1)/d; the JSON also carries
-    Cirq's Pauli error. Exit code 1 when the fit is bad (see "status"/"error").
+    Cirq's Pauli error. Exit code 1 when the fit is bad (see "status"/"error"),
+    2 on bad input (one line on stderr naming the option).
     """
     from qobserve.benchmarking.console import rb_command
 
     raise typer.Exit(rb_command(backend, qubits, lengths=lengths, samples=samples, shots=shots, seed=seed,
-                                noise=noise, readout_error=readout_error, as_json=json_out))
+                                noise=noise, readout_error=readout_error, max_total_shots=max_total_shots,
+                                as_json=json_out))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -21,9 +21,22 @@ Quick start::
 On the command line: ``qobserve rb --backend qiskit:aer --qubits 0 --json``.
 """
 
-from qobserve.benchmarking.probe import STIM, RBResult, run_rb
-from qobserve.benchmarking.rb_analysis import FitStatus, RBData, RBFit, analyze, epc_from_alpha
-from qobserve.benchmarking.rb_experiment import DEFAULT_LENGTHS, RBCircuit, RBExperiment
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from qobserve.benchmarking.probe import STIM, RBResult, run_rb
+    from qobserve.benchmarking.rb_analysis import FitStatus, RBData, RBFit, analyze, epc_from_alpha
+    from qobserve.benchmarking.rb_experiment import DEFAULT_LENGTHS, RBCircuit, RBExperiment
+
+# Imported on first use (PEP 562), so ``qobserve rb`` can reject a bad argument before
+# loading scipy and OpenTelemetry.
+_HOMES = {"STIM": "probe", "RBResult": "probe", "run_rb": "probe", "FitStatus": "rb_analysis",
+          "RBData": "rb_analysis", "RBFit": "rb_analysis", "analyze": "rb_analysis",
+          "epc_from_alpha": "rb_analysis", "DEFAULT_LENGTHS": "rb_experiment",
+          "RBCircuit": "rb_experiment", "RBExperiment": "rb_experiment"}
 
 __all__ = [
     "DEFAULT_LENGTHS",
@@ -38,3 +51,11 @@ __all__ = [
     "epc_from_alpha",
     "run_rb",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        value = getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

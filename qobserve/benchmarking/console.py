@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from qobserve.benchmarking.probe import RBResult, run_rb
+from qobserve.benchmarking.options import parse_rb_options
+
+if TYPE_CHECKING:
+    from qobserve.benchmarking.probe import RBResult
 
 __all__ = ["parse_int_list", "rb_command"]
 
@@ -49,23 +54,59 @@ def _table(result: RBResult) -> Table:
     return table
 
 
-def rb_command(backend: str, qubits: Sequence[str], *, lengths: Sequence[str] | None, samples: int, shots: int,
-               seed: int | None, noise: str | None, readout_error: float, as_json: bool) -> int:
-    """Run ``qobserve rb``; returns the exit code (0 ok, 1 bad fit, 2 bad input)."""
-    err = Console(stderr=True)
+def _fail(message: str) -> None:
+    """One line on stderr, never wrapped (rich would wrap at the terminal width)."""
+    print(f"error: {message}", file=sys.stderr, flush=True)
+
+
+def _option_message(message: str) -> str:
+    """Library errors name their field (``qubits: …``); on the command line, the option."""
+    field, sep, rest = message.partition(": ")
+    if sep and field in _FIELDS:
+        return f"--{field.replace('_', '-')}: {rest}"
+    return message
+
+
+_FIELDS = {"backend", "qubits", "lengths", "samples", "shots", "seed", "noise", "readout_error"}
+
+
+def rb_command(backend: str | None, qubits: Sequence[str] | None, *, lengths: Sequence[str] | None,
+               samples: str, shots: str, seed: str | None, noise: str | None, readout_error: str,
+               max_total_shots: str, as_json: bool) -> int:
+    """Run ``qobserve rb``; returns the exit code (0 ok, 1 bad fit or failed run, 2 bad input).
+
+    Every argument arrives as text and is checked by :func:`parse_rb_options`; any
+    error is one line on stderr naming the option, never a traceback.
+    """
     try:
-        qubit_list = parse_int_list(qubits, field="--qubits") or (0,)
-        length_list = parse_int_list(lengths, field="--lengths")
-        columns = (TextColumn("[bold]RB[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn())
-        with Progress(*columns, console=err, transient=True) as bar:
-            task = bar.add_task(f"{backend} circuits", total=None)
-            result = run_rb(backend, qubit_list, lengths=length_list, num_samples=samples, shots=shots,
-                            seed=seed, noise=noise, readout_error=readout_error,
+        opts = parse_rb_options(backend=backend, qubits=qubits, lengths=lengths, samples=samples, shots=shots,
+                                seed=seed, noise=noise, readout_error=readout_error,
+                                max_total_shots=max_total_shots)
+    except ValueError as exc:
+        _fail(str(exc))
+        return 2
+    from qobserve.benchmarking.probe import run_rb
+
+    err = Console(stderr=True)
+    columns = (TextColumn("[bold]RB[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    try:
+        # Only on a terminal: a transient bar still leaves a blank line on a redirected stderr.
+        with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+            task = bar.add_task(f"{opts.backend} circuits", total=None)
+            result = run_rb(opts.backend, opts.qubits, lengths=opts.lengths, num_samples=opts.samples,
+                            shots=opts.shots, seed=opts.seed, noise=opts.noise,
+                            readout_error=opts.readout_error,
                             progress=lambda done, total: bar.update(task, completed=done, total=total))
     except (ValueError, ImportError) as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
+        _fail(_option_message(" ".join(str(exc).split())))
         return 2
+    except KeyboardInterrupt:
+        _fail("interrupted")
+        return 130
+    except Exception as exc:  # a backend's own failure: one line, not a traceback
+        _fail(f"rb on {opts.backend} failed: {type(exc).__name__}: {' '.join(str(exc).split())}")
+        return 1
     if as_json:
         print(json.dumps(result.to_json()))
     else:

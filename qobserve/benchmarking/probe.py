@@ -24,12 +24,12 @@ from typing import Any
 import numpy as np
 from opentelemetry.trace import Status, StatusCode
 
-from qobserve.backends import BackendSpec, NoiseSpec, parse_backend, parse_noise
+from qobserve.backends import BackendKind, BackendSpec, NoiseSpec, parse_backend, parse_noise
 from qobserve.benchmarking.rb_analysis import RBData, RBFit, analyze
 from qobserve.benchmarking.rb_experiment import RBExperiment
 from qobserve.benchmarking.runners import Progress, load_device, run_circuits, run_stim
 from qobserve.instrumentation._job import job_telemetry
-from qobserve.semconv import Attr
+from qobserve.semconv import Attr, Provider
 
 __all__ = ["STIM", "RBResult", "run_rb"]
 
@@ -91,11 +91,22 @@ def _calibration_timestamp(spec: BackendSpec, device: Any) -> float | None:
 def _resolve(backend: str | BackendSpec, noise: str | NoiseSpec | None) -> tuple[BackendSpec | None, NoiseSpec | None]:
     noise_spec = noise if isinstance(noise, NoiseSpec) else parse_noise(noise)
     if isinstance(backend, BackendSpec):
-        return backend, backend.noise if noise_spec is None else noise_spec
+        noise_spec = backend.noise if noise_spec is None else noise_spec
+        _check_noise_target(backend, noise_spec)
+        return backend, noise_spec
     if backend == STIM:
         return None, noise_spec
     spec = parse_backend(backend, noise_spec)
+    _check_noise_target(spec, spec.noise)
     return spec, spec.noise
+
+
+def _check_noise_target(spec: BackendSpec, noise: NoiseSpec | None) -> None:
+    """A Google virtual engine validates circuits against its device gate set, so an
+    injected channel cannot be added; it already carries the device's own noise."""
+    if noise is not None and spec.provider is Provider.CIRQ and spec.kind is BackendKind.VIRTUAL:
+        raise ValueError(f"noise: {spec.spec} already simulates its device noise and accepts only its "
+                         "native gates; drop the injected noise or use cirq:density_matrix")
 
 
 def run_rb(

@@ -46,6 +46,8 @@ def qiskit_circuits(device: Any, circuits: Sequence[RBCircuit], qubits: Sequence
     coupled = target is not None and target.num_qubits and target.build_coupling_map() is not None
     width = target.num_qubits if coupled else max(qubits) + 1
     pairs = [(qubits[0], qubits[1]), (qubits[1], qubits[0])] if len(qubits) == 2 else []
+    if coupled:
+        _check_coupled(target, qubits, pairs)
 
     def supported(gates: set[str]) -> bool:
         if not gates <= names:
@@ -60,6 +62,20 @@ def qiskit_circuits(device: Any, circuits: Sequence[RBCircuit], qubits: Sequence
 
     native = build.to_qiskit(circuits, range(len(qubits)), noise=noise, barriers=True)
     return transpile(native, device, initial_layout=list(qubits), optimization_level=1, seed_transpiler=seed)
+
+
+def _check_coupled(target: Any, qubits: Sequence[int], pairs: list[tuple[int, int]]) -> None:
+    """RB qubits must exist on the device and, for two, be coupled: a transpiler would
+    otherwise route through SWAPs and the probe would measure something else."""
+    if max(qubits) >= target.num_qubits:
+        raise ValueError(f"qubits: {max(qubits)} is out of range; this device has {target.num_qubits} "
+                         f"qubits (0-{target.num_qubits - 1})")
+    if pairs:
+        coupling = target.build_coupling_map()
+        if not any(coupling.graph.has_edge(*p) for p in pairs):
+            near = sorted(set(coupling.neighbors(qubits[0])))
+            raise ValueError(f"qubits: {qubits[0]} and {qubits[1]} are not coupled on this device; "
+                             f"qubit {qubits[0]} couples to {near}")
 
 
 def _qiskit(device, circuits, qubits, shots, seed, noise, progress) -> np.ndarray:

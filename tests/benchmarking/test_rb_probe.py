@@ -74,6 +74,7 @@ def test_missing_device_module_means_no_timestamp(monkeypatch):
     ({"backend": "stim", "shots": 0}, "shots"),
     ({"backend": "stim", "noise": "thermal:1"}, "noise"),
     ({"backend": "qiskit:nope"}, "backend"),
+    ({"backend": "cirq_google:willow_pink", "noise": "depolarizing:0.01"}, "noise"),
 ])
 def test_bad_arguments_name_the_field(kwargs, field):
     """Bad probe arguments raise a ValueError that names the field."""

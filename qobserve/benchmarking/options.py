@@ -1,0 +1,148 @@
+"""``qobserve rb`` arguments: parsed from the command line's text and checked against limits.
+
+Every option arrives as text, so a typo is reported by qobserve in one line naming
+the option and the fix (``--samples: expected a whole number from 1 to 10000, got
+'1e20'``) instead of being coerced, wrapped in a usage box or accepted. Limits keep
+an operator's typo from running for hours or billing a fortune:
+
+=====================  ==========================  ====================================
+option                 accepted                    why
+=====================  ==========================  ====================================
+``--samples``          1 … 10,000                  sequences per length
+``--shots``            1 … 1,000,000               per circuit (providers cap lower)
+``--lengths``          up to 100 increasing,       m Cliffords per sequence;
+                       distinct values 0 … 100,000  unsorted or repeated lists are typos
+``--qubits``           1 or 2 distinct, 0 … 9,999  checked against the device at run time
+``--seed``             0 … 2⁶³ − 1                 numpy's seed range
+``--readout-error``    0 … 0.5                     stim only
+total shots            ≤ ``--max-total-shots``     samples × lengths × shots; default
+                       (default 10,000,000)        32× the default design (307,200)
+=====================  ==========================  ====================================
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from qobserve.backends import BackendKind, parse_backend, parse_noise
+from qobserve.benchmarking.rb_experiment import DEFAULT_LENGTHS
+
+__all__ = ["LIMITS", "RBOptions", "parse_rb_options"]
+
+#: Hard limits on ``qobserve rb`` arguments (see the module docstring).
+LIMITS = {"samples": 10_000, "shots": 1_000_000, "length": 100_000, "lengths": 100,
+          "qubit": 9_999, "seed": 2**63 - 1, "total_shots": 10_000_000}
+
+_WHOLE = re.compile(r"\+?\d+")
+
+
+@dataclass(frozen=True)
+class RBOptions:
+    """Validated ``qobserve rb`` arguments, ready for :func:`~qobserve.benchmarking.run_rb`."""
+
+    backend: str
+    qubits: tuple[int, ...]
+    lengths: tuple[int, ...] | None
+    samples: int
+    shots: int
+    seed: int | None
+    noise: str | None
+    readout_error: float
+
+    @property
+    def total_shots(self) -> int:
+        lengths = self.lengths or DEFAULT_LENGTHS[len(self.qubits)]
+        return self.samples * len(lengths) * self.shots
+
+
+def _whole(text: str | None, option: str, low: int, high: int) -> int:
+    value = (text or "").strip()
+    if not _WHOLE.fullmatch(value) or not low <= int(value) <= high:
+        raise ValueError(f"{option}: expected a whole number from {low} to {high}, got {text!r}")
+    return int(value)
+
+
+def _whole_list(values: Sequence[str] | str | None, option: str, low: int, high: int) -> tuple[int, ...] | None:
+    if values is None or (not isinstance(values, str) and len(values) == 0):
+        return None
+    texts = [values] if isinstance(values, str) else list(values)
+    parts = [p for t in texts for p in re.split(r"[,_\s]+", t.strip()) if p]
+    if not parts:
+        raise ValueError(f"{option}: expected a comma-separated list of whole numbers, got an empty value")
+    out = []
+    for part in parts:
+        if not _WHOLE.fullmatch(part) or not low <= int(part) <= high:
+            raise ValueError(f"{option}: expected whole numbers from {low} to {high}, got {part!r} in {', '.join(texts)!r}")
+        out.append(int(part))
+    return tuple(out)
+
+
+def _qubits(values: Sequence[str] | str | None) -> tuple[int, ...]:
+    qubits = _whole_list(values, "--qubits", 0, LIMITS["qubit"]) or (0,)
+    if len(qubits) > 2 or len(set(qubits)) != len(qubits):
+        raise ValueError(f"--qubits: give one qubit or two distinct coupled qubits, e.g. 0 or 0,1; got {qubits}")
+    return qubits
+
+
+def _lengths(values: Sequence[str] | str | None) -> tuple[int, ...] | None:
+    lengths = _whole_list(values, "--lengths", 0, LIMITS["length"])
+    if lengths is None:
+        return None
+    if len(lengths) > LIMITS["lengths"]:
+        raise ValueError(f"--lengths: at most {LIMITS['lengths']} lengths, got {len(lengths)}")
+    if list(lengths) != sorted(set(lengths)):
+        fixed = ",".join(map(str, sorted(set(lengths))))
+        raise ValueError(f"--lengths: lengths must be distinct and increasing, e.g. {fixed}; got {','.join(map(str, lengths))}")
+    return lengths
+
+
+def _fraction(text: str | None, option: str, high: float) -> float:
+    try:
+        value = float((text or "").strip())
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or not 0.0 <= value <= high:
+        raise ValueError(f"{option}: expected a number from 0 to {high:g}, got {text!r}")
+    return value
+
+
+def parse_rb_options(*, backend: str | None, qubits: Sequence[str] | str | None, lengths: Sequence[str] | str | None,
+                     samples: str, shots: str, seed: str | None, noise: str | None, readout_error: str,
+                     max_total_shots: str) -> RBOptions:
+    """Check every ``qobserve rb`` argument given as command-line text.
+
+    Raises:
+        ValueError: one line naming the option (``--samples: …``) and what it accepts.
+    """
+    if backend is None or not backend.strip():
+        raise ValueError("--backend: required, e.g. --backend qiskit:aer, cirq_google:willow_pink or stim")
+    backend = backend.strip()
+    noise_spec = parse_noise(noise, field="--noise")
+    if backend != "stim":
+        try:
+            spec = parse_backend(backend, field="")
+        except ValueError as exc:
+            raise ValueError(f"--backend: {exc}") from None
+        if noise_spec is not None and spec.kind is BackendKind.CLOUD:
+            raise ValueError(f"--noise: noise can only be injected into simulators and emulators, "
+                             f"not {backend!r}; drop --noise")
+        if noise_spec is not None and backend.startswith("cirq_google:"):
+            raise ValueError(f"--noise: {backend} already simulates its device noise and accepts only "
+                             "its native gates; drop --noise or use cirq:density_matrix")
+    options = RBOptions(
+        backend=backend, qubits=_qubits(qubits), lengths=_lengths(lengths),
+        samples=_whole(samples, "--samples", 1, LIMITS["samples"]),
+        shots=_whole(shots, "--shots", 1, LIMITS["shots"]),
+        seed=None if seed is None else _whole(seed, "--seed", 0, LIMITS["seed"]),
+        noise=None if noise_spec is None else noise.strip(),
+        readout_error=_fraction(readout_error, "--readout-error", 0.5))
+    if options.readout_error and backend != "stim":
+        raise ValueError("--readout-error: only the 'stim' backend simulates readout flips; drop it or use --backend stim")
+    cap = _whole(max_total_shots, "--max-total-shots", 1, 10**12)
+    if options.total_shots > cap:
+        raise ValueError(f"--shots: samples x lengths x shots = {options.total_shots:,} exceeds the "
+                         f"{cap:,} total-shot limit; lower --samples/--shots/--lengths or raise --max-total-shots")
+    return options
