@@ -132,3 +132,15 @@ def test_moment_caching_sampler_measures_like_cirq():
     assert result.measurements["x"].tolist() == [[1]] * 5 and result.measurements["y"].tolist() == [[1]] * 5
     mid = cirq.Circuit(cirq.measure(a, key="m0"), cirq.X(a), cirq.measure(a, key="m1"))
     assert sampler.run(mid, repetitions=3).measurements["m1"].tolist() == [[1]] * 3
+
+
+def test_probe_jobs_are_still_recorded_as_the_processors_jobs(instrument_with, sampler):
+    """The rebuilt processor keeps the engine's job path: an instrumented Cirq records willow_pink jobs."""
+    from qobserve.instrumentation.cirq import CirqInstrumentor
+
+    otel = instrument_with(CirqInstrumentor())
+    run_rb(f"cirq_google:{PROCESSOR}", (0,), lengths=(1, 2, 3), num_samples=1, shots=10, seed=1,
+           device=sampler, **otel.providers)
+    names = {s.name for s in otel.spans()}
+    assert {f"cirq {PROCESSOR} run_batch", f"cirq {PROCESSOR} rb"} <= names
+    assert otel.value("quantum.jobs", **{"quantum.backend": PROCESSOR, "quantum.job.status": "completed"}) == 1
