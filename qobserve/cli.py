@@ -254,7 +254,7 @@ def rb(
     seed: Annotated[str | None, typer.Option(help="Seed for sequences, simulators and the bootstrap.")] = None,
     noise: Annotated[str | None, typer.Option(help="Simulators: depolarizing:λ after every Clifford (EPC = λ(d−1)/d).")] = None,
     readout_error: Annotated[str, typer.Option(help="stim only: measurement flip probability (0-0.5).")] = "0",
-    max_total_shots: Annotated[str, typer.Option(help="Refuse designs above this many shots in total (samples × lengths × shots).")] = "10000000",
+    max_total_shots: Annotated[str | None, typer.Option(help="Refuse designs above this many shots in total (samples × lengths × shots; default 10000000).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
 ) -> None:
     """Randomized benchmarking: error per Clifford and fidelity with a bootstrap 95% interval.

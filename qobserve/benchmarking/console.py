@@ -72,7 +72,7 @@ _FIELDS = {"backend", "qubits", "lengths", "samples", "shots", "seed", "noise", 
 
 def rb_command(backend: str | None, qubits: Sequence[str] | None, *, lengths: Sequence[str] | None,
                samples: str, shots: str, seed: str | None, noise: str | None, readout_error: str,
-               max_total_shots: str, as_json: bool) -> int:
+               max_total_shots: str | None, as_json: bool) -> int:
     """Run ``qobserve rb``; returns the exit code (0 ok, 1 bad fit or failed run, 2 bad input).
 
     Every argument arrives as text and is checked by :func:`parse_rb_options`; any

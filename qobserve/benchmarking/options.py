@@ -36,7 +36,7 @@ __all__ = ["LIMITS", "RBOptions", "parse_rb_options"]
 LIMITS = {"samples": 10_000, "shots": 1_000_000, "length": 100_000, "lengths": 100,
           "qubit": 9_999, "seed": 2**63 - 1, "total_shots": 10_000_000}
 
-_WHOLE = re.compile(r"\+?\d+")
+_WHOLE = re.compile(r"\+?[0-9]{1,30}")  # ASCII digits; 30 keeps int() away from its 4300-digit limit
 
 
 @dataclass(frozen=True)
@@ -58,10 +58,16 @@ class RBOptions:
         return self.samples * len(lengths) * self.shots
 
 
+def _shown(text: object) -> str:
+    """The offending value as typed, cut short so the message stays one readable line."""
+    shown = repr(text)
+    return shown if len(shown) <= 42 else f"{shown[:36]}…{shown[-4:]} ({len(str(text))} characters)"
+
+
 def _whole(text: str | None, option: str, low: int, high: int) -> int:
     value = (text or "").strip()
     if not _WHOLE.fullmatch(value) or not low <= int(value) <= high:
-        raise ValueError(f"{option}: expected a whole number from {low} to {high}, got {text!r}")
+        raise ValueError(f"{option}: expected a whole number from {low} to {high}, got {_shown(text)}")
     return int(value)
 
 
@@ -75,7 +81,7 @@ def _whole_list(values: Sequence[str] | str | None, option: str, low: int, high:
     out = []
     for part in parts:
         if not _WHOLE.fullmatch(part) or not low <= int(part) <= high:
-            raise ValueError(f"{option}: expected whole numbers from {low} to {high}, got {part!r} in {', '.join(texts)!r}")
+            raise ValueError(f"{option}: expected whole numbers from {low} to {high}, got {_shown(part)} in {_shown(', '.join(texts))}")
         out.append(int(part))
     return tuple(out)
 
@@ -105,13 +111,13 @@ def _fraction(text: str | None, option: str, high: float) -> float:
     except ValueError:
         value = math.nan
     if not math.isfinite(value) or not 0.0 <= value <= high:
-        raise ValueError(f"{option}: expected a number from 0 to {high:g}, got {text!r}")
+        raise ValueError(f"{option}: expected a number from 0 to {high:g}, got {_shown(text)}")
     return value
 
 
 def parse_rb_options(*, backend: str | None, qubits: Sequence[str] | str | None, lengths: Sequence[str] | str | None,
                      samples: str, shots: str, seed: str | None, noise: str | None, readout_error: str,
-                     max_total_shots: str) -> RBOptions:
+                     max_total_shots: str | None = None) -> RBOptions:
     """Check every ``qobserve rb`` argument given as command-line text.
 
     Raises:
@@ -141,7 +147,7 @@ def parse_rb_options(*, backend: str | None, qubits: Sequence[str] | str | None,
         readout_error=_fraction(readout_error, "--readout-error", 0.5))
     if options.readout_error and backend != "stim":
         raise ValueError("--readout-error: only the 'stim' backend simulates readout flips; drop it or use --backend stim")
-    cap = _whole(max_total_shots, "--max-total-shots", 1, 10**12)
+    cap = LIMITS["total_shots"] if max_total_shots is None else _whole(max_total_shots, "--max-total-shots", 1, 10**12)
     if options.total_shots > cap:
         raise ValueError(f"--shots: samples x lengths x shots = {options.total_shots:,} exceeds the "
                          f"{cap:,} total-shot limit; lower --samples/--shots/--lengths or raise --max-total-shots")
