@@ -15,8 +15,10 @@ for gates among them), on an exact density-matrix sampler
 (:class:`MomentCachingDensityMatrixSampler`) that computes each circuit's
 output distribution once, with one cached superoperator per distinct noisy
 moment, and samples all shots from it. The distribution is the one the full
-engine samples, since no noise term couples a used qubit to an unused one. Jobs still go through the processor's sampler,
-so an instrumented Cirq records them as ``willow_pink`` jobs as before.
+engine samples, since no noise term couples a used qubit to an unused one.
+Jobs still go through the processor's sampler, so an instrumented Cirq records
+them as ``willow_pink`` jobs as before. Measured (1 qubit, 10 lengths × 5
+samples × 100 shots): about 1 s of CPU; 2 qubits about 5 s.
 
 Qiskit fake backends need no such step: Aer's ``truncate`` pass simulates only
 the qubits a circuit touches, with their noise from the backend's properties.

@@ -81,7 +81,8 @@ def _whole_list(values: Sequence[str] | str | None, option: str, low: int, high:
     out = []
     for part in parts:
         if not _WHOLE.fullmatch(part) or not low <= int(part) <= high:
-            raise ValueError(f"{option}: expected whole numbers from {low} to {high}, got {_shown(part)} in {_shown(', '.join(texts))}")
+            raise ValueError(f"{option}: expected whole numbers from {low} to {high}, "
+                             f"got {_shown(part)} in {_shown(', '.join(texts))}")
         out.append(int(part))
     return tuple(out)
 
@@ -101,7 +102,8 @@ def _lengths(values: Sequence[str] | str | None) -> tuple[int, ...] | None:
         raise ValueError(f"--lengths: at most {LIMITS['lengths']} lengths, got {len(lengths)}")
     if list(lengths) != sorted(set(lengths)):
         fixed = ",".join(map(str, sorted(set(lengths))))
-        raise ValueError(f"--lengths: lengths must be distinct and increasing, e.g. {fixed}; got {','.join(map(str, lengths))}")
+        given = ",".join(map(str, lengths))
+        raise ValueError(f"--lengths: lengths must be distinct and increasing, e.g. {fixed}; got {given}")
     return lengths
 
 
@@ -146,7 +148,8 @@ def parse_rb_options(*, backend: str | None, qubits: Sequence[str] | str | None,
         noise=None if noise_spec is None else noise.strip(),
         readout_error=_fraction(readout_error, "--readout-error", 0.5))
     if options.readout_error and backend != "stim":
-        raise ValueError("--readout-error: only the 'stim' backend simulates readout flips; drop it or use --backend stim")
+        raise ValueError("--readout-error: only the 'stim' backend simulates readout flips; "
+                         "drop it or use --backend stim")
     cap = LIMITS["total_shots"] if max_total_shots is None else _whole(max_total_shots, "--max-total-shots", 1, 10**12)
     if options.total_shots > cap:
         raise ValueError(f"--shots: samples x lengths x shots = {options.total_shots:,} exceeds the "

@@ -75,7 +75,8 @@ def test_one_qubit_probe_is_fast_and_matches_the_reported_gate_error(sampler, gr
     a Pauli channel of weight p has average gate infidelity 2p/3 = 7.45e-4. Compiled natively,
     20 of the 24 Cliffords are one PhasedXZ and 4 (I, Z, S, S†) a virtual Z with no error, so
     EPC = (20/24)·(2/3)·p = 6.21e-4. Over 30 seeds this design measured mean 6.17e-4, σ ≈ 9 %
-    (4.9-7.4e-4), its 95 % interval covering 6.21e-4 in 28; ±30 % is over 3σ. The device's reported range across all 105 qubits, (2/3)·[min p, max p]
+    (4.9-7.4e-4), its 95 % interval covering 6.21e-4 in 28; ±30 % is over 3σ. The device's
+    reported range across all 105 qubits, (2/3)·[min p, max p]
     = [1.5e-4, 2.1e-3], must contain it too. Before (the full 105-qubit engine): over 5 minutes.
     """
     p = properties.gate_pauli_errors[OpIdentifier(cirq.PhasedXZGate, grid[0])]
