@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -17,22 +16,7 @@ from qobserve.benchmarking.options import parse_rb_options
 if TYPE_CHECKING:
     from qobserve.benchmarking.probe import RBResult
 
-__all__ = ["parse_int_list", "rb_command"]
-
-
-def parse_int_list(values: Sequence[str] | str | None, *, field: str) -> tuple[int, ...] | None:
-    """Parse ``0``, ``0,1``, ``0_1`` or repeated options into integers.
-
-    Raises:
-        ValueError: naming ``field`` and the accepted form.
-    """
-    if values is None or values == [] or values == ():
-        return None
-    parts = [p for v in ([values] if isinstance(values, str) else values) for p in re.split(r"[,_\s]+", v) if p]
-    try:
-        return tuple(int(p) for p in parts)
-    except ValueError:
-        raise ValueError(f"{field}: expected integers like '0', '0,1' or '1,10,20', got {values!r}") from None
+__all__ = ["rb_command"]
 
 
 def _table(result: RBResult) -> Table:
