@@ -8,6 +8,7 @@ the same way: ``backends[1].faults.timeout_rate: …``.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from datetime import timedelta
@@ -49,33 +50,56 @@ def read_yaml(path: str | Path, error: type[Exception], *, expect: str = "a mapp
 
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise error(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
     except yaml.YAMLError as exc:
-        raise error(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+        raise error(f"{path}: not valid YAML: {_first_line(exc)}") from None
+    except RecursionError:
+        raise error(f"{path}: not valid YAML: nested too deeply") from None
     if not isinstance(data, dict):
         raise error(f"{path}: expected {expect}")
     return data
+
+
+def _first_line(exc: BaseException) -> str:
+    return next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
 
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")
 _UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
+#: Longest duration any setting accepts: ten years. Longer values are typos, and past
+#: ``threading.TIMEOUT_MAX`` a wait on them raises OverflowError in a background thread.
+MAX_DURATION_S = 10 * 365 * 86400
+
+
 def parse_duration(value: object) -> float:
-    """``30s`` / ``5m`` / ``6h`` / ``1d`` (or a number of seconds) → seconds > 0."""
+    """``30s`` / ``5m`` / ``6h`` / ``1d`` (or a number of seconds) → seconds in (0, ten years].
+
+    Raises:
+        ValueError: not a duration, not positive, not finite, or longer than ten years.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"expected a duration like 30s, 5m, 6h; got {value!r}")
     if isinstance(value, timedelta):
         seconds = value.total_seconds()
     elif isinstance(value, (int, float)):
-        seconds = float(value)
+        seconds = float(value) if abs(value) < 1e300 else float("inf")
     else:
         m = _DURATION.match(str(value).strip())
         if not m:
             raise ValueError(f"expected a duration like 30s, 5m, 6h; got {value!r}")
         seconds = float(m.group(1)) * _UNIT_S[m.group(2)]
+    if not math.isfinite(seconds):
+        raise ValueError(f"must be a finite duration like 30s, 5m, 6h; got {value!r}")
     if seconds <= 0:
         raise ValueError(f"must be positive, got {value!r}")
+    if seconds > MAX_DURATION_S:
+        raise ValueError(f"must be at most 3650d (ten years), got {value!r}")
     return seconds
 
 

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from qobserve.calibration import BackendStatus, Calibration
 from qobserve.errors import ErrorInfo, ErrorKind, register_classifier
-from qobserve.executor._policies import Duration
+from qobserve.executor._policies import MAX_COUNT, Duration
 from qobserve.executor._runner import Backend, adapt
 
 __all__ = [
@@ -93,11 +93,11 @@ class _Model(BaseModel):
 class Outage(_Model):
     """The backend is offline for logical jobs number ``after_jobs`` … ``after_jobs+for_jobs-1``."""
 
-    after_jobs: int = Field(ge=0)
-    for_jobs: int = Field(ge=1)
+    after_jobs: int = Field(ge=0, le=MAX_COUNT)
+    for_jobs: int = Field(ge=1, le=MAX_COUNT)
 
 
-_Rate = Field(default=0.0, ge=0.0, le=1.0)
+_Rate = Field(default=0.0, ge=0.0, le=1.0, allow_inf_nan=False)
 
 
 class Faults(_Model):
@@ -123,13 +123,13 @@ class Faults(_Model):
     timeout_rate: float = _Rate
     throttle_rate: float = _Rate
     late_rate: float = _Rate
-    retry_after: float = Field(default=0.01, ge=0)
+    retry_after: float = Field(default=0.01, ge=0, le=3600, allow_inf_nan=False)
     latency: Duration | None = None
     late_latency: Duration = 0.05
     outage: Outage | None = None
     calibration_age: Duration | None = None
     calibration_missing: bool = False
-    pending_jobs: int | None = Field(default=None, ge=0)
+    pending_jobs: int | None = Field(default=None, ge=0, le=MAX_COUNT)
     cancel_failure_rate: float = _Rate
 
     @model_validator(mode="after")

@@ -39,12 +39,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from qobserve.backends import parse_backend
 from qobserve.chaos import ChaosBackend, Faults, Ledger
 from qobserve._validation import read_yaml, validation_message
-from qobserve.executor._policies import Duration, Price
+from qobserve.executor._policies import MAX_COUNT, MAX_USD, Duration, Price
 
 __all__ = ["BUILTIN_CIRCUITS", "GamedayReport", "Scenario", "ScenarioError", "demo_scenario",
            "load_scenario", "render", "run_gameday"]
 
 BUILTIN_CIRCUITS = ("bell", "ghz3", "ghz5")
+MAX_SHOTS = 1_000_000  # local simulators; a larger number is a typo that would run for hours
+MAX_SEED = 2**32 - 1  # simulators (Aer, NumPy) take 32-bit seeds
 
 
 class ScenarioError(ValueError):
@@ -65,11 +67,11 @@ class ExecutorSection(_Model):
     backoff_initial: Duration = 0.001
     backoff_max: Duration = 0.02
     concurrency: int = Field(default=4, ge=1, le=64)
-    breaker_failures: int = Field(default=5, ge=1)
+    breaker_failures: int = Field(default=5, ge=1, le=MAX_COUNT)
     breaker_cooldown: Duration = 0.2
-    retry_budget: int = Field(default=500, ge=1)
+    retry_budget: int = Field(default=500, ge=1, le=MAX_COUNT)
     allow_duplicates: bool = False
-    max_pending_jobs: int | None = Field(default=None, ge=0)
+    max_pending_jobs: int | None = Field(default=None, ge=0, le=MAX_COUNT)
 
 
 class BackendSection(_Model):
@@ -100,10 +102,10 @@ class Scenario(_Model):
     """A game day: jobs to run, the executor policy, and backends with their faults."""
 
     jobs: int = Field(ge=1, le=100_000)
-    shots: int = Field(default=100, ge=1)
-    circuit: str = "bell"
-    budget_usd: Decimal | None = Field(default=None, ge=0)
-    seed: int = 0
+    shots: int = Field(default=100, ge=1, le=MAX_SHOTS)
+    circuit: str = Field(default="bell", min_length=1)
+    budget_usd: Decimal | None = Field(default=None, ge=0, le=MAX_USD, allow_inf_nan=False)
+    seed: int = Field(default=0, ge=0, le=MAX_SEED)
     executor: ExecutorSection = ExecutorSection()
     backends: list[BackendSection] = Field(min_length=1)
 
@@ -123,24 +125,24 @@ def load_scenario(source: str | Path | dict) -> Scenario:
     Raises:
         ScenarioError: naming each bad field (``backends[1].faults.timeout_rate: …``).
     """
-    base = Path(".")
+    base, where = Path("."), ""
     if isinstance(source, dict):
         data: Any = source
     else:
         path = Path(source)
-        base = path.parent
+        base, where = path.parent, f"{path}: "
         data = read_yaml(path, ScenarioError, expect="a scenario mapping with jobs, backends, ...")
     if not isinstance(data, dict):
         raise ScenarioError("scenario: expected a mapping with jobs, backends, ...")
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(validation_message(exc, sep="\n")) from None
+        raise ScenarioError(where + validation_message(exc)) from None
     if scenario.circuit not in BUILTIN_CIRCUITS:
         qasm = Path(scenario.circuit)
         qasm = qasm if qasm.is_absolute() else base / qasm
         if not qasm.is_file():
-            raise ScenarioError(f"circuit: {scenario.circuit!r} is neither a built-in "
+            raise ScenarioError(f"{where}circuit: {scenario.circuit!r} is neither a built-in "
                                 f"({', '.join(BUILTIN_CIRCUITS)}) nor an OpenQASM file")
         scenario = scenario.model_copy(update={"circuit": str(qasm)})
     return scenario
@@ -377,15 +379,20 @@ def render(report: GamedayReport, console=None) -> None:
         console.print(fails)
 
 
-def run_cli(path: Path, *, as_json: bool, echo=print) -> int:
+def run_cli(path: Path, *, as_json: bool, echo=None) -> int:
     """``qobserve gameday``: 0 when nothing was lost or duplicated and the budget held,
     1 when the executor broke an invariant, 2 for an invalid scenario."""
     import json
 
+    import typer
+
+    echo = echo or typer.echo
     try:
         scenario = load_scenario(path)
     except ScenarioError as exc:
-        echo(f"{path}: invalid scenario\n{exc}")
+        message = str(exc)
+        where = "" if message.startswith(str(path)) else f"{path}: "
+        echo(f"error: invalid scenario: {where}{message}", err=True)
         return 2
     report = run_gameday(scenario)
     if as_json:

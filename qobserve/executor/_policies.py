@@ -14,7 +14,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from qobserve._validation import parse_duration, read_yaml, validation_message
+from qobserve._validation import MAX_DURATION_S, parse_duration, read_yaml, validation_message
 
 __all__ = ["DEFAULT_ATTEMPT_TIMEOUT", "DEFAULT_DEADLINE", "BreakerPolicy", "ConnectionPolicy", "Duration",
            "ExecutorPolicy", "GatePolicy", "IdempotencyPolicy", "Price", "RetryBudgetPolicy", "RetryPolicy",
@@ -29,6 +29,12 @@ DEFAULT_DEADLINE = 86400.0
 #: Seconds the executor waits for one accepted job before cancelling it: long
 #: enough for a queued QPU job, short enough for a retry within the deadline.
 DEFAULT_ATTEMPT_TIMEOUT = 6 * 3600.0
+
+
+#: Caps on counts and prices: anything larger is a typo (and a huge int would
+#: otherwise overflow later, far from the file that holds it).
+MAX_COUNT = 1_000_000_000
+MAX_USD = Decimal(1_000_000)
 
 
 class _Policy(BaseModel):
@@ -74,10 +80,10 @@ class BreakerPolicy(_Policy):
     # a streak; P(≥50 of 100) ≈ 2e-5) while opening within seconds on an outage;
     # window and ratio follow resilience4j's defaults (100 calls, 50%).
     enabled: bool = True
-    failure_threshold: int = Field(default=10, ge=1)
-    failure_ratio: float = Field(default=0.5, gt=0, le=1)
-    window: int = Field(default=100, ge=1)
-    min_calls: int = Field(default=100, ge=1)
+    failure_threshold: int = Field(default=10, ge=1, le=MAX_COUNT)
+    failure_ratio: float = Field(default=0.5, gt=0, le=1, allow_inf_nan=False)
+    window: int = Field(default=100, ge=1, le=MAX_COUNT)
+    min_calls: int = Field(default=100, ge=1, le=MAX_COUNT)
     cooldown: Duration = 30.0
 
 
@@ -96,8 +102,8 @@ class GatePolicy(_Policy):
     max_calibration_age: Duration | None = None
     require_calibration: bool = False
     require_operational: bool = True
-    max_pending_jobs: int | None = Field(default=None, ge=0)
-    refresh: Duration | float = Field(default=5.0, ge=0)
+    max_pending_jobs: int | None = Field(default=None, ge=0, le=MAX_COUNT)
+    refresh: Duration | float = Field(default=5.0, ge=0, le=MAX_DURATION_S, allow_inf_nan=False)
 
 
 class IdempotencyPolicy(_Policy):
@@ -155,8 +161,8 @@ class Price(_Policy):
     """A fixed price for one backend, overriding :mod:`qobserve.cost` estimates
     (Braket-style: a fee per task plus a fee per shot)."""
 
-    per_task_usd: Decimal = Field(default=Decimal(0), ge=0)
-    per_shot_usd: Decimal = Field(default=Decimal(0), ge=0)
+    per_task_usd: Decimal = Field(default=Decimal(0), ge=0, le=MAX_USD, allow_inf_nan=False)
+    per_shot_usd: Decimal = Field(default=Decimal(0), ge=0, le=MAX_USD, allow_inf_nan=False)
 
     def cost(self, shots: int, circuits: int = 1) -> Decimal:
         return (self.per_task_usd + self.per_shot_usd * shots) * circuits
@@ -165,10 +171,10 @@ class Price(_Policy):
 class RetryBudgetPolicy(_Policy):
     """Size of the shared retry token bucket (AWS SDK standard retry mode defaults)."""
 
-    capacity: int = Field(default=500, ge=1)
-    retry_cost: int = Field(default=5, ge=1)
-    timeout_cost: int = Field(default=10, ge=1)
-    success_refund: int = Field(default=1, ge=0)
+    capacity: int = Field(default=500, ge=1, le=MAX_COUNT)
+    retry_cost: int = Field(default=5, ge=1, le=MAX_COUNT)
+    timeout_cost: int = Field(default=10, ge=1, le=MAX_COUNT)
+    success_refund: int = Field(default=1, ge=0, le=MAX_COUNT)
 
 
 class ExecutorPolicy(_Policy):
@@ -210,7 +216,7 @@ def coerce(cls: type[_Policy], value, field: str):
     try:
         return cls.model_validate(value)
     except ValidationError as exc:
-        raise ValueError(validation_message(exc, prefix=field, sep="\n")) from None
+        raise ValueError(validation_message(exc, prefix=field)) from None
 
 
 def load_policy(source: str | Path | dict) -> ExecutorPolicy:
