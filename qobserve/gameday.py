@@ -144,8 +144,31 @@ def load_scenario(source: str | Path | dict) -> Scenario:
         if not qasm.is_file():
             raise ScenarioError(f"{where}circuit: {scenario.circuit!r} is neither a built-in "
                                 f"({', '.join(BUILTIN_CIRCUITS)}) nor an OpenQASM file")
+        _check_qasm(qasm)
         scenario = scenario.model_copy(update={"circuit": str(qasm)})
     return scenario
+
+
+def _check_qasm(path: Path) -> None:
+    """Parse the circuit file once, so a broken one is refused before any job runs.
+
+    Raises:
+        ScenarioError: ``circuit: FILE: …`` with the parser's first line.
+    """
+    from qobserve.executor import ConversionError, convert
+
+    try:
+        circuit = convert(path.read_text(encoding="utf-8"), "qiskit")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"circuit: {path}: cannot read as UTF-8 text: "
+                            f"{getattr(exc, 'strerror', None) or exc}") from None
+    except ConversionError as exc:
+        detail = " ".join(str(exc).split())
+        raise ScenarioError(f"circuit: {path}: not a valid OpenQASM 2 or 3 program ({detail}); "
+                            "fix the file or use a built-in circuit (bell, ghz3, ghz5)") from None
+    if not any(inst.operation.name == "measure" for inst in circuit.data):
+        raise ScenarioError(f"circuit: {path}: not a valid OpenQASM 2 or 3 program for a game day: "
+                            "it measures nothing (add e.g. `measure q -> c;`)")
 
 
 def demo_scenario(*, jobs: int = 40, seed: int = 7) -> Scenario:
@@ -215,14 +238,26 @@ class GamedayReport:
     failures: list[dict[str, Any]]
 
     @property
-    def ok(self) -> bool:
-        """Nothing lost, nothing duplicated, budget respected, permanent errors not retried."""
+    def problems(self) -> list[str]:
+        """Why the game day failed, one phrase each (empty when it passed)."""
         over = self.budget_usd is not None and self.spent_usd > self.budget_usd + 1e-9
-        return (self.lost == 0 and self.duplicate_executions == 0 and not over
-                and self.resubmitted_after_permanent == 0)
+        return [text for bad, text in (
+            (self.jobs > 0 and self.succeeded == 0, "every job failed"),
+            (self.lost > 0, f"{self.lost} job(s) lost"),
+            (self.duplicate_executions > 0, f"{self.duplicate_executions} duplicate execution(s)"),
+            (over, "over budget"),
+            (self.resubmitted_after_permanent > 0,
+             f"{self.resubmitted_after_permanent} resubmission(s) after a permanent error"),
+        ) if bad]
+
+    @property
+    def ok(self) -> bool:
+        """Some job succeeded, nothing lost or duplicated, budget respected, permanent
+        errors not retried."""
+        return not self.problems
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "ok": self.ok, "problems": self.problems}
 
 
 def _executor(scenario: Scenario, backends: list[ChaosBackend], budget, providers: dict):
@@ -356,7 +391,8 @@ def render(report: GamedayReport, console=None) -> None:
                        ("retry tokens left", f"{report.retry_budget['left']} of "
                                              f"{report.retry_budget['capacity']}"),
                        ("elapsed", f"{report.elapsed_s:.2f}s"),
-                       ("verdict", "[green]OK[/]" if report.ok else "[red]FAILED[/]")):
+                       ("verdict", "[green]OK[/]" if report.ok
+                                   else f"[red]FAILED[/]: {', '.join(report.problems)}")):
         summary.add_row(key, str(value))
     console.print(summary)
     table = Table(title="By backend")
@@ -380,8 +416,9 @@ def render(report: GamedayReport, console=None) -> None:
 
 
 def run_cli(path: Path, *, as_json: bool, echo=None) -> int:
-    """``qobserve gameday``: 0 when nothing was lost or duplicated and the budget held,
-    1 when the executor broke an invariant, 2 for an invalid scenario."""
+    """``qobserve gameday``: 0 when some jobs succeeded, nothing was lost or duplicated
+    and the budget held; 1 otherwise (every job failed, or the executor broke an
+    invariant), with the reasons on one stderr line; 2 for an invalid scenario."""
     import json
 
     import typer
@@ -399,4 +436,7 @@ def run_cli(path: Path, *, as_json: bool, echo=None) -> int:
         echo(json.dumps(report.to_dict(), indent=2, sort_keys=True))
     else:
         render(report)
-    return 0 if report.ok else 1
+    if not report.ok:
+        echo(f"error: game day {path} failed: {', '.join(report.problems)}", err=True)
+        return 1
+    return 0

@@ -124,3 +124,30 @@ def test_outage_example_falls_back_and_loses_nothing():
     assert report.ok and report.lost == 0 and report.duplicate_executions == 0
     assert report.by_backend["primary"].skipped >= 5  # jobs 20..29 hit the outage
     assert report.by_backend["secondary"].executions >= 5
+
+
+@pytest.mark.parametrize("text", ["OPENQASM 2.0;\nqreg q[1];\nfoo q[0];\n", "not qasm at all\n",
+                                  "OPENQASM 3.0;\nqubit[1] q;\nbit c = measure q[5];\n", ""])
+def test_unparsable_qasm_is_refused_naming_circuit_and_file(tmp_path, text):
+    """A circuit file that does not parse is refused before any job runs, naming `circuit` and the file."""
+    qasm = tmp_path / "broken.qasm"
+    qasm.write_text(text)
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(yaml.safe_dump(_with(("circuit",), "broken.qasm")))
+    out = CliRunner().invoke(app, ["gameday", "--scenario", str(scenario)])
+    assert out.exit_code == 2 and out.stdout == ""
+    (line,) = out.stderr.splitlines()
+    assert "circuit: " in line and str(qasm) in line and "not a valid OpenQASM" in line
+
+
+def test_game_day_whose_jobs_all_fail_exits_non_zero(tmp_path):
+    """Every job failing is a failed game day: exit 1 and the reason on one stderr line."""
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(yaml.safe_dump({
+        "jobs": 3, "shots": 10, "executor": {"max_attempts": 1},
+        "backends": [{"name": "p", "backend": "qiskit:aer", "faults": {"permanent_error_rate": 1}}]}))
+    out = CliRunner().invoke(app, ["gameday", "--scenario", str(scenario), "--json"])
+    assert out.exit_code == 1
+    report = json.loads(out.stdout)
+    assert report["succeeded"] == 0 and not report["ok"] and report["problems"] == ["every job failed"]
+    assert out.stderr.splitlines() == [f"error: game day {scenario} failed: every job failed"]
