@@ -14,8 +14,10 @@ records through them and says so in a log line.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import socket
 from dataclasses import dataclass, field
 
 from opentelemetry import metrics, trace
@@ -25,7 +27,7 @@ from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-__all__ = ["Telemetry", "configure"]
+__all__ = ["BindError", "Telemetry", "configure"]
 
 log = logging.getLogger("qobserve")
 
@@ -49,6 +51,49 @@ class Telemetry:
         self._stoppers.clear()
 
 
+class BindError(OSError):
+    """The ``/metrics`` endpoint cannot listen where asked.
+
+    ``str()`` is one line naming the address, who may hold it and the setting
+    that picks another; :meth:`message` renders it for a command-line option.
+    """
+
+    def __init__(self, host: str, port: int, cause: OSError) -> None:
+        super().__init__(cause.errno, cause.strerror)
+        self.host, self.port, self.cause = host, port, cause
+
+    def message(self, option: str = "prometheus_port", *, zero: str | None = None) -> str:
+        """One line for an operator; ``option`` is how they set the port (``--port``)."""
+        zero = zero or (f"{option}=0" if option.isidentifier() else f"{option} 0")
+        where = f"{self.host}:{self.port}"
+        if self.errno == errno.EADDRINUSE:
+            return (f"{option}: port {self.port} on {self.host} is already in use (another qobserve "
+                    f"demo or exporter? `ss -ltnp 'sport = :{self.port}'` shows which process); "
+                    f"stop it, or pass {zero} for a free port")
+        if self.errno == errno.EACCES:
+            return (f"{option}: not allowed to listen on {where} (ports below 1024 need privileges); "
+                    f"use a port above 1023, or {zero} for a free one")
+        if isinstance(self.cause, socket.gaierror):
+            return (f"{option}: cannot listen on {where}: host {self.host!r} does not resolve "
+                    f"({self.cause.strerror}); use an address such as 127.0.0.1")
+        return (f"{option}: cannot listen on {where}: {self.cause.strerror or self.cause}; "
+                f"check the host, or pass {zero} for a free port")
+
+    def __str__(self) -> str:
+        return self.message()
+
+
+def _port_number(value: object, setting: str) -> int:
+    """A TCP port 0–65535 (0: a free one), or ValueError naming ``setting``."""
+    try:
+        port = int(str(value).strip()) if isinstance(value, str) else value
+    except ValueError:
+        port = None
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ValueError(f"{setting}: expected a TCP port 0-65535 (0 picks a free one), got {value!r}")
+    return port
+
+
 def _is_sdk(provider: object) -> bool:
     return isinstance(provider, (TracerProvider, MeterProvider))
 
@@ -60,14 +105,18 @@ def _prometheus_reader(host: str, port: int, registry) -> tuple[MetricReader, ob
     from qobserve.exposition import ZeroFirstCollector
 
     registry = registry or REGISTRY
-    # Scope labels would add otel_scope_* to every series and break the
-    # contract's label sets; target_info is kept for resource attributes.
-    reader = PrometheusMetricReader(scope_info_enabled=False, registry=registry)
     # /metrics shows each new counter/histogram series at 0 on its first scrape,
     # so rate() sees a backend's first failure of a new kind (qobserve.exposition).
     served = CollectorRegistry(auto_describe=False)
     served.register(ZeroFirstCollector(registry))
-    server, thread = start_http_server(port, addr=host, registry=served)
+    try:
+        server, thread = start_http_server(port, addr=host, registry=served)
+    except OSError as exc:
+        raise BindError(host, port, exc) from None
+    # The reader registers on the registry only once the port is ours. Scope labels would
+    # add otel_scope_* to every series and break the contract's label sets; target_info
+    # is kept for resource attributes.
+    reader = PrometheusMetricReader(scope_info_enabled=False, registry=registry)
 
     def stop() -> None:
         # The reader unregisters its collector itself when its provider shuts
@@ -110,13 +159,21 @@ def configure(
 
     Returns:
         A :class:`Telemetry` handle; call ``shutdown()`` before exit.
+
+    Raises:
+        ValueError: ``prometheus_port`` or ``OTEL_EXPORTER_PROMETHEUS_PORT`` is not a port.
+        BindError: the port is taken or the host cannot be listened on; the
+            message names the port and says to pass ``prometheus_port=0``.
     """
     attrs = {SERVICE_NAME: service_name} if service_name and not os.environ.get("OTEL_SERVICE_NAME") else {}
     resource = Resource.create(attrs)
     stoppers: list = []
 
-    if prometheus_port is None and os.environ.get("OTEL_EXPORTER_PROMETHEUS_PORT"):
-        prometheus_port = int(os.environ["OTEL_EXPORTER_PROMETHEUS_PORT"])
+    if prometheus_port is not None:
+        prometheus_port = _port_number(prometheus_port, "prometheus_port")
+    elif os.environ.get("OTEL_EXPORTER_PROMETHEUS_PORT"):
+        prometheus_port = _port_number(os.environ["OTEL_EXPORTER_PROMETHEUS_PORT"],
+                                       "OTEL_EXPORTER_PROMETHEUS_PORT")
     host = prometheus_host or os.environ.get("OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1")
     otlp_endpoint = otlp_endpoint or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
 

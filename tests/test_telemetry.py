@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import urllib.request
 
 import pytest
@@ -16,7 +17,7 @@ from prometheus_client import CollectorRegistry
 
 from qobserve.instrumentation._job import JobTelemetry
 from qobserve.semconv import JobStatus
-from qobserve.telemetry import configure
+from qobserve.telemetry import BindError, configure
 
 
 @pytest.fixture
@@ -123,3 +124,45 @@ def test_job_log_line_carries_trace_and_span_ids(otel, caplog):
     assert line.trace_id == f"{span.context.trace_id:032x}"
     assert line.span_id == f"{span.context.span_id:016x}"
     assert line.job_id == "j-1" and line.status == "failed"
+
+
+@pytest.fixture
+def busy_port():
+    """A port some other process (here: a listening socket) already holds."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock.getsockname()[1]
+
+
+def test_busy_port_is_one_line_naming_port_holder_hint_and_fix(no_otel_env, busy_port):
+    """A taken port raises BindError: one line with the port, an `ss -ltnp` hint and prometheus_port=0."""
+    with pytest.raises(BindError) as err:
+        configure(prometheus_port=busy_port, registry=CollectorRegistry(), set_global=False)
+    message = str(err.value)
+    assert "\n" not in message and err.value.__cause__ is None
+    assert f"port {busy_port} on 127.0.0.1 is already in use" in message
+    assert f"ss -ltnp 'sport = :{busy_port}'" in message and "prometheus_port=0" in message
+    assert "--port 0" in err.value.message("--port")
+
+
+@pytest.mark.parametrize(("kwargs", "env", "message"), [
+    ({"prometheus_port": 70000}, None, "prometheus_port: expected a TCP port 0-65535"),
+    ({"prometheus_port": -1}, None, "prometheus_port: expected a TCP port 0-65535"),
+    ({}, "abc", "OTEL_EXPORTER_PROMETHEUS_PORT: expected a TCP port 0-65535 (0 picks a free one), got 'abc'"),
+    ({}, "99999", "OTEL_EXPORTER_PROMETHEUS_PORT: expected a TCP port"),
+])
+def test_bad_port_setting_names_it(no_otel_env, monkeypatch, kwargs, env, message):
+    """A port that is not 0-65535, from the argument or the environment, names the setting."""
+    if env is not None:
+        monkeypatch.setenv("OTEL_EXPORTER_PROMETHEUS_PORT", env)
+    with pytest.raises(ValueError) as err:
+        configure(registry=CollectorRegistry(), set_global=False, **kwargs)
+    assert message in str(err.value)
+
+
+def test_unresolvable_host_names_it(no_otel_env):
+    """A bind host that does not resolve is one line naming the host."""
+    with pytest.raises(BindError, match=r"prometheus_port: cannot listen on nohost\.invalid:0: host 'nohost\.invalid' does not resolve"):
+        configure(prometheus_port=0, prometheus_host="nohost.invalid", registry=CollectorRegistry(),
+                  set_global=False)

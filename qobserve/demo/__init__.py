@@ -9,6 +9,7 @@ samples Prometheus would scrape. No account, no network.
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -54,15 +55,20 @@ def _stages():
 
 
 def run_demo(options: DemoOptions, console: Console | None = None) -> int:
-    """Run every stage and print the summary; returns the process exit code."""
+    """Run every stage and print the summary; returns the process exit code
+    (1, with one line on stderr, when ``/metrics`` cannot listen on the port)."""
     from qobserve.instrumentation import instrument, uninstrument
-    from qobserve.telemetry import configure
+    from qobserve.telemetry import BindError, configure
 
     console = console or Console()
     # Simulators log expected failures loudly; the demo reports them in the table.
     logging.getLogger("qiskit_aer").setLevel(logging.CRITICAL)
     registry = CollectorRegistry()
-    telemetry = configure("qobserve-demo", prometheus_port=options.port, registry=registry)
+    try:
+        telemetry = configure("qobserve-demo", prometheus_port=options.port, registry=registry)
+    except BindError as exc:
+        print(f"error: qobserve demo: {exc.message('--port')}", file=sys.stderr)
+        return 1
     host, port = telemetry.prometheus_address
     console.print(f"[bold]qobserve demo[/]: serving metrics on http://{host}:{port}/metrics")
     families = instrument(tracer_provider=telemetry.tracer_provider,
