@@ -320,13 +320,14 @@ def silence(
     end: Annotated[str | None, typer.Option(help="ISO 8601 end (instead of --duration).")] = None,
     comment: Annotated[str, typer.Option(help="Why: e.g. the provider's maintenance notice.")] = "provider maintenance",
     author: Annotated[str, typer.Option(help="Who created the silence.")] = "qobserve",
+    timeout: Annotated[float, typer.Option(min=0.001, max=300, callback=_finite, help="Seconds to wait for Alertmanager's answer.")] = 10.0,
 ) -> None:
     """Silence a backend's alerts for a maintenance window (Alertmanager POST /api/v2/silences)."""
     from qobserve.slo.silence import run_silence
 
     raise typer.Exit(run_silence(alertmanager=alertmanager, backend=backend, provider=provider,
                                  start=start, end=end, duration=duration, comment=comment,
-                                 author=author, echo=typer.echo))
+                                 author=author, timeout=timeout, echo=typer.echo))
 
 
 @app.command()

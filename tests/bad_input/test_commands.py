@@ -8,6 +8,8 @@ server); the command must exit non-zero with one stderr line naming the option.
 from __future__ import annotations
 
 import os
+import socket
+import time
 
 import pytest
 from hypothesis import given, settings
@@ -43,6 +45,18 @@ MINE: dict[str, tuple[list[str], dict[str, list[str]]]] = {
         "--traces-file": [str(REPO / "docs")],
     }),
     "exporter": (["--config", EXPORTER], {"--watch": [*NUMBERS, *NON_FINITE, "-1", "1e12"]}),
+    # An unreachable Alertmanager: a bad value that slipped through would be reported as that instead.
+    "silence": (["--backend", "ibm_brisbane", "--alertmanager", "http://127.0.0.1:9", "--duration", "1h"], {
+        "--duration": ["", "soon", "4", "-1h", "0s", "nanh", "1e400h", "99999999999999999999d", "400d"],
+        "--start": ["", "tomorrow", "2026-13-01", "9999-12-31T23:59:59Z", "1990-01-01"],
+        "--end": ["", "later", "2000-01-01T00:00:00Z"],
+        "--alertmanager": ["", "notaurl", "ftp://am:9093", "http://", "http://am:99999", "http://127.0.0.1:9"],
+        "--backend": ["", " ", "a b", "x\ny"],
+        "--provider": ["", "ibm", "QISKIT"],
+        "--comment": ["", "\t"],
+        "--author": [""],
+        "--timeout": [*NUMBERS, *NON_FINITE, "0", "-1", "301"],
+    }),
 }
 
 
@@ -71,3 +85,17 @@ def test_garbled_command_lines_are_one_line(args):
     if result.exit_code == 0 or result.stderr.lstrip().startswith("Usage:"):
         return  # help printed, or a valid command line
     one_line_error(result)
+
+
+def test_silence_times_out_on_an_alertmanager_that_never_answers():
+    """An Alertmanager that accepts the connection but never answers fails after --timeout, in one line."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        started = time.monotonic()
+        result = invoke(["silence", "--backend", "SV1", "--duration", "1h", "--alertmanager", url,
+                         "--timeout", "0.5"])
+    assert time.monotonic() - started < 5
+    line = one_line_error(result, ("--alertmanager",))
+    assert f"no answer from {url} within 0.5 s" in line and result.exit_code == 1

@@ -51,6 +51,7 @@ def test_demo_on_a_busy_port_is_one_line_with_holder_hint_and_fix():
     (["nosuch"], ["No such command 'nosuch'"]),
     (["gameday", "--scenario", "/nonexistent/s.yaml"], ["/nonexistent/s.yaml", "cannot read"]),
     (["cost", "estimate", "--backend", "qiskit:aer", "--shots", "1e20"], ["--shots"]),
+    (["silence", "--backend", "ibm_brisbane", "--duration", "soon"], ["--duration"]),
 ])
 def test_operator_mistakes_are_one_line_in_a_real_process(args, names):
     """Bad options and files through the real entry point: one stderr line, non-zero exit."""
