@@ -287,8 +287,8 @@ app.add_typer(cost_app, name="cost")
 @cost_app.command("estimate")
 def cost_estimate(
     backend: Annotated[str, typer.Option("--backend", "-b", help="Backend spec, e.g. braket:arn:aws:braket:us-east-1::device/qpu/ionq/Aria-1.")],
-    shots: Annotated[int, typer.Option(min=0, help="Shots per circuit.")],
-    circuits: Annotated[int, typer.Option(min=1, help="Circuits (one provider task each).")] = 1,
+    shots: Annotated[int, typer.Option(min=0, max=10_000_000, help="Shots per circuit.")],
+    circuits: Annotated[int, typer.Option(min=1, max=1_000_000, help="Circuits (one provider task each).")] = 1,
     prices: Annotated[Path | None, typer.Option(help="Pricing override file (default: $QOBSERVE_PRICES or built-in).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:

@@ -23,9 +23,15 @@ def run_estimate(backend: str, shots: int, circuits: int = 1, *, prices: Path | 
     """
     try:
         table = load_table(prices) if prices is not None else current_table()
+    except PricingError as exc:
+        option = "--prices" if prices is not None else "QOBSERVE_PRICES"
+        echo(f"error: qobserve cost estimate: {option}: {_one_line(exc)}", err=True)
+        return 2
+    try:
         est = estimate(backend, shots, circuits, table=table)
     except (PricingError, ValueError) as exc:
-        echo(f"error: {exc}", err=True)
+        message = _one_line(exc).removeprefix("backend: ")
+        echo(f"error: qobserve cost estimate: --backend: {message}", err=True)
         return 2
     if as_json:
         echo(json.dumps({"backend": backend, "shots": shots, "circuits": circuits,
@@ -39,3 +45,7 @@ def run_estimate(backend: str, shots: int, circuits: int = 1, *, prices: Path | 
     if not est.priced:
         echo(f"warning: {est.breakdown}", err=True)
     return 0
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())
