@@ -65,6 +65,10 @@ def read_yaml(path: str | Path, error: type[Exception], *, expect: str = "a mapp
 
 
 def _first_line(exc: BaseException) -> str:
+    """A YAML error on one line: the problem and where (``line 3, column 7``)."""
+    problem, mark = getattr(exc, "problem", None), getattr(exc, "problem_mark", None)
+    if problem and mark is not None:
+        return f"{problem} (line {mark.line + 1}, column {mark.column + 1})"
     return next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
 
 
