@@ -65,13 +65,66 @@ MINE: dict[str, tuple[list[str], dict[str, list[str]]]] = {
     }),
 }
 
+#: The same for commands whose option validation other branches own (RB, generate, exporter,
+#: alert bridge); cases listed in KNOWN_FAILING are skipped until those branches merge.
+OWNED_ELSEWHERE: dict[str, tuple[list[str], dict[str, list[str]]]] = {
+    "rb": (["--backend", "stim", "--lengths", "1,2", "--samples", "1", "--shots", "10"], {
+        "--backend": ["", "nope", "qiskit:fake_nope", "qiskit:nope"],
+        "--qubits": ["abc", "-1", "0,0", "0,1,2", ""],
+        "--lengths": ["a,b", "-1", "0", "", "99999999999"],
+        "--samples": [*NUMBERS, "0", "1e20", "99999999999999999999"],
+        "--shots": [*NUMBERS, "0", "99999999999999999999"],
+        "--seed": ["abc", "-1", "99999999999999999999"],
+        "--noise": ["bogus", "depolarizing:abc", "depolarizing:nan", "depolarizing:2", "depolarizing:-0.1"],
+        "--readout-error": [*NON_FINITE, "0.6", "-0.1"],
+    }),
+    "generate": (["--check"], {"--root": ["/nonexistent", EXPORTER, str(REPO / "docs")]}),
+    "exporter": ([], {"--config": ["/nonexistent.yaml", str(REPO / "docs"), str(REPO / "README.md")]}),
+    "alert-bridge": ([], {"--config": ["/nonexistent.yaml", str(REPO / "docs"), str(REPO / "README.md")]}),
+}
+
+_WRAPPED = "message wrapped over several stderr lines by rich (rb branch)"
+_STDOUT = "message printed on stdout, not stderr"
+#: (command, option, value) → what it does on this branch (measured with ``tests/bad_input/census.py``).
+KNOWN_FAILING: dict[tuple[str, str, str], str] = {
+    **{("rb", "--backend", v): _WRAPPED for v in ["", "nope", "qiskit:fake_nope", "qiskit:nope"]},
+    **{("rb", "--qubits", v): _WRAPPED for v in ["-1", "0,0", "0,1,2", ""]},
+    **{("rb", "--lengths", v): _WRAPPED for v in ["a,b", "-1", ""]},
+    ("rb", "--lengths", "0"): "accepted: exit 0 (rb branch)",
+    ("rb", "--lengths", "99999999999"): "MemoryError: Unable to allocate 745 GiB (rb branch)",
+    ("rb", "--samples", "99999999999999999999"): "accepted: still running after 20 s (rb branch)",
+    ("rb", "--shots", "99999999999999999999"): "TypeError from stim's sample() (rb branch)",
+    **{("rb", "--seed", v): _WRAPPED for v in ["-1", "99999999999999999999"]},
+    **{("rb", "--noise", v): _WRAPPED for v in ["bogus", "depolarizing:abc", "depolarizing:nan", "depolarizing:2",
+                                               "depolarizing:-0.1"]},
+    ("generate", "--root", "/nonexistent"): f"{_STDOUT}: error: [Errno 2] No such file … (SLO branch)",
+    ("generate", "--root", EXPORTER): "NotADirectoryError escapes generate.run (SLO branch)",
+    ("generate", "--root", str(REPO / "docs")): f"{_STDOUT}: error: [Errno 2] No such file … (SLO branch)",
+    **{("exporter", "--config", v): f"{_STDOUT} (exporter branch)"
+       for v in ["/nonexistent.yaml", str(REPO / "docs"), str(REPO / "README.md")]},
+}
+
 
 def _cases(table: dict) -> list[tuple[str, list[str], str, str]]:
     return [(command, base, option, value) for command, (base, options) in table.items()
             for option, values in options.items() for value in (values or [None])]
 
 
-@pytest.mark.parametrize(("command", "base", "option", "value"), _cases(MINE),
+def _names(option: str, value: str | None) -> tuple[str, ...]:
+    """The message must name the option, or the file a path option points at."""
+    return (option, value) if value and len(value) > 3 and "/" in value else (option,)
+
+
+def _params() -> list:
+    params = [pytest.param(*case) for case in _cases(MINE)]
+    for case in _cases(OWNED_ELSEWHERE):
+        reason = KNOWN_FAILING.get((case[0], case[2], case[3]))
+        marks = [pytest.mark.skip(reason=f"owned elsewhere: {reason}")] if reason else []
+        params.append(pytest.param(*case, marks=marks))
+    return params
+
+
+@pytest.mark.parametrize(("command", "base", "option", "value"), _params(),
                          ids=lambda v: v if isinstance(v, str) else None)
 def test_bad_option_is_one_line_naming_the_option(command, base, option, value):
     """An option value that must be refused is one stderr line naming the option."""
@@ -80,7 +133,7 @@ def test_bad_option_is_one_line_naming_the_option(command, base, option, value):
         pass  # --shots is required: the case supplies it
     elif command == "cost":
         args += ["--shots", "10"]
-    one_line_error(invoke(args), (option,))
+    one_line_error(invoke(args), _names(option, value))
 
 
 @SETTINGS
