@@ -286,14 +286,20 @@ def run_gameday(scenario: Scenario | str | Path, *, tracer_provider=None,
         tracer_provider / meter_provider: where the executor's telemetry goes.
 
     Raises:
-        ScenarioError: the scenario file is invalid.
+        ScenarioError: the scenario file is invalid, or a backend cannot be built.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     ledger = Ledger()
-    backends = [ChaosBackend(parse_backend(b.backend, b.noise, field=f"backends[{i}].backend"),
-                             b.faults, ledger=ledger, seed=scenario.seed, name=b.name)
-                for i, b in enumerate(scenario.backends)]
+    backends = []
+    for i, b in enumerate(scenario.backends):
+        field = f"backends[{i}].backend"
+        try:
+            backends.append(ChaosBackend(parse_backend(b.backend, b.noise, field=field), b.faults,
+                                         ledger=ledger, seed=scenario.seed, name=b.name))
+        except Exception as exc:  # the SDK cannot build it (unknown fake backend or processor)
+            detail = " ".join(str(exc).split()).removeprefix("backend: ")
+            raise ScenarioError(f"{field}: cannot build {b.backend!r}: {detail}") from None
     circuit = build_circuit(scenario.circuit)
     providers = {"tracer_provider": tracer_provider, "meter_provider": meter_provider}
     with tempfile.TemporaryDirectory(prefix="qobserve-gameday-") as tmp:
@@ -426,12 +432,12 @@ def run_cli(path: Path, *, as_json: bool, echo=None) -> int:
     echo = echo or typer.echo
     try:
         scenario = load_scenario(path)
+        report = run_gameday(scenario)
     except ScenarioError as exc:
         message = str(exc)
         where = "" if message.startswith(str(path)) else f"{path}: "
         echo(f"error: invalid scenario: {where}{message}", err=True)
         return 2
-    report = run_gameday(scenario)
     if as_json:
         echo(json.dumps(report.to_dict(), indent=2, sort_keys=True))
     else:

@@ -100,6 +100,7 @@ def _lines(tmp: Path, monkeypatch) -> list[str]:
     cli("gameday", "--scenario", _scenario(tmp, jobs=2, executor={"max_attempts": 1},
                                            backends=[{"name": "a", "backend": "qiskit:aer",
                                                       "faults": {"permanent_error_rate": 1}}]))
+    cli("gameday", "--scenario", _scenario(tmp, backends=[{"name": "a", "backend": "qiskit:fake_nope"}]))
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         sock.listen()

@@ -151,3 +151,17 @@ def test_game_day_whose_jobs_all_fail_exits_non_zero(tmp_path):
     report = json.loads(out.stdout)
     assert report["succeeded"] == 0 and not report["ok"] and report["problems"] == ["every job failed"]
     assert out.stderr.splitlines() == [f"error: game day {scenario} failed: every job failed"]
+
+
+@pytest.mark.parametrize(("backend", "message"), [
+    ("qiskit:fake_nope", "backends[0].backend: cannot build 'qiskit:fake_nope': no Qiskit fake backend named"),
+    ("cirq_google:nope", "backends[0].backend: cannot build 'cirq_google:nope': "),
+])
+def test_backend_the_sdk_cannot_build_is_one_line_naming_it(tmp_path, backend, message):
+    """An unknown fake backend or processor exits 2 with one line naming the backend field."""
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(yaml.safe_dump({"jobs": 2, "backends": [{"name": "a", "backend": backend}]}))
+    out = CliRunner().invoke(app, ["gameday", "--scenario", str(scenario)])
+    assert out.exit_code == 2 and out.stdout == ""
+    (line,) = out.stderr.splitlines()
+    assert line.startswith(f"error: invalid scenario: {scenario}: ") and message in line
