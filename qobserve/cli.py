@@ -71,6 +71,11 @@ def _port(value: int) -> int:
     return value
 
 
+def _echo(message: object = "", err: bool = False, **kwargs: Any) -> None:
+    """``typer.echo`` that sends ``error: …`` lines to stderr whatever the library asked."""
+    typer.echo(message, err=err or str(message).startswith("error:"), **kwargs)
+
+
 MAX_SECONDS = 366 * 86400  # longest wait an option accepts: a year; more is a typo
 
 
@@ -302,12 +307,12 @@ def cost_estimate(
 @app.command()
 def generate(
     check: Annotated[bool, typer.Option("--check", help="Exit 1 listing stale files instead of writing.")] = False,
-    root: Annotated[Path, typer.Option(help="Repository root holding alerts/, dashboards/, runbooks/.")] = Path("."),
+    root: Annotated[Path, typer.Option(exists=True, file_okay=False, help="Repository root holding alerts/, dashboards/, runbooks/.")] = Path("."),
 ) -> None:
     """Regenerate alerts/ (and other registered artifacts) from the specs; --check finds stale files."""
     from qobserve.generate import run
 
-    raise typer.Exit(run(root, check_only=check, echo=typer.echo))
+    raise typer.Exit(run(root, check_only=check, echo=_echo))
 
 
 @app.command()
