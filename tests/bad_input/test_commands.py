@@ -7,7 +7,9 @@ server); the command must exit non-zero with one stderr line naming the option.
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import socket
 import time
 
@@ -130,6 +132,48 @@ def test_bad_option_is_one_line_naming_the_option(command, base, option, value):
     elif command == "cost":
         args += ["--shots", "10"]
     one_line_error(invoke(args), _names(option, value))
+
+
+#: Numeric options of this branch's commands: (command, arguments that make it valid, option,
+#: integer?, smallest and largest accepted value).
+RANGES = [
+    ("demo", [], "--jobs", True, 1, 100_000), ("demo", [], "--fail-every", True, 0, 1_000_000),
+    ("demo", [], "--port", True, 0, 65535), ("demo", [], "--seed", True, 0, 2**32 - 1),
+    ("demo", [], "--serve-seconds", False, 0, 366 * 86400),
+    ("demo", ["--stack"], "--compress", True, 1, 86_400), ("demo", ["--stack"], "--healthy-seconds", False, 0, 366 * 86400),
+    ("exporter", ["--config", EXPORTER], "--watch", False, 0, 366 * 86400),
+    ("silence", ["--backend", "x", "--duration", "1h"], "--timeout", False, 0.001, 300),
+    ("cost", ["estimate", "--backend", "braket:local", "--circuits", "1"], "--shots", True, 0, 10_000_000),
+    ("cost", ["estimate", "--backend", "braket:local", "--shots", "1"], "--circuits", True, 1, 1_000_000),
+]
+
+
+def _refused(integer: bool, low: float, high: float) -> st.SearchStrategy[str]:
+    """Text no option of that kind and range accepts."""
+    def parses(text: str) -> float | None:
+        try:
+            value = int(text) if integer else float(text)
+        except ValueError:
+            return None
+        return value
+
+    out_of_range = st.one_of(st.integers(max_value=math.ceil(low) - 1), st.integers(min_value=int(high) + 1),
+                             st.floats(max_value=low, exclude_max=True), st.floats(min_value=high, exclude_min=True))
+    junk = st.text(max_size=12).filter(lambda t: parses(t) is None or not low <= parses(t) <= high)
+    words = st.sampled_from(["nan", "inf", "-inf", "1e400", "1_0", "0x10", "1,5", " ", "--"])
+    return st.one_of(out_of_range.map(str), junk, words).filter(
+        lambda t: (v := parses(t)) is None or not (low <= v <= high) or (integer and "." in t))
+
+
+@SETTINGS
+@given(data=st.data())
+def test_generated_option_values_are_refused(data):
+    """Generated out-of-range, non-finite or unparsable numbers are one stderr line naming the option."""
+    command, base, option, integer, low, high = data.draw(st.sampled_from(RANGES), label="option")
+    value = data.draw(_refused(integer, low, high), label="value")
+    if value.startswith("-") and re.fullmatch(r"-[A-Za-z-]+", value):
+        return  # would read as another option, not as this one's value
+    one_line_error(invoke([command, *base, option, value]), (option,))
 
 
 @SETTINGS
