@@ -2,114 +2,17 @@
 
 from __future__ import annotations
 
-import math
-import os
-import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from typer import _click as click  # typer vendors click; its exceptions live here
-from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
-from typer.core import TyperGroup
 
 from qobserve import __version__
-
-
-class _OneLineErrors(TyperGroup):
-    """Every operator error ends as one line on stderr and a non-zero exit.
-
-    Usage errors (a bad option value, a missing option) are click's message on
-    one line with the command path. An exception no command turned into a
-    message is the last resort: one line naming the command and the exception,
-    with ``QOBSERVE_DEBUG=1`` to see the traceback; the property test in
-    ``tests/bad_input/`` fails on it, so each is fixed where it arises.
-    """
-
-    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
-        if not standalone_mode:
-            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        args = sys.argv[1:] if args is None else list(args)
-        prog_name = prog_name or "qobserve"
-        try:
-            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except NoArgsIsHelpError as exc:
-            exc.show()
-            code = exc.exit_code
-        except ClickException as exc:
-            ctx = getattr(exc, "ctx", None)
-            where = ctx.command_path if ctx is not None else prog_name
-            message = " ".join(exc.format_message().split()).rstrip(".")
-            hint = f"; see {where} --help" if isinstance(exc, UsageError) else ""
-            click.echo(f"error: {where}: {message}{hint}", err=True)
-            code = exc.exit_code
-        except typer.Abort:
-            click.echo("error: aborted", err=True)
-            code = 1
-        except Exception as exc:
-            if os.environ.get("QOBSERVE_DEBUG"):
-                raise
-            command = " ".join([prog_name, *[a for a in args[:1] if not a.startswith("-")]])
-            detail = " ".join(str(exc).split()) or "no detail"
-            click.echo(f"error: {command}: internal error: {type(exc).__name__}: {detail} "
-                       "(please report it; QOBSERVE_DEBUG=1 shows the traceback)", err=True)
-            code = 70  # EX_SOFTWARE
-        sys.exit(code if isinstance(code, int) else 0)
-
-
-def _finite(value: float | None) -> float | None:
-    """Reject ``nan`` and ``inf`` for float options (click's FloatRange lets them through)."""
-    if value is not None and not math.isfinite(value):
-        raise typer.BadParameter(f"must be a finite number, got {value}")
-    return value
-
-
-def _port(value: int) -> int:
-    if not 0 <= value <= 65535:
-        raise typer.BadParameter(f"must be a TCP port 0-65535 (0 picks a free one), got {value}")
-    return value
-
-
-def _echo(message: object = "", err: bool = False, **kwargs: Any) -> None:
-    """``typer.echo`` that sends ``error: …`` lines to stderr whatever the library asked."""
-    typer.echo(message, err=err or str(message).startswith("error:"), **kwargs)
-
-
-MAX_SECONDS = 366 * 86400  # longest wait an option accepts: a year; more is a typo
-
-
-def _http_url(value: str | None) -> str | None:
-    """An ``http(s)://host[:port]`` base URL, refused on the spot instead of failing mid-run."""
-    if value is None:
-        return None
-    from urllib.parse import urlsplit
-
-    try:
-        url = urlsplit(value)
-        url.port  # noqa: B018 (raises ValueError for a port out of range)
-    except ValueError as exc:
-        raise typer.BadParameter(f"{value!r} is not a URL ({exc})") from None
-    if url.scheme not in ("http", "https") or not url.hostname:
-        raise typer.BadParameter(f"expected an http(s)://host:port URL, got {value!r}")
-    return value
-
-
-def _stack_only(stack: bool, **given: Any) -> None:
-    """Refuse --stack options without --stack rather than ignoring them."""
-    if stack:
-        return
-    defaults = {"otlp_endpoint": None, "traces_file": None, "compress": 60, "healthy_seconds": 20.0,
-                "live": True, "workdir": None}
-    for name, value in given.items():
-        if value != defaults[name]:
-            option = "--no-live" if name == "live" else f"--{name.replace('_', '-')}"
-            raise typer.BadParameter("only applies with --stack; add --stack or drop it",
-                                     param_hint=f"'{option}'")
+from qobserve._cli_errors import MAX_SECONDS, OneLineErrors, echo, finite, http_url, port, stack_only
 
 
 app = typer.Typer(
-    cls=_OneLineErrors,
+    cls=OneLineErrors,
     name="qobserve",
     help="Observability and SRE for quantum workloads: instrumented jobs, RB fidelity probes, "
     "SLO alerts, dashboards and a resilient executor.",
@@ -136,16 +39,17 @@ def main(
 
 @app.command()
 def demo(
+    ctx: typer.Context,
     jobs: Annotated[int, typer.Option(min=1, max=100_000, help="Qiskit jobs to run on the fake backend.")] = 24,
     fail_every: Annotated[int, typer.Option(min=0, max=1_000_000, help="Make every Nth job fail on purpose (0: none).")] = 6,
-    port: Annotated[int, typer.Option(callback=_port, help="Port for /metrics on 127.0.0.1 (0 picks a free one).")] = 9464,
-    serve_seconds: Annotated[float, typer.Option(min=0, max=MAX_SECONDS, callback=_finite, help="Keep serving /metrics this long after the run.")] = 0.0,
+    port: Annotated[int, typer.Option(callback=port, help="Port for /metrics on 127.0.0.1 (0 picks a free one).")] = 9464,
+    serve_seconds: Annotated[float, typer.Option(min=0, max=MAX_SECONDS, callback=finite, help="Keep serving /metrics this long after the run.")] = 0.0,
     seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Seed for simulators and sampling.")] = 7,
     stack: Annotated[bool, typer.Option("--stack", help="Run the whole stack (Prometheus, Alertmanager, alert bridge, Slack sink, exporter) through a scripted incident; every port is picked free.")] = False,
-    otlp_endpoint: Annotated[str | None, typer.Option(callback=_http_url, help="With --stack: send traces to this OTLP/HTTP receiver, e.g. http://127.0.0.1:4318.")] = None,
+    otlp_endpoint: Annotated[str | None, typer.Option(callback=http_url, help="With --stack: send traces to this OTLP/HTTP receiver, e.g. http://127.0.0.1:4318.")] = None,
     traces_file: Annotated[Path | None, typer.Option(dir_okay=False, help="With --stack and no OTLP endpoint: write traces here as OTLP JSON lines (default: in the work dir).")] = None,
     compress: Annotated[int, typer.Option(min=1, max=86_400, help="With --stack: time compression of the demo SLO windows (60: 30d -> 12h, 5m -> 5s).")] = 60,
-    healthy_seconds: Annotated[float, typer.Option(min=0, max=MAX_SECONDS, callback=_finite, help="With --stack: healthy traffic before the outage.")] = 20.0,
+    healthy_seconds: Annotated[float, typer.Option(min=0, max=MAX_SECONDS, callback=finite, help="With --stack: healthy traffic before the outage.")] = 20.0,
     live: Annotated[bool, typer.Option("--live/--no-live", help="With --stack: draw the live terminal view.")] = True,
     workdir: Annotated[Path | None, typer.Option(file_okay=False, help="With --stack: configs, logs and traces go here (default: a temp dir).")] = None,
 ) -> None:
@@ -157,8 +61,7 @@ def demo(
     calibration play out against real Prometheus and Alertmanager processes and
     pages reach a local Slack sink.
     """
-    _stack_only(stack, otlp_endpoint=otlp_endpoint, traces_file=traces_file, compress=compress,
-                healthy_seconds=healthy_seconds, live=live, workdir=workdir)
+    stack_only(ctx, stack, ("otlp_endpoint", "traces_file", "compress", "healthy_seconds", "live", "workdir"))
     if stack:
         from qobserve.stack import RunOptions, StackOptions, Timings, run_stack
 
@@ -273,7 +176,7 @@ def dead_letters_retry(
 @app.command()
 def exporter(
     config: Annotated[Path, typer.Option("--config", "-c", help="Exporter YAML config (see docs).")],
-    watch: Annotated[float, typer.Option(min=0, max=MAX_SECONDS, callback=_finite, help="Also reload when the file changes, checking every N s (0: SIGHUP only).")] = 0.0,
+    watch: Annotated[float, typer.Option(min=0, max=MAX_SECONDS, callback=finite, help="Also reload when the file changes, checking every N s (0: SIGHUP only).")] = 0.0,
 ) -> None:
     """Sidecar exporter: scheduled probes (calibration, status, RB) and /metrics, /healthz, /readyz.
 
@@ -312,7 +215,7 @@ def generate(
     """Regenerate alerts/ (and other registered artifacts) from the specs; --check finds stale files."""
     from qobserve.generate import run
 
-    raise typer.Exit(run(root, check_only=check, echo=_echo))
+    raise typer.Exit(run(root, check_only=check, echo=echo))
 
 
 @app.command()
@@ -325,7 +228,7 @@ def silence(
     end: Annotated[str | None, typer.Option(help="ISO 8601 end (instead of --duration).")] = None,
     comment: Annotated[str, typer.Option(help="Why: e.g. the provider's maintenance notice.")] = "provider maintenance",
     author: Annotated[str, typer.Option(help="Who created the silence.")] = "qobserve",
-    timeout: Annotated[float, typer.Option(min=0.001, max=300, callback=_finite, help="Seconds to wait for Alertmanager's answer.")] = 10.0,
+    timeout: Annotated[float, typer.Option(min=0.001, max=300, callback=finite, help="Seconds to wait for Alertmanager's answer.")] = 10.0,
 ) -> None:
     """Silence a backend's alerts for a maintenance window (Alertmanager POST /api/v2/silences)."""
     from qobserve.slo.silence import run_silence
