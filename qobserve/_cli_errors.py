@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import os
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -18,7 +20,7 @@ from typer._click.core import ParameterSource
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
-__all__ = ["MAX_SECONDS", "OneLineErrors", "echo", "finite", "http_url", "port", "stack_only"]
+__all__ = ["MAX_SECONDS", "OneLineErrors", "echo", "finite", "http_url", "port", "stack_only", "writable_dir"]
 
 class OneLineErrors(TyperGroup):
     """Every operator error ends as one line on stderr and a non-zero exit.
@@ -96,6 +98,20 @@ def http_url(value: str | None) -> str | None:
         raise typer.BadParameter(f"{value!r} is not a URL ({exc})") from None
     if url.scheme not in ("http", "https") or not url.hostname:
         raise typer.BadParameter(f"expected an http(s)://host:port URL, got {value!r}")
+    return value
+
+
+def writable_dir(value: Path | None) -> Path | None:
+    """A directory that exists or can be created, and can be written (created here if needed)."""
+    if value is None:
+        return None
+    try:
+        value.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=value):
+            pass
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot create or write directory {str(value)!r}: "
+                                 f"{exc.strerror or exc}") from None
     return value
 
 

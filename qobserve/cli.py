@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from qobserve import __version__
-from qobserve._cli_errors import MAX_SECONDS, OneLineErrors, echo, finite, http_url, port, stack_only
+from qobserve._cli_errors import (MAX_SECONDS, OneLineErrors, echo, finite, http_url, port, stack_only,
+                                  writable_dir)
 
 
 app = typer.Typer(
@@ -51,7 +52,7 @@ def demo(
     compress: Annotated[int, typer.Option(min=1, max=86_400, help="With --stack: time compression of the demo SLO windows (60: 30d -> 12h, 5m -> 5s).")] = 60,
     healthy_seconds: Annotated[float, typer.Option(min=0, max=MAX_SECONDS, callback=finite, help="With --stack: healthy traffic before the outage.")] = 20.0,
     live: Annotated[bool, typer.Option("--live/--no-live", help="With --stack: draw the live terminal view.")] = True,
-    workdir: Annotated[Path | None, typer.Option(file_okay=False, help="With --stack: configs, logs and traces go here (default: a temp dir).")] = None,
+    workdir: Annotated[Path | None, typer.Option(file_okay=False, callback=writable_dir, help="With --stack: configs, logs and traces go here (default: a temp dir).")] = None,
 ) -> None:
     """Run instrumented jobs on local simulators and print an SLI summary.
 

@@ -43,7 +43,7 @@ MINE: dict[str, tuple[list[str], dict[str, list[str]]]] = {
         "--healthy-seconds": [*NUMBERS, *NON_FINITE, "-1", "1e12"],
         "--serve-seconds": [*NON_FINITE, "-1"],
         "--otlp-endpoint": ["", "not a url", "ftp://collector:4318", "http://", "http://host:99999"],
-        "--workdir": [EXPORTER],
+        "--workdir": [EXPORTER, "/proc/nope", f"{EXPORTER}/sub"],
         "--traces-file": [str(REPO / "docs")],
     }),
     "exporter": (["--config", EXPORTER], {"--watch": [*NUMBERS, *NON_FINITE, "-1", "1e12"]}),
