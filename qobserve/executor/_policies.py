@@ -30,7 +30,6 @@ DEFAULT_DEADLINE = 86400.0
 #: enough for a queued QPU job, short enough for a retry within the deadline.
 DEFAULT_ATTEMPT_TIMEOUT = 6 * 3600.0
 
-
 #: Caps on counts and prices: anything larger is a typo (and a huge int would
 #: otherwise overflow later, far from the file that holds it).
 MAX_COUNT = 1_000_000_000
