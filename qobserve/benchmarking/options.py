@@ -30,9 +30,12 @@ from dataclasses import dataclass
 from qobserve.backends import BackendKind, parse_backend, parse_noise
 from qobserve.benchmarking.rb_experiment import DEFAULT_LENGTHS
 
-__all__ = ["LIMITS", "RBOptions", "parse_rb_options"]
+__all__ = ["LIMITS", "MIN_LENGTHS", "RBOptions", "parse_rb_options"]
 
 #: Hard limits on ``qobserve rb`` arguments (see the module docstring).
+#: Three parameters (A, α, B) need at least three distinct lengths.
+MIN_LENGTHS = 3
+
 LIMITS = {"samples": 10_000, "shots": 1_000_000, "length": 100_000, "lengths": 100,
           "qubit": 9_999, "seed": 2**63 - 1, "total_shots": 10_000_000}
 
@@ -75,9 +78,10 @@ def _whole_list(values: Sequence[str] | str | None, option: str, low: int, high:
     if values is None or (not isinstance(values, str) and len(values) == 0):
         return None
     texts = [values] if isinstance(values, str) else list(values)
-    parts = [p for t in texts for p in re.split(r"[,_\s]+", t.strip()) if p]
-    if not parts:
+    split = [[p for p in re.split(r"[,_\s]+", t.strip()) if p] for t in texts]
+    if not all(split):  # `--lengths ''`, alone or repeated, is a slip, not "use the defaults"
         raise ValueError(f"{option}: expected a comma-separated list of whole numbers, got an empty value")
+    parts = [p for ps in split for p in ps]
     out = []
     for part in parts:
         if not _WHOLE.fullmatch(part) or not low <= int(part) <= high:
@@ -98,6 +102,9 @@ def _lengths(values: Sequence[str] | str | None) -> tuple[int, ...] | None:
     lengths = _whole_list(values, "--lengths", 0, LIMITS["length"])
     if lengths is None:
         return None
+    if len(lengths) < MIN_LENGTHS:
+        raise ValueError(f"--lengths: the fit A·α^m + B needs at least {MIN_LENGTHS} lengths, got "
+                         f"{len(lengths)}; e.g. 1,10,50 (or leave --lengths out for the defaults)")
     if len(lengths) > LIMITS["lengths"]:
         raise ValueError(f"--lengths: at most {LIMITS['lengths']} lengths, got {len(lengths)}")
     if list(lengths) != sorted(set(lengths)):

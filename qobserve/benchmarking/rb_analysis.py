@@ -31,6 +31,8 @@ from enum import StrEnum
 import numpy as np
 from scipy.optimize import minimize_scalar
 
+from qobserve.benchmarking.options import MIN_LENGTHS
+
 __all__ = ["FitStatus", "RBData", "RBFit", "analyze", "epc_from_alpha"]
 
 # 1 − α on a coarse log grid from 1e-8 to 1 plus α = 1 exactly (steps of x1.13),
@@ -39,7 +41,6 @@ __all__ = ["FitStatus", "RBData", "RBFit", "analyze", "epc_from_alpha"]
 _R_COARSE = np.concatenate([[0.0], np.logspace(-8, 0, 150)])
 _FINE = 48
 _BOOTSTRAP = 500
-_MIN_LENGTHS = 3  # three parameters need at least three distinct lengths
 _DECAY_LEFT = 0.1  # a length is on the decay while α^(m − m_min) is at least this
 _HALF_SPAN = 0.5  # above this α^(m_max − m_min) the lengths saw less than half the decay
 
@@ -161,9 +162,9 @@ def _refine(m: np.ndarray, y: np.ndarray, alpha0: float, b_fixed: float | None) 
 
 def _check(data: RBData) -> RBFit | None:
     s = np.asarray(data.survival, dtype=float)
-    if len(set(data.lengths)) < _MIN_LENGTHS:
+    if len(set(data.lengths)) < MIN_LENGTHS:
         return RBFit(FitStatus.TOO_FEW_LENGTHS,
-                     f"need at least {_MIN_LENGTHS} distinct lengths to fit A·α^m + B, "
+                     f"need at least {MIN_LENGTHS} distinct lengths to fit A·α^m + B, "
                      f"got {len(set(data.lengths))}; pass more --lengths")
     if s.ndim != 2 or s.shape[1] != len(data.lengths) or s.shape[0] < 1:
         return RBFit(FitStatus.INVALID_DATA, f"survival must have shape (samples, {len(data.lengths)}), got {s.shape}")
@@ -225,11 +226,11 @@ def analyze(data: RBData, *, bootstrap: int = _BOOTSTRAP, confidence: float = 0.
     if a <= 0:
         return RBFit(FitStatus.NO_DECAY, "fitted amplitude A is 0: survival does not decay with length")
     informative = int(np.sum(alpha ** (m - m[0]) >= _DECAY_LEFT))
-    if informative < _MIN_LENGTHS:
+    if informative < MIN_LENGTHS:
         # Three parameters need three points on the decay, not on the asymptote.
         return RBFit(FitStatus.DECAY_TOO_FAST,
                      f"the fitted decay (alpha={alpha:.3g}) is over after {informative} of the lengths; "
-                     f"need {_MIN_LENGTHS} before it flattens: use shorter lengths or more samples")
+                     f"need {MIN_LENGTHS} before it flattens: use shorter lengths or more samples")
     rng = np.random.default_rng(seed)
     idx = rng.integers(len(s), size=(bootstrap, len(s)))
     boot_alpha = _grid_fit(m, s[idx].mean(1), b_fixed)[0]

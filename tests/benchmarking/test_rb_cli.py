@@ -34,12 +34,19 @@ def test_two_qubits_and_table_output():
 
 
 def test_bad_fit_exits_1_with_status_and_error():
-    """Too few lengths: exit code 1, epc null, status and error in the JSON."""
-    result = CliRunner().invoke(app, ["rb", "--backend", "stim", "--lengths", "1,2", "--samples", "2",
-                                      "--shots", "10", "--json"])
+    """Decay already complete at the shortest length: exit code 1, epc null, status and error in the JSON."""
+    result = CliRunner().invoke(app, ["rb", "--backend", "stim", "--lengths", "50,100,200", "--samples", "2",
+                                      "--shots", "10", "--noise", "depolarizing:0.5", "--seed", "1", "--json"])
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
-    assert doc["epc"] is None and doc["status"] == "too_few_lengths" and "--lengths" in doc["error"]
+    assert doc["epc"] is None and doc["status"] == "no_decay" and "shorter lengths" in doc["error"]
+
+
+def test_too_few_lengths_is_bad_input():
+    """Two lengths cannot fit three parameters: refused before anything runs, naming --lengths."""
+    result = CliRunner().invoke(app, ["rb", "--backend", "stim", "--lengths", "1,2", "--json"])
+    assert result.exit_code == 2
+    assert "--lengths: the fit A·α^m + B needs at least 3 lengths" in result.stderr
 
 
 def test_unknown_backend_exits_2_naming_the_field():
