@@ -17,13 +17,12 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from importlib import resources
-from pathlib import Path
 from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from qobserve._validation import validation_message
+from qobserve._validation import read_yaml, validation_message
 
 __all__ = [
     "BUILTIN",
@@ -162,16 +161,7 @@ def load_table(path: str | os.PathLike) -> PriceTable:
         PricingError: the file is missing, not YAML, or a field is invalid;
             the message names the file and the field (``rules.2.per_shot_usd``).
     """
-    p = Path(path)
-    try:
-        text = p.read_text("utf-8")
-    except OSError as exc:
-        raise PricingError(f"{p}: cannot read pricing file: {exc.strerror or exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise PricingError(f"{p}: not valid YAML: {exc}") from None
-    return _parse(data, str(p), str(p))
+    return _parse(read_yaml(path, PricingError, expect="a pricing table: a mapping with version, price_date, rules"), str(path), str(path))
 
 
 _lock = threading.Lock()

@@ -30,9 +30,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import Field, ValidationError, model_validator
 
+from qobserve._validation import read_yaml
 from qobserve.slo.config import AlertsConfig, Duration, Links, Severity, SpecError, StrictModel
 from qobserve.slo.sli import SLI
 from qobserve.slo.windows import (DEFAULT_TIERS, BurnWindow, Tier, format_duration,
@@ -91,7 +91,7 @@ class Alerting(StrictModel):
     name: str = Field(pattern=_ALERT_NAME)
     labels: dict[str, str] = {}
     annotations: dict[str, str] = {}
-    min_events: int = Field(0, ge=0, description="events needed in the long window to alert")
+    min_events: int = Field(0, ge=0, le=1_000_000_000, description="events needed in the long window to alert")
     dashboard_uid: str = "qobserve-slo"
     page: TierAlerting = TierAlerting()
     ticket: TierAlerting = TierAlerting()
@@ -199,9 +199,4 @@ def load_spec(path: str | Path) -> SLOSpec:
     Raises:
         SpecError: the file is not valid YAML or not a valid spec (names the field).
     """
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise SpecError(f"{path}: not valid YAML: {exc}") from None
-    return parse_spec(data, source=str(path))
+    return parse_spec(read_yaml(path, SpecError, expect="an SLO spec mapping"), source=str(path))

@@ -51,7 +51,7 @@ def test_cost_estimate_with_prices_file(tmp_path):
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--backend", "nonsense", "--shots", "10"], "backend: 'nonsense' is not a backend spec"),
-    (["--backend", ARIA, "--shots", "10", "--prices", "/nonexistent/p.yaml"], "cannot read pricing file"),
+    (["--backend", ARIA, "--shots", "10", "--prices", "/nonexistent/p.yaml"], "p.yaml: cannot read"),
 ])
 def test_cost_estimate_errors_exit_2(args, message):
     """A bad spec or pricing file exits 2 with the reason on stderr."""

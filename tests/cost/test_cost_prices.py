@@ -167,7 +167,7 @@ def test_override_file_extends_builtin_and_wins(tmp_path, monkeypatch):
      "model: per_shot, on_failed: maybe}\n", "rules[0].on_failed"),
     ("version: x\nprice_date: not-a-date\nrules: []\n", "price_date"),
     ("price_date: 2026-01-01\nrules: []\n", "version"),
-    ("- just\n- a list\n", "a pricing table is a mapping"),
+    ("- just\n- a list\n", "expected a pricing table: a mapping"),
     ("version: [unclosed\n", "not valid YAML"),
 ])
 def test_bad_override_file_names_the_field(tmp_path, body, field):
@@ -181,7 +181,7 @@ def test_bad_override_file_names_the_field(tmp_path, body, field):
 
 def test_missing_override_file_is_a_clear_error(tmp_path):
     """A pricing path that does not exist names the path."""
-    with pytest.raises(PricingError, match="cannot read pricing file"):
+    with pytest.raises(PricingError, match="nope.yaml: cannot read"):
         use_prices(tmp_path / "nope.yaml")
 
 
