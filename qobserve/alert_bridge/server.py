@@ -32,6 +32,7 @@ from typing import Any
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from qobserve._bounded_server import BoundedThreadingMixIn
+from qobserve._signals import handlers
 from qobserve.alert_bridge.blocks import alert_message, plain_text
 from qobserve.alert_bridge.config import BridgeConfig, ConfigError, resolve_secret
 from qobserve.alert_bridge.delivery import Delivery, LanePolicy
@@ -169,12 +170,11 @@ class AlertBridge:
 
     def serve_forever(self) -> None:
         """Run in the foreground until SIGINT or SIGTERM, then stop cleanly."""
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, _interrupt)
         self.delivery.start()
         log.info("alert bridge listening on %s", self.url)
         try:
-            self.httpd.serve_forever()
+            with handlers({signal.SIGTERM: _interrupt}):
+                self.httpd.serve_forever()
         except KeyboardInterrupt:
             pass
         finally:

@@ -69,40 +69,41 @@ def serve(config_path: str | Path, *, watch_seconds: float | None = None, echo=p
     before anything is served; any failure on reload is logged as one line and
     the running config kept.
     """
+    from qobserve._signals import handlers
     from qobserve.exporter.server import ServerStartError
     from qobserve.state import StateDirError
 
     # Handlers first: a SIGHUP during the slow start-up (SDK imports) must not end the process.
     stop = threading.Event()
     reload_now = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGHUP, lambda *_: reload_now.set())
-    _logging()
-    if watch_seconds is not None and not 0 < watch_seconds <= 86400:  # also refuses nan
-        err(f"error: --watch: expected seconds in (0, 86400], got {watch_seconds}; use 0 for SIGHUP only")
-        return 2
-    try:
-        config = load_config(config_path)
-        exporter = Exporter(config)
-    except (ConfigError, StateDirError, ServerStartError) as exc:
-        err(f"error: {exc}")
-        return 2
-    exporter.start()
-    host, port = exporter.address
-    scheme = "https" if config.web.tls_cert_file else "http"
-    echo(f"qobserve exporter: {len(config.backends)} backends, serving {scheme}://{host}:{port}/metrics, "
-         f"state in {exporter.state_dir}")
-    mtime = _mtime(config_path)
-    while not stop.wait(watch_seconds or 1.0):
-        if watch_seconds:
-            new_mtime = _mtime(config_path)
-            if new_mtime is not None and new_mtime != mtime:
-                mtime = new_mtime
-                reload_now.set()
-        if reload_now.is_set():
-            reload_now.clear()
-            _reload(exporter, config_path, echo)
-    exporter.stop()
-    echo("qobserve exporter stopped")
-    return 0
+    table = {signal.SIGTERM: lambda *_: stop.set(), signal.SIGINT: lambda *_: stop.set(),
+             signal.SIGHUP: lambda *_: reload_now.set()}
+    with handlers(table):  # restored on return: a leaked handler would outlive this server
+        _logging()
+        if watch_seconds is not None and not 0 < watch_seconds <= 86400:  # also refuses nan
+            err(f"error: --watch: expected seconds in (0, 86400], got {watch_seconds}; use 0 for SIGHUP only")
+            return 2
+        try:
+            config = load_config(config_path)
+            exporter = Exporter(config)
+        except (ConfigError, StateDirError, ServerStartError) as exc:
+            err(f"error: {exc}")
+            return 2
+        exporter.start()
+        host, port = exporter.address
+        scheme = "https" if config.web.tls_cert_file else "http"
+        echo(f"qobserve exporter: {len(config.backends)} backends, serving {scheme}://{host}:{port}/metrics, "
+             f"state in {exporter.state_dir}")
+        mtime = _mtime(config_path)
+        while not stop.wait(watch_seconds or 1.0):
+            if watch_seconds:
+                new_mtime = _mtime(config_path)
+                if new_mtime is not None and new_mtime != mtime:
+                    mtime = new_mtime
+                    reload_now.set()
+            if reload_now.is_set():
+                reload_now.clear()
+                _reload(exporter, config_path, echo)
+        exporter.stop()
+        echo("qobserve exporter stopped")
+        return 0

@@ -8,7 +8,6 @@ of the run, and shows the trace tree of one job read back from the trace file.
 from __future__ import annotations
 
 import signal
-import threading
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from qobserve._signals import handlers
 from qobserve.slo.config import SpecError
 from qobserve.stack.scenario import Scenario, ScenarioResult, Timings, TimelineEvent
 from qobserve.stack.services import ServiceError, missing_packages
@@ -97,50 +97,47 @@ def run_stack(options: RunOptions, console: Console | None = None) -> int:
     except SpecError as exc:
         console.print(f"[red]error[/]: {exc}")
         return 2
-    # SIGTERM (e.g. `timeout`, a supervisor) tears down like Ctrl-C; only the main thread may set it.
-    main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt) if main else None
     scenario, code, urls, slis, t0 = None, 0, {}, None, time.time()
-    try:
-        console.print(f"[bold]qobserve demo --stack[/]: starting services in {stack.workdir}")
-        stack.start()
-        urls = {n: s.url for n, s in stack.services.items()}
-        for name in ("prometheus", "alertmanager"):
-            console.print(f"  {name} UI: {urls[name]}")
-        from qobserve.stack import view
+    # SIGTERM (e.g. `timeout`, a supervisor) tears down like Ctrl-C.
+    with handlers({signal.SIGTERM: _raise_interrupt}):
+        try:
+            console.print(f"[bold]qobserve demo --stack[/]: starting services in {stack.workdir}")
+            stack.start()
+            urls = {n: s.url for n, s in stack.services.items()}
+            for name in ("prometheus", "alertmanager"):
+                console.print(f"  {name} UI: {urls[name]}")
+            from qobserve.stack import view
 
-        live = Live(console=console, refresh_per_second=4, transient=False) if options.live \
-            else nullcontext()
-        with live:
-            def tick(scenario: Scenario) -> None:
-                if options.live:
-                    live.update(view.render(scenario))
+            live = Live(console=console, refresh_per_second=4, transient=False) if options.live \
+                else nullcontext()
+            with live:
+                def tick(scenario: Scenario) -> None:
+                    if options.live:
+                        live.update(view.render(scenario))
 
-            def event(e: TimelineEvent) -> None:
-                if not options.live and e.kind != "slack":
-                    console.print(f"[dim]{e.at - t0:5.0f} s[/] {e.kind}: {e.text}")
+                def event(e: TimelineEvent) -> None:
+                    if not options.live and e.kind != "slack":
+                        console.print(f"[dim]{e.at - t0:5.0f} s[/] {e.kind}: {e.text}")
 
-            scenario = Scenario(stack, options.timings, seed=options.seed, on_tick=tick,
-                                on_event=event)
-            result = scenario.run()
-        from qobserve.demo.summary import sli_table
+                scenario = Scenario(stack, options.timings, seed=options.seed, on_tick=tick,
+                                    on_event=event)
+                result = scenario.run()
+            from qobserve.demo.summary import sli_table
 
-        stack.telemetry.meter_provider.force_flush()
-        slis = sli_table(stack.registry)
-        code = 0 if result.completed else 1
-        if options.serve_seconds:
-            console.print(f"stack stays up {options.serve_seconds:g} s more (Ctrl-C stops)")
-            time.sleep(options.serve_seconds)
-    except KeyboardInterrupt:
-        console.print("[yellow]interrupted[/]: stopping every service")
-        code = 130
-    except ServiceError as exc:
-        console.print(f"[red]error[/]: {exc}")
-        code = 2
-    finally:
-        stack.close()
-        if main:
-            signal.signal(signal.SIGTERM, previous)
+            stack.telemetry.meter_provider.force_flush()
+            slis = sli_table(stack.registry)
+            code = 0 if result.completed else 1
+            if options.serve_seconds:
+                console.print(f"stack stays up {options.serve_seconds:g} s more (Ctrl-C stops)")
+                time.sleep(options.serve_seconds)
+        except KeyboardInterrupt:
+            console.print("[yellow]interrupted[/]: stopping every service")
+            code = 130
+        except ServiceError as exc:
+            console.print(f"[red]error[/]: {exc}")
+            code = 2
+        finally:
+            stack.close()
     _summary(console, stack, scenario.result if scenario else None, urls, slis, t0)
     if left := leftover_processes():
         console.print(f"[red]processes left running: {', '.join(left)}[/]")
