@@ -26,7 +26,7 @@ CASES = [
     ("interval-nan", {**BASE, "probes": {"status": {"interval": float("nan")}}}, [], "probes.status.interval"),
     ("interval-negative", {**BASE, "probes": {"calibration": {"interval": "-5s"}}}, [],
      "probes.calibration.interval"),
-    ("interval-huge", {**BASE, "probes": {"status": {"interval": "100000d"}}}, [], "at most 30d"),
+    ("interval-huge", {**BASE, "probes": {"status": {"interval": "400d"}}}, [], "at most 30d"),
     ("shots-huge", _rb(shots=10**12), [], "probes.rb.shots"),
     ("cost-nan", _rb(max_cost_usd=float("nan")), [], "probes.rb.max_cost_usd"),
     ("cost-inf", _rb(max_daily_cost_usd=float("inf")), [], "probes.rb.max_daily_cost_usd"),
