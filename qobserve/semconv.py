@@ -275,6 +275,13 @@ _METRIC_LIST: tuple[Metric, ...] = (
            (Attr.PROBE, _B)),
     Metric("qobserve.probe.in_progress", "qobserve_probe_in_progress", Instrument.GAUGE, "",
            "1 while a run of the probe is executing, else 0.", (Attr.PROBE, _B)),
+    # MLflow logging of training runs (qobserve.training.mlflow_log): its own health.
+    Metric("qobserve.mlflow.log.failures", "qobserve_mlflow_log_failures_total", Instrument.COUNTER,
+           "{request}", "Failed MLflow requests (each attempt; retried within a budget).",
+           (_EXP, Attr.ERROR_TYPE)),
+    Metric("qobserve.mlflow.dropped", "qobserve_mlflow_dropped_total", Instrument.COUNTER,
+           "{value}", "Metric values, params and tags given up on: queue full or retry budget spent.",
+           (_EXP,)),
     # Alert bridge (Alertmanager -> Slack), exported with prometheus-client on its own /metrics.
     Metric("qobserve.alert_bridge.alerts.received", "qobserve_alert_bridge_alerts_received_total",
            Instrument.COUNTER, "{alert}", "Alerts received from Alertmanager, by status.",

@@ -5,7 +5,10 @@ Prometheus reader on a prometheus-client HTTP server) and OTLP push to an
 OpenTelemetry Collector, which is the scale-out path for many processes. The
 standard ``OTEL_*`` variables are honoured: ``OTEL_SERVICE_NAME`` and
 ``OTEL_RESOURCE_ATTRIBUTES`` through the SDK's resource detection,
-``OTEL_EXPORTER_OTLP_*`` by the OTLP exporters themselves, and
+``OTEL_EXPORTER_OTLP_*`` by the OTLP exporters themselves (a traces-only
+``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``, e.g. an MLflow server's ``/v1/traces``
+with ``OTEL_EXPORTER_OTLP_TRACES_HEADERS=x-mlflow-experiment-id=ID``, is enough
+to export traces), and
 ``OTEL_EXPORTER_PROMETHEUS_HOST``/``_PORT`` as defaults for the pull endpoint.
 
 Providers an application already installed are never replaced: qobserve then
@@ -151,6 +154,8 @@ def configure(
             or ``127.0.0.1`` (bind wider only behind a network policy).
         otlp_endpoint: OTLP/HTTP base URL of a collector, e.g.
             ``http://127.0.0.1:4318``; defaults to ``OTEL_EXPORTER_OTLP_ENDPOINT``.
+            ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`` (a full URL) sends traces there
+            instead, with or without a base endpoint.
         registry: prometheus-client registry to expose (default: the global one).
         metric_readers: further readers, e.g. a Prometheus reader on a registry
             that an existing server already serves.
@@ -206,14 +211,20 @@ def configure(
             stoppers.append(lambda r=reader: existing_m.remove_metric_reader(r))
     else:
         meter_provider = MeterProvider(resource=resource, metric_readers=readers, views=list(views))
-    if otlp_endpoint:
+    # A traces-only endpoint (an MLflow server's /v1/traces) takes the traces, as the
+    # OTLP exporter specification says a signal-specific endpoint wins over the base one.
+    traces_endpoint = os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    if otlp_endpoint or traces_endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        span_processor = BatchSpanProcessor(
-            OTLPSpanExporter(endpoint=f"{otlp_endpoint.rstrip('/')}/v1/traces"))
+        # With no endpoint argument the exporter reads OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+        # itself; headers (OTEL_EXPORTER_OTLP_[TRACES_]HEADERS) are read either way.
+        span_processor = BatchSpanProcessor(OTLPSpanExporter(
+            endpoint=None if traces_endpoint else f"{otlp_endpoint.rstrip('/')}/v1/traces"))
         tracer_provider.add_span_processor(span_processor)
         if kept_t:
             stoppers.append(span_processor.shutdown)
+    if otlp_endpoint:
         stoppers.append(_bridge_logs(resource, otlp_endpoint))
 
     if set_global and not kept_t:

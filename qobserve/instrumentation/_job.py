@@ -34,7 +34,8 @@ from qobserve import semconv
 from qobserve.errors import ErrorInfo, classify
 from qobserve.semconv import Attr, Instrument, JobStatus
 
-__all__ = ["DEFAULT_MAX_JOB_LIFETIME", "DEFAULT_MAX_OPEN_JOBS", "JobRecord", "JobTelemetry", "job_telemetry"]
+__all__ = ["DEFAULT_MAX_JOB_LIFETIME", "DEFAULT_MAX_OPEN_JOBS", "JobRecord", "JobTelemetry", "add_job_listener",
+           "job_telemetry", "remove_job_listener"]
 
 #: Seconds a job span may stay open without an observed terminal state.
 DEFAULT_MAX_JOB_LIFETIME = 7 * 86400.0
@@ -104,6 +105,27 @@ class _OpenJobs:
         for record in expired:
             record._expire(self.max_lifetime)
         return len(expired)
+
+
+#: ``fn(record, status, result)`` callables told of every finished job (see add_job_listener).
+_listeners: list = []
+
+
+def add_job_listener(fn) -> None:
+    """Call ``fn(record, status, result)`` after each job's span ends, in the finishing thread.
+
+    ``result`` is the SDK's result object where the instrumentation has it
+    (Qiskit local jobs), else None. ``fn`` must be quick; an exception only logs.
+    """
+    _listeners.append(fn)
+
+
+def remove_job_listener(fn) -> None:
+    """Stop calling ``fn``; a listener not added is ignored."""
+    try:
+        _listeners.remove(fn)
+    except ValueError:
+        pass
 
 
 def _version() -> str:
@@ -283,6 +305,7 @@ class JobRecord:
         queue_seconds: float | None = None,
         execution_seconds: float | None = None,
         cost_usd: float | None = None,
+        result=None,
     ) -> bool:
         """Record the terminal state; only the first call counts.
 
@@ -292,6 +315,7 @@ class JobRecord:
             end_time: Unix time the job reached the terminal state (default now).
             queue_seconds / execution_seconds: provider-reported split, if known.
             cost_usd: actual cost, recorded on the span and the cost counter.
+            result: the SDK's result object, passed on to job listeners only.
 
         Returns:
             True when this call recorded the job, False when it was already done.
@@ -337,6 +361,11 @@ class JobRecord:
                        "span_id": f"{ctx.span_id:016x}"})
         if not expired:
             span.end(end_time=end_ns)
+        for listener in tuple(_listeners):
+            try:
+                listener(self, status, result)
+            except Exception:  # a listener must never break the job's caller
+                log.debug("qobserve: job listener %r failed", listener, exc_info=True)
         return True
 
 

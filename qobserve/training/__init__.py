@@ -29,7 +29,9 @@ and the ``quantum_training_*`` metrics of :mod:`qobserve.semconv`, labelled
 definition of σ, are in :mod:`qobserve.training.snr`; detectors (barren
 plateau, divergence, stalled progress) with ``on_detection`` callbacks in
 :mod:`qobserve.training.detectors`. Bad inputs are recorded as anomalies, never
-raised in your loop, unless you pass ``strict=True``.
+raised in your loop, unless you pass ``strict=True``. ``mlflow=True`` also logs
+the run to MLflow (params, per-step metrics, tags, artifacts), off the loop's
+thread: :mod:`qobserve.training.mlflow_log`.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ from qobserve.training.gradients import (
     sample_landscape,
     spsa,
 )
+from qobserve.training._mlflow_util import mlflow_trace_env
+from qobserve.training.mlflow_log import MlflowSettings
 from qobserve.training.run import StepRecord, StopTraining, TrainingRun
 from qobserve.training.snr import (
     GradientStats,
@@ -69,6 +73,7 @@ __all__ = [
     "Expectations",
     "GradientEstimate",
     "GradientStats",
+    "MlflowSettings",
     "StallDetector",
     "StepRecord",
     "StepView",
@@ -82,6 +87,7 @@ __all__ = [
     "default_detectors",
     "gradient_stats",
     "landscape_variance",
+    "mlflow_trace_env",
     "parameter_shift",
     "qiskit_expectation",
     "sample_landscape",

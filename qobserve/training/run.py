@@ -81,6 +81,8 @@ class TrainingRun:
         self._unflushed_steps = 0
         self._metrics_interval = metrics_interval
         self._next_flush = 0.0
+        #: The run's :class:`~qobserve.training.mlflow_log.MlflowLog` when MLflow logging is on.
+        self.mlflow = None
         for d in detectors:
             if d.metric:
                 telemetry[d.metric].set(0, self._labels)
@@ -199,6 +201,8 @@ class TrainingRun:
         shot_var = self._shot_variance(shot_variance)
         self._export(span, loss_value, stats, shot_var, attributes)
         changes = self._detect(span, StepView(self.steps, loss_value, stats))
+        if self.mlflow is not None:
+            self.mlflow.step(self.steps, loss_value, stats, shot_var)
         if self._auto or opened_here:
             self._close_step(recorded=True)
             if self._auto:
@@ -280,6 +284,9 @@ class TrainingRun:
             name = c.detector if c.firing else f"{c.detector}.cleared"
             span.add_event(name, event)
             self.span.add_event(name, event)
+            if self.mlflow is not None:
+                self.mlflow.tag(f"qobserve.detector.{c.detector}",
+                                f"{'firing' if c.firing else 'cleared'} at step {c.step}: {c.reason}")
         return changes
 
     def _end_detections(self) -> None:
@@ -323,3 +330,5 @@ class TrainingRun:
                 number, {**self._labels, _K.METRIC: name})
         if clean:
             self.span.add_event("validation", {**clean, _K.TRAINING_STEP: self.steps})
+            if self.mlflow is not None:
+                self.mlflow.validation(self.steps, clean)

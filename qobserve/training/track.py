@@ -18,6 +18,7 @@ from opentelemetry.trace import Status, StatusCode
 from qobserve.instrumentation._job import job_telemetry
 from qobserve.semconv import Attr
 from qobserve.training.detectors import Detection, Detector, default_detectors
+from qobserve.training.mlflow_log import open_log, settings_from
 from qobserve.training.run import StopTraining, TrainingRun
 
 __all__ = ["TrainingTracker", "code_version", "current_run", "track_training"]
@@ -68,6 +69,8 @@ class TrainingTracker:
                  attributes: dict | None = None, detectors: Sequence[Detector] | None = None,
                  on_detection: Callable[[TrainingRun, Detection], None] | None = None,
                  strict: bool = False, step_spans: str = "auto", metrics_interval: float = 1.0,
+                 params: dict | None = None, mlflow=False, mlflow_tracking_uri: str | None = None,
+                 mlflow_experiment: str | None = None,
                  tracer_provider=None, meter_provider=None) -> None:
         if not isinstance(experiment, str) or not experiment.strip():
             raise ValueError(f"experiment: must be a non-empty name, got {experiment!r}")
@@ -91,6 +94,8 @@ class TrainingTracker:
             raise ValueError(f"metrics_interval: must be >= 0 seconds, got {metrics_interval!r}")
         self._metrics_interval = float(metrics_interval)
         self._providers = (tracer_provider, meter_provider)
+        self._params = dict(params or {})
+        self._mlflow = settings_from(mlflow, mlflow_tracking_uri, mlflow_experiment)
         self._active: list[tuple] = []
 
     def _attrs(self, fn: Callable | None) -> dict:
@@ -106,12 +111,16 @@ class TrainingTracker:
         detectors = ([copy.deepcopy(d) for d in self._detectors] if self._detectors is not None
                      else default_detectors(self._meta[Attr.TRAINING_SHOTS]))
         telemetry = job_telemetry(*self._providers)
-        span = telemetry.tracer.start_span(f"training {self.experiment}", attributes=self._attrs(fn))
+        attrs = self._attrs(fn)
+        span = telemetry.tracer.start_span(f"training {self.experiment}", attributes=attrs)
         token = trace.use_span(span, end_on_exit=False)
         token.__enter__()
         run = TrainingRun(self.experiment, telemetry, span, detectors=detectors,
                           on_detection=self._on_detection, strict=self._strict,
                           step_spans=self._step_spans, metrics_interval=self._metrics_interval)
+        if self._mlflow is not None:
+            run.mlflow = open_log(self.experiment, self._mlflow, telemetry, span, meta=self._meta,
+                                  span_attributes=attrs, params=self._params)
         if self._step_spans == "auto":
             run._open_step()
         self._active.append((run, token, _current.set(run)))
@@ -125,6 +134,11 @@ class TrainingTracker:
         run.flush_metrics()
         run._end_detections()
         run.span.set_attribute(Attr.TRAINING_STEPS.value, run.steps)
+        if run.mlflow is not None:
+            run_id = run.mlflow.close("FAILED" if exc is not None and not stopped else "FINISHED",
+                                      firing=run.firing)
+            if run_id:
+                run.span.set_attribute("mlflow.run_id", run_id)
         if exc is not None and not stopped:
             run.span.record_exception(exc)
             run.span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
@@ -175,6 +189,13 @@ def track_training(experiment: str, **options) -> TrainingTracker:
             ``"explicit"`` (only ``with run.step():`` makes one current).
         metrics_interval: export step metrics at most this often, in seconds
             (0: every step); detector flags and the run's end always export at once.
+        params: run parameters for MLflow (optimizer and its settings, noise model, ...).
+        mlflow: log the run to MLflow (True, or a
+            :class:`~qobserve.training.mlflow_log.MlflowSettings`); see
+            :mod:`qobserve.training.mlflow_log` for what is logged.
+        mlflow_tracking_uri: MLflow server or store (default ``MLFLOW_TRACKING_URI``);
+            implies ``mlflow=True``.
+        mlflow_experiment: MLflow experiment name (default ``experiment``); implies ``mlflow=True``.
         tracer_provider, meter_provider: default to the global providers.
 
     Returns:

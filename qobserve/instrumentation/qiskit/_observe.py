@@ -42,18 +42,19 @@ def _settle_local(state: State, job: Any, tracked: Tracked, observed: Any) -> No
     try:
         error = future.exception(0)
     except CancelledError:
-        status, error = JobStatus.CANCELLED, None
+        status, error, result = JobStatus.CANCELLED, None, None
     else:
+        result = None if error is not None else future.result(0)
         if error is not None:
             status = JobStatus.FAILED
-        elif getattr(future.result(0), "success", True) is False:  # Aer: failure in the result
+        elif getattr(result, "success", True) is False:  # Aer: failure in the result
             status, error = JobStatus.FAILED, _UNSUCCESSFUL
         else:
             status = JobStatus.COMPLETED
     # Local jobs have no queue and report identical timestamps: the whole
     # client-side duration is execution.
     record.finish(status, error=error, end_time=end, execution_seconds=max(end - record.t0, 0.0),
-                  cost_usd=state.cost(tracked, status, None))
+                  cost_usd=state.cost(tracked, status, None), result=result)
 
 
 def observe_local(state: State):
