@@ -6,13 +6,15 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: promtool (prometheus), amtool and alertmanager
 # (prometheus-alertmanager), redis-server for the shared-budget store, bwrap
-# (bubblewrap) and setpriv (util-linux) for the exporter's production-conditions test.
+# (bubblewrap) and setpriv (util-linux) for the exporter's production-conditions test,
+# chromium for the screenshot of the MLflow run page (tests/training/test_mlflow_integration.py).
 need=()
 command -v promtool >/dev/null || need+=(prometheus)
 command -v prometheus-alertmanager >/dev/null || need+=(prometheus-alertmanager)
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v bwrap >/dev/null || need+=(bubblewrap)
 command -v setpriv >/dev/null || need+=(util-linux)
+command -v chromium >/dev/null || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq

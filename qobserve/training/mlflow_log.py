@@ -23,7 +23,8 @@ request, MLflow's limits). What is logged:
 Failure model. Every request has MLflow's own timeout and no MLflow-side
 retries (``MLFLOW_HTTP_REQUEST_TIMEOUT``/``MLFLOW_HTTP_REQUEST_MAX_RETRIES``,
 set only if you have not set them); this module retries a batch with backoff
-for at most ``retry_budget`` seconds and then drops it. Each failed attempt
+for at most ``retry_budget`` seconds and then drops it (and tries later
+batches once each until one goes through). Each failed attempt
 counts in ``qobserve_mlflow_log_failures_total{error_type}``, each value given up
 on in ``qobserve_mlflow_dropped_total``; the first failure of a run is logged
 once as a warning (later ones at debug, a recovery at info). Prometheus metrics
@@ -67,7 +68,8 @@ class MlflowSettings:
         run_name: name of a new run (MLflow makes one up otherwise).
         flush_interval: seconds between batches.
         queue_size: items (steps, tags, jobs) held while MLflow is slow; past it they are dropped.
-        retry_budget: seconds a failing batch is retried before it is dropped.
+        retry_budget: seconds a failing batch is retried before it is dropped; after
+            that, one attempt per batch until MLflow answers again.
         request_timeout: seconds per HTTP request (``MLFLOW_HTTP_REQUEST_TIMEOUT`` wins).
         close_timeout: seconds the run's end waits for the last batches and artifacts.
         histogram_jobs: jobs whose measurement counts are stored as artifacts.
@@ -110,6 +112,7 @@ class MlflowLog:
         if self.trace_id:
             self._tags["otel.trace_id"] = self.trace_id
         self._failing = False
+        self._degraded = False
         self._warned = False
         self._joined = False
         self._jobs: list[dict] = []
@@ -177,7 +180,8 @@ class MlflowLog:
         self._closing.set()
         self._thread.join(self.settings.close_timeout)
         if self._thread.is_alive():
-            log.warning("mlflow: run %s not fully logged within %.0f s; giving up on the rest",
+            # Logged once: after a failure warning this is its consequence, not news.
+            (log.info if self._warned else log.warning)("mlflow: run %s not fully logged within %.0f s; giving up on the rest",
                         self.run_id, self.settings.close_timeout)
         return self.run_id
 
@@ -312,12 +316,19 @@ class MlflowLog:
                     return None
                 self._fail(exc, what)
                 now = time.monotonic()
-                if (util.permanent(exc) or now - start + delay > self.settings.retry_budget
+                if util.permanent(exc):
+                    return None
+                if (self._degraded or now - start + delay > self.settings.retry_budget
                         or now + delay > self._deadline):
+                    # A batch that spent its budget puts the sink in degraded mode: one
+                    # attempt per batch until one succeeds, so a dead server cannot make
+                    # every batch wait out a budget (or the run's end wait for all of them).
+                    self._degraded = True
                     return None
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
                 continue
+            self._degraded = False
             if self._failing:
                 self._failing = False
                 log.info("mlflow: logging to %s works again", self.experiment)

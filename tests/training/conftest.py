@@ -59,3 +59,18 @@ COSTS = {"cirq": cirq_cost, "braket": braket_cost, "qiskit": qiskit_cost}
 def circuits() -> SimpleNamespace:
     """``costs[sdk](shots, seed)`` expectation functions and the analytic ``exact``/``exact_gradient``."""
     return SimpleNamespace(costs=COSTS, exact=exact, exact_gradient=exact_gradient)
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(tmp_path_factory):
+    """One real ``mlflow server`` (SQLite, served artifacts) on 127.0.0.1 for the session.
+
+    Starting it takes 10–60 s, so every MLflow test shares it; the test that
+    kills it mid-run comes last in ``test_mlflow_integration.py``. A missing
+    ``mlflow`` fails the tests (CI installs ``.[all,test]``), it does not skip them.
+    """
+    from qobserve.training.mlflow_server import start_mlflow_server
+
+    server = start_mlflow_server(tmp_path_factory.mktemp("mlflow"))
+    yield server
+    server.stop()
