@@ -166,3 +166,40 @@ def test_unresolvable_host_names_it(no_otel_env):
     with pytest.raises(BindError, match=r"prometheus_port: cannot listen on nohost\.invalid:0: host 'nohost\.invalid' does not resolve"):
         configure(prometheus_port=0, prometheus_host="nohost.invalid", registry=CollectorRegistry(),
                   set_global=False)
+
+
+@pytest.mark.parametrize("base_endpoint", [False, True])
+def test_traces_endpoint_and_headers_variables(no_otel_env, monkeypatch, base_endpoint):
+    """OTEL_EXPORTER_OTLP_TRACES_ENDPOINT alone exports traces (an MLflow server's /v1/traces),
+    with OTEL_EXPORTER_OTLP_TRACES_HEADERS; it wins over a base OTEL_EXPORTER_OTLP_ENDPOINT."""
+    import http.server
+    import threading
+
+    seen: list[tuple[str, str | None]] = []
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's naming)
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            seen.append((self.path, self.headers.get("x-mlflow-experiment-id")))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", f"http://127.0.0.1:{port}/v1/traces")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "x-mlflow-experiment-id=42")
+    if base_endpoint:  # a collector that is not there: only metrics and logs would go to it
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")
+    telemetry = configure("qobserve-test", set_global=False)
+    try:
+        with telemetry.tracer_provider.get_tracer("t").start_as_current_span("job"):
+            pass
+        telemetry.tracer_provider.force_flush()
+    finally:
+        telemetry.shutdown()
+        server.shutdown()
+    assert ("/v1/traces", "42") in seen
