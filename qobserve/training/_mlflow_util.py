@@ -81,16 +81,16 @@ def short(exc: BaseException) -> str:
 
 
 def versions() -> dict[str, str]:
-    """``qobserve_version`` and ``<dist>_version`` of every imported SDK family."""
+    """``version.qobserve`` and ``version.<dist>`` of every imported SDK family's distributions."""
     from qobserve import __version__
 
-    out = {"qobserve_version": __version__}
+    out = {"version.qobserve": __version__}
     for module, dists in SDK_DISTRIBUTIONS.items():
         if module not in sys.modules:
             continue
         for dist in dists:
             try:
-                out[f"{dist.replace('-', '_')}_version"] = importlib.metadata.version(dist)
+                out[f"version.{dist}"] = importlib.metadata.version(dist)
             except importlib.metadata.PackageNotFoundError:
                 pass
     return out

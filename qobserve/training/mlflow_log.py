@@ -292,12 +292,21 @@ class MlflowLog:
                           "jobs.json")
         if self.settings.plot and self._history["loss"]:
             self._attempt("plot", util.log_plot, self._client, self.run_id, self._history)
-        if self.trace_id:
-            # Best effort: the trace may not have reached MLflow's /v1/traces yet.
-            self._attempt("link trace", self._client.link_traces_to_run,
-                          [f"tr-{self.trace_id}"], self.run_id, quiet=True)
+        if self.trace_id and self._attempt("link trace", self._client.link_traces_to_run,
+                                           [f"tr-{self.trace_id}"], self.run_id, quiet=True) is None:
+            # The trace reaches MLflow's /v1/traces only when the span processor exports
+            # its first spans (5 s batches by default); try again a while from a daemon thread.
+            threading.Thread(target=self._link_later, name="qobserve-mlflow-link",
+                             daemon=True).start()
         if not self._joined:
             self._attempt("end run", self._client.set_terminated, self.run_id, self._end_status)
+
+    def _link_later(self, attempts: int = 15, every: float = 2.0) -> None:
+        for _ in range(attempts):
+            time.sleep(every)
+            if self._attempt("link trace", self._client.link_traces_to_run,
+                             [f"tr-{self.trace_id}"], self.run_id, quiet=True) is not None:
+                return
 
     def _send(self, metrics: list, params: list, tags: list) -> None:
         if self._attempt("log_batch", self._client.log_batch, self.run_id, metrics, params,

@@ -133,8 +133,8 @@ def test_run_has_params_and_tags(mlflow_server, logged):
                                    "optimizer", "learning_rate", "noise")} == {
         "seed": "7", "backend": "aer_simulator", "shots": "200", "qubits": "2", "depth": "2",
         "ansatz": "ry-cz", "optimizer": "sgd", "learning_rate": "0.2", "noise": "none"}
-    assert params["qobserve_version"] == qobserve.__version__
-    assert params["qiskit_version"] and params["qiskit_aer_version"]
+    assert params["version.qobserve"] == qobserve.__version__
+    assert params["version.qiskit"] and params["version.qiskit-aer"]
     tags = {t["key"]: t["value"] for t in run["data"]["tags"]}
     assert tags["otel.trace_id"] == trace_id and len(trace_id) == 32
     assert tags[Attr.EXPERIMENT.value] == EXPERIMENT
@@ -200,6 +200,10 @@ def test_traces_land_in_the_experiment_with_job_attributes(mlflow_server, logged
         assert span.attributes[Attr.CIRCUIT_QUBITS.value] == 2
     root = next(s for s in spans if s.name == f"training {EXPERIMENT}")
     assert root.attributes["mlflow.run_id"] == run_id
+    deadline, linked = time.monotonic() + 30, []
+    while not linked and time.monotonic() < deadline:  # linked from the run's side too
+        linked = client.search_traces(locations=[exp_id], run_id=run_id) or time.sleep(0.5)
+    assert [t.info.trace_id for t in linked] == [f"tr-{trace_id}"]
 
 
 def _chromium(*args: str, profile, timeout: float = 120) -> subprocess.CompletedProcess:
