@@ -54,7 +54,7 @@ from qobserve.training.gradients import (
     spsa,
 )
 from qobserve.training._mlflow_util import mlflow_trace_env
-from qobserve.training.mlflow_log import MlflowSettings
+from qobserve.training.mlflow_settings import MlflowSettings
 from qobserve.training.run import StepRecord, StopTraining, TrainingRun
 from qobserve.training.snr import (
     GradientStats,

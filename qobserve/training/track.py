@@ -18,7 +18,8 @@ from opentelemetry.trace import Status, StatusCode
 from qobserve.instrumentation._job import job_telemetry
 from qobserve.semconv import Attr
 from qobserve.training.detectors import Detection, Detector, default_detectors
-from qobserve.training.mlflow_log import open_log, settings_from
+from qobserve.training.mlflow_log import open_log
+from qobserve.training.mlflow_settings import settings_from
 from qobserve.training.run import StopTraining, TrainingRun
 
 __all__ = ["TrainingTracker", "code_version", "current_run", "track_training"]
@@ -191,7 +192,7 @@ def track_training(experiment: str, **options) -> TrainingTracker:
             (0: every step); detector flags and the run's end always export at once.
         params: run parameters for MLflow (optimizer and its settings, noise model, ...).
         mlflow: log the run to MLflow (True, or a
-            :class:`~qobserve.training.mlflow_log.MlflowSettings`); see
+            :class:`~qobserve.training.mlflow_settings.MlflowSettings`); see
             :mod:`qobserve.training.mlflow_log` for what is logged.
         mlflow_tracking_uri: MLflow server or store (default ``MLFLOW_TRACKING_URI``);
             implies ``mlflow=True``.

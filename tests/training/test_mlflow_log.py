@@ -13,7 +13,7 @@ import pytest
 from qobserve.semconv import METRICS, Attr
 from qobserve.training import MlflowSettings, track_training
 from qobserve.training import _mlflow_util as util
-from qobserve.training.mlflow_log import settings_from
+from qobserve.training.mlflow_settings import settings_from
 
 
 def _closed_port() -> int:
