@@ -53,6 +53,7 @@ def demo(
     healthy_seconds: Annotated[float, typer.Option(min=0, max=MAX_SECONDS, callback=finite, help="With --stack: healthy traffic before the outage.")] = 20.0,
     live: Annotated[bool, typer.Option("--live/--no-live", help="With --stack: draw the live terminal view.")] = True,
     workdir: Annotated[Path | None, typer.Option(file_okay=False, callback=writable_dir, help="With --stack: configs, logs and traces go here (default: a temp dir).")] = None,
+    mlflow: Annotated[bool, typer.Option("--mlflow", help="With --stack: also start an MLflow server (needs qobserve[mlflow]); the training runs and the traces land in its experiment demo-vqe.")] = False,
 ) -> None:
     """Run instrumented jobs on local simulators and print an SLI summary.
 
@@ -62,13 +63,13 @@ def demo(
     calibration play out against real Prometheus and Alertmanager processes and
     pages reach a local Slack sink.
     """
-    stack_only(ctx, stack, ("otlp_endpoint", "traces_file", "compress", "healthy_seconds", "live", "workdir"))
+    stack_only(ctx, stack, ("otlp_endpoint", "traces_file", "compress", "healthy_seconds", "live", "workdir", "mlflow"))
     if stack:
         from qobserve.stack import RunOptions, StackOptions, Timings, run_stack
 
         raise typer.Exit(run_stack(RunOptions(
             stack=StackOptions(workdir=workdir, compression=compress, otlp_endpoint=otlp_endpoint,
-                               traces_file=traces_file),
+                               traces_file=traces_file, mlflow=mlflow),
             timings=Timings(healthy=healthy_seconds), live=live, serve_seconds=serve_seconds,
             seed=seed)))
     from qobserve.demo import DemoOptions, run_demo

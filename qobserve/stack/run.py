@@ -104,8 +104,9 @@ def run_stack(options: RunOptions, console: Console | None = None) -> int:
             console.print(f"[bold]qobserve demo --stack[/]: starting services in {stack.workdir}")
             stack.start()
             urls = {n: s.url for n, s in stack.services.items()}
-            for name in ("prometheus", "alertmanager"):
-                console.print(f"  {name} UI: {urls[name]}")
+            for name in ("prometheus", "alertmanager", "mlflow"):
+                if name in urls:
+                    console.print(f"  {name} UI: {urls[name]}")
             from qobserve.stack import view
 
             live = Live(console=console, refresh_per_second=4, transient=False) if options.live \
@@ -150,7 +151,7 @@ def run_stack(options: RunOptions, console: Console | None = None) -> int:
 def _summary(console: Console, stack: Stack, result: ScenarioResult | None, urls: dict,
              slis, t0: float) -> None:
     console.rule("summary")
-    for name in ("prometheus", "alertmanager"):
+    for name in ("prometheus", "alertmanager", "mlflow"):
         if name in urls:
             console.print(f"{name} UI was at {urls[name]}")
     if result is not None:

@@ -127,7 +127,8 @@ class Scenario:
                    timings.hold),
         ]
         self.workload = Workload(stack.telemetry, healthy=healthy, calibration_max_age=max_age,
-                                 pace=timings.pace, seed=seed)
+                                 pace=timings.pace, seed=seed,
+                                 mlflow_tracking_uri=getattr(stack.services.get("mlflow"), "url", None))
         self._jobs = job_telemetry(stack.telemetry.tracer_provider, stack.telemetry.meter_provider)
         self.result = ScenarioResult()
         self.current: _Phase | None = None

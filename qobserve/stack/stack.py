@@ -74,6 +74,8 @@ class StackOptions:
         otlp_endpoint: send traces (and metrics, logs) to this OTLP/HTTP receiver.
         traces_file: without an endpoint, OTLP JSON lines go here (default: in workdir).
         start_timeout: seconds each service may take to become ready.
+        mlflow: also start an MLflow server: the training runs and all traces land in
+            its experiment ``demo-vqe``.
     """
 
     workdir: Path | None = None
@@ -81,6 +83,7 @@ class StackOptions:
     otlp_endpoint: str | None = None
     traces_file: Path | None = None
     start_timeout: float = 60.0
+    mlflow: bool = False
 
 
 class Stack:
@@ -127,6 +130,11 @@ class Stack:
         self._write("exporter.yml", cfg.exporter_config(exporter_port, EXPORTER_BACKENDS))
         self.services["exporter"] = spawn_python(
             "exporter", ["exporter", "--config", str(w / "exporter.yml")], exporter_port, w)
+        if self.options.mlflow:  # slow to start (imports, migrations): up to 3 minutes
+            from qobserve.training.mlflow_server import start_mlflow_server
+
+            os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")  # the live view
+            self.services["mlflow"] = start_mlflow_server(w / "mlflow", timeout=max(timeout, 180))
         self.sink = SlackServer(slack_token, on_message=self._on_message).start()
         bridge_port = free_port()
         self._write("alert-bridge.yml", cfg.bridge_config(
@@ -146,6 +154,11 @@ class Stack:
                                                            timeout=timeout)
         self.telemetry = demo_telemetry(self.registry, otlp_endpoint=self.options.otlp_endpoint,
                                         traces_file=self.traces_file)
+        if "mlflow" in self.services:
+            from qobserve.stack.workload import EXPERIMENT
+
+            self.telemetry.tracer_provider.add_span_processor(
+                self.services["mlflow"].span_processor(EXPERIMENT))
         host, port = self.telemetry.prometheus_address
         # The exporter is not waited for: Prometheus scrapes it once it is up, and
         # the scenario's healthy phase waits for that (see Scenario).
@@ -164,7 +177,7 @@ class Stack:
 
     def close(self) -> None:
         """Stop every service (Prometheus first, so no alert is sent into a closed pipe)."""
-        for name in ("prometheus", "alertmanager", "alert-bridge", "exporter"):
+        for name in ("prometheus", "alertmanager", "alert-bridge", "exporter", "mlflow"):
             service = self.services.get(name)
             if service is not None:
                 try:

@@ -97,7 +97,7 @@ class Workload:
     """
 
     def __init__(self, telemetry, *, healthy: Faults, calibration_max_age: float,
-                 pace: float = 0.2, seed: int = 7) -> None:
+                 pace: float = 0.2, seed: int = 7, mlflow_tracking_uri: str | None = None) -> None:
         providers = {"tracer_provider": telemetry.tracer_provider,
                      "meter_provider": telemetry.meter_provider}
         self.ledger = Ledger()
@@ -114,6 +114,7 @@ class Workload:
             deadline=60, record_jobs=True, seed=seed, **providers)
         self._providers = providers
         self._pace, self._seed = pace, seed
+        self._mlflow_uri = mlflow_tracking_uri  # None: no MLflow logging
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="demo-workload", daemon=True)
         self.steps = 0
@@ -153,7 +154,8 @@ class Workload:
     def _training_run(self, rng: np.random.Generator) -> None:
         theta = rng.uniform(0.5, 1.1, size=2)  # away from the stationary point at 0
         with track_training(EXPERIMENT, seed=self._seed, ansatz="ry-cx", qubits=2,
-                            backend=self.primary.name, shots=SHOTS, **self._providers) as run:
+                            backend=self.primary.name, shots=SHOTS,
+                            mlflow_tracking_uri=self._mlflow_uri, **self._providers) as run:
             for _ in range(STEPS_PER_RUN):
                 if self._stop.is_set():
                     return

@@ -55,6 +55,19 @@ class MlflowServer:
         self._signal(signal.SIGKILL)
         self.process.wait()
 
+    def span_processor(self, experiment: str):
+        """A batching span processor exporting to this server's ``/v1/traces``, into ``experiment``."""
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+        from qobserve.training._mlflow_util import mlflow_trace_env
+
+        env = mlflow_trace_env(experiment, tracking_uri=self.url)
+        header, _, value = env["OTEL_EXPORTER_OTLP_TRACES_HEADERS"].partition("=")
+        return BatchSpanProcessor(OTLPSpanExporter(
+            endpoint=env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"], headers={header: value}),
+            schedule_delay_millis=1000)
+
     def stop(self, timeout: float = 10) -> None:
         """SIGTERM the group, SIGKILL whatever is left after ``timeout`` seconds."""
         self._signal(signal.SIGTERM)
