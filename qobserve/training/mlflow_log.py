@@ -127,9 +127,9 @@ class MlflowLog:
                "backend": record.labels.get(Attr.BACKEND.value),
                "shots": attrs.get(Attr.JOB_SHOTS.value),
                "calibration_timestamp": attrs.get(Attr.CALIBRATION_TIMESTAMP.value)}
-        keep = result if result is not None and self._histograms < self.settings.histogram_jobs else None
-        if keep is not None:
-            self._histograms += 1
+        # Results are held until the worker reads their counts (it counts the histograms
+        # logged), so only while the sample is not yet full.
+        keep = result if self._histograms < self.settings.histogram_jobs else None
         self._put(("job", job, keep))
 
     # -- end of run -----------------------------------------------------------
@@ -238,9 +238,10 @@ class MlflowLog:
         calibrated = job.get("calibration_timestamp")
         if calibrated is not None:
             tags.append(util.run_tag(Attr.CALIBRATION_TIMESTAMP.value, calibrated))
-        if result is not None:
+        if result is not None and self._histograms < self.settings.histogram_jobs:
             counts = util.counts_of(result)
             if counts is not None:
+                self._histograms += 1
                 n = len(self._jobs)
                 self._attempt("histogram", self._client.log_dict, self.run_id,
                               {**job, "counts": counts}, f"histograms/job-{n}.json")

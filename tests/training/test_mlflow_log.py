@@ -204,3 +204,18 @@ def test_a_full_queue_drops_and_counts(otel, fake_mlflow):
                          **{Attr.EXPERIMENT.value: "fake"})
     assert dropped >= 15
     assert len(fake_mlflow[0].metrics("loss")) == 5  # the first five steps
+
+
+def test_jobs_without_counts_leave_the_histogram_sample_alone(otel, fake_mlflow):
+    """Estimator-like results (no counts) do not use up the histogram sample."""
+    from qobserve.instrumentation._job import JobTelemetry
+    from qobserve.semconv import JobStatus
+
+    jobs = JobTelemetry(**otel.providers)
+    with track_training("fake", mlflow=MlflowSettings(histogram_jobs=1, plot=False),
+                        **otel.providers):
+        for i, result in enumerate([object(), object(), QiskitLikeResult(), QiskitLikeResult()]):
+            jobs.start("qiskit", "aer", "run", job_id=f"j{i}").finish(JobStatus.COMPLETED,
+                                                                      result=result)
+    logged = [c for c in fake_mlflow[0].calls if c[0] == "log_dict" and "histograms/" in c[2]]
+    assert [c[3]["job_id"] for c in logged] == ["j2"]
