@@ -133,11 +133,12 @@ class TrainingTracker:
         stopped = isinstance(exc, StopTraining)
         run._close_step(recorded=False, error=None if stopped else exc)
         run.flush_metrics()
+        firing_at_end = dict(run.firing)  # the verdict MLflow keeps; the flags go to 0 below
         run._end_detections()
         run.span.set_attribute(Attr.TRAINING_STEPS.value, run.steps)
         if run.mlflow is not None:
             run_id = run.mlflow.close("FAILED" if exc is not None and not stopped else "FINISHED",
-                                      firing=run.firing)
+                                      firing=firing_at_end)
             if run_id:
                 run.span.set_attribute("mlflow.run_id", run_id)
         if exc is not None and not stopped:
