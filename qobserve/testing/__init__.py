@@ -1,42 +1,62 @@
-"""pytest plugin (entry point ``pytest11: qobserve.testing``): fixtures for qobserve's stack.
+"""Test the alert path against real services: the ``qobserve.testing`` pytest plugin.
 
-Installed with qobserve, so any project testing its alert path can use:
+Installed with qobserve (entry point ``pytest11: qobserve.testing``), so any project
+that installs qobserve and pytest gets these fixtures, each on free 127.0.0.1 ports
+and stopped (SIGTERM, then SIGKILL) with its temp dir removed after the test:
 
-* ``free_port``: a free TCP port on 127.0.0.1;
-* ``slack_server``: a running :class:`qobserve.testing.slack.SlackServer`
-  (token ``slack_server.token``, ``base_url`` ``slack_server.api_url``), stopped
-  after the test.
+* ``prometheus``: factory, ``prometheus(rule_files=[...], scrape_targets={job: "host:port"},
+  scrape_interval="1s", evaluation_interval="1s", alertmanagers=[...], extra_config=None)``
+  → :class:`Prometheus` (``.url``, ``.query(promql)``, ``.wait_for(promql, predicate, timeout)``,
+  ``.alerts()``, ``.reload()``, ``.stop()``);
+* ``alertmanager``: factory, ``alertmanager(config)`` (mapping or path) → :class:`Alertmanager`
+  (``.url``, ``.post_alerts(...)``, ``.alerts()``, ``.silence({...})``, ``.stop()``, ``.kill()``);
+* ``alertmanager_cluster``: factory, ``alertmanager_cluster(config, replicas=2)`` → a list of
+  gossiping :class:`Alertmanager`, returned once each sees all the others;
+* ``redis_server``: a :class:`RedisServer` (``.url``, ``.port``, ``.client()``), no persistence;
+* ``slack_server``: a :class:`qobserve.testing.slack.SlackServer`, a Slack Web API stand-in;
+* ``free_port``: a TCP port free on 127.0.0.1.
 
-Fixtures import their servers lazily so loading the plugin costs nothing.
+Binaries come from the Debian packages ``prometheus``, ``prometheus-alertmanager`` and
+``redis-server``; ``PROMETHEUS_BIN``, ``ALERTMANAGER_BIN`` and ``REDIS_SERVER_BIN`` override
+PATH. A missing binary skips the test with one line naming the package, or fails it when
+``CI=true`` or ``QOBSERVE_REQUIRE_SERVICES=1`` (``=0`` skips even in CI). The same rule holds
+for :class:`MissingBinary` raised by ``start_*`` in a test's own fixtures, so module-scoped
+fixtures can use ``with start_prometheus(...) as prom: yield prom``.
+
+The ``start_*`` functions and handles need no pytest; ``qobserve demo --stack`` uses them.
 """
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from qobserve.testing._alertmanager import Alertmanager, start_alertmanager, start_alertmanager_cluster
+from qobserve.testing._prometheus import Prometheus, prometheus_config, start_prometheus
+from qobserve.testing._redis import RedisServer, start_redis
+from qobserve.testing.services import (
+    MissingBinary,
+    Service,
+    ServiceError,
+    find_binary,
+    missing_packages,
+    spawn_python,
+)
 
-import pytest
+__all__ = ["Alertmanager", "MissingBinary", "Prometheus", "RedisServer", "Service",
+           "ServiceError", "find_binary", "missing_packages", "prometheus_config",
+           "spawn_python", "start_alertmanager", "start_alertmanager_cluster",
+           "start_prometheus", "start_redis"]
 
-if TYPE_CHECKING:
-    from qobserve.testing.slack import SlackServer
-
-__all__ = ["free_port", "slack_server"]
-
-
-@pytest.fixture
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 when the test starts."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def slack_server() -> Iterator[SlackServer]:
-    """A local Slack Web API server (faults off, limits enforced), stopped after the test."""
-    from qobserve.testing.slack import SlackServer
-
-    server = SlackServer(token="xoxb-test-1234567890-SECRETSECRET").start()
-    yield server
-    server.stop()
+try:
+    import pytest  # noqa: F401  (the fixtures need it; the services above do not)
+except ModuleNotFoundError:  # qobserve without its test extra, e.g. for `qobserve demo --stack`
+    pass
+else:
+    from qobserve.testing._fixtures import (  # noqa: F401  (pytest finds them here)
+        alertmanager,
+        alertmanager_cluster,
+        free_port,
+        prometheus,
+        pytest_runtest_call,
+        pytest_runtest_setup,
+        redis_server,
+        slack_server,
+    )
