@@ -28,6 +28,8 @@ The ``start_*`` functions and handles need no pytest; ``qobserve demo --stack`` 
 
 from __future__ import annotations
 
+import importlib.util
+
 from qobserve.testing._alertmanager import Alertmanager, start_alertmanager, start_alertmanager_cluster
 from qobserve.testing._prometheus import Prometheus, prometheus_config, start_prometheus
 from qobserve.testing._redis import RedisServer, start_redis
@@ -45,12 +47,8 @@ __all__ = ["Alertmanager", "MissingBinary", "Prometheus", "RedisServer", "Servic
            "spawn_python", "start_alertmanager", "start_alertmanager_cluster",
            "start_prometheus", "start_redis"]
 
-try:
-    import pytest  # noqa: F401  (the fixtures need it; the services above do not)
-except ModuleNotFoundError:  # qobserve without its test extra, e.g. for `qobserve demo --stack`
-    pass
-else:
-    from qobserve.testing._fixtures import (  # noqa: F401  (pytest finds them here)
+if importlib.util.find_spec("pytest") is not None:  # the fixtures need it; the services do not
+    from qobserve.testing._fixtures import (
         alertmanager,
         alertmanager_cluster,
         free_port,
@@ -60,3 +58,7 @@ else:
         redis_server,
         slack_server,
     )
+
+    # pytest finds the fixtures and hooks as this module's attributes.
+    __all__ += ["alertmanager", "alertmanager_cluster", "free_port", "prometheus",
+                "pytest_runtest_call", "pytest_runtest_setup", "redis_server", "slack_server"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from qobserve.testing.services import (
     Service,
     find_binary,
     free_port,
+    poll,
     spawn,
     wait_until,
     workdir_for,
@@ -39,6 +40,16 @@ class Alertmanager(Service):
         ``silenced=False``, ``receiver="pager"``."""
         return self.get("/api/v2/alerts", **{k: str(v).lower() if isinstance(v, bool) else v
                                              for k, v in filters.items()})
+
+    def wait_for_alerts(self, predicate: Callable[[list[dict]], object] = bool,
+                        timeout: float = 30, **filters: Any) -> list[dict]:
+        """Poll :meth:`alerts` (with ``filters``) until ``predicate`` holds (default: any alert).
+
+        Raises:
+            ServiceError: not within ``timeout`` seconds; names the last answer.
+        """
+        return poll(lambda: self.alerts(**filters), predicate, timeout=timeout, service=self,
+                    what=f"Alertmanager alerts {filters or ''}")
 
     def groups(self) -> list[dict]:
         """Alert groups per receiver (``/api/v2/alerts/groups``)."""

@@ -15,8 +15,8 @@ from qobserve.testing.services import (
     ServiceError,
     find_binary,
     free_port,
+    poll,
     spawn,
-    wait_until,
     workdir_for,
 )
 
@@ -54,17 +54,8 @@ class Prometheus(Service):
         Raises:
             ServiceError: not within ``timeout`` seconds; names the query and its last result.
         """
-        last: list[list[dict]] = [[]]
-
-        def check() -> list[dict] | None:
-            last[0] = self.query(promql)
-            return last[0] if predicate(last[0]) else None
-
-        try:
-            return wait_until(check, timeout=timeout, what=f"Prometheus query {promql!r}",
-                              service=self, interval=0.25) or []
-        except ServiceError as exc:
-            raise ServiceError(f"{exc}\nlast result: {last[0]}") from None
+        return poll(lambda: self.query(promql), predicate, timeout=timeout, service=self,
+                    what=f"Prometheus query {promql!r}")
 
     def alerts(self) -> list[dict]:
         """Pending and firing alerts (``/api/v1/alerts``)."""

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 __all__ = ["ALERTMANAGER", "PROMETHEUS", "REDIS_SERVER", "Binary", "MissingBinary", "Service",
-           "ServiceError", "find_binary", "free_port", "missing_packages", "spawn",
+           "ServiceError", "find_binary", "free_port", "missing_packages", "poll", "spawn",
            "spawn_python", "wait_until"]
 
 T = TypeVar("T")
@@ -124,6 +124,26 @@ def wait_until(predicate: Callable[[], T], *, timeout: float, what: str,
             tail = f":\n{service.log_tail()}" if service is not None else ""
             raise ServiceError(f"{what}: not within {timeout:g} s{tail}")
         time.sleep(interval)
+
+
+def poll(fetch: Callable[[], T], predicate: Callable[[T], object], *, timeout: float, what: str,
+         service: Service | None = None, interval: float = 0.25) -> T:
+    """Call ``fetch`` until ``predicate`` holds for its answer and return that answer.
+
+    Raises:
+        ServiceError: as :func:`wait_until`, with the last answer appended.
+    """
+    last: list[T] = []
+
+    def check() -> bool:
+        last[:] = [fetch()]
+        return bool(predicate(last[0]))
+
+    try:
+        wait_until(check, timeout=timeout, what=what, service=service, interval=interval)
+    except ServiceError as exc:
+        raise ServiceError(f"{exc}\nlast answer: {last[0] if last else 'none'}") from None
+    return last[0]
 
 
 @dataclass
