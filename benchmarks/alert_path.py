@@ -28,7 +28,7 @@ from pathlib import Path
 from qobserve.alert_bridge import AlertBridge, BridgeConfig
 from qobserve.slo import render_alertmanager
 from qobserve.stack.config import demo_routing
-from qobserve.stack.services import start_alertmanager
+from qobserve.testing import start_alertmanager
 from qobserve.testing.slack import SlackServer
 
 GOAL_P99_S = 2.0

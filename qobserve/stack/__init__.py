@@ -1,6 +1,6 @@
 """``qobserve demo --stack``: the whole alerting path on 127.0.0.1, driven by a scripted incident.
 
-Local Prometheus and Alertmanager processes (:mod:`.services`) load rules and
+Local Prometheus and Alertmanager processes (:mod:`qobserve.testing`) load rules and
 routing generated from the demo specs (:mod:`.config`); the alert bridge posts
 to a local Slack stand-in (:mod:`qobserve.testing.slack`); the exporter runs as a sidecar
 (:mod:`.stack`). A training workload runs through the resilient executor
@@ -17,7 +17,7 @@ _HOME = {"RunOptions": "run", "leftover_processes": "run", "run_stack": "run",
 
 
 def __getattr__(name: str):
-    # Lazy, so `qobserve.stack.services` (used by integration tests) stays light.
+    # Lazy: `qobserve demo` without --stack imports none of it.
     if name in _HOME:
         return getattr(import_module(f"qobserve.stack.{_HOME[name]}"), name)
     raise AttributeError(f"module 'qobserve.stack' has no attribute {name!r}")

@@ -27,7 +27,6 @@ __all__ = [
     "demo_routing",
     "demo_spec",
     "exporter_config",
-    "prometheus_config",
     "write_rules",
 ]
 
@@ -81,22 +80,6 @@ def write_rules(workdir: Path, spec: SLOSpec, routing: RoutingSpec) -> DemoRules
     am = workdir / "alertmanager.yml"
     am.write_text(render_alertmanager(routing, source=f"qobserve/stack/{DEMO_ROUTING}"))
     return DemoRules(tuple(paths), am)
-
-
-def prometheus_config(rule_files: tuple[Path, ...], alertmanager: str,
-                      targets: dict[str, str]) -> dict:
-    """Scrape every ``job -> host:port`` target and evaluate rules every second.
-
-    One-second scrapes and evaluations let the compressed windows (5 s at the
-    default compression) hold several samples each.
-    """
-    return {
-        "global": {"scrape_interval": "1s", "evaluation_interval": "1s", "scrape_timeout": "1s"},
-        "rule_files": [str(p) for p in rule_files],
-        "alerting": {"alertmanagers": [{"static_configs": [{"targets": [alertmanager]}]}]},
-        "scrape_configs": [{"job_name": job, "static_configs": [{"targets": [target]}]}
-                           for job, target in targets.items()],
-    }
 
 
 def bridge_config(port: int, slack_api_url: str, spool_dir: Path, *, token_env: str,

@@ -19,7 +19,7 @@ from rich.table import Table
 from qobserve._signals import handlers
 from qobserve.slo.config import SpecError
 from qobserve.stack.scenario import Scenario, ScenarioResult, Timings, TimelineEvent
-from qobserve.stack.services import ServiceError, missing_packages
+from qobserve.testing.services import ServiceError, missing_packages
 from qobserve.testing.slack import SlackMessage
 from qobserve.stack.stack import Stack, StackOptions
 

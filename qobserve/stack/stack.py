@@ -23,14 +23,8 @@ import yaml
 from prometheus_client import CollectorRegistry
 
 from qobserve.stack import config as cfg
-from qobserve.stack.services import (
-    Service,
-    ServiceError,
-    free_port,
-    spawn_python,
-    start_alertmanager,
-    start_prometheus,
-)
+from qobserve.testing import start_alertmanager, start_prometheus
+from qobserve.testing.services import Service, ServiceError, free_port, spawn_python
 from qobserve.testing.slack import SlackMessage, SlackServer
 
 __all__ = ["EXPORTER_BACKENDS", "Stack", "StackOptions", "demo_telemetry"]
@@ -166,9 +160,12 @@ class Stack:
                    "qobserve-exporter": f"127.0.0.1:{exporter_port}",
                    "qobserve-alert-bridge": f"127.0.0.1:{bridge_port}"}
         self.scrape_targets = targets
-        am = self.services["alertmanager"].url.removeprefix("http://")
+        # One-second scrapes and evaluations let the compressed windows (5 s at the
+        # default compression) hold several samples each.
         self.services["prometheus"] = start_prometheus(
-            cfg.prometheus_config(rules.rule_files, am, targets), w, timeout=timeout)
+            workdir=w, timeout=timeout, rule_files=rules.rule_files, scrape_targets=targets,
+            alertmanagers=[self.services["alertmanager"].url], scrape_interval="1s",
+            evaluation_interval="1s")
 
     def _write(self, name: str, data: dict) -> Path:
         path = self.workdir / name

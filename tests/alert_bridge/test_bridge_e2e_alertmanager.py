@@ -9,7 +9,7 @@ import pytest
 
 from qobserve.semconv import ALERTS
 from qobserve.slo.routing import Webhook, load_routing, render_alertmanager
-from qobserve.stack.services import Service, free_port, start_alertmanager
+from qobserve.testing.services import free_port
 from tests.alert_bridge.helpers import BEARER
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,12 +45,11 @@ def page_alert(name: str = ALERTS[5], backend: str = "fake_manila") -> dict:
 
 
 @pytest.fixture
-def alertmanager(tmp_path, bridge_factory):
-    """Alertmanager running the generated config, its receivers pointed at a local bridge."""
+def alertmanager(tmp_path, bridge_factory, alertmanager):
+    """Alertmanager running the generated config, its receivers pointed at a local bridge
+    (the plugin's factory, overridden here)."""
     bridge = bridge_factory()
-    am: Service = start_alertmanager(alertmanager_config(tmp_path, bridge.url), tmp_path / "am")
-    yield am
-    am.stop()
+    return alertmanager(alertmanager_config(tmp_path, bridge.url))
 
 
 def test_page_reaches_slack_and_resolves_in_thread(alertmanager, slack):

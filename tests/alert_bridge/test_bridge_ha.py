@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from qobserve.stack.services import Service, free_port, spawn_python, start_alertmanager
+from qobserve.testing import Service
+from qobserve.testing.services import free_port, spawn_python
 from tests.alert_bridge.conftest import bridge_config
 from tests.alert_bridge.helpers import BEARER, TOKEN, eventually, metrics, numbered, post
 from tests.alert_bridge.test_bridge_e2e_alertmanager import alertmanager_config, page_alert
@@ -60,28 +61,15 @@ def test_sigkill_mid_post_then_restart_posts_once(slack, tmp_path):
         again.stop()
 
 
-def _cluster_size(am: Service) -> int:
-    try:
-        return len(am.get("/api/v2/status")["cluster"].get("peers") or [])
-    except OSError:
-        return 0
-
-
-def test_two_alertmanagers_two_bridges_one_message_each(slack, tmp_path):
+def test_two_alertmanagers_two_bridges_one_message_each(slack, tmp_path, alertmanager_cluster):
     """Two clustered Alertmanagers, each posting to its own bridge replica, both fed the same
     alerts: one Slack message per alert, also after one bridge is SIGKILLed."""
     bridges = [start_bridge(slack, tmp_path / f"bridge{i}", replica={"index": i, "stagger": "2s"})
                for i in range(2)]
-    ports = [free_port(), free_port()]
-    ams: list[Service] = []
     try:
-        for i in range(2):
-            cfg = alertmanager_config(tmp_path, bridges[i].url, name=f"am{i}.yml")
-            ams.append(start_alertmanager(cfg, tmp_path / f"am{i}", cluster_port=ports[i],
-                                          peers=(f"127.0.0.1:{ports[1 - i]}",),
-                                          peer_timeout="3s"))
-        eventually(lambda: all(_cluster_size(am) == 2 for am in ams), timeout=20,
-                   what="the Alertmanager cluster formed")
+        # Returned once the two have formed a cluster.
+        ams = alertmanager_cluster([alertmanager_config(tmp_path, bridges[i].url, name=f"am{i}.yml")
+                                    for i in range(2)], peer_timeout="3s")
         first = page_alert(backend="backend_a")
         for am in ams:
             am.post("/api/v2/alerts", [first])
@@ -100,5 +88,5 @@ def test_two_alertmanagers_two_bridges_one_message_each(slack, tmp_path):
         assert texts.count("[FIRING] QuantumBackendDown: backend_b is down") == 1, texts
         assert len(texts) == 2, texts
     finally:
-        for svc in [*ams, *bridges]:
+        for svc in bridges:
             svc.stop()

@@ -21,7 +21,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from qobserve.dashboards import dashboard_queries
 from qobserve.dashboards.queries import metric_names
-from qobserve.stack.services import Service, free_port, spawn_python, start_prometheus
+from qobserve.testing import Service, start_prometheus
+from qobserve.testing.services import free_port, spawn_python
 
 pytestmark = pytest.mark.integration
 
@@ -90,12 +91,9 @@ def stack(tmp_path_factory, request) -> Stack:
     """Prometheus (1 s scrape and rule evaluation) scraping the demo from its first job."""
     work = tmp_path_factory.mktemp("dashboards-prom")
     port = free_port()
-    prom = start_prometheus({
-        "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-        "rule_files": [str(p) for p in RULE_FILES],
-        "scrape_configs": [{"job_name": "qobserve-demo",
-                            "static_configs": [{"targets": [f"127.0.0.1:{port}"]}]}],
-    }, work / "prometheus")
+    # Module-scoped, so the plugin's start function rather than its function-scoped fixture.
+    prom = start_prometheus(rule_files=RULE_FILES, scrape_targets={"qobserve-demo": f"127.0.0.1:{port}"},
+                            scrape_interval="1s", evaluation_interval="1s")
     request.addfinalizer(prom.stop)
     demo = spawn_python("demo", ["demo", "--port", str(port), "--jobs", "8", "--serve-seconds", "300"],
                         port, work / "demo", env={"PYTHONUNBUFFERED": "1"})

@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 import yaml
 
-from qobserve.stack.services import free_port
+from qobserve.testing.services import free_port
 
 
 def _get(url: str, context=None) -> tuple[int, str]:

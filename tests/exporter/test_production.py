@@ -27,7 +27,8 @@ import bcrypt
 import pytest
 import yaml
 
-from qobserve.stack.services import free_port, start_prometheus
+from qobserve.testing import Service, ServiceError
+from qobserve.testing.services import free_port, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -127,22 +128,15 @@ def _https_get(port: int, path: str, auth: str | None = None) -> tuple[int, byte
         return r.status, r.read(), time.monotonic() - t0
 
 
-def _wait(predicate, timeout: float, what: str, proc=None, log: Path | None = None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise AssertionError(f"exporter exited {proc.returncode}: {log.read_text()[-3000:] if log else ''}")
-        try:
-            value = predicate()
-        except OSError:
-            value = None
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}: {log.read_text()[-3000:] if log else ''}")
+def _wait(predicate, timeout: float, what: str, proc, log: Path):
+    try:
+        return wait_until(predicate, timeout=timeout, what=what, interval=0.25,
+                          service=Service("exporter", "", proc, log))
+    except ServiceError as exc:
+        raise AssertionError(str(exc)) from None
 
 
-def test_exporter_in_production_conditions(workdir, tls_files):
+def test_exporter_in_production_conditions(workdir, tls_files, prometheus):
     """Sandboxed exporter with TLS + basic auth: Prometheus scrapes it past an idle client, a corrupt SIGHUP is survived, RB with a cost cap runs."""
     port = free_port()
     state = workdir / "state"
@@ -166,7 +160,6 @@ def test_exporter_in_production_conditions(workdir, tls_files):
                    writable=[state], readable=[workdir], env={**IMAGE_ENV, "QOBSERVE_STATE_DIR": str(state)})
     with log.open("wb") as out:
         bwrap = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    prom = None
     idle = None
     try:
         pid = _child_pid(bwrap.pid)
@@ -175,10 +168,10 @@ def test_exporter_in_production_conditions(workdir, tls_files):
         assert f"Uid:\t{UID}\t{UID}" in status and "CapEff:\t0000000000000000" in status, status
         assert b"HOME=" not in Path(f"/proc/{pid}/environ").read_bytes()
 
-        prom = start_prometheus({"global": {"scrape_interval": "1s"}, "scrape_configs": [{
+        prom = prometheus(scrape_targets=[{
             "job_name": "qobserve", "scheme": "https", "tls_config": {"insecure_skip_verify": True},
             "basic_auth": {"username": "prom", "password": "pw"},
-            "static_configs": [{"targets": [f"127.0.0.1:{port}"]}]}]}, workdir / "prometheus")
+            "static_configs": [{"targets": [f"127.0.0.1:{port}"]}]}])
 
         def query(q: str) -> list:
             return prom.get("/api/v1/query", query=q)["data"]["result"]
@@ -225,8 +218,6 @@ def test_exporter_in_production_conditions(workdir, tls_files):
     finally:
         if idle is not None:
             idle.close()
-        if prom is not None:
-            prom.stop()
         if bwrap.poll() is None:
             bwrap.kill()
             bwrap.wait()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import time
 
 import pytest
 import yaml
 
-from qobserve.stack.services import free_port, start_prometheus
+from qobserve.testing import start_prometheus
+from qobserve.testing.services import free_port, spawn_python
 
 pytestmark = pytest.mark.integration
 
@@ -36,24 +36,18 @@ def stack(tmp_path_factory):
                           "samples": 3, "shots": 64}},
     }
     (work / "exporter.yaml").write_text(yaml.safe_dump(config))
-    exporter = subprocess.Popen([sys.executable, "-m", "qobserve.cli", "exporter", "--config",
-                                 str(work / "exporter.yaml")],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    prom = start_prometheus({"global": {"scrape_interval": "1s"},
-                             "scrape_configs": [{"job_name": "qobserve",
-                                                 "static_configs": [{"targets": [f"127.0.0.1:{port}"]}]}]},
-                            work)
-    yield prom, port, exporter
-    prom.stop()
-    exporter.terminate()
-    exporter.wait(timeout=30)
+    # Module-scoped, so the plugin's start functions rather than its function-scoped fixtures.
+    with spawn_python("exporter", ["exporter", "--config", str(work / "exporter.yaml")], port,
+                      work) as exporter, \
+            start_prometheus(scrape_targets={"qobserve": f"127.0.0.1:{port}"}) as prom:
+        yield prom, port, exporter
 
 
 def _series(stack, query: str, timeout: float = 90) -> list:
     prom, _, exporter = stack
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        assert exporter.poll() is None, "exporter exited:\n" + exporter.stdout.read()
+        assert exporter.process.poll() is None, "exporter exited:\n" + exporter.log_tail(10**6)
         result = prom.get("/api/v1/query", query=query)["data"]["result"]
         if result:
             return result
