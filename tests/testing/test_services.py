@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -13,7 +14,7 @@ import pytest
 
 import qobserve.testing
 from qobserve.testing import MissingBinary, find_binary, missing_packages
-from qobserve.testing.services import PROMETHEUS
+from qobserve.testing.services import PROMETHEUS, spawn, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -72,7 +73,7 @@ def test_alertmanager_cluster_gossips_silences(alertmanager_cluster):
     one, two = alertmanager_cluster(AM_CONFIG, replicas=2)
     assert len(one.peers()) == len(two.peers()) == 2
     silence = one.silence({"alertname": "TestAlert"})
-    found = qobserve.testing.services.wait_until(
+    found = wait_until(
         lambda: [s for s in two.silences() if s["id"] == silence], timeout=10,
         what="the silence gossiped to the second replica")
     assert found[0]["status"]["state"] == "active"
@@ -94,6 +95,22 @@ def test_fixtures_left_nothing_running():
     """Teardown of the tests above stopped every process and removed every temp dir."""
     assert len(LEFT_TO_TEARDOWN) == 4
     assert [s.name for s in LEFT_TO_TEARDOWN if not _gone(s)] == []
+
+
+def test_failed_start_names_the_cause():
+    """Prometheus refusing its config fails at once with the tail of its output."""
+    with pytest.raises(qobserve.testing.ServiceError,
+                       match=r"(?s)prometheus exited with 2 .*cannot unmarshal .*not-a-list"):
+        qobserve.testing.start_prometheus(config="scrape_configs: not-a-list\n", timeout=20)
+
+
+def test_stop_kills_what_ignores_sigterm(tmp_path):
+    """A process that ignores SIGTERM is killed once the stop timeout passes."""
+    code = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('up', flush=True); time.sleep(60)"
+    service = spawn("stubborn", [sys.executable, "-c", code], "http://127.0.0.1:9", tmp_path)
+    wait_until(lambda: "up" in service.log_tail(), timeout=10, what="the child up", service=service)
+    service.stop(timeout=0.5)
+    assert service.process.returncode == -signal.SIGKILL
 
 
 def test_bogus_binary_variable_is_named(monkeypatch):
