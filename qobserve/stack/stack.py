@@ -23,7 +23,7 @@ import yaml
 from prometheus_client import CollectorRegistry
 
 from qobserve.stack import config as cfg
-from qobserve.testing import start_alertmanager, start_prometheus
+from qobserve.testing import Alertmanager, Prometheus, start_alertmanager, start_prometheus
 from qobserve.testing.services import Service, ServiceError, free_port, spawn_python
 from qobserve.testing.slack import SlackMessage, SlackServer
 
@@ -190,26 +190,28 @@ class Stack:
     # -- reading the stack -------------------------------------------------------------
 
     @property
-    def prometheus(self) -> Service:
-        return self.services["prometheus"]
+    def prometheus(self) -> Prometheus:
+        prom = self.services["prometheus"]
+        assert isinstance(prom, Prometheus)
+        return prom
 
     @property
-    def alertmanager(self) -> Service:
-        return self.services["alertmanager"]
+    def alertmanager(self) -> Alertmanager:
+        am = self.services["alertmanager"]
+        assert isinstance(am, Alertmanager)
+        return am
 
     def query(self, promql: str) -> list[dict]:
         """Instant query result vector (``[{metric, value}]``); empty on any error."""
         try:
-            body = self.prometheus.get("/api/v1/query", query=promql)
-        except (OSError, ValueError):
+            return self.prometheus.query(promql)
+        except (OSError, ValueError, ServiceError):
             return []
-        return body.get("data", {}).get("result", []) if body.get("status") == "success" else []
 
     def active_alerts(self) -> list[dict]:
         """Alertmanager's active (not silenced or inhibited) alerts, API v2."""
         try:
-            alerts = self.alertmanager.get("/api/v2/alerts", active="true", silenced="false",
-                                           inhibited="false")
+            alerts = self.alertmanager.alerts(active=True, silenced=False, inhibited=False)
         except (OSError, ValueError):
             return []
         return alerts if isinstance(alerts, list) else []

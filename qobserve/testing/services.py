@@ -246,9 +246,13 @@ def workdir_for(name: str, workdir: Path | None) -> tuple[Path, Path | None]:
 
 
 def spawn(name: str, argv: list[str], url: str, workdir: Path, *, env: dict[str, str] | None = None,
-          stop_signal: int = signal.SIGTERM, owned_dir: Path | None = None,
-          cls: type[S] = Service, **fields: Any) -> S:  # type: ignore[assignment]
-    """Start ``argv`` in ``workdir`` with its output in ``workdir/<name>.log``; not waited for."""
+          cls: type[S], stop_signal: int = signal.SIGTERM, owned_dir: Path | None = None,
+          **fields: Any) -> S:
+    """Start ``argv`` in ``workdir`` with its output in ``workdir/<name>.log``; not waited for.
+
+    Returns:
+        A ``cls`` (:class:`Service` or a subclass) with ``fields`` set.
+    """
     log_path = workdir / f"{name}.log"
     with log_path.open("wb") as log:
         # A session of its own: Ctrl-C reaches only the parent, which stops
@@ -267,5 +271,5 @@ def spawn_python(name: str, args: list[str], port: int, workdir: Path, *,
     """
     workdir.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "qobserve.cli", *args]
-    return spawn(name, argv, f"http://127.0.0.1:{port}", workdir,
+    return spawn(name, argv, f"http://127.0.0.1:{port}", workdir, cls=Service,
                  env={**os.environ, **(env or {})}, stop_signal=stop_signal)

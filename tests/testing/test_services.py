@@ -13,7 +13,7 @@ import psutil
 import pytest
 
 import qobserve.testing
-from qobserve.testing import MissingBinary, find_binary, missing_packages
+from qobserve.testing import MissingBinary, Service, find_binary, missing_packages
 from qobserve.testing.services import PROMETHEUS, spawn, wait_until
 
 pytestmark = pytest.mark.integration
@@ -107,7 +107,8 @@ def test_failed_start_names_the_cause():
 def test_stop_kills_what_ignores_sigterm(tmp_path):
     """A process that ignores SIGTERM is killed once the stop timeout passes."""
     code = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('up', flush=True); time.sleep(60)"
-    service = spawn("stubborn", [sys.executable, "-c", code], "http://127.0.0.1:9", tmp_path)
+    service = spawn("stubborn", [sys.executable, "-c", code], "http://127.0.0.1:9", tmp_path,
+                    cls=Service)
     wait_until(lambda: "up" in service.log_tail(), timeout=10, what="the child up", service=service)
     service.stop(timeout=0.5)
     assert service.process.returncode == -signal.SIGKILL
