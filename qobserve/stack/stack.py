@@ -125,7 +125,7 @@ class Stack:
         self.services["exporter"] = spawn_python(
             "exporter", ["exporter", "--config", str(w / "exporter.yml")], exporter_port, w)
         if self.options.mlflow:  # slow to start (imports, migrations): up to 3 minutes
-            from qobserve.training.mlflow_server import start_mlflow_server
+            from qobserve.testing import start_mlflow_server
 
             os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")  # the live view
             self.services["mlflow"] = start_mlflow_server(w / "mlflow", timeout=max(timeout, 180))

@@ -31,6 +31,7 @@ from __future__ import annotations
 import importlib.util
 
 from qobserve.testing._alertmanager import Alertmanager, start_alertmanager, start_alertmanager_cluster
+from qobserve.testing._mlflow import MlflowServer, start_mlflow_server
 from qobserve.testing._prometheus import Prometheus, prometheus_config, start_prometheus
 from qobserve.testing._redis import RedisServer, start_redis
 from qobserve.testing.services import (
@@ -42,10 +43,10 @@ from qobserve.testing.services import (
     spawn_python,
 )
 
-__all__ = ["Alertmanager", "MissingBinary", "Prometheus", "RedisServer", "Service",
+__all__ = ["Alertmanager", "MissingBinary", "MlflowServer", "Prometheus", "RedisServer", "Service",
            "ServiceError", "find_binary", "missing_packages", "prometheus_config",
            "spawn_python", "start_alertmanager", "start_alertmanager_cluster",
-           "start_prometheus", "start_redis"]
+           "start_mlflow_server", "start_prometheus", "start_redis"]
 
 if importlib.util.find_spec("pytest") is not None:  # the fixtures need it; the services do not
     from qobserve.testing._fixtures import (

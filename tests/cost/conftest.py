@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
-
 import pytest
 import redis
 
 from qobserve.cost import RedisBudgetStore, SqliteBudgetStore, use_prices
+from qobserve.testing import start_redis
 
 
 @pytest.fixture(autouse=True)
@@ -22,49 +18,14 @@ def _builtin_prices(monkeypatch):
     use_prices(None)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
-def redis_url(tmp_path_factory):
-    """A redis-server from the Debian package on 127.0.0.1, no persistence, stopped at the end.
+def redis_url():
+    """A redis-server from the Debian package on 127.0.0.1 (qobserve.testing), no persistence.
 
-    A missing server fails the test (scripts/test.sh installs it): CI must not pass by skipping.
+    A missing server fails the test in CI (CI=true): CI must not pass by skipping.
     """
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    if not shutil.which(binary):
-        pytest.fail("redis-server not installed: run scripts/test.sh or apt-get install redis-server")
-    workdir = tmp_path_factory.mktemp("redis")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(workdir)],
-        stdout=(workdir / "redis.log").open("wb"), stderr=subprocess.STDOUT)
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        client = redis.Redis.from_url(url)
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("redis-server did not start: "
-                                       + (workdir / "redis.log").read_text()[-2000:]) from None
-                time.sleep(0.05)
-        client.close()
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with start_redis() as server:
+        yield server.url
 
 
 @pytest.fixture

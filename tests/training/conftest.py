@@ -69,7 +69,7 @@ def mlflow_server(tmp_path_factory):
     kills it mid-run comes last in ``test_mlflow_integration.py``. A missing
     ``mlflow`` fails the tests (CI installs ``.[all,test]``), it does not skip them.
     """
-    from qobserve.training.mlflow_server import start_mlflow_server
+    from qobserve.testing import start_mlflow_server
 
     server = start_mlflow_server(tmp_path_factory.mktemp("mlflow"))
     yield server
