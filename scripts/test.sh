@@ -23,4 +23,6 @@ fi
 
 python -m pip install --quiet --upgrade pip
 python -m pip install --quiet -e ".[all,test]"
+# Everything above was installed: a test whose service binary is missing fails, not skips.
+export QOBSERVE_REQUIRE_SERVICES=1
 python -m pytest "$@"
