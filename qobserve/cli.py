@@ -263,6 +263,8 @@ def rb(
     noise: Annotated[str | None, typer.Option(help="Simulators: depolarizing:λ after every Clifford (EPC = λ(d−1)/d).")] = None,
     readout_error: Annotated[str, typer.Option(help="stim only: measurement flip probability (0-0.5).")] = "0",
     max_total_shots: Annotated[str | None, typer.Option(help="Refuse designs above this many shots in total (samples × lengths × shots; default 10000000).")] = None,
+    interleave: Annotated[str | None, typer.Option(help="Also run interleaved RB of this gate and report its error: x or sx (one qubit), cx, cz or ecr (two qubits, the first the control).")] = None,
+    plot: Annotated[str | None, typer.Option(help="Draw the decay curve(s) and fit to this PNG file (needs the 'plot' extra).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
 ) -> None:
     """Randomized benchmarking: error per Clifford and fidelity with a bootstrap 95% interval.
@@ -275,7 +277,7 @@ def rb(
 
     raise typer.Exit(rb_command(backend, qubits, lengths=lengths, samples=samples, shots=shots, seed=seed,
                                 noise=noise, readout_error=readout_error, max_total_shots=max_total_shots,
-                                as_json=json_out))
+                                as_json=json_out, interleave=interleave, plot=plot))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -27,6 +27,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from qobserve.benchmarking.irb_analysis import InterleavedFit, analyze_interleaved
+    from qobserve.benchmarking.irb_experiment import InterleavedRBExperiment
     from qobserve.benchmarking.probe import STIM, RBResult, run_rb
     from qobserve.benchmarking.rb_analysis import FitStatus, RBData, RBFit, analyze, epc_from_alpha
     from qobserve.benchmarking.rb_experiment import DEFAULT_LENGTHS, RBCircuit, RBExperiment
@@ -36,18 +38,23 @@ if TYPE_CHECKING:
 _HOMES = {"STIM": "probe", "RBResult": "probe", "run_rb": "probe", "FitStatus": "rb_analysis",
           "RBData": "rb_analysis", "RBFit": "rb_analysis", "analyze": "rb_analysis",
           "epc_from_alpha": "rb_analysis", "DEFAULT_LENGTHS": "rb_experiment",
-          "RBCircuit": "rb_experiment", "RBExperiment": "rb_experiment"}
+          "RBCircuit": "rb_experiment", "RBExperiment": "rb_experiment",
+          "InterleavedFit": "irb_analysis", "analyze_interleaved": "irb_analysis",
+          "InterleavedRBExperiment": "irb_experiment"}
 
 __all__ = [
     "DEFAULT_LENGTHS",
     "STIM",
     "FitStatus",
+    "InterleavedFit",
+    "InterleavedRBExperiment",
     "RBCircuit",
     "RBData",
     "RBExperiment",
     "RBFit",
     "RBResult",
     "analyze",
+    "analyze_interleaved",
     "epc_from_alpha",
     "run_rb",
 ]

@@ -1,9 +1,11 @@
 """Neutral RB circuits → native Qiskit, Braket, Cirq and stim circuits.
 
-Each builder maps the neutral gate set (``x z s sdg sx cx``) one to one and, when
-a depolarizing strength λ is given, appends the SDK's depolarizing channel once
-after every Clifford (recovery included), so the true error per Clifford is
-exactly λ(d − 1)/d whatever the Clifford's gate count. The circuits of one sample
+Each builder maps the neutral gate set (``x z s sdg sx cx``) one to one, plus the
+interleaved-RB gates ``cz`` and ``ecr`` where the SDK has them, and, when a
+depolarizing strength λ is given, appends the SDK's depolarizing channel once
+after every layer: every Clifford (recovery included) and every interleaved
+gate, so the true error per Clifford is exactly λ(d − 1)/d whatever the
+Clifford's gate count. The circuits of one sample
 are nested prefixes, so the shared prefix is built once and copied.
 """
 
@@ -14,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from qobserve.backends import NoiseSpec
-from qobserve.benchmarking.cliffords import GATES, Gate
+from qobserve.benchmarking.cliffords import GATES, Gate, neutral_word
 from qobserve.benchmarking.rb_experiment import RBCircuit
 
 __all__ = ["to_braket", "to_cirq", "to_qiskit", "to_stim"]
@@ -32,7 +34,7 @@ def _build(circuits: Sequence[RBCircuit], new: Callable[[], Any], copy: Callable
         prefix = c.cliffords[:-1]
         if base is None or prefix[:len(built)] != built:
             base, built = new(), ()
-        for layer in c.layers[len(built):c.length]:
+        for layer in c.layers[len(built):len(c.layers) - 1]:
             add_layer(base, layer)
         built = prefix
         circuit = copy(base)
@@ -52,9 +54,11 @@ def to_qiskit(circuits: Sequence[RBCircuit], qubits: Sequence[int], *, width: in
     """
     from qiskit import QuantumCircuit
     from qiskit.circuit import CircuitInstruction
-    from qiskit.circuit.library import Barrier, CXGate, RZGate, SdgGate, SGate, SXGate, XGate, ZGate
+    from qiskit.circuit.library import (Barrier, CXGate, CZGate, ECRGate, RZGate, SdgGate, SGate, SXGate,
+                                        XGate, ZGate)
 
-    ops = {"x": XGate(), "sx": SXGate(), "cx": CXGate(), "s": SGate(), "sdg": SdgGate(), "z": ZGate()}
+    ops = {"x": XGate(), "sx": SXGate(), "cx": CXGate(), "s": SGate(), "sdg": SdgGate(), "z": ZGate(),
+           "cz": CZGate(), "ecr": ECRGate()}
     if rz_basis:
         ops.update(s=RZGate(math.pi / 2), sdg=RZGate(-math.pi / 2), z=RZGate(math.pi))
     k = len(qubits)
@@ -90,7 +94,8 @@ def to_braket(circuits: Sequence[RBCircuit], qubits: Sequence[int], *, noise: No
     """Braket circuits; noise as ``Depolarizing``/``TwoQubitDepolarizing`` with p = λ(d²−1)/d²."""
     from braket.circuits import Circuit, Instruction, gates, noises
 
-    ops = {"x": gates.X(), "z": gates.Z(), "s": gates.S(), "sdg": gates.Si(), "sx": gates.V(), "cx": gates.CNot()}
+    ops = {"x": gates.X(), "z": gates.Z(), "s": gates.S(), "sdg": gates.Si(), "sx": gates.V(), "cx": gates.CNot(),
+           "cz": gates.CZ(), "ecr": gates.ECR()}
     k = len(qubits)
     tail = []
     if noise is not None:
@@ -118,6 +123,7 @@ def to_cirq(circuits: Sequence[RBCircuit], qubits: Sequence[Any], *, noise: Nois
     import cirq
 
     one = {"x": cirq.X, "z": cirq.Z, "s": cirq.S, "sdg": cirq.S**-1, "sx": cirq.X**0.5}
+    two = {"cx": cirq.CNOT, "cz": cirq.CZ}
     k = len(qubits)
     tail = [] if noise is None else [cirq.depolarize(noise.pauli_probability(k), n_qubits=k).on(*qubits)]
     cache: dict[int, list] = {}  # layers are the group's shared tuples: one entry per Clifford
@@ -132,8 +138,8 @@ def to_cirq(circuits: Sequence[RBCircuit], qubits: Sequence[Any], *, noise: Nois
         if google_native:
             moments.extend(native(layer))
         else:
-            moments.extend(one[name].on(*[qubits[i] for i in local]) if name != "cx"
-                           else cirq.CNOT(*[qubits[i] for i in local]) for name, local in layer)
+            moments.extend(one[name].on(*[qubits[i] for i in local]) if name in one
+                           else two[name](*[qubits[i] for i in local]) for name, local in layer)
         moments.extend(tail)
 
     def finish(op_list):
@@ -169,7 +175,11 @@ def _google_native(layer: tuple[Gate, ...], qubits: Sequence[Any]) -> list:
         out.append(gate.on(qubits[i]))
 
     for name, local in layer:
-        if name == "cx":
+        if name == "cz":
+            flush(local[0])
+            flush(local[1])
+            out.append(cirq.CZ(qubits[local[0]], qubits[local[1]]))
+        elif name == "cx":
             c, t = local
             pending[t] = hadamard @ pending[t]
             flush(c)
@@ -182,6 +192,13 @@ def _google_native(layer: tuple[Gate, ...], qubits: Sequence[Any]) -> list:
     for i in range(len(qubits)):
         flush(i)
     return out
+
+
+def _stim_line(name: str, local: tuple[int, ...]) -> str:
+    """A neutral gate in stim's text; ``cz``/``ecr`` as their word in the neutral set."""
+    if name in GATES:
+        return f"{GATES[name]} {' '.join(map(str, local))}\n"
+    return "".join(f"{GATES[g]} {' '.join(str(local[i]) for i in sub)}\n" for g, sub in neutral_word(name))
 
 
 def to_stim(circuits: Sequence[RBCircuit], num_qubits: int, *, depolarizing: float = 0.0,
@@ -204,6 +221,6 @@ def to_stim(circuits: Sequence[RBCircuit], num_qubits: int, *, depolarizing: flo
     for c in circuits:
         for idx, layer in zip(c.cliffords, c.layers):
             if idx not in text:
-                text[idx] = "".join(f"{GATES[name]} {' '.join(map(str, local))}\n" for name, local in layer) + noise
+                text[idx] = "".join(_stim_line(name, local) for name, local in layer) + noise
         out.append(stim.Circuit("".join(text[i] for i in c.cliffords) + measure))
     return out

@@ -17,13 +17,22 @@ from collections.abc import Sequence
 
 import stim
 
-__all__ = ["GATES", "CliffordGroup", "Gate", "clifford_group"]
+__all__ = ["GATES", "INTERLEAVABLE", "CliffordGroup", "Gate", "clifford_group", "gate_tableau", "neutral_word"]
 
 #: A neutral gate: (name, local qubit indices). Names are from :data:`GATES`.
 Gate = tuple[str, tuple[int, ...]]
 
 #: Neutral gate set and its stim names; every SDK builder maps exactly these.
 GATES: dict[str, str] = {"x": "X", "z": "Z", "s": "S", "sdg": "S_DAG", "sx": "SQRT_X", "cx": "CX"}
+
+#: Gates interleaved RB can benchmark, with their qubit count. ``cz`` and ``ecr`` are
+#: outside :data:`GATES`: SDKs that have them run them natively; stim runs
+#: :func:`neutral_word`, the same Clifford in the neutral set.
+INTERLEAVABLE: dict[str, int] = {"x": 1, "sx": 1, "cx": 2, "cz": 2, "ecr": 2}
+
+# ECR in Qiskit's little-endian convention (qubit 0 the least significant bit):
+# ECR = (IX − XY)/√2 with X acting on qubit 1 (Qiskit's ``ECRGate`` matrix).
+_ECR = [[0, 1, 0, 1j], [1, 0, -1j, 0], [0, 1j, 0, 1], [-1j, 0, 1, 0]]
 
 _Z_TURNS: tuple[tuple[str, ...], ...] = ((), ("s",), ("z",), ("sdg",))  # rz(k·π/2), k = 0..3
 
@@ -132,3 +141,24 @@ class CliffordGroup:
 def clifford_group(num_qubits: int) -> CliffordGroup:
     """The process-wide group for 1 or 2 qubits, built lazily on first use."""
     return CliffordGroup(num_qubits)
+
+
+@functools.cache
+def gate_tableau(name: str) -> stim.Tableau:
+    """The tableau of an :data:`INTERLEAVABLE` gate on local qubits 0..n-1 (0 is the control)."""
+    if name == "ecr":
+        return stim.Tableau.from_unitary_matrix([[v / 2**0.5 for v in row] for row in _ECR], endian="little")
+    if name == "cz":
+        return stim.Tableau.from_circuit(stim.Circuit("CZ 0 1"))
+    if name not in INTERLEAVABLE:
+        raise ValueError(f"interleave: expected one of {', '.join(INTERLEAVABLE)}, got {name!r}")
+    return _tableau(((name, tuple(range(INTERLEAVABLE[name]))),), INTERLEAVABLE[name])
+
+
+@functools.cache
+def neutral_word(name: str) -> tuple[Gate, ...]:
+    """An :data:`INTERLEAVABLE` gate as a word in the neutral set :data:`GATES`."""
+    if name in GATES:
+        return ((name, tuple(range(INTERLEAVABLE[name]))),)
+    group = clifford_group(INTERLEAVABLE[name])
+    return group.gates[group.index(gate_tableau(name))]

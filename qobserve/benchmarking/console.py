@@ -30,6 +30,15 @@ def _table(result: RBResult) -> Table:
                  ("fit A·α^m + B", f"A={f.a:.4f}  α={f.alpha:.6f}  B={f.b:.4f}" + ("  (B fixed at 1/d)" if f.b_fixed else ""))]
     else:
         rows.append(("error", f.message))
+    irb = result.interleaved
+    if irb is not None and irb.ok:
+        lo, hi = irb.gate_error_ci
+        slo, shi = irb.systematic_bounds
+        rows += [(f"{irb.gate} gate error (interleaved RB)", f"{irb.gate_error:.3e}  95% CI [{lo:.3e}, {hi:.3e}]"),
+                 ("systematic bounds (Magesan 2012)", f"[{slo:.3e}, {shi:.3e}]"),
+                 ("interleaved fit", f"α={irb.interleaved.alpha:.6f}  EPC={irb.interleaved.epc:.3e}")]
+    elif irb is not None:
+        rows.append((f"{irb.gate} gate error", irb.message))
     rows += [("lengths", ",".join(map(str, result.experiment.lengths or ()))),
              ("samples × shots", f"{result.experiment.num_samples} × {result.shots}"),
              ("elapsed", f"{result.elapsed_s:.2f} s")]
@@ -51,12 +60,14 @@ def _option_message(message: str) -> str:
     return message
 
 
-_FIELDS = {"backend", "qubits", "lengths", "samples", "shots", "seed", "noise", "readout_error"}
+_FIELDS = {"backend", "qubits", "lengths", "samples", "shots", "seed", "noise", "readout_error", "interleave",
+           "plot"}
 
 
 def rb_command(backend: str | None, qubits: Sequence[str] | None, *, lengths: Sequence[str] | None,
                samples: str, shots: str, seed: str | None, noise: str | None, readout_error: str,
-               max_total_shots: str | None, as_json: bool) -> int:
+               max_total_shots: str | None, as_json: bool, interleave: str | None = None,
+               plot: str | None = None) -> int:
     """Run ``qobserve rb``; returns the exit code (0 ok, 1 bad fit or failed run, 2 bad input).
 
     Every argument arrives as text and is checked by :func:`parse_rb_options`; any
@@ -65,10 +76,18 @@ def rb_command(backend: str | None, qubits: Sequence[str] | None, *, lengths: Se
     try:
         opts = parse_rb_options(backend=backend, qubits=qubits, lengths=lengths, samples=samples, shots=shots,
                                 seed=seed, noise=noise, readout_error=readout_error,
-                                max_total_shots=max_total_shots)
+                                max_total_shots=max_total_shots, interleave=interleave, plot=plot)
     except ValueError as exc:
         _fail(str(exc))
         return 2
+    if opts.plot is not None:
+        try:  # before the run: a missing extra should not cost a benchmark
+            from qobserve.benchmarking.plot import _figure_class
+
+            _figure_class()
+        except ImportError as exc:
+            _fail(_option_message(str(exc)))
+            return 2
     from qobserve.benchmarking.probe import run_rb
 
     err = Console(stderr=True)
@@ -80,7 +99,7 @@ def rb_command(backend: str | None, qubits: Sequence[str] | None, *, lengths: Se
             task = bar.add_task(f"{opts.backend} circuits", total=None)
             result = run_rb(opts.backend, opts.qubits, lengths=opts.lengths, num_samples=opts.samples,
                             shots=opts.shots, seed=opts.seed, noise=opts.noise,
-                            readout_error=opts.readout_error,
+                            readout_error=opts.readout_error, interleave=opts.interleave,
                             progress=lambda done, total: bar.update(task, completed=done, total=total))
     except (ValueError, ImportError) as exc:
         _fail(_option_message(" ".join(str(exc).split())))
@@ -91,8 +110,16 @@ def rb_command(backend: str | None, qubits: Sequence[str] | None, *, lengths: Se
     except Exception as exc:  # a backend's own failure: one line, not a traceback
         _fail(f"rb on {opts.backend} failed: {type(exc).__name__}: {' '.join(str(exc).split())}")
         return 1
+    if opts.plot is not None:
+        from qobserve.benchmarking.plot import write_png
+
+        try:
+            write_png(result, opts.plot)
+        except OSError as exc:
+            _fail(f"--plot: cannot write {opts.plot!r}: {exc.strerror or exc}")
+            return 1
     if as_json:
         print(json.dumps(result.to_json()))
     else:
         Console().print(_table(result))
-    return 0 if result.fit.ok else 1
+    return 0 if result.ok else 1

@@ -15,8 +15,12 @@ option                 accepted                    why
 ``--qubits``           1 or 2 distinct, 0 … 9,999  checked against the device at run time
 ``--seed``             0 … 2⁶³ − 1                 numpy's seed range
 ``--readout-error``    0 … 0.5                     stim only
-total shots            ≤ ``--max-total-shots``     samples × lengths × shots; default
-                       (default 10,000,000)        32× the default design (307,200)
+``--interleave``       x, sx (1 qubit);            the gate must be a Clifford the
+                       cx, cz, ecr (2 qubits)      backend runs natively
+``--plot``             a file name ending .png     needs the ``plot`` extra
+total shots            ≤ ``--max-total-shots``     samples × lengths × shots (× 2 when
+                       (default 10,000,000)        interleaving); default 32× the default
+                                                   design (307,200)
 =====================  ==========================  ====================================
 """
 
@@ -28,9 +32,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qobserve.backends import BackendKind, parse_backend, parse_noise
+from qobserve.benchmarking.cliffords import INTERLEAVABLE
 from qobserve.benchmarking.rb_experiment import DEFAULT_LENGTHS
 
-__all__ = ["LIMITS", "MIN_LENGTHS", "RBOptions", "parse_rb_options"]
+__all__ = ["LIMITS", "MIN_LENGTHS", "RBOptions", "native_gates", "parse_rb_options"]
 
 #: Hard limits on ``qobserve rb`` arguments (see the module docstring).
 #: Three parameters (A, α, B) need at least three distinct lengths.
@@ -54,11 +59,13 @@ class RBOptions:
     seed: int | None
     noise: str | None
     readout_error: float
+    interleave: str | None = None
+    plot: str | None = None
 
     @property
     def total_shots(self) -> int:
         lengths = self.lengths or DEFAULT_LENGTHS[len(self.qubits)]
-        return self.samples * len(lengths) * self.shots
+        return self.samples * len(lengths) * self.shots * (2 if self.interleave else 1)
 
 
 def _shown(text: object) -> str:
@@ -124,9 +131,47 @@ def _fraction(text: str | None, option: str, high: float) -> float:
     return value
 
 
+def native_gates(backend: str) -> tuple[str, ...] | None:
+    """The interleavable gates a backend family runs as one native gate, or None when
+    every one is (stim, Braket) or the device's own target decides (Qiskit)."""
+    if backend.startswith("cirq_google:"):
+        return ("x", "sx", "cz")  # Google processors: PhasedXZ and CZ
+    if backend.startswith("cirq:"):
+        return ("x", "sx", "cx", "cz")  # Cirq has no ECR gate
+    return None
+
+
+def _interleave(text: str | None, backend: str, qubits: tuple[int, ...]) -> str | None:
+    """The gate to interleave: a known Clifford on as many qubits as the RB, and one the
+    SDK family runs natively (a Qiskit device's own target is checked at run time)."""
+    if text is None:
+        return None
+    gate = text.strip().lower()
+    if gate not in INTERLEAVABLE:
+        raise ValueError(f"--interleave: expected one of {', '.join(INTERLEAVABLE)}, got {_shown(text)}")
+    n = INTERLEAVABLE[gate]
+    if n != len(qubits):
+        want = "two coupled qubits, e.g. --qubits 0,1" if n == 2 else "one qubit, e.g. --qubits 0"
+        raise ValueError(f"--interleave: {gate} acts on {n} qubit{'s' * (n > 1)}, got --qubits "
+                         f"{','.join(map(str, qubits))}; pass {want}")
+    native = native_gates(backend)
+    if native is not None and gate not in native:
+        raise ValueError(f"--interleave: {backend} has no native {gate!r} gate; choose from {', '.join(native)}")
+    return gate
+
+
+def _plot(text: str | None) -> str | None:
+    if text is None:
+        return None
+    if not text.strip().lower().endswith(".png"):
+        raise ValueError(f"--plot: expected a file name ending in .png, got {_shown(text)}")
+    return text
+
+
 def parse_rb_options(*, backend: str | None, qubits: Sequence[str] | str | None, lengths: Sequence[str] | str | None,
                      samples: str, shots: str, seed: str | None, noise: str | None, readout_error: str,
-                     max_total_shots: str | None = None) -> RBOptions:
+                     max_total_shots: str | None = None, interleave: str | None = None,
+                     plot: str | None = None) -> RBOptions:
     """Check every ``qobserve rb`` argument given as command-line text.
 
     Raises:
@@ -147,18 +192,21 @@ def parse_rb_options(*, backend: str | None, qubits: Sequence[str] | str | None,
         if noise_spec is not None and backend.startswith("cirq_google:"):
             raise ValueError(f"--noise: {backend} already simulates its device noise and accepts only "
                              "its native gates; drop --noise or use cirq:density_matrix")
+    qubit_set = _qubits(qubits)
     options = RBOptions(
-        backend=backend, qubits=_qubits(qubits), lengths=_lengths(lengths),
+        backend=backend, qubits=qubit_set, lengths=_lengths(lengths),
         samples=_whole(samples, "--samples", 1, LIMITS["samples"]),
         shots=_whole(shots, "--shots", 1, LIMITS["shots"]),
         seed=None if seed is None else _whole(seed, "--seed", 0, LIMITS["seed"]),
         noise=None if noise_spec is None else noise.strip(),
-        readout_error=_fraction(readout_error, "--readout-error", 0.5))
+        readout_error=_fraction(readout_error, "--readout-error", 0.5),
+        interleave=_interleave(interleave, backend, qubit_set), plot=_plot(plot))
     if options.readout_error and backend != "stim":
         raise ValueError("--readout-error: only the 'stim' backend simulates readout flips; "
                          "drop it or use --backend stim")
     cap = LIMITS["total_shots"] if max_total_shots is None else _whole(max_total_shots, "--max-total-shots", 1, 10**12)
     if options.total_shots > cap:
-        raise ValueError(f"--shots: samples x lengths x shots = {options.total_shots:,} exceeds the "
+        what = "2 x samples x lengths x shots" if options.interleave else "samples x lengths x shots"
+        raise ValueError(f"--shots: {what} = {options.total_shots:,} exceeds the "
                          f"{cap:,} total-shot limit; lower --samples/--shots/--lengths or raise --max-total-shots")
     return options

@@ -8,6 +8,11 @@ the gauges ``quantum_rb_error_per_clifford`` and ``quantum_fidelity_ratio
 The probe's jobs are submitted through the SDK's normal calls and so appear,
 as child spans, in job metrics when the SDK is instrumented.
 
+With ``interleave=GATE`` the probe also runs interleaved RB (Magesan et al.
+2012): the same random Cliffords with the gate after each, submitted in the
+same job as the reference, and reports the gate's error with a bootstrap
+interval and the paper's systematic bounds (:mod:`.irb_analysis`).
+
 The backend ``stim`` is the fast local path: the same sequences on stim's
 stabilizer sampler with depolarizing noise and readout flips, for pipeline
 health checks and what-ifs on a noise model in well under a second.
@@ -25,6 +30,9 @@ import numpy as np
 from opentelemetry.trace import Status, StatusCode
 
 from qobserve.backends import BackendKind, BackendSpec, NoiseSpec, parse_backend, parse_noise
+from qobserve.benchmarking.irb_analysis import InterleavedFit, analyze_interleaved
+from qobserve.benchmarking.irb_experiment import InterleavedRBExperiment
+from qobserve.benchmarking.options import native_gates
 from qobserve.benchmarking.rb_analysis import RBData, RBFit, analyze
 from qobserve.benchmarking.rb_experiment import RBExperiment
 from qobserve.benchmarking.runners import Progress, load_device, run_circuits, run_stim
@@ -53,10 +61,25 @@ class RBResult:
     elapsed_s: float
     calibration_timestamp: float | None = None
     noise: str | None = None
+    interleaved: InterleavedFit | None = None
+    interleaved_survival: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def data(self) -> RBData:
         return RBData(self.experiment.num_qubits, self.experiment.lengths or (), self.survival, self.shots)
+
+    @property
+    def interleaved_data(self) -> RBData | None:
+        """The interleaved curve's survival, when the probe interleaved a gate."""
+        if self.interleaved_survival is None:
+            return None
+        return RBData(self.experiment.num_qubits, self.experiment.lengths or (), self.interleaved_survival,
+                      self.shots)
+
+    @property
+    def ok(self) -> bool:
+        """The reference fit and, when interleaving, the gate's estimate have numbers."""
+        return self.fit.ok and (self.interleaved is None or self.interleaved.ok)
 
     def to_json(self) -> dict[str, Any]:
         """The ``qobserve rb --json`` document (contract keys plus status/error and extras)."""
@@ -71,7 +94,17 @@ class RBResult:
             "provider": self.provider, "quantum_backend": self.backend_name, "noise": self.noise,
             "calibration_timestamp": self.calibration_timestamp,
             "survival_mean": [round(float(v), 6) for v in self.survival.mean(0)],
+            "gate": None, "gate_error": None, "gate_error_ci": None, "gate_error_systematic_bounds": None,
         }
+        irb = self.interleaved
+        if irb is not None:
+            ci, bounds = irb.gate_error_ci, irb.systematic_bounds
+            doc.update(gate=irb.gate, gate_error=irb.gate_error, gate_error_ci=list(ci) if ci else None,
+                       gate_error_systematic_bounds=list(bounds) if bounds else None,
+                       interleaved_alpha=irb.interleaved.alpha, interleaved_epc=irb.interleaved.epc,
+                       interleaved_survival_mean=[round(float(v), 6) for v in self.interleaved_survival.mean(0)])
+            if f.ok and not irb.ok:
+                doc.update(status=irb.interleaved.status.value, error=irb.message)
         return doc
 
 
@@ -123,6 +156,7 @@ def run_rb(
     tracer_provider=None,
     meter_provider=None,
     progress: Progress | None = None,
+    interleave: str | None = None,
 ) -> RBResult:
     """Run one RB probe and record its telemetry.
 
@@ -139,6 +173,8 @@ def run_rb(
             ignored when noise is injected, since the noise must act once per Clifford.
         tracer_provider / meter_provider: OpenTelemetry providers (default: global).
         progress: ``progress(done, total)`` as circuits complete.
+        interleave: also run interleaved RB of this gate (``x``/``sx`` on one qubit,
+            ``cx``/``cz``/``ecr`` on two, the first qubit the control) and estimate its error.
 
     Returns:
         An :class:`RBResult`; ``result.fit.status`` says whether numbers are present.
@@ -156,6 +192,9 @@ def run_rb(
         raise ValueError("readout_error: only the 'stim' backend simulates readout flips; "
                          "drop it or use --backend stim")
     experiment = RBExperiment(tuple(qubits), tuple(lengths) if lengths else None, num_samples, seed)
+    irb = None if interleave is None else InterleavedRBExperiment(experiment, interleave)
+    if irb is not None and spec is not None:
+        _check_gate_on_sdk(spec, interleave)
     provider, name = (STIM, STIM) if spec is None else (spec.provider.value, spec.name)
     telemetry = job_telemetry(tracer_provider, meter_provider)
     labels = {Attr.PROVIDER.value: provider, Attr.BACKEND.value: name, Attr.QUBITS.value: experiment.label}
@@ -163,8 +202,14 @@ def run_rb(
              Attr.RB_SAMPLES.value: num_samples}
     if noise_spec is not None:
         attrs[Attr.RB_NOISE.value] = str(noise_spec)
+    if interleave is not None:
+        attrs[_GATE_ATTR] = interleave
     with telemetry.tracer.start_as_current_span(f"{provider} {name} rb", attributes=attrs) as span:
-        circuits = experiment.circuits()
+        if irb is None:
+            circuits = experiment.circuits()
+        else:
+            reference, interleaved = irb.circuits()
+            circuits = reference + interleaved  # one job: both curves see the same device state
         calibrated = None
         if spec is None:
             p = noise_spec.pauli_probability(experiment.num_qubits) if noise_spec else 0.0
@@ -180,13 +225,42 @@ def run_rb(
             if calibrated is not None:
                 span.set_attribute(Attr.CALIBRATION_TIMESTAMP.value, calibrated)
             survival = run_circuits(spec, device, circuits, experiment.qubits, shots=shots,
-                                    seed=seed, progress=progress)
-        survival = survival.reshape(num_samples, len(experiment.lengths or ()))
-        fit = analyze(RBData(experiment.num_qubits, experiment.lengths or (), survival, shots), seed=seed)
+                                    seed=seed, progress=progress, interleave=interleave)
+        rows = survival.reshape(-1, num_samples, len(experiment.lengths or ()))
+        survival = rows[0]
+        data = RBData(experiment.num_qubits, experiment.lengths or (), survival, shots)
+        fit = analyze(data, seed=seed)
         _record(span, telemetry, labels, fit)
+        irb_fit = None
+        if irb is not None:
+            irb_fit = analyze_interleaved(data, RBData(experiment.num_qubits, experiment.lengths or (), rows[1],
+                                                       shots), gate=interleave, seed=seed)
+            _record_gate(span, irb_fit)
     return RBResult(backend if isinstance(backend, str) else backend.spec, provider, name, experiment,
                     shots, survival, fit, time.perf_counter() - t0, calibrated,
-                    None if noise_spec is None else str(noise_spec))
+                    None if noise_spec is None else str(noise_spec), irb_fit,
+                    None if irb is None else rows[1])
+
+
+# Span attributes of interleaved RB (span-only, like quantum.rb.alpha; no metric label).
+_GATE_ATTR = "quantum.rb.gate"
+_GATE_ERROR_ATTR = "quantum.rb.gate_error"
+
+def _check_gate_on_sdk(spec: BackendSpec, gate: str) -> None:
+    """Refuse a gate the SDK cannot run as one native gate (a decomposition would
+    benchmark a different sequence)."""
+    native = native_gates(spec.spec)
+    if native is not None and gate not in native:
+        raise ValueError(f"interleave: {spec.spec} has no native {gate!r} gate; choose from {', '.join(native)}")
+
+
+def _record_gate(span, irb: InterleavedFit) -> None:
+    if not irb.ok:
+        span.set_status(Status(StatusCode.ERROR, f"interleaved rb: {irb.message}"))
+        return
+    span.set_attribute(_GATE_ERROR_ATTR, irb.gate_error)
+    span.set_attribute(f"{_GATE_ERROR_ATTR}.ci_low", irb.gate_error_ci[0])
+    span.set_attribute(f"{_GATE_ERROR_ATTR}.ci_high", irb.gate_error_ci[1])
 
 
 def _record(span, telemetry, labels: dict[str, str], fit: RBFit) -> None:

@@ -41,7 +41,8 @@ class RBCircuit:
     Attributes:
         sample: index of the random sample (nested prefixes share it).
         length: m, the number of random Cliffords (the recovery is not counted).
-        cliffords: Clifford indices, recovery last (m + 1 entries).
+        cliffords: Clifford indices, recovery last (m + 1 entries; 2m + 1 in interleaved
+            RB, the gate's layers marked ``irb_experiment.GATE_INDEX``).
         layers: one gate tuple per Clifford, aligned with ``cliffords``.
     """
 
@@ -91,14 +92,19 @@ class RBExperiment:
     def label(self) -> str:
         return qubits_label(self.qubits)
 
+    def draws(self) -> list[list[int]]:
+        """The ``max(lengths)`` random Clifford indices of each sample (seeded)."""
+        group = clifford_group(self.num_qubits)
+        rng = np.random.default_rng(self.seed)
+        return [rng.integers(len(group), size=max(self.lengths or (0,))).tolist()
+                for _ in range(self.num_samples)]
+
     def sequences(self) -> list[tuple[int, int, tuple[int, ...]]]:
         """(sample, length, Clifford indices with the recovery last), sample-major."""
         group = clifford_group(self.num_qubits)
-        rng = np.random.default_rng(self.seed)
         lengths = self.lengths or ()
         out = []
-        for sample in range(self.num_samples):
-            draw = rng.integers(len(group), size=max(lengths)).tolist()
+        for sample, draw in enumerate(self.draws()):
             recoveries = group.recoveries(draw, lengths)
             out.extend((sample, m, tuple(draw[:m]) + (rec,)) for m, rec in zip(lengths, recoveries))
         return out

@@ -36,10 +36,15 @@ def _noop(done: int, total: int) -> None:
 
 
 def qiskit_circuits(device: Any, circuits: Sequence[RBCircuit], qubits: Sequence[int], *,
-                    noise: NoiseSpec | None = None, seed: int | None = None) -> list:
+                    noise: NoiseSpec | None = None, seed: int | None = None,
+                    interleave: str | None = None) -> list:
     """Qiskit circuits ready for ``device.run``: built directly in the device's basis on
     its physical qubits when the target supports every gate there, else transpiled once
-    with the RB qubits as the initial layout (barriers keep Cliffords apart)."""
+    with the RB qubits as the initial layout (barriers keep Cliffords apart).
+
+    Raises:
+        ValueError: ``interleave:`` when the device has no such gate on the RB qubits.
+    """
     target = getattr(device, "target", None)
     names = set(target.operation_names) if target is not None else set()
     # Devices with a coupling map need circuits as wide as the device; simulators don't.
@@ -48,13 +53,16 @@ def qiskit_circuits(device: Any, circuits: Sequence[RBCircuit], qubits: Sequence
     pairs = [(qubits[0], qubits[1]), (qubits[1], qubits[0])] if len(qubits) == 2 else []
     if coupled:
         _check_coupled(target, qubits, pairs)
+    if interleave is not None and target is not None:
+        _check_gate(target, interleave, tuple(qubits))
 
     def supported(gates: set[str]) -> bool:
         if not pairs:  # one-qubit Cliffords use no CX: ECR devices need no transpile either
             gates = gates - {"cx"}
+        gates = gates | ({interleave} if interleave else set())
         if not gates <= names:
             return False
-        one = all(target.instruction_supported(g, (q,)) for g in gates - {"cx"} for q in qubits)
+        one = all(target.instruction_supported(g, (q,)) for g in gates - {"cx", "cz", "ecr"} for q in qubits)
         return one and all(target.instruction_supported("cx", p) for p in pairs)
 
     for basis, rz in ((_STANDARD, False), (_ZSX, True)):
@@ -64,6 +72,16 @@ def qiskit_circuits(device: Any, circuits: Sequence[RBCircuit], qubits: Sequence
 
     native = build.to_qiskit(circuits, range(len(qubits)), noise=noise, barriers=True)
     return transpile(native, device, initial_layout=list(qubits), optimization_level=1, seed_transpiler=seed)
+
+
+def _check_gate(target: Any, gate: str, qubits: tuple[int, ...]) -> None:
+    """The interleaved gate must be native on the RB qubits: transpiled, it would be
+    another gate sequence and its error not the one reported."""
+    if gate not in target.operation_names or not target.instruction_supported(gate, qubits):
+        have = sorted(n for n in ("x", "sx", "cx", "cz", "ecr") if n in target.operation_names)
+        where = f"qubits {','.join(map(str, qubits))}" if len(qubits) > 1 else f"qubit {qubits[0]}"
+        raise ValueError(f"interleave: this device has no native {gate!r} on {where}; "
+                         f"it has {', '.join(have) or 'none of x, sx, cx, cz, ecr'}")
 
 
 def _check_coupled(target: Any, qubits: Sequence[int], pairs: list[tuple[int, int]]) -> None:
@@ -80,8 +98,8 @@ def _check_coupled(target: Any, qubits: Sequence[int], pairs: list[tuple[int, in
                              f"qubit {qubits[0]} couples to {near}")
 
 
-def _qiskit(device, circuits, qubits, shots, seed, noise, progress) -> np.ndarray:
-    qcs = qiskit_circuits(device, circuits, qubits, noise=noise, seed=seed)
+def _qiskit(device, circuits, qubits, shots, seed, noise, progress, interleave=None) -> np.ndarray:
+    qcs = qiskit_circuits(device, circuits, qubits, noise=noise, seed=seed, interleave=interleave)
     zeros = "0" * len(qubits)
     progress(0, len(qcs))
     if _is_ibm_runtime(device):
@@ -107,7 +125,7 @@ def _is_ibm_runtime(device) -> bool:
         not type(device).__module__.startswith("qiskit_ibm_runtime.fake_provider")
 
 
-def _braket(device, circuits, qubits, shots, seed, noise, progress) -> np.ndarray:
+def _braket(device, circuits, qubits, shots, seed, noise, progress, interleave=None) -> np.ndarray:
     circs = build.to_braket(circuits, qubits, noise=noise)
     zeros = "0" * len(qubits)
     total = len(circs)
@@ -141,7 +159,7 @@ def _cirq_qubits(device, qubits: tuple[int, ...]) -> tuple[list, bool]:
     return chosen, True
 
 
-def _cirq(device, circuits, qubits, shots, seed, noise, progress) -> np.ndarray:
+def _cirq(device, circuits, qubits, shots, seed, noise, progress, interleave=None) -> np.ndarray:
     targets, google = _cirq_qubits(device, qubits)
     circs = build.to_cirq(circuits, targets, noise=noise, google_native=google)
     if google:  # a virtual engine: simulate only the RB qubits, with their device noise
@@ -158,13 +176,17 @@ _RUNNERS = {Provider.QISKIT: _qiskit, Provider.BRAKET: _braket, Provider.CIRQ: _
 
 
 def run_circuits(spec: BackendSpec, device: Any, circuits: Sequence[RBCircuit], qubits: Sequence[int], *,
-                 shots: int, seed: int | None = None, progress: Progress | None = None) -> np.ndarray:
+                 shots: int, seed: int | None = None, progress: Progress | None = None,
+                 interleave: str | None = None) -> np.ndarray:
     """Survival probability of |0…0⟩ per circuit on ``device`` (built from ``spec``).
 
     ``spec.noise`` is injected as a depolarizing channel after every Clifford, so
     ``device`` must be the noise-free simulator (see :func:`load_device`).
+    ``interleave`` names the interleaved gate the circuits contain, checked
+    against a Qiskit device's target.
     """
-    return _RUNNERS[spec.provider](device, circuits, tuple(qubits), shots, seed, spec.noise, progress or _noop)
+    return _RUNNERS[spec.provider](device, circuits, tuple(qubits), shots, seed, spec.noise, progress or _noop,
+                                   interleave)
 
 
 def run_stim(circuits: Sequence[RBCircuit], num_qubits: int, *, shots: int, depolarizing: float = 0.0,
