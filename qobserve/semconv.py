@@ -25,6 +25,8 @@ __all__ = [
     "ALERT_HEARTBEAT",
     "BRIDGE_ALERTS",
     "BRIDGE_CONDITION_LABEL",
+    "GATE_ERROR_PROVIDER",
+    "GATE_ERROR_RB",
     "ATTR",
     "Attr",
     "Instrument",
@@ -55,6 +57,8 @@ class Attr(StrEnum):
     PROBE = "probe"
     QUBIT = "qubit"
     STATE = "state"
+    GATE = "gate"
+    SOURCE = "source"
     # Span-only attributes: unbounded values never go on metric labels.
     JOB_ID = "quantum.job.id"
     JOB_SHOTS = "quantum.job.shots"
@@ -183,6 +187,10 @@ LATENCY_BUCKETS: tuple[float, ...] = (
     1800, 3600, 7200, 14400, 28800, 86400, 172800, 259200,
 )
 
+#: Values of the ``source`` label of quantum_backend_gate_error_ratio.
+GATE_ERROR_PROVIDER = "provider"
+GATE_ERROR_RB = "rb"
+
 _METRIC_LIST: tuple[Metric, ...] = (
     Metric("quantum.jobs", "quantum_jobs_total", Instrument.COUNTER, "{job}",
            "Jobs that reached a terminal state.",
@@ -233,6 +241,11 @@ _METRIC_LIST: tuple[Metric, ...] = (
     Metric("quantum.rb.error_per_clifford", "quantum_rb_error_per_clifford", Instrument.GAUGE,
            "", "Randomized-benchmarking estimate of the average error per Clifford.",
            (_P, _B, Attr.QUBITS)),
+    Metric("quantum.backend.gate_error_ratio", "quantum_backend_gate_error_ratio",
+           Instrument.GAUGE, "1",
+           "Error of one gate (gate=measure: readout) on a qubit set; source=provider as "
+           "reported in calibration, source=rb as measured by interleaved RB.",
+           (_P, _B, Attr.GATE, Attr.QUBITS, Attr.SOURCE)),
     Metric("quantum.executor.breaker.state", "quantum_executor_breaker_state", Instrument.GAUGE,
            "", "Circuit breaker per backend: 0 closed, 1 half-open, 2 open.", (_P, _B)),
     Metric("quantum.training.loss", "quantum_training_loss", Instrument.GAUGE, "",

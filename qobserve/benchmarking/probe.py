@@ -4,7 +4,8 @@ One span per probe (``{provider} {backend} rb``) carries the fit parameters and
 the calibration timestamp the backend reported when the probe ran, so RB
 fidelity can be plotted against the provider's own calibration. On a good fit
 the gauges ``quantum_rb_error_per_clifford`` and ``quantum_fidelity_ratio
-{method="rb"}`` are set; a bad fit sets neither and marks the span as an error.
+{method="rb"}`` are set (and, interleaving, ``quantum_backend_gate_error_ratio
+{gate, source="rb"}``); a bad fit sets neither and marks the span as an error.
 The probe's jobs are submitted through the SDK's normal calls and so appear,
 as child spans, in job metrics when the SDK is instrumented.
 
@@ -37,7 +38,7 @@ from qobserve.benchmarking.rb_analysis import RBData, RBFit, analyze
 from qobserve.benchmarking.rb_experiment import RBExperiment
 from qobserve.benchmarking.runners import Progress, load_device, run_circuits, run_stim
 from qobserve.instrumentation._job import job_telemetry
-from qobserve.semconv import Attr, Provider
+from qobserve.semconv import GATE_ERROR_RB, Attr, Provider
 
 __all__ = ["STIM", "RBResult", "run_rb"]
 
@@ -235,7 +236,7 @@ def run_rb(
         if irb is not None:
             irb_fit = analyze_interleaved(data, RBData(experiment.num_qubits, experiment.lengths or (), rows[1],
                                                        shots), gate=interleave, seed=seed)
-            _record_gate(span, irb_fit)
+            _record_gate(span, telemetry, labels, irb_fit)
     return RBResult(backend if isinstance(backend, str) else backend.spec, provider, name, experiment,
                     shots, survival, fit, time.perf_counter() - t0, calibrated,
                     None if noise_spec is None else str(noise_spec), irb_fit,
@@ -254,13 +255,15 @@ def _check_gate_on_sdk(spec: BackendSpec, gate: str) -> None:
         raise ValueError(f"interleave: {spec.spec} has no native {gate!r} gate; choose from {', '.join(native)}")
 
 
-def _record_gate(span, irb: InterleavedFit) -> None:
+def _record_gate(span, telemetry, labels: dict[str, str], irb: InterleavedFit) -> None:
     if not irb.ok:
         span.set_status(Status(StatusCode.ERROR, f"interleaved rb: {irb.message}"))
         return
     span.set_attribute(_GATE_ERROR_ATTR, irb.gate_error)
     span.set_attribute(f"{_GATE_ERROR_ATTR}.ci_low", irb.gate_error_ci[0])
     span.set_attribute(f"{_GATE_ERROR_ATTR}.ci_high", irb.gate_error_ci[1])
+    telemetry["quantum_backend_gate_error_ratio"].set(
+        irb.gate_error, {**labels, Attr.GATE.value: irb.gate, Attr.SOURCE.value: GATE_ERROR_RB})
 
 
 def _record(span, telemetry, labels: dict[str, str], fit: RBFit) -> None:

@@ -88,3 +88,15 @@ def test_injected_noise_is_applied_once_even_with_a_caller_device():
     result = run_rb(spec, (0,), lengths=(1, 5, 10, 20, 40), num_samples=6, shots=400, seed=5,
                     device=spec.load(seed=5))
     assert result.fit.epc == pytest.approx(0.02, rel=0.35)
+
+
+def test_interleaving_sets_the_gate_error_gauge_and_span(otel):
+    """--interleave cz: quantum_backend_gate_error_ratio{gate="cz", source="rb"} and the span's gate error."""
+    result = run_rb("stim", (0, 1), lengths=(1, 5, 10, 20), num_samples=8, shots=256, seed=1,
+                    noise="depolarizing:0.02", interleave="cz", **otel.providers)
+    assert result.interleaved.ok
+    [gauge] = _gauge(otel, "quantum_backend_gate_error_ratio", gate="cz", source="rb", **{"quantum.qubits": "0_1"})
+    assert gauge.value == pytest.approx(result.interleaved.gate_error)
+    [span] = otel.spans()
+    assert span.attributes["quantum.rb.gate"] == "cz"
+    assert span.attributes["quantum.rb.gate_error"] == pytest.approx(result.interleaved.gate_error)
