@@ -2,6 +2,8 @@
 
 Reload keeps the loops (and so the series) of backends whose config did not
 change, stops those of changed or removed backends and drops their series.
+With ``probes.rb.plot`` the last RB decay plot of each backend is served at
+``/probes/<name>/rb.png`` (behind the same basic auth as ``/metrics``).
 Jobs that probes submit go through the instrumented SDK path, so they appear
 in the job metrics too; the gauges the probe collector owns are dropped from
 the OpenTelemetry pipeline so no series is exported twice.
@@ -10,6 +12,7 @@ the OpenTelemetry pipeline so no series is exported twice.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -35,8 +38,10 @@ PROBE_OWNED = (
     "quantum_backend_calibration_timestamp_seconds", "quantum_backend_up",
     "quantum_backend_pending_jobs", "quantum_backend_qubit_t1_seconds",
     "quantum_backend_qubit_t2_seconds", "quantum_backend_qubit_readout_error_ratio",
-    "quantum_rb_error_per_clifford", "quantum_fidelity_ratio",
+    "quantum_rb_error_per_clifford", "quantum_fidelity_ratio", "quantum_backend_gate_error_ratio",
 )
+
+_PLOT_PATH = re.compile(r"^/probes/([A-Za-z0-9_.-]+)/rb\.png$")  # names as BackendEntry allows
 
 ProbeFn = Callable[[Target], list[Sample]]
 
@@ -95,6 +100,34 @@ class Exporter:
         except BaseException:
             self.telemetry.shutdown()
             raise
+        # MetricsServer routes only metrics and health; plots are served around its app,
+        # which keeps answering (401 included) for every other path.
+        self.server._httpd.set_app(self._with_plots(self.server._httpd.get_app(), config))
+
+    def _with_plots(self, inner, config: ExporterConfig):
+        from qobserve.exporter.server import _authorized
+
+        users = dict(config.web.basic_auth_users)
+
+        def app(environ, start_response):
+            match = _PLOT_PATH.match(environ.get("PATH_INFO", ""))
+            if match is None or (users and not _authorized(environ, users)):
+                return inner(environ, start_response)
+            png = self.rb_plot(match.group(1))
+            if png is None:
+                start_response("404 Not Found", [("Content-Type", "text/plain")])
+                return [b"no RB plot for this backend yet: set probes.rb.plot and wait for a probe run\n"]
+            start_response("200 OK", [("Content-Type", "image/png"), ("Cache-Control", "no-cache")])
+            return [png]
+
+        return app
+
+    def rb_plot(self, name: str) -> bytes | None:
+        """The last RB decay plot (PNG) of the configured backend ``name``, if any."""
+        probe = self._probes.get("rb", (None,))[0]
+        with self._lock:
+            known = name in self._entries
+        return probe.plot(name) if known and hasattr(probe, "plot") else None
 
     @property
     def address(self) -> tuple[str, int]:
@@ -152,6 +185,9 @@ class Exporter:
                         loop.stop()
                     self._entries.pop(name)
                     self.collector.drop_target(name)
+                    rb = self._probes.get("rb", (None,))[0]
+                    if hasattr(rb, "drop_plot"):
+                        rb.drop_plot(name)
             for name, entry in wanted.items():
                 if name in self._loops:
                     continue

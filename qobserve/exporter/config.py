@@ -11,6 +11,9 @@
       calibration: {interval: 5m}
       status: {interval: 30s}
       rb: {interval: 6h, qubits: [0], samples: 20, shots: 256, max_cost_usd: 5, max_daily_cost_usd: 20}
+      # Interleaved RB of one gate (x, sx on one qubit; cx, cz, ecr on two) and the
+      # last decay plot per backend at /probes/<name>/rb.png (needs qobserve[plot]):
+      # rb: {interval: 6h, qubits: [0, 1], interleave: cx, plot: true}
     otlp: {endpoint: "http://otel-collector:4318"}
     web: {tls_cert_file: cert.pem, tls_key_file: key.pem, basic_auth_users: {prom: "$2b$12$…"}}
     state_dir: /var/lib/qobserve    # default $QOBSERVE_STATE_DIR, then the XDG state directory
@@ -135,6 +138,30 @@ class RBProbeConfig(ProbeSchedule):
     shots: int = Field(default=256, ge=1, le=1_000_000)
     max_cost_usd: Usd | None = None
     max_daily_cost_usd: Usd | None = None
+    interleave: str | None = Field(default=None, description=(
+        "Also run interleaved RB of this gate (x, sx; cx, cz, ecr on two qubits) and export "
+        "quantum_backend_gate_error_ratio{source=\"rb\"}; doubles the probe's circuits."))
+    plot: bool = Field(default=False, description=(
+        "Keep the last probe's decay plot per backend, served at /probes/<name>/rb.png (needs qobserve[plot])."))
+
+    @model_validator(mode="after")
+    def _interleave(self) -> "RBProbeConfig":
+        from qobserve.benchmarking.cliffords import INTERLEAVABLE
+
+        gate = self.interleave
+        if gate is not None and gate not in INTERLEAVABLE:
+            raise ValueError(f"interleave: expected one of {', '.join(INTERLEAVABLE)}, got {gate!r}")
+        if gate is not None and INTERLEAVABLE[gate] != len(self.qubits):
+            raise ValueError(f"interleave: {gate} acts on {INTERLEAVABLE[gate]} qubit(s) but qubits "
+                             f"has {len(self.qubits)}; give as many qubits as the gate acts on")
+        if self.plot:
+            from qobserve.benchmarking.plot import PLOT_EXTRA, _figure_class
+
+            try:
+                _figure_class()
+            except ImportError:
+                raise ValueError(f"plot: needs matplotlib; pip install '{PLOT_EXTRA}' or set plot: false") from None
+        return self
 
 
 class Probes(_Strict):

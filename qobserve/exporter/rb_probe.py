@@ -6,17 +6,23 @@ Before each run the cost model prices the probe's circuits; a run priced above
 before anything is submitted. The day's spend lives in
 ``<state_dir>/budgets.sqlite`` (budget ``rb-probe``), so it survives restarts
 when the state directory is a volume.
+
+With ``interleave: GATE`` the probe also runs interleaved RB and exports the
+gate's error as ``quantum_backend_gate_error_ratio{gate, source="rb"}``; with
+``plot: true`` it keeps the last run's decay plot per backend (PNG bytes in
+memory, served by the exporter at ``/probes/<name>/rb.png``).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from decimal import Decimal
 from pathlib import Path
 
 from qobserve.exporter.config import RBProbeConfig
 from qobserve.exporter.probes import Sample, Target
-from qobserve.semconv import Attr, LABEL
+from qobserve.semconv import GATE_ERROR_RB, Attr, LABEL
 
 __all__ = ["RBProbe", "RBProbeRefused"]
 
@@ -37,6 +43,18 @@ class RBProbe:
         self.config = config
         self.store_path = Path(state_dir) / STORE_FILE
         self._budget = None
+        self._plots: dict[str, bytes] = {}
+        self._plots_lock = threading.Lock()
+
+    def plot(self, name: str) -> bytes | None:
+        """The last decay plot (PNG) of the backend named ``name``, if one was drawn."""
+        with self._plots_lock:
+            return self._plots.get(name)
+
+    def drop_plot(self, name: str) -> None:
+        """Forget a removed or changed backend's plot."""
+        with self._plots_lock:
+            self._plots.pop(name, None)
 
     def _daily_budget(self):
         if self._budget is None and self.config.max_daily_cost_usd is not None:
@@ -53,7 +71,8 @@ class RBProbe:
 
         cfg = self.config
         lengths = cfg.lengths or DEFAULT_LENGTHS[len(cfg.qubits)]
-        price = estimate(target.spec, cfg.shots, circuits=len(lengths) * cfg.samples)
+        sets = 2 if cfg.interleave else 1  # interleaved RB runs a second set of sequences
+        price = estimate(target.spec, cfg.shots, circuits=sets * len(lengths) * cfg.samples)
         if cfg.max_cost_usd is not None and price.usd > Decimal(str(cfg.max_cost_usd)):
             raise RBProbeRefused(f"rb probe on {target.name} priced ${price.usd} > probes.rb.max_cost_usd "
                                  f"${cfg.max_cost_usd}; lower samples/shots or raise the cap")
@@ -72,16 +91,38 @@ class RBProbe:
         reservation = self._reserve(target)
         try:
             result = run_rb(target.spec, tuple(cfg.qubits), lengths=cfg.lengths,
-                            num_samples=cfg.samples, shots=cfg.shots, device=target.device())
+                            num_samples=cfg.samples, shots=cfg.shots, device=target.device(),
+                            interleave=cfg.interleave)
         except BaseException:
             if reservation is not None:
                 reservation.release()
             raise
         if reservation is not None:
             reservation.settle(reservation.amount)
+        if cfg.plot:
+            self._keep_plot(target.name, result)
         fit = result.fit
         if not fit.ok:
             raise RuntimeError(f"rb fit on {target.name}: {fit.status.value} ({fit.message})")
         labels = (*target.labels, (LABEL[Attr.QUBITS], result.experiment.label))
-        return [Sample("quantum_rb_error_per_clifford", labels, float(fit.epc)),
-                Sample("quantum_fidelity_ratio", (*labels, (LABEL[Attr.METHOD], "rb")), float(fit.fidelity))]
+        samples = [Sample("quantum_rb_error_per_clifford", labels, float(fit.epc)),
+                   Sample("quantum_fidelity_ratio", (*labels, (LABEL[Attr.METHOD], "rb")), float(fit.fidelity))]
+        irb = result.interleaved
+        if irb is not None and irb.ok:
+            samples.append(Sample("quantum_backend_gate_error_ratio",
+                                  (*target.labels, (LABEL[Attr.GATE], irb.gate), labels[-1],
+                                   (LABEL[Attr.SOURCE], GATE_ERROR_RB)), float(irb.gate_error)))
+        elif irb is not None:  # the EPC is still good data; the gate's series goes away
+            log.warning("rb on %s: no %s gate error: %s", target.name, irb.gate, irb.message)
+        return samples
+
+    def _keep_plot(self, name: str, result) -> None:
+        from qobserve.benchmarking.plot import render_png
+
+        try:
+            png = render_png(result)
+        except Exception:  # a picture is never a reason to fail the probe
+            log.warning("rb on %s: plot failed", name, exc_info=True)
+            return
+        with self._plots_lock:
+            self._plots[name] = png
