@@ -51,7 +51,7 @@ def _figure_class() -> Any:
     return Figure, FigureCanvasAgg
 
 
-def _curve(ax, data: RBData, fit: RBFit, colour: str, name: str) -> None:
+def _curve(ax, data: RBData, fit: RBFit, colour: str, name: str, per: str = "EPC") -> None:
     m = np.asarray(data.lengths, dtype=float)
     s = np.asarray(data.survival, dtype=float)
     # Spread the sequences' dots sideways a little so overlapping ones stay visible.
@@ -64,7 +64,7 @@ def _curve(ax, data: RBData, fit: RBFit, colour: str, name: str) -> None:
         grid = np.linspace(0.0, m.max(), 300)
         lo, hi = fit.epc_ci
         ax.plot(grid, fit.a * fit.alpha**grid + fit.b, "-", color=colour, linewidth=2,
-                label=f"{name} fit A·α^m + B: α = {fit.alpha:.5f}, EPC = {fit.epc:.2e} [{lo:.2e}, {hi:.2e}]")
+                label=f"{name} fit A·α^m + B: α = {fit.alpha:.5f}, {per} = {fit.epc:.2e} [{lo:.2e}, {hi:.2e}]")
     else:
         ax.plot([], [], " ", label=f"{name}: no fit ({fit.status.value})")
 
@@ -96,7 +96,7 @@ def render_png(result: RBResult) -> bytes:
     _curve(ax, result.data, result.fit, _COLOURS[0], "reference" if result.interleaved else "RB")
     if result.interleaved is not None:
         _curve(ax, result.interleaved_data, result.interleaved.interleaved, _COLOURS[1],
-               f"interleaved {result.interleaved.gate}")
+               f"interleaved {result.interleaved.gate}", per=f"error per Clifford + {result.interleaved.gate}")
     d = result.experiment.dimension
     ax.axhline(1 / d, color="grey", linestyle=":", linewidth=1, label=f"1/d = {1 / d:g}")
     lengths = result.experiment.lengths or ()
