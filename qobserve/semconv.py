@@ -73,6 +73,8 @@ class Attr(StrEnum):
     ATTEMPT = "qobserve.attempt"
     # Why the executor passed a target over (event target_skipped).
     SKIP_REASON = "qobserve.skip_reason"
+    # Why the executor answered from its classical model (event classical_fallback).
+    FALLBACK_REASON = "qobserve.fallback_reason"
     # Seconds a job span may stay open before it is ended as unobserved.
     JOB_MAX_LIFETIME = "qobserve.job.max_lifetime_seconds"
     # Randomized-benchmarking probe spans (qobserve.benchmarking.probe).
@@ -137,6 +139,7 @@ class SpanEvent(StrEnum):
 
     TARGET_SKIPPED = "target_skipped"  # the executor passed a target over
     UNOBSERVED = "unobserved"  # a job span ended by its maximum lifetime
+    CLASSICAL_FALLBACK = "classical_fallback"  # every quantum target failed: a classical model answered
 
 
 class Provider(StrEnum):

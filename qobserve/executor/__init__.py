@@ -45,11 +45,21 @@ What it does for each logical job:
   outcome is unknown is looked up by client id (Braket tag and clientToken,
   IBM job tag) before anything is resubmitted.
 
+A :class:`ClassicalTarget` as the last target keeps inference answering when
+every quantum target is skipped or failed (never before)::
+
+    ResilientExecutor(["qiskit:ibm_brisbane", "braket:arn:…", ClassicalTarget("classical", model)])
+
+Its answer says ``provenance.backend == "classical"``, ``provenance.classical_reason``
+gives the quantum targets' reasons, and ``quantum_job_fallbacks_total{to_backend="classical"}``
+counts it. It costs nothing, passes no breaker or gate, and is never retried.
+
 Telemetry: a ``qobserve executor job`` span per logical job with one child span
 per attempt; ``quantum_job_retries_total``, ``quantum_job_fallbacks_total``.
 """
 
 from qobserve.executor._breaker import Breaker, BreakerState
+from qobserve.executor._classical import ClassicalTarget
 from qobserve.executor._cloud import TargetUnreachableError
 from qobserve.executor._convert import ConversionError, convert
 from qobserve.executor._executor import ResilientExecutor, Target
@@ -68,6 +78,7 @@ __all__ = [
     "Breaker",
     "BreakerPolicy",
     "BreakerState",
+    "ClassicalTarget",
     "ConnectionPolicy",
     "ConversionError",
     "ExecutionResult",

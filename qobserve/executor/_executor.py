@@ -27,13 +27,14 @@ from opentelemetry.trace import Status, StatusCode
 
 from qobserve.executor._attempt import Attempts, Slot
 from qobserve.executor._breaker import Breaker, BreakerState
+from qobserve.executor._classical import CLASSICAL_PROVIDER, ClassicalTarget
 from qobserve.executor._convert import ConversionError, describe
 from qobserve.executor._gates import BudgetLike, DeviceGate
 from qobserve.errors import transport_failure
 from qobserve.executor._cloud import TargetUnreachableError, bounded
 from qobserve.executor._policies import (DEFAULT_DEADLINE, BreakerPolicy, ConnectionPolicy, ExecutorPolicy,
                                          GatePolicy, IdempotencyPolicy, Price, RetryPolicy, coerce)
-from qobserve.executor._provenance import ExecutionResult, JobFailedError, Provenance, Skip
+from qobserve.executor._provenance import Attempt, ExecutionResult, JobFailedError, Provenance, Skip
 from qobserve.executor._retry import AttemptError, RetryBudget, StopReason, retrying
 from qobserve.executor._runner import Backend, adapt
 from qobserve.instrumentation._job import job_telemetry
@@ -65,6 +66,26 @@ def _is_budget_error(exc: BaseException) -> bool:
 
 _CLIENT_ID, _SHOTS = Attr.CLIENT_JOB_ID.value, Attr.JOB_SHOTS.value
 _SKIPPED, _REASON = SpanEvent.TARGET_SKIPPED.value, Attr.SKIP_REASON.value
+_CLASSICAL, _WHY = SpanEvent.CLASSICAL_FALLBACK.value, Attr.FALLBACK_REASON.value
+
+
+def _classical_last(targets: list[Any]) -> ClassicalTarget | None:
+    """The classical target, which may only come last and after a quantum one.
+
+    Raises:
+        ValueError: naming the position of a misplaced :class:`ClassicalTarget`.
+    """
+    for i, t in enumerate(targets[:-1]):
+        if isinstance(t, ClassicalTarget):
+            raise ValueError(f"targets[{i}]: a ClassicalTarget must be the last target "
+                             f"(it answers only when every quantum target failed); move {t.name!r} "
+                             f"to targets[{len(targets) - 1}]")
+    last = targets[-1]
+    if not isinstance(last, ClassicalTarget):
+        return None
+    if len(targets) == 1:
+        raise ValueError("targets[0]: a ClassicalTarget needs at least one quantum target before it")
+    return last
 
 
 def _new_id() -> str:
@@ -89,7 +110,9 @@ class ResilientExecutor(Attempts):
     """Runs circuits on the first healthy backend of an ordered list.
 
     Args:
-        targets: backends in order of preference (see :class:`Target`).
+        targets: backends in order of preference (see :class:`Target`); the last
+            may be a :class:`ClassicalTarget`, which answers only when every
+            quantum target was skipped or failed.
         retry / breaker / gates / idempotency / connection: the policies (or
             mappings of their fields).
         deadline: seconds a logical job may take in total, queue included
@@ -117,6 +140,7 @@ class ResilientExecutor(Attempts):
             raise ValueError("targets: give at least one backend, e.g. ['qiskit:aer']")
         if concurrency < 1:
             raise ValueError(f"concurrency: must be >= 1, got {concurrency}")
+        targets = list(targets)
         self.retry = coerce(RetryPolicy, retry, "retry")
         self.breaker_policy = coerce(BreakerPolicy, breaker, "breaker")
         self.idempotency = coerce(IdempotencyPolicy, idempotency, "idempotency")
@@ -134,7 +158,9 @@ class ResilientExecutor(Attempts):
         self._sleep = sleep
         self._tel = job_telemetry(tracer_provider, meter_provider)
         self._tracer = self._tel.tracer
-        self._slots = [self._slot(t, i, seed) for i, t in enumerate(targets)]
+        self.classical = _classical_last(targets)
+        quantum = targets[:-1] if self.classical is not None else targets
+        self._slots = [self._slot(t, i, seed) for i, t in enumerate(quantum)]
         self._prepared: dict[tuple[int, int], tuple[Any, Any]] = {}
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
@@ -305,7 +331,9 @@ class ResilientExecutor(Attempts):
         failure: BaseException | None = None
         reasons: list[str] = []
         previous: Slot | None = None
+        last = self._slots[0]  # the last quantum target considered
         for slot in self._slots:
+            last = slot
             if deadline_at is not None and time.monotonic() >= deadline_at:
                 reasons.append("deadline exceeded")
                 break
@@ -341,6 +369,8 @@ class ResilientExecutor(Attempts):
                 span.set_attributes(slot.labels)
                 return ExecutionResult(counts, prov)
             previous = slot
+        if self.classical is not None:
+            return self._classical_answer(circuit, shots, prov, reasons, last, span)
         prov.ended = time.time()
         prov.reason = "; ".join(reasons) or "no target"
         span.set_status(Status(StatusCode.ERROR, prov.reason[:200]))
@@ -348,6 +378,37 @@ class ResilientExecutor(Attempts):
             failure.provenance = prov  # type: ignore[attr-defined]
             raise failure
         raise JobFailedError(prov.reason, prov)
+
+    def _classical_answer(self, circuit: Any, shots: int, prov: Provenance, reasons: list[str],
+                          last: Slot, span) -> ExecutionResult:
+        """Every quantum target was skipped or failed: the classical model answers.
+
+        No budget, breaker or gate applies and nothing is retried; an error from
+        the model fails the job with the quantum reasons in front of its own."""
+        target = self.classical
+        assert target is not None
+        why = "; ".join(reasons) or "no quantum target"
+        prov.classical_reason = why
+        prov.fallbacks += 1
+        self._tel["quantum_job_fallbacks_total"].add(1, {
+            Attr.FROM_BACKEND.value: last.name, Attr.TO_BACKEND.value: target.name})
+        span.add_event(_CLASSICAL, {Attr.BACKEND.value: target.name, _WHY: why})
+        span.set_attribute(_WHY, why)
+        attempt = Attempt(target.name, CLASSICAL_PROVIDER, 1, started=time.time())
+        prov.attempts.append(attempt)
+        try:
+            answer = target.fn(circuit, shots)
+        except Exception as exc:
+            attempt.ended = prov.ended = time.time()
+            attempt.outcome, attempt.error_kind, attempt.error_type = "error", "permanent", type(exc).__name__
+            prov.reason = f"{why}; {target.name}: {type(exc).__name__}: {exc}"
+            span.set_status(Status(StatusCode.ERROR, prov.reason[:200]))
+            raise JobFailedError(prov.reason, prov) from exc
+        attempt.ended = prov.ended = time.time()
+        attempt.outcome = "completed"
+        prov.backend, prov.provider = target.name, CLASSICAL_PROVIDER
+        span.set_attributes({Attr.BACKEND.value: target.name, Attr.PROVIDER.value: CLASSICAL_PROVIDER})
+        return ExecutionResult(answer, prov)
 
     def _admit(self, slot: Slot, circuit: Any, deadline_at: float | None = None) -> str | BaseException | None:
         """None when ``slot`` may get the job, else why not."""

@@ -53,6 +53,8 @@ class Provenance:
         cost_usd: settled cost of the successful attempt.
         started / ended: wall-clock (Unix) bounds of the job, queue time included.
         reason: terminal reason when it failed.
+        classical_reason: set when a :class:`~qobserve.executor.ClassicalTarget`
+            answered: why every quantum target was skipped or failed.
     """
 
     client_id: str
@@ -67,6 +69,12 @@ class Provenance:
     started: float = 0.0
     ended: float = 0.0
     reason: str | None = None
+    classical_reason: str | None = None
+
+    @property
+    def classical(self) -> bool:
+        """The answer came from the classical fallback model, not a quantum backend."""
+        return self.classical_reason is not None
 
     @property
     def seconds(self) -> float:
