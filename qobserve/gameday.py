@@ -16,6 +16,11 @@ A scenario (YAML, unknown keys are errors)::
       - name: secondary
         backend: braket:local
         faults: {calibration_age: 2h}
+    classical_fallback: {name: classical, model: uniform}   # optional last resort
+
+``classical_fallback`` adds a :class:`~qobserve.executor.ClassicalTarget` last,
+answering with a built-in toy model (``uniform`` or ``zeros`` counts) when every
+backend failed; the model counts its own answers as the ground truth.
 
 Everything runs on local simulators with backoff scaled to milliseconds, so a
 game day takes seconds. The report compares what the executor says with the
@@ -32,7 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -98,6 +103,13 @@ class BackendSection(_Model):
         return self
 
 
+class ClassicalSection(_Model):
+    """The classical model that answers when every backend failed."""
+
+    name: str = Field(default="classical", min_length=1)
+    model: Literal["uniform", "zeros"] = "uniform"
+
+
 class Scenario(_Model):
     """A game day: jobs to run, the executor policy, and backends with their faults."""
 
@@ -108,6 +120,7 @@ class Scenario(_Model):
     seed: int = Field(default=0, ge=0, le=MAX_SEED)
     executor: ExecutorSection = ExecutorSection()
     backends: list[BackendSection] = Field(min_length=1)
+    classical_fallback: ClassicalSection | None = None
 
     @field_validator("backends")
     @classmethod
@@ -117,6 +130,13 @@ class Scenario(_Model):
         if dup:
             raise ValueError(f"backend names must be unique; {dup} repeated")
         return v
+
+    @model_validator(mode="after")
+    def _classical_name(self) -> Scenario:
+        c = self.classical_fallback
+        if c is not None and c.name in {b.name for b in self.backends}:
+            raise ValueError(f"classical_fallback.name: {c.name!r} is already a backend name; pick another")
+        return self
 
 
 def load_scenario(source: str | Path | dict) -> Scenario:
@@ -236,6 +256,14 @@ class GamedayReport:
     elapsed_s: float
     by_backend: dict[str, BackendReport]
     failures: list[dict[str, Any]]
+    answered_by: dict[str, int] = field(default_factory=dict)
+    classical_backend: str | None = None
+    classical_model_calls: int | None = None
+
+    @property
+    def classical_answers(self) -> int:
+        """Jobs whose provenance says the classical model answered."""
+        return self.answered_by.get(self.classical_backend, 0) if self.classical_backend else 0
 
     @property
     def problems(self) -> list[str]:
@@ -248,6 +276,8 @@ class GamedayReport:
             (over, "over budget"),
             (self.resubmitted_after_permanent > 0,
              f"{self.resubmitted_after_permanent} resubmission(s) after a permanent error"),
+            (self.classical_model_calls is not None and self.classical_answers != self.classical_model_calls,
+             f"classical answers {self.classical_answers} != model calls {self.classical_model_calls}"),
         ) if bad]
 
     @property
@@ -257,16 +287,20 @@ class GamedayReport:
         return not self.problems
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "ok": self.ok, "problems": self.problems}
+        return {**asdict(self), "classical_answers": self.classical_answers, "ok": self.ok,
+                "problems": self.problems}
 
 
-def _executor(scenario: Scenario, backends: list[ChaosBackend], budget, providers: dict):
-    from qobserve.executor import (BreakerPolicy, GatePolicy, IdempotencyPolicy, ResilientExecutor,
-                                   RetryBudget, RetryPolicy, Target)
+def _executor(scenario: Scenario, backends: list[ChaosBackend], budget, providers: dict, classical=None):
+    from qobserve.executor import (BreakerPolicy, ClassicalTarget, GatePolicy, IdempotencyPolicy,
+                                   ResilientExecutor, RetryBudget, RetryPolicy, Target)
 
     ex = scenario.executor
+    targets: list[Any] = [Target(b, price=s.price) for b, s in zip(backends, scenario.backends)]
+    if classical is not None:
+        targets.append(ClassicalTarget(scenario.classical_fallback.name, classical))
     return ResilientExecutor(
-        [Target(b, price=s.price) for b, s in zip(backends, scenario.backends)],
+        targets,
         retry=RetryPolicy(max_attempts=ex.max_attempts, initial=ex.backoff_initial,
                           maximum=ex.backoff_max, attempt_timeout=ex.attempt_timeout),
         breaker=BreakerPolicy(failure_threshold=ex.breaker_failures, cooldown=ex.breaker_cooldown),
@@ -309,7 +343,12 @@ def run_gameday(scenario: Scenario | str | Path, *, tracer_provider=None,
 
             budget = Budget(f"gameday-{uuid.uuid4().hex[:8]}", scenario.budget_usd, period="day",
                             store=SqliteBudgetStore(Path(tmp) / "budget.sqlite"), **providers)
-        executor = _executor(scenario, backends, budget, providers)
+        classical = None
+        if scenario.classical_fallback is not None:
+            from qobserve.executor._classical import toy_model
+
+            classical = toy_model(scenario.classical_fallback.model)
+        executor = _executor(scenario, backends, budget, providers, classical)
         ids = [f"gd{scenario.seed}-{i:05d}" for i in range(scenario.jobs)]
 
         def one(cid: str):
@@ -325,22 +364,32 @@ def run_gameday(scenario: Scenario | str | Path, *, tracer_provider=None,
         elapsed = time.monotonic() - t0
         hanging = ledger.settle()
         spent = budget.spent() if budget is not None else None
-    return _report(scenario, executor, ledger, ids, outcomes, spent, hanging, elapsed)
+    report = _report(scenario, executor, ledger, ids, outcomes, spent, hanging, elapsed)
+    if classical is not None:
+        report.classical_backend = scenario.classical_fallback.name
+        report.classical_model_calls = classical.calls
+        report.by_backend[report.classical_backend].executions = classical.calls
+    return report
 
 
 def _report(scenario, executor, ledger: Ledger, ids, outcomes, spent, hanging, elapsed) -> GamedayReport:
     from qobserve.executor import ExecutionResult
 
     by_backend = {b.name: BackendReport() for b in scenario.backends}
+    if scenario.classical_fallback is not None:
+        by_backend[scenario.classical_fallback.name] = BackendReport()
     succeeded = failed = lost = retries = fallbacks = 0
+    answered_by: Counter[str] = Counter()
     cost = Decimal(0)
     failures: list[dict[str, Any]] = []
     for i, (cid, out) in enumerate(zip(ids, outcomes)):
         prov = getattr(out, "provenance", None)
         if isinstance(out, ExecutionResult):
             succeeded += 1
-            # A result must come from a real execution of this very job.
-            lost += ledger.executions[cid] == 0
+            answered_by[out.provenance.backend] += 1
+            # A quantum result must come from a real execution of this very job
+            # (a classical answer is checked against the model's own count).
+            lost += ledger.executions[cid] == 0 and not out.provenance.classical
         elif getattr(prov, "reason", None) or str(out):
             failed += 1
             failures.append({"job": i, "client_id": cid,
@@ -353,7 +402,7 @@ def _report(scenario, executor, ledger: Ledger, ids, outcomes, spent, hanging, e
         fallbacks += prov.fallbacks
         cost += prov.cost_usd
         for a in prov.attempts:
-            r = by_backend[a.backend]
+            r = by_backend.setdefault(a.backend, BackendReport())
             r.attempts += 1
             r.completed += a.outcome in ("completed", "adopted")
             if a.error_type:
@@ -373,7 +422,8 @@ def _report(scenario, executor, ledger: Ledger, ids, outcomes, spent, hanging, e
         budget_usd=None if scenario.budget_usd is None else float(scenario.budget_usd),
         retries=retries, fallbacks=fallbacks, retry_budget=_tokens(executor.retry_budget),
         resubmitted_after_permanent=ledger.resubmitted_after_permanent(),
-        hanging=hanging, elapsed_s=round(elapsed, 3), by_backend=by_backend, failures=failures)
+        hanging=hanging, elapsed_s=round(elapsed, 3), by_backend=by_backend, failures=failures,
+        answered_by=dict(answered_by))
 
 
 def _tokens(b) -> dict[str, int]:
@@ -394,6 +444,8 @@ def render(report: GamedayReport, console=None) -> None:
                        ("duplicate executions", report.duplicate_executions),
                        ("spent / budget", f"${report.spent_usd:.4f} / {budget}"),
                        ("retries", report.retries), ("fallbacks", report.fallbacks),
+                       ("answered by", ", ".join(f"{k}×{v}" for k, v in sorted(report.answered_by.items()))
+                                       or "-"),
                        ("retry tokens left", f"{report.retry_budget['left']} of "
                                              f"{report.retry_budget['capacity']}"),
                        ("elapsed", f"{report.elapsed_s:.2f}s"),
@@ -408,8 +460,9 @@ def render(report: GamedayReport, console=None) -> None:
     states = {0: "closed", 1: "half-open", 2: "open"}
     for name, r in report.by_backend.items():
         errors = ", ".join(f"{k}×{v}" for k, v in sorted(r.errors.items())) or "-"
+        breaker = "-" if name == report.classical_backend else states[r.breaker_state]
         table.add_row(name, str(r.attempts), str(r.completed), str(r.executions), str(r.skipped),
-                      states[r.breaker_state], errors)
+                      breaker, errors)
     console.print(table)
     if report.failures:
         reasons = Counter(f["reason"] for f in report.failures)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from qobserve.chaos import ChaosBackend, Faults, Ledger
+from qobserve.cli import app
 from qobserve.executor import ClassicalTarget, JobFailedError, ResilientExecutor
+from qobserve.executor._classical import toy_model
+from qobserve.gameday import ScenarioError, load_scenario, run_gameday
 from qobserve.semconv import Attr, SpanEvent
 
 _DOWN = Faults(outage={"after_jobs": 0, "for_jobs": 1000})
@@ -134,3 +140,48 @@ def test_classical_target_rejects_a_non_callable():
     """fn must be callable; the error says how it is called."""
     with pytest.raises(ValueError, match=r"fn must be callable as fn\(circuit, shots\)"):
         ClassicalTarget("classical", "model.pkl")
+
+
+_EXAMPLE = Path(__file__).parents[2] / "examples" / "gamedays" / "classical-fallback.yaml"
+
+
+def test_game_day_all_qpus_down_classical_answers_every_job(otel):
+    """The shipped game day: every QPU down, every job answered by the model, ground truth matching."""
+    report = run_gameday(_EXAMPLE, **otel.providers)
+    jobs = report.jobs
+    assert report.ok, report.problems
+    assert (report.succeeded, report.failed, report.lost, report.duplicate_executions) == (jobs, 0, 0, 0)
+    assert report.answered_by == {"classical": jobs}
+    assert report.classical_answers == report.classical_model_calls == jobs
+    assert report.by_backend["classical"].executions == jobs
+    assert sum(r.executions for n, r in report.by_backend.items() if n != "classical") == 0
+    assert report.spent_usd == 0
+    assert otel.value("quantum.job.fallbacks", from_backend="secondary", to_backend="classical") == jobs
+
+
+def test_game_day_cli_shows_the_classical_answers():
+    """``qobserve gameday`` on the example exits 0 and reports who answered."""
+    out = CliRunner().invoke(app, ["gameday", "--scenario", str(_EXAMPLE), "--json"])
+    assert out.exit_code == 0, out.output
+    report = json.loads(out.output)
+    assert report["answered_by"] == {"classical": report["jobs"]} and report["classical_answers"] == report["jobs"]
+
+
+@pytest.mark.parametrize(("section", "message"), [
+    ({"model": "forest"}, "classical_fallback.model: Input should be 'uniform' or 'zeros'"),
+    ({"name": "a"}, "classical_fallback.name: 'a' is already a backend name"),
+    ({"modle": "uniform"}, "classical_fallback.modle: unknown key"),
+])
+def test_bad_classical_fallback_names_the_field(section, message):
+    """A bad classical_fallback section is one line naming the field."""
+    data = {"jobs": 2, "backends": [{"name": "a", "backend": "qiskit:aer"}], "classical_fallback": section}
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(data)
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(("model", "counts"), [("uniform", {"00": 3, "01": 3, "10": 2, "11": 2}),
+                                                ("zeros", {"00": 10})])
+def test_toy_models_answer_counts_for_the_circuit_width(bell, model, counts):
+    """The built-in toy models return counts over the circuit's classical bits, summing to shots."""
+    assert toy_model(model)(bell, 10) == counts
