@@ -106,8 +106,10 @@ class BackendSection(_Model):
 class ClassicalSection(_Model):
     """The classical model that answers when every backend failed."""
 
-    name: str = Field(default="classical", min_length=1)
-    model: Literal["uniform", "zeros"] = "uniform"
+    name: str = Field(default="classical", min_length=1,
+                      description="provenance.backend and to_backend of its answers")
+    model: Literal["uniform", "zeros"] = Field(
+        default="uniform", description="built-in toy model: shots spread evenly, or all on 0…0")
 
 
 class Scenario(_Model):
