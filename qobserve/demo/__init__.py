@@ -40,6 +40,8 @@ class DemoContext:
     progress: Progress
     console: Console
     notes: list[str] = field(default_factory=list)
+    #: game-day rows of the summary, "provider:name" → the backend spec they ran on
+    gameday_backends: dict[str, str] = field(default_factory=dict)
 
 
 def _stages():
@@ -82,7 +84,7 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> int:
                 stage(ctx)
                 progress.remove_task(stage_task)
                 console.print(f"[green]✓[/] {title}")
-        console.print(sli_table(registry))
+        console.print(sli_table(registry, gameday=ctx.gameday_backends))
         if (table := training_table(registry)) is not None:
             console.print(table)
         for note in [*budget_lines(registry), *ctx.notes]:

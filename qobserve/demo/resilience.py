@@ -12,7 +12,12 @@ from __future__ import annotations
 def run(ctx) -> None:
     from qobserve.gameday import demo_scenario, run_gameday
 
-    report = run_gameday(demo_scenario(jobs=max(12, ctx.options.jobs), seed=ctx.options.seed))
+    scenario = demo_scenario(jobs=max(12, ctx.options.jobs), seed=ctx.options.seed)
+    # The executor labels jobs with the scenario's backend names (primary, fallback…):
+    # the summary marks those rows and says which simulator each one ran on.
+    ctx.gameday_backends.update({f"{b.backend.split(':', 1)[0]}:{b.name}": b.backend
+                                 for b in scenario.backends})
+    report = run_gameday(scenario)
     verdict = "ok" if report.ok else "INVARIANT BROKEN"
     ctx.notes.append(
         f"executor under faults: {report.succeeded}/{report.jobs} jobs succeeded, "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rich import box
@@ -117,18 +118,62 @@ def _fmt_count(v: float) -> str:
     return f"{v:.0f}" if v < 10_000 else f"{v / 1000:.1f}k"
 
 
-def sli_table(registry, now: float | None = None) -> Table:
-    """A rich table of per-backend SLIs."""
+#: A calibration older than this on a demo backend is explained, not just shown: the
+#: fake and virtual backends report the snapshot their SDK release bundles.
+BUNDLED_CALIBRATION_AGE_S = 30 * 86400
+
+SIMULATED_PRICE_NOTE = ("* simulated price: local simulators cost $0; game-day backends are priced "
+                        "by their scenario as the cloud device they stand in for")
+GAMEDAY_NOTE = "† game-day backend (name from the game-day scenario): {}"
+BUNDLED_CALIBRATION_NOTE = ("‡ bundled calibration: fake and virtual backends report the calibration "
+                            "date shipped with their SDK, not a live device's")
+
+
+def sli_table(registry, now: float | None = None, *,
+              gameday: Mapping[str, str] | None = None) -> Table:
+    """A rich table of per-backend SLIs, with footnotes for what would look wrong.
+
+    Args:
+        registry: the registry the demo's ``/metrics`` serves.
+        now: the time calibration ages are measured from (default: now).
+        gameday: game-day rows, ``"provider:name"`` → the backend spec it runs on
+            (e.g. ``{"qiskit:primary": "qiskit:aer"}``); those rows are marked †.
+
+    Returns:
+        The table; its caption holds a footnote for every mark used.
+    """
+    gameday = dict(gameday or {})
     table = Table(title="Service level indicators (from /metrics)", box=box.SIMPLE_HEAD,
-                  pad_edge=False, collapse_padding=True)
+                  pad_edge=False, collapse_padding=True, caption_justify="left")
     table.add_column("backend", no_wrap=True)
     for col in ("jobs", "success", "p50", "p95", "shots", "cost", "cal. age"):
         table.add_column(col, justify="right", no_wrap=True)
+    priced = stale = False
+    shown_gameday: list[str] = []
     for r in backend_slis(registry, now):
+        name = f"{r.provider}:{r.backend}"
         success = "–" if math.isnan(r.success_ratio) else f"{r.success_ratio:.1%}"
-        table.add_row(f"{r.provider}:{r.backend}", f"{r.jobs:.0f}", success, _fmt_seconds(r.p50_s),
-                      _fmt_seconds(r.p95_s), _fmt_count(r.shots), f"${r.cost_usd:.2f}",
-                      _fmt_seconds(r.calibration_age_s))
+        cost = f"${r.cost_usd:.2f}"
+        if r.cost_usd > 0:
+            cost, priced = cost + "*", True
+        age = _fmt_seconds(r.calibration_age_s)
+        if r.calibration_age_s is not None and r.calibration_age_s > BUNDLED_CALIBRATION_AGE_S:
+            age, stale = age + "‡", True
+        label = name
+        if name in gameday:
+            label = name + " †"
+            shown_gameday.append(f"{name} runs on {gameday[name]}")
+        table.add_row(label, f"{r.jobs:.0f}", success, _fmt_seconds(r.p50_s),
+                      _fmt_seconds(r.p95_s), _fmt_count(r.shots), cost, age)
+    notes = []
+    if priced:
+        notes.append(SIMULATED_PRICE_NOTE)
+    if shown_gameday:
+        notes.append(GAMEDAY_NOTE.format(", ".join(shown_gameday)))
+    if stale:
+        notes.append(BUNDLED_CALIBRATION_NOTE)
+    if notes:
+        table.caption = "\n".join(notes)
     return table
 
 

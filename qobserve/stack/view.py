@@ -46,6 +46,13 @@ def _pct(v: float | None) -> str:
     return "–" if v is None or math.isnan(v) else f"{v:.1%}"
 
 
+def budget_left(v: float | None) -> str:
+    """The error budget remaining as a percentage; spent past zero reads "over budget by"."""
+    if v is not None and not math.isnan(v) and v < 0:
+        return f"over budget by {-v:.1%}"
+    return _pct(v)
+
+
 def sli_table(stack) -> Table:
     """Per-backend job rate, success ratio, burn rate and error budget left, from Prometheus."""
     window = sli_window(stack.spec)
@@ -64,7 +71,7 @@ def sli_table(stack) -> Table:
         style = "red" if e is not None and e > 0.05 else ""
         table.add_row(backend, f"{rate.get(backend, 0):.1f}", _pct(success),
                       f"{burn[backend]:.1f}x" if backend in burn else "–",
-                      _pct(left.get(backend)), style=style)
+                      budget_left(left.get(backend)), style=style)
     fallbacks = stack.query(f"sum({semconv.metric('quantum_job_fallbacks_total').prom_name})")
     if fallbacks:
         table.caption = f"executor fallbacks so far: {float(fallbacks[0]['value'][1]):.0f}"
