@@ -18,11 +18,13 @@ import typer
 from typer import _click as click  # typer vendors click; its exceptions live here
 from typer._click.core import ParameterSource
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
-from typer.core import TyperGroup
+
+from qobserve._cli_help import PlainHelp
 
 __all__ = ["MAX_SECONDS", "OneLineErrors", "echo", "finite", "http_url", "port", "stack_only", "writable_dir"]
 
-class OneLineErrors(TyperGroup):
+
+class OneLineErrors(PlainHelp):
     """Every operator error ends as one line on stderr and a non-zero exit.
 
     Usage errors (a bad option value, a missing option) are click's message on

@@ -10,6 +10,7 @@ import typer
 from qobserve import __version__
 from qobserve._cli_errors import (MAX_SECONDS, OneLineErrors, echo, finite, http_url, port, stack_only,
                                   writable_dir)
+from qobserve._cli_help import PlainHelp
 
 
 app = typer.Typer(
@@ -79,10 +80,11 @@ def demo(
 
 
 bridge_app = typer.Typer(
+    cls=PlainHelp,
     help="Alertmanager webhook receiver -> Slack (serve with --config), and its dead letters.",
     invoke_without_command=True)
 app.add_typer(bridge_app, name="alert-bridge")
-dead_app = typer.Typer(help="Messages Slack refused in every form: list them, replay them.",
+dead_app = typer.Typer(cls=PlainHelp, help="Messages Slack refused in every form: list them, replay them.",
                        no_args_is_help=True)
 bridge_app.add_typer(dead_app, name="dead-letters")
 _BridgeConfigOpt = Annotated[Path, typer.Option("--config", help="Alert-bridge YAML config file.")]
@@ -190,7 +192,7 @@ def exporter(
     raise typer.Exit(serve(config, watch_seconds=watch or None, echo=typer.echo))
 
 
-cost_app = typer.Typer(help="Job cost: offline estimates from the pricing table.", no_args_is_help=True)
+cost_app = typer.Typer(cls=PlainHelp, help="Job cost: offline estimates from the pricing table.", no_args_is_help=True)
 app.add_typer(cost_app, name="cost")
 
 

@@ -53,9 +53,10 @@ def _raise_interrupt(signum, frame) -> None:
 def _print_message(console: Console):
     def show(m: SlackMessage) -> None:
         colour = "red" if m.alert_status == "firing" else "green"
-        runbook = m.button_urls().get("runbook")
-        console.print(f"[bold]slack[/] {m.channel_name} [{colour}]{m.text}[/]"
-                      + (f"\n      runbook: {runbook}" if runbook else ""))
+        console.print(f"[bold]slack[/] {m.channel_name} [{colour}]{m.text}[/]")
+        if runbook := m.button_urls().get("runbook"):
+            # One unbroken line however narrow the terminal, so the URL copies and pastes whole.
+            console.print(f"      runbook: {runbook}", soft_wrap=True, markup=False, highlight=False)
     return show
 
 
