@@ -45,6 +45,16 @@ def _hidden_parent(path: Path) -> Path | None:
     return None
 
 
+def _dirs_between(top: Path, path: Path) -> list[str]:
+    """bwrap options creating the directories strictly between ``top`` and ``path`` as 0755
+    (bwrap would create them 0700, and uid 10001 could not reach ``path``)."""
+    out: list[str] = []
+    for between in reversed(path.parents):
+        if top in between.parents:
+            out += ["--perms", "0755", "--dir", str(between)]
+    return out
+
+
 def sandbox(argv: list[str], *, writable: list[Path], env: dict[str, str], readable: list[Path] = ()) -> list[str]:
     """``argv`` as uid 10001 without HOME on a read-only root with ``writable`` bound read-write
     (``readable``: directories below /tmp to show read-only, since /tmp is replaced)."""
@@ -59,19 +69,16 @@ def sandbox(argv: list[str], *, writable: list[Path], env: dict[str, str], reada
     for path in sorted(needed):
         hidden = _hidden_parent(path)
         if Path("/tmp") in path.parents:  # e.g. a CI checkout below /tmp, which is replaced
-            cmd += ["--ro-bind", str(path), str(path)]
+            cmd += [*_dirs_between(Path("/tmp"), path), "--ro-bind", str(path), str(path)]
         elif hidden is not None:
             if hidden not in shadowed:
                 cmd += ["--perms", "0755", "--tmpfs", str(hidden)]
                 shadowed.add(hidden)
-            for between in reversed(path.parents):  # bwrap would create these 0700
-                if hidden in between.parents:
-                    cmd += ["--perms", "0755", "--dir", str(between)]
-            cmd += ["--ro-bind", str(path), str(path)]
+            cmd += [*_dirs_between(hidden, path), "--ro-bind", str(path), str(path)]
     for path in readable:
-        cmd += ["--ro-bind", str(path), str(path)]
+        cmd += [*_dirs_between(Path("/tmp"), path), "--ro-bind", str(path), str(path)]
     for path in writable:
-        cmd += ["--bind", str(path), str(path)]
+        cmd += [*_dirs_between(Path("/tmp"), path), "--bind", str(path), str(path)]
     clean_env = ["env", "-i", f"PATH={os.environ.get('PATH', '/usr/bin:/bin')}", f"PYTHONPATH={ROOT}",
                  *(f"{k}={v}" for k, v in env.items())]
     if os.geteuid() == 0:
