@@ -25,8 +25,11 @@ __all__ = [
     "ALERT_HEARTBEAT",
     "BRIDGE_ALERTS",
     "BRIDGE_CONDITION_LABEL",
+    "EXPECTATION_ERROR_BUCKETS",
+    "FIDELITY_BUCKETS",
     "GATE_ERROR_PROVIDER",
     "GATE_ERROR_RB",
+    "READOUT_GATE",
     "ATTR",
     "Attr",
     "Instrument",
@@ -59,6 +62,7 @@ class Attr(StrEnum):
     STATE = "state"
     GATE = "gate"
     SOURCE = "source"
+    REASON = "reason"
     # Span-only attributes: unbounded values never go on metric labels.
     JOB_ID = "quantum.job.id"
     JOB_SHOTS = "quantum.job.shots"
@@ -108,6 +112,14 @@ class Attr(StrEnum):
     TRAINING_SHOTS = "quantum.training.shots"
     TRAINING_CODE_VERSION = "quantum.training.code_version"
     TRAINING_STOPPED_BY = "quantum.training.stopped_by"
+    # Per-job output fidelity spans (qobserve.fidelity), linked to the job's span.
+    CIRCUIT_INDEX = "quantum.circuit.index"
+    OUTPUT_FIDELITY = "quantum.output_fidelity.hellinger"
+    OUTPUT_FIDELITY_CI_LOW = "quantum.output_fidelity.hellinger.ci_low"
+    OUTPUT_FIDELITY_CI_HIGH = "quantum.output_fidelity.hellinger.ci_high"
+    OUTPUT_FIDELITY_BIAS = "quantum.output_fidelity.hellinger.bias"
+    OUTPUT_TVD = "quantum.output_fidelity.tvd"
+    OUTPUT_FIDELITY_METHOD = "quantum.output_fidelity.method"
 
 
 ATTR = Attr
@@ -190,9 +202,20 @@ LATENCY_BUCKETS: tuple[float, ...] = (
     1800, 3600, 7200, 14400, 28800, 86400, 172800, 259200,
 )
 
+#: Ratio buckets for per-job output fidelity: fine near 1, where healthy jobs sit.
+FIDELITY_BUCKETS: tuple[float, ...] = (
+    0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.925, 0.95, 0.96, 0.97, 0.98, 0.99, 0.995, 0.999, 1.0,
+)
+#: Absolute error of an expectation value (Pauli observables lie in [-1, 1]).
+EXPECTATION_ERROR_BUCKETS: tuple[float, ...] = (
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0,
+)
+
 #: Values of the ``source`` label of quantum_backend_gate_error_ratio.
 GATE_ERROR_PROVIDER = "provider"
 GATE_ERROR_RB = "rb"
+#: ``gate`` label value of the provider's readout (measurement) error.
+READOUT_GATE = "measure"
 
 _METRIC_LIST: tuple[Metric, ...] = (
     Metric("quantum.jobs", "quantum_jobs_total", Instrument.COUNTER, "{job}",
@@ -244,6 +267,19 @@ _METRIC_LIST: tuple[Metric, ...] = (
     Metric("quantum.rb.error_per_clifford", "quantum_rb_error_per_clifford", Instrument.GAUGE,
            "", "Randomized-benchmarking estimate of the average error per Clifford.",
            (_P, _B, Attr.QUBITS)),
+    Metric("quantum.job.output_fidelity_ratio", "quantum_job_output_fidelity_ratio",
+           Instrument.HISTOGRAM, "1",
+           "Hellinger fidelity between a sampled job's measured counts and its ideal (noiseless) "
+           "output distribution, per circuit; opt-in (QOBSERVE_OUTPUT_FIDELITY).",
+           (_P, _B), FIDELITY_BUCKETS),
+    Metric("quantum.job.expectation_error", "quantum_job_expectation_error",
+           Instrument.HISTOGRAM, "",
+           "Absolute error of an estimator job's expectation value against the ideal one; opt-in.",
+           (_P, _B), EXPECTATION_ERROR_BUCKETS),
+    Metric("qobserve.output_fidelity.dropped", "qobserve_output_fidelity_dropped_total",
+           Instrument.COUNTER, "{job}",
+           "Sampled jobs whose output fidelity was not computed (queue_full, too_wide, "
+           "unsupported, error).", (_P, _B, Attr.REASON)),
     Metric("quantum.backend.gate_error_ratio", "quantum_backend_gate_error_ratio",
            Instrument.GAUGE, "1",
            "Error of one gate (gate=measure: readout) on a qubit set; source=provider as "
@@ -371,6 +407,7 @@ ALERTS: tuple[str, ...] = (
     "QuantumTrainingDiverging",
     "QuantumProbeFailing",
     "QuantumTelemetryAbsent",
+    "QuantumGateErrorDrift",
     ALERT_HEARTBEAT,
     *BRIDGE_ALERTS,
 )

@@ -35,8 +35,17 @@ def instrument(**kwargs) -> list[str]:
     """Instrument every installed SDK; returns the families instrumented.
 
     Keyword arguments (``tracer_provider=``, ``meter_provider=``) go to each
-    instrumentor's ``instrument()``.
+    instrumentor's ``instrument()``; ``output_fidelity=RATE`` (0-1) and
+    ``output_fidelity_max_qubits=N`` turn on per-job output fidelity
+    (:mod:`qobserve.fidelity`; Qiskit sampler and ``backend.run`` jobs).
+
+    Raises:
+        ValueError: when ``output_fidelity`` is not in [0, 1].
     """
+    if kwargs.get("output_fidelity") is not None:
+        from qobserve.fidelity.worker import check_rate
+
+        check_rate(kwargs["output_fidelity"])
     done = []
     for family, inst in _instrumentors():
         if inst._check_dependency_conflicts() is not None:  # SDK too old or missing

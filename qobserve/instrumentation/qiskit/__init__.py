@@ -29,6 +29,12 @@ A job never observed to finish keeps its span open: call ``result()`` or
 ``status()``. Submissions nested inside another instrumented one (a fake
 backend delegating to Aer, a local primitive calling ``backend.run``) belong to
 the outer job. Instrumentation never changes what an SDK call returns or raises.
+
+Per-job output fidelity (off by default): ``instrument(output_fidelity=RATE)``
+(or ``QOBSERVE_OUTPUT_FIDELITY``) compares a share ``RATE`` of sampler and
+``backend.run`` jobs with their ideal output distribution in a background
+worker, and ``output_fidelity_max_qubits=`` caps the statevector width; see
+:mod:`qobserve.fidelity`.
 """
 
 from __future__ import annotations
@@ -85,7 +91,11 @@ class QiskitInstrumentor(BaseInstrumentor):
 
     def _instrument(self, **kwargs) -> None:
         telemetry = job_telemetry(kwargs.get("tracer_provider"), kwargs.get("meter_provider"))
-        self._state = State(telemetry)
+        from qobserve.fidelity import FidelityRecorder
+
+        fidelity = FidelityRecorder(telemetry, rate=kwargs.get("output_fidelity"),
+                                    max_qubits=kwargs.get("output_fidelity_max_qubits"))
+        self._state = State(telemetry, fidelity)
         patched = []
         for module_name, target, wrapper in _targets(self._state):
             try:

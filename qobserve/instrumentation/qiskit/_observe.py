@@ -14,7 +14,8 @@ from typing import Any
 
 from qobserve.errors import ErrorInfo, ErrorKind
 from qobserve.instrumentation._job import JobRecord
-from qobserve.instrumentation.qiskit._state import State, Tracked, log
+from qobserve.instrumentation.qiskit._counts import counts_of
+from qobserve.instrumentation.qiskit._state import QISKIT, State, Tracked, log
 from qobserve.instrumentation.qiskit.errors import reason_code_info
 from qobserve.semconv import JobStatus
 
@@ -55,6 +56,16 @@ def _settle_local(state: State, job: Any, tracked: Tracked, observed: Any) -> No
     # client-side duration is execution.
     record.finish(status, error=error, end_time=end, execution_seconds=max(end - record.t0, 0.0),
                   cost_usd=state.cost(tracked, status, None), result=result)
+    if tracked.fidelity is not None and status is JobStatus.COMPLETED:
+        _queue_fidelity(state, tracked, lambda: future.result(0))
+
+
+def _queue_fidelity(state: State, tracked: Tracked, result) -> None:
+    """Hand a completed sampled job to the output-fidelity worker (never blocks)."""
+    circuits, tracked.fidelity = tracked.fidelity, None
+    n = len(circuits)
+    state.fidelity.submit(QISKIT, tracked.backend, tracked.record, circuits,
+                          lambda: counts_of(result(), n))
 
 
 def observe_local(state: State):
@@ -127,6 +138,8 @@ def _settle_cloud(state: State, job: Any, tracked: Tracked, raw: str) -> None:
     record.finish(status, error=error, end_time=end, queue_seconds=queue,
                   execution_seconds=execution,
                   cost_usd=state.cost(tracked, status, _billed_seconds(metrics)))
+    if tracked.fidelity is not None and status is JobStatus.COMPLETED:
+        _queue_fidelity(state, tracked, job.result)  # fetched by the worker, off the user's call
 
 
 def _on_cloud_status(state: State, job: Any, tracked: Tracked, out: Any) -> None:

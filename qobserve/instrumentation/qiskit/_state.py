@@ -19,10 +19,13 @@ QISKIT = Provider.QISKIT.value
 class Tracked:
     """What a tracked job carries: its record and what pricing needs."""
 
-    __slots__ = ("record", "backend", "shots", "local")
+    __slots__ = ("record", "backend", "shots", "local", "fidelity")
 
-    def __init__(self, record: JobRecord, backend: str, shots: int | None, local: bool) -> None:
+    def __init__(self, record: JobRecord, backend: str, shots: int | None, local: bool,
+                 fidelity: list | None = None) -> None:
         self.record, self.backend, self.shots, self.local = record, backend, shots, local
+        #: Circuits of a job sampled for output fidelity, else None.
+        self.fidelity = fidelity
 
     def __reduce__(self):
         # Jobs are picklable (PrimitiveJob.__getstate__); a span and its lock
@@ -37,8 +40,10 @@ def _untracked() -> None:
 class State:
     """Per-instrumentation state: the instruments and the calibration cache."""
 
-    def __init__(self, telemetry: JobTelemetry) -> None:
+    def __init__(self, telemetry: JobTelemetry, fidelity=None) -> None:
         self.telemetry = telemetry
+        #: :class:`~qobserve.fidelity.FidelityRecorder` (per-job output fidelity).
+        self.fidelity = fidelity
         self.calibrations: dict[str, float | None] = {}
         self._job_cost = None
         self._costs: dict[tuple, float | None] = {}

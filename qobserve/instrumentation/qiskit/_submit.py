@@ -36,6 +36,8 @@ def _option(options: Any, name: str):
 
 
 _COUNT, _CALIBRATED = Attr.CIRCUIT_COUNT.value, Attr.CALIBRATION_TIMESTAMP.value
+#: Operations whose results are counts (output fidelity); estimators return expectation values.
+_COUNTED = frozenset({"run", "sampler"})
 _ROLES = {"sampler_v2": "sampler", "estimator_v2": "estimator", "noise_learner_v3": "noise_learner"}
 
 
@@ -102,7 +104,10 @@ def submit(state: State, describe):
             _SUPPRESS.reset(token)
         try:
             record.set_job_id(job.job_id())
-            job._qobserve = Tracked(record, name, work.shots, local)
+            sampled = (operation in _COUNTED and work.programs and state.fidelity is not None
+                       and state.fidelity.sampled())
+            job._qobserve = Tracked(record, name, work.shots, local,
+                                    work.programs if sampled else None)
         except Exception:
             log.debug("qobserve: cannot track %r", job, exc_info=True)
         return job

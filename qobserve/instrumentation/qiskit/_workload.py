@@ -32,6 +32,8 @@ class Workload:
     circuits: int
     qubits: int | None
     depth: int | None
+    #: The circuits as submitted (for per-job output fidelity); not copied.
+    programs: list | None = None
 
 
 def _depth(circuit: Any) -> int | None:
@@ -60,10 +62,11 @@ def _shape_size(obj: Any) -> int:
 
 def _summarise(circuits: list, shots: int | None) -> Workload:
     if len(circuits) == 1:  # the common case, without the generator machinery
-        return Workload(shots, 1, getattr(circuits[0], "num_qubits", None), _depth(circuits[0]))
+        return Workload(shots, 1, getattr(circuits[0], "num_qubits", None), _depth(circuits[0]),
+                        circuits)
     qubits = max((getattr(c, "num_qubits", 0) for c in circuits), default=None)
     depth = max((d for c in circuits if (d := _depth(c)) is not None), default=None)
-    return Workload(shots, len(circuits), qubits, depth)
+    return Workload(shots, len(circuits), qubits, depth, circuits)
 
 
 def from_pubs(program_id: str, inputs: dict, *, local: bool) -> Workload:

@@ -1,0 +1,199 @@
+"""Ideal (noiseless) output distribution of a Qiskit circuit with terminal measurements.
+
+Two methods, chosen per circuit:
+
+* ``statevector``: ``qiskit.quantum_info.Statevector`` of the circuit restricted
+  to the qubits it touches (an ISA circuit on a 127-qubit backend usually acts
+  on a few), up to ``max_qubits`` of them;
+* ``stim``: circuits made only of Clifford gates, of any width, through a stim
+  tableau. A stabilizer state's Z-basis distribution is uniform over an affine
+  subspace of dimension ``k``; :class:`StabilizerIdeal` finds ``k`` and tests
+  each observed outcome for membership, never enumerating the ``2**k`` outcomes.
+
+Circuits with mid-circuit measurements, resets, classical control or unbound
+parameters are :class:`Unsupported`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["DenseIdeal", "StabilizerIdeal", "TooWide", "Unsupported", "ideal_distribution"]
+
+
+class Unsupported(ValueError):
+    """The circuit's ideal distribution is not defined by its terminal measurements."""
+
+
+class TooWide(ValueError):
+    """The circuit is not Clifford and touches more qubits than the cap."""
+
+
+@dataclass(frozen=True)
+class _Terminal:
+    """The unitary part of a circuit on its active qubits, and where each clbit reads."""
+
+    ops: list  # (operation, compact qubit indices)
+    width: int  # active qubits
+    measured: list  # compact qubit index read by each clbit, None if never written
+
+
+def _terminal(circuit) -> _Terminal:
+    if circuit.parameters:
+        raise Unsupported("circuit has unbound parameters")
+    index = {q: i for i, q in enumerate(circuit.qubits)}
+    clbit_index = {c: i for i, c in enumerate(circuit.clbits)}
+    active: dict[int, int] = {}
+    measured_qubit: dict[int, int] = {}
+    done: set[int] = set()
+    ops = []
+    for inst in circuit.data:
+        op, name = inst.operation, inst.operation.name
+        qubits = [index[q] for q in inst.qubits]
+        if name == "barrier" or name == "delay":
+            continue
+        if getattr(op, "condition", None) is not None or inst.clbits and name != "measure":
+            raise Unsupported(f"classically controlled {name!r}")
+        if name == "measure":
+            q, c = qubits[0], clbit_index[inst.clbits[0]]
+            if q in done or c in measured_qubit:
+                raise Unsupported("a qubit or clbit is measured twice")
+            done.add(q)
+            measured_qubit[c] = active.setdefault(q, len(active))
+            continue
+        if name == "reset" or done.intersection(qubits):
+            raise Unsupported(f"{name!r} after a measurement or a reset: not terminal measurements")
+        ops.append((op, [active.setdefault(q, len(active)) for q in qubits]))
+    if not measured_qubit:
+        raise Unsupported("circuit measures nothing")
+    return _Terminal(ops, len(active), [measured_qubit.get(c) for c in range(circuit.num_clbits)])
+
+
+def _bits(keys: Sequence[str], nclbits: int) -> np.ndarray:
+    """(len(keys), nclbits) 0/1 array, column c = clbit c (Qiskit keys put clbit 0 rightmost)."""
+    rows = [k.zfill(nclbits)[::-1][:nclbits] for k in keys]
+    return (np.frombuffer("".join(rows).encode(), dtype=np.uint8).reshape(len(keys), nclbits)
+            - ord("0")).astype(bool)
+
+
+class DenseIdeal:
+    """Ideal distribution from the statevector of the circuit's active qubits."""
+
+    method = "statevector"
+
+    def __init__(self, t: _Terminal) -> None:
+        from qiskit import QuantumCircuit
+        from qiskit.quantum_info import Statevector
+
+        qc = QuantumCircuit(t.width)
+        for op, qubits in t.ops:
+            qc.append(op, qubits)
+        reads = [q for q in t.measured if q is not None]
+        self._probs = Statevector(qc).probabilities(qargs=reads)
+        self._measured = t.measured
+
+    def __call__(self, keys: Sequence[str]) -> np.ndarray:
+        bits = _bits(keys, len(self._measured))
+        out = np.zeros(len(keys))
+        written = [c for c, q in enumerate(self._measured) if q is not None]
+        unwritten = [c for c, q in enumerate(self._measured) if q is None]
+        valid = ~bits[:, unwritten].any(axis=1) if unwritten else np.ones(len(keys), bool)
+        weights = 1 << np.arange(len(written), dtype=np.int64)
+        idx = bits[:, written].astype(np.int64) @ weights
+        out[valid] = self._probs[idx[valid]]
+        return out
+
+
+# Clifford gates by Qiskit name → stim gate; Z rotations by multiples of pi/2 below.
+_STIM = {"id": "I", "x": "X", "y": "Y", "z": "Z", "h": "H", "s": "S", "sdg": "S_DAG",
+         "sx": "SQRT_X", "sxdg": "SQRT_X_DAG", "cx": "CX", "cy": "CY", "cz": "CZ",
+         "swap": "SWAP", "ecr": None}
+_QUARTER_TURNS = {0: None, 1: "S", 2: "Z", 3: "S_DAG"}
+
+
+def _stim_gate(op) -> str | None:
+    """stim name of a Clifford gate (None: the identity); raises KeyError if not Clifford."""
+    if op.name in ("rz", "p", "u1"):
+        turns = float(op.params[0]) / (math.pi / 2)
+        if abs(turns - round(turns)) > 1e-9:
+            raise KeyError(op.name)
+        return _QUARTER_TURNS[round(turns) % 4]
+    name = _STIM[op.name]
+    if name is None:
+        raise KeyError(op.name)
+    return name
+
+
+def is_clifford(t: _Terminal) -> bool:
+    try:
+        for op, _ in t.ops:
+            _stim_gate(op)
+    except (KeyError, TypeError):
+        return False
+    return True
+
+
+class StabilizerIdeal:
+    """Ideal distribution of a Clifford circuit: uniform over an affine subspace."""
+
+    method = "stim"
+
+    def __init__(self, t: _Terminal) -> None:
+        import stim
+
+        circuit = stim.Circuit()
+        for op, qubits in t.ops:
+            gate = _stim_gate(op)
+            if gate is not None:
+                circuit.append(gate, qubits)
+        sim = stim.TableauSimulator()
+        sim.set_num_qubits(t.width)
+        sim.do(circuit)
+        self._sim = sim
+        self._measured = t.measured
+        self._reads = [q for q in t.measured if q is not None]
+        probe, k = sim.copy(), 0
+        for q in self._reads:  # each random outcome, once fixed, halves the support
+            if probe.peek_z(q) == 0:
+                k += 1
+            probe.measure(q)
+        self.dimension = k
+
+    def _probability(self, row: np.ndarray) -> float:
+        written = [bool(row[c]) for c, q in enumerate(self._measured) if q is not None]
+        if any(row[c] for c, q in enumerate(self._measured) if q is None):
+            return 0.0
+        sim = self._sim.copy()
+        try:
+            for q, bit in zip(self._reads, written):
+                sim.postselect_z(q, desired_value=bit)
+        except ValueError:  # the outcome is outside the support
+            return 0.0
+        return 2.0 ** -self.dimension
+
+    def __call__(self, keys: Sequence[str]) -> np.ndarray:
+        bits = _bits(keys, len(self._measured))
+        return np.array([self._probability(row) for row in bits])
+
+
+def ideal_distribution(circuit, *, max_qubits: int = 20) -> DenseIdeal | StabilizerIdeal:
+    """The ideal output distribution of ``circuit``, as a lookup over bitstrings.
+
+    Args:
+        circuit: a ``qiskit.QuantumCircuit`` whose measurements are all terminal.
+        max_qubits: widest circuit simulated by statevector; wider ones must be Clifford.
+
+    Raises:
+        Unsupported: mid-circuit measurement, reset, classical control, unbound parameters.
+        TooWide: not Clifford and more than ``max_qubits`` active qubits.
+    """
+    t = _terminal(circuit)
+    if t.width > max_qubits or t.width > 12 and is_clifford(t):
+        if not is_clifford(t):
+            raise TooWide(f"{t.width} active qubits > max_qubits={max_qubits} and not Clifford")
+        return StabilizerIdeal(t)
+    return DenseIdeal(t)

@@ -1,0 +1,211 @@
+"""The background worker that compares sampled jobs' counts with their ideal distribution.
+
+Nothing here runs on the user's call except :meth:`FidelityRecorder.sampled`
+(a context-variable read and one random draw) and :meth:`FidelityRecorder.submit`
+(a non-blocking ``put`` on a bounded queue). A daemon thread, started on the
+first submission, simulates the ideal distribution, computes the Hellinger
+fidelity, TVD and bootstrap interval, records
+``quantum_job_output_fidelity_ratio`` and opens a span linked to the job's
+span. A full queue drops the job and counts it in
+``qobserve_output_fidelity_dropped_total{reason="queue_full"}``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import random
+import threading
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from opentelemetry.trace import Link, SpanKind
+
+from qobserve.fidelity.ideal import TooWide, Unsupported, ideal_distribution
+from qobserve.fidelity.stats import compare
+from qobserve.semconv import Attr
+
+__all__ = ["DEFAULT_MAX_QUBITS", "DEFAULT_QUEUE_SIZE", "FidelityRecorder", "job_rate"]
+
+log = logging.getLogger("qobserve.fidelity")
+
+#: Widest non-Clifford circuit simulated (statevector: 2**20 amplitudes, 16 MiB).
+DEFAULT_MAX_QUBITS = 20
+#: Jobs waiting for the worker at most; more are dropped and counted.
+DEFAULT_QUEUE_SIZE = 64
+#: Circuits of one job compared at most (the rest of a large batch is skipped).
+MAX_CIRCUITS_PER_JOB = 16
+
+#: Per-job sampling rate set by :func:`qobserve.fidelity.output_fidelity`.
+job_rate: ContextVar[float | None] = ContextVar("qobserve_output_fidelity", default=None)
+
+_FIDELITY_METRIC = "quantum_job_output_fidelity_ratio"
+_DROPPED_METRIC = "qobserve_output_fidelity_dropped_total"
+_P, _B, _REASON = Attr.PROVIDER.value, Attr.BACKEND.value, Attr.REASON.value
+
+
+def check_rate(rate: float, name: str = "output_fidelity") -> float:
+    """``rate`` as a float in [0, 1], or ValueError naming ``name``."""
+    try:
+        value = float(rate)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: sampling rate must be a number in [0, 1], got {rate!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name}: sampling rate must be in [0, 1], got {rate!r}")
+    return value
+
+
+def _env_rate() -> float:
+    raw = os.environ.get("QOBSERVE_OUTPUT_FIDELITY")
+    return check_rate(raw, "QOBSERVE_OUTPUT_FIDELITY") if raw else 0.0
+
+
+def _env_max_qubits() -> int:
+    raw = os.environ.get("QOBSERVE_OUTPUT_FIDELITY_MAX_QUBITS")
+    if not raw:
+        return DEFAULT_MAX_QUBITS
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 1:
+        raise ValueError(f"QOBSERVE_OUTPUT_FIDELITY_MAX_QUBITS: must be a positive integer, got {raw!r}")
+    return value
+
+
+@dataclass
+class _Task:
+    provider: str
+    backend: str
+    span_context: Any
+    circuits: Sequence[Any]
+    results: Callable[[], Sequence[dict | None]]
+
+
+class FidelityRecorder:
+    """Sampling decision on the job's path; comparison in a bounded background worker.
+
+    Args:
+        telemetry: the :class:`~qobserve.instrumentation._job.JobTelemetry` to record on.
+        rate: default sampling rate in [0, 1] (``QOBSERVE_OUTPUT_FIDELITY``, else 0: off).
+        max_qubits: statevector cap (``QOBSERVE_OUTPUT_FIDELITY_MAX_QUBITS``, else 20).
+        max_queue: jobs waiting at most; further ones are dropped and counted.
+        resamples: bootstrap replicates per circuit.
+        seed: seeds the sampling draws and the bootstrap (tests).
+    """
+
+    def __init__(self, telemetry, *, rate: float | None = None, max_qubits: int | None = None,
+                 max_queue: int = DEFAULT_QUEUE_SIZE, resamples: int = 200,
+                 seed: int | None = None) -> None:
+        self.telemetry = telemetry
+        self.rate = _env_rate() if rate is None else check_rate(rate)
+        self.max_qubits = _env_max_qubits() if max_qubits is None else int(max_qubits)
+        self.resamples = resamples
+        self._seed = seed
+        self._random = random.Random(seed)
+        self._queue: queue.Queue[_Task] = queue.Queue(maxsize=max_queue)
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._fidelity = telemetry[_FIDELITY_METRIC]
+        self._dropped = telemetry[_DROPPED_METRIC]
+
+    def sampled(self) -> bool:
+        """Whether the job being submitted now is compared (per-job rate overrides the default)."""
+        rate = job_rate.get()
+        if rate is None:
+            rate = self.rate
+        return rate > 0.0 and (rate >= 1.0 or self._random.random() < rate)
+
+    def submit(self, provider: str, backend: str, record, circuits: Sequence[Any],
+               results: Callable[[], Sequence[dict | None]]) -> bool:
+        """Queue a finished job without blocking; False (and counted) when the queue is full.
+
+        Args:
+            record: the job's :class:`~qobserve.instrumentation._job.JobRecord` (span to link).
+            circuits: the circuits as submitted.
+            results: called in the worker; counts per circuit (None where there are none).
+        """
+        task = _Task(provider, backend, record.span.get_span_context(), circuits, results)
+        try:
+            self._queue.put_nowait(task)
+        except queue.Full:
+            self._drop(provider, backend, "queue_full")
+            return False
+        self._ensure_thread()
+        return True
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        """Wait until every queued job is processed (tests, shutdown); False on timeout."""
+        done = threading.Event()
+
+        def wait():
+            self._queue.join()
+            done.set()
+
+        threading.Thread(target=wait, daemon=True).start()
+        return done.wait(timeout)
+
+    def _drop(self, provider: str, backend: str, reason: str, n: int = 1) -> None:
+        self._dropped.add(n, {_P: provider, _B: backend, _REASON: reason})
+
+    def _ensure_thread(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="qobserve-output-fidelity",
+                                                daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            task = self._queue.get()
+            try:
+                self._process(task)
+            except Exception:  # one bad job must not stop the worker
+                log.debug("qobserve: output fidelity failed", exc_info=True)
+                self._drop(task.provider, task.backend, "error")
+            finally:
+                self._queue.task_done()
+
+    def _process(self, task: _Task) -> None:
+        all_counts = list(task.results())
+        for index, (circuit, counts) in enumerate(zip(task.circuits, all_counts)):
+            if index >= MAX_CIRCUITS_PER_JOB:
+                break
+            if not counts:
+                self._drop(task.provider, task.backend, "unsupported")
+                continue
+            try:
+                ideal = ideal_distribution(circuit, max_qubits=self.max_qubits)
+            except TooWide:
+                self._drop(task.provider, task.backend, "too_wide")
+                continue
+            except Unsupported as exc:
+                log.debug("qobserve: no ideal distribution (%s)", exc)
+                self._drop(task.provider, task.backend, "unsupported")
+                continue
+            seed = None if self._seed is None else self._seed + index
+            result = compare(counts, ideal, resamples=self.resamples, seed=seed)
+            self._record(task, index, circuit, ideal.method, result)
+
+    def _record(self, task: _Task, index: int, circuit, method: str, result) -> None:
+        labels = {_P: task.provider, _B: task.backend}
+        self._fidelity.record(result.fidelity, labels)
+        attrs = {**labels, Attr.CIRCUIT_INDEX.value: index,
+                 Attr.CIRCUIT_QUBITS.value: int(getattr(circuit, "num_qubits", 0)),
+                 Attr.JOB_SHOTS.value: result.shots,
+                 Attr.OUTPUT_FIDELITY.value: result.fidelity,
+                 Attr.OUTPUT_TVD.value: result.tvd,
+                 Attr.OUTPUT_FIDELITY_METHOD.value: method}
+        if result.ci_low is not None:
+            attrs[Attr.OUTPUT_FIDELITY_CI_LOW.value] = result.ci_low
+            attrs[Attr.OUTPUT_FIDELITY_CI_HIGH.value] = result.ci_high
+            attrs[Attr.OUTPUT_FIDELITY_BIAS.value] = result.bias
+        span = self.telemetry.tracer.start_span(
+            f"{task.provider} {task.backend} output_fidelity", kind=SpanKind.INTERNAL,
+            links=[Link(task.span_context)], attributes=attrs)
+        span.end()

@@ -1,0 +1,42 @@
+"""Counts per circuit from a finished Qiskit job's result, for output fidelity.
+
+Runs in the output-fidelity worker, never on the user's call. ``backend.run``
+returns a ``qiskit.result.Result``; ``SamplerV2`` a ``PrimitiveResult`` of
+``SamplerPubResult`` whose registers are joined (first register rightmost, as
+``backend.run`` keys them). Parameter sweeps (a PUB of shape other than ``()``)
+have no single ideal distribution and give None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["counts_of"]
+
+
+def _pub_counts(pub: Any) -> dict | None:
+    data = pub.data
+    names = list(data.keys()) if hasattr(data, "keys") else []
+    if not names:
+        return None
+    if len(names) == 1:
+        bits = getattr(data, names[0])
+    else:
+        bits = pub.join_data(names[::-1])  # first register rightmost, as clbit 0 is
+    if getattr(bits, "shape", ()) != ():
+        return None
+    return bits.get_counts()
+
+
+def counts_of(result: Any, n: int) -> Sequence[dict | None]:
+    """Counts of the first ``n`` circuits of ``result`` (None where there are none)."""
+    if hasattr(result, "get_counts") and hasattr(result, "results"):  # qiskit.result.Result
+        out = []
+        for i in range(n):
+            try:
+                out.append(result.get_counts(i))
+            except Exception:  # a circuit without measurements
+                out.append(None)
+        return out
+    return [_pub_counts(pub) for pub in list(result)[:n]]

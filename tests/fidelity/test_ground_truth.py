@@ -1,0 +1,158 @@
+"""Per-job output fidelity against the exact value of the noisy simulation (Aer, stim).
+
+Tolerance. With ``N`` shots and measured distribution ``p``, the plug-in Hellinger
+fidelity ``F̂ = (Σ sqrt(p̂ q))²`` has, by the delta method (``dF/dp_x =
+BC sqrt(q_x / p_x)``), ``sd(F̂) ≈ sqrt(F (1 - F) / N)``, and a downward bias
+``b ≈ BC Σ_x sqrt(q_x) (1 - p_x) / (4 N sqrt(p_x))`` from the curvature of
+``sqrt`` (second-order expansion). Each test allows ``|F̂ - F| ≤ b + 4 sd``
+(a 4-sigma band: false failures ~6e-5 per assertion; the seeds are fixed anyway).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+pytest.importorskip("qiskit_aer")
+
+from opentelemetry.instrumentation.utils import suppress_instrumentation  # noqa: E402
+from qiskit import QuantumCircuit, transpile  # noqa: E402
+from qiskit.circuit.random import random_circuit  # noqa: E402
+from qiskit_aer import AerSimulator  # noqa: E402
+from qiskit_aer.noise import NoiseModel, depolarizing_error  # noqa: E402
+
+import qobserve  # noqa: E402
+from qobserve.fidelity.ideal import ideal_distribution  # noqa: E402
+from qobserve.instrumentation.qiskit import QiskitInstrumentor  # noqa: E402
+from qobserve.semconv import METRICS, Attr  # noqa: E402
+
+FIDELITY = METRICS["quantum_job_output_fidelity_ratio"].otel_name
+BASIS = ["rz", "sx", "x", "cx"]
+SHOTS = 8000
+
+
+def _noise(one: float, two: float) -> NoiseModel:
+    model = NoiseModel(basis_gates=BASIS)
+    model.add_all_qubit_quantum_error(depolarizing_error(one, 1), ["sx", "x"])
+    model.add_all_qubit_quantum_error(depolarizing_error(two, 2), ["cx"])
+    return model
+
+
+def _ghz(n: int) -> QuantumCircuit:
+    qc = QuantumCircuit(n)
+    qc.h(0)
+    for i in range(n - 1):
+        qc.cx(i, i + 1)
+    qc.measure_all()
+    return qc
+
+
+def _random(n: int, seed: int) -> QuantumCircuit:
+    qc = random_circuit(n, 4, max_operands=2, measure=False, seed=seed)
+    qc.measure_all()
+    return qc
+
+
+def _exact(circuit: QuantumCircuit, noise: NoiseModel) -> tuple[float, float]:
+    """(F, bias bound) from the noisy density matrix of the same transpiled circuit."""
+    bare = circuit.remove_final_measurements(inplace=False)
+    bare.save_density_matrix()
+    with suppress_instrumentation():
+        rho = AerSimulator(method="density_matrix", noise_model=noise).run(bare).result().data()[
+            "density_matrix"]
+    p = np.clip(np.real(np.diag(np.asarray(rho))), 0, None)
+    keys = [format(i, f"0{circuit.num_qubits}b") for i in range(2 ** circuit.num_qubits)]
+    q = ideal_distribution(circuit)(keys)
+    bc = float(np.sum(np.sqrt(p * q)))
+    nz = (p > 0) & (q > 0)
+    bias = bc * float(np.sum(np.sqrt(q[nz]) * (1 - p[nz]) / (4 * SHOTS * np.sqrt(p[nz]))))
+    return bc ** 2, bias
+
+
+@pytest.fixture
+def qiskit_fidelity(otel):
+    """The Qiskit instrumentor with output fidelity on every job and a seeded bootstrap."""
+    inst = QiskitInstrumentor()
+    inst.instrument(**otel.providers, output_fidelity=1.0)
+    inst._state.fidelity._seed = 7
+    yield otel, inst._state.fidelity
+    inst.uninstrument()
+
+
+def _fidelity_span(otel):
+    spans = [s for s in otel.spans() if s.name.endswith(" output_fidelity")]
+    assert len(spans) == 1
+    return spans[0]
+
+
+@pytest.mark.parametrize("circuit", [_ghz(3), _ghz(5), _random(4, 11), _random(5, 12)],
+                         ids=["ghz3", "ghz5", "random4", "random5"])
+def test_output_fidelity_matches_noisy_density_matrix(qiskit_fidelity, circuit):
+    """Aer counts under depolarizing noise give the density matrix's Hellinger fidelity within b + 4 sd."""
+    otel, recorder = qiskit_fidelity
+    noise = _noise(0.01, 0.04)
+    tqc = transpile(circuit, basis_gates=BASIS, optimization_level=1, seed_transpiler=3)
+    exact, bias = _exact(tqc, noise)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        AerSimulator(noise_model=noise).run(tqc, shots=SHOTS, seed_simulator=5).result()
+    assert recorder.flush(30)
+    span = _fidelity_span(otel)
+    measured = span.attributes[Attr.OUTPUT_FIDELITY.value]
+    tolerance = bias + 4 * math.sqrt(exact * (1 - exact) / SHOTS)
+    assert abs(measured - exact) <= tolerance, (measured, exact, tolerance)
+    assert span.attributes[Attr.OUTPUT_FIDELITY_CI_LOW.value] <= exact
+    assert exact <= span.attributes[Attr.OUTPUT_FIDELITY_CI_HIGH.value]
+    assert span.attributes[Attr.JOB_SHOTS.value] == SHOTS
+    assert 0 <= span.attributes[Attr.OUTPUT_TVD.value] <= 1
+    job = next(s for s in otel.spans() if s.name == "qiskit aer_simulator run")
+    assert span.links[0].context.span_id == job.context.span_id
+    assert otel.value(FIDELITY, **{Attr.BACKEND.value: "aer_simulator"}) == 1
+
+
+def test_wide_clifford_circuit_goes_through_stim(qiskit_fidelity):
+    """GHZ-60 on Aer's stabilizer method with depolarizing noise matches a 10⁶-shot stim reference.
+
+    Aer's ``depolarizing_error(λ, 1)`` applies each of X, Y, Z with probability λ/4,
+    stim's ``DEPOLARIZE1(p)`` each with p/3: p = 3λ/4; for two qubits p = 15λ/16.
+    GHZ's ideal distribution is ½ on 0…0 and 1…1, so F = (sqrt(p₀/2) + sqrt(p₁/2))²
+    needs only p₀ and p₁, which 10⁶ stim shots give to sd ~ 5e-4 in F.
+    """
+    import stim
+
+    otel, recorder = qiskit_fidelity
+    n, one, two = 60, 0.002, 0.004
+    circuit = QuantumCircuit(n, n)
+    circuit.h(0)
+    for i in range(n - 1):
+        circuit.cx(i, i + 1)
+    circuit.measure(range(n), range(n))
+    noise = NoiseModel()
+    noise.add_all_qubit_quantum_error(depolarizing_error(one, 1), ["h"])
+    noise.add_all_qubit_quantum_error(depolarizing_error(two, 2), ["cx"])
+    shots = 4000
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        AerSimulator(method="stabilizer", noise_model=noise).run(
+            circuit, shots=shots, seed_simulator=9).result()
+    assert recorder.flush(60)
+    span = _fidelity_span(otel)
+    assert span.attributes[Attr.OUTPUT_FIDELITY_METHOD.value] == "stim"
+
+    ref = stim.Circuit()
+    ref.append("H", [0])
+    ref.append("DEPOLARIZE1", [0], 3 * one / 4)
+    for i in range(n - 1):
+        ref.append("CX", [i, i + 1])
+        ref.append("DEPOLARIZE2", [i, i + 1], 15 * two / 16)
+    ref.append("M", range(n))
+    bits = ref.compile_sampler(seed=1).sample(1_000_000)
+    ones = bits.sum(axis=1)
+    p0, p1 = float(np.mean(ones == 0)), float(np.mean(ones == n))
+    exact = (math.sqrt(p0 / 2) + math.sqrt(p1 / 2)) ** 2
+    tolerance = 1 / (4 * shots) + 4 * math.sqrt(exact * (1 - exact) / shots) + 0.002
+    measured = span.attributes[Attr.OUTPUT_FIDELITY.value]
+    assert abs(measured - exact) <= tolerance, (measured, exact, tolerance)
