@@ -29,10 +29,16 @@ class QubitCalibration:
 
 @dataclass(frozen=True)
 class Calibration:
-    """When the backend was last calibrated (Unix seconds) and what it reported."""
+    """When the backend was last calibrated (Unix seconds) and what it reported.
+
+    ``gate_errors`` maps (gate name, qubits) to the provider's error ratio of that
+    gate, e.g. ``("cx", (0, 1)) -> 0.008``; gates reported with error 0 (virtual
+    ``rz``) are left out.
+    """
 
     timestamp: float | None
     qubits: dict[int, QubitCalibration] = field(default_factory=dict)
+    gate_errors: dict[tuple[str, tuple[int, ...]], float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,14 @@ from typing import Any
 
 from qobserve.backends import BackendSpec
 from qobserve.calibration import read_calibration, read_status
+from qobserve import semconv
 from qobserve.semconv import Attr, LABEL
 
 __all__ = ["Sample", "Target", "calibration_probe", "status_probe"]
 
 _P, _B, _Q = LABEL[Attr.PROVIDER], LABEL[Attr.BACKEND], LABEL[Attr.QUBIT]
+_GATE, _QUBITS, _SOURCE = LABEL[Attr.GATE], LABEL[Attr.QUBITS], LABEL[Attr.SOURCE]
+_GATE_ERROR = semconv.metric("quantum_backend_gate_error_ratio").prom_name
 
 
 @dataclass(frozen=True)
@@ -52,8 +55,16 @@ class Target:
             return self._device
 
 
+def _gate_error(target: Target, gate: str, qubits: tuple[int, ...], value: float) -> Sample:
+    labels = (*target.labels, (_GATE, gate), (_QUBITS, "_".join(map(str, qubits))),
+              (_SOURCE, semconv.GATE_ERROR_PROVIDER))
+    return Sample(_GATE_ERROR, labels, value)
+
+
 def calibration_probe(target: Target) -> list[Sample]:
-    """Calibration timestamp and per-qubit T1, T2 and readout error."""
+    """Calibration timestamp, per-qubit T1, T2 and readout error, and the provider's gate
+    errors as ``quantum_backend_gate_error_ratio{source="provider"}`` (readout as
+    ``gate="measure"``), on the label set RB's measured ``source="rb"`` values use."""
     cal = read_calibration(target.spec, target.device())
     samples = []
     if cal.timestamp is not None:
@@ -65,6 +76,10 @@ def calibration_probe(target: Target) -> list[Sample]:
                             ("quantum_backend_qubit_readout_error_ratio", q.readout_error)):
             if value is not None:
                 samples.append(Sample(name, labels, value))
+        if q.readout_error:
+            samples.append(_gate_error(target, semconv.READOUT_GATE, (qubit,), q.readout_error))
+    for (gate, qubits), value in sorted(cal.gate_errors.items()):
+        samples.append(_gate_error(target, gate, qubits, value))
     return samples
 
 

@@ -38,3 +38,13 @@ def test_aer_has_no_calibration_and_is_up():
     assert read_calibration(spec, device).timestamp is None
     status = read_status(spec, device)
     assert (status.operational, status.pending_jobs) == (True, 0)
+
+
+def test_fake_backend_gate_errors_come_from_properties():
+    """Each gate's reported gate_error is in the calibration; virtual rz (error 0) is left out."""
+    spec = parse_backend("qiskit:fake_manila")
+    device = spec.load()
+    cal = read_calibration(spec, device)
+    assert cal.gate_errors[("cx", (0, 1))] == device.properties().gate_error("cx", [0, 1])
+    assert 0 < cal.gate_errors[("sx", (0,))] < 0.01
+    assert not any(gate == "rz" for gate, _ in cal.gate_errors)

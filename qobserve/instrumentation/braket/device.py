@@ -44,6 +44,21 @@ def _readout_error(props: Any) -> float | None:
     return None
 
 
+def _two_qubit_errors(standardized: Any) -> dict[tuple[str, tuple[int, ...]], float]:
+    """1 - fidelity of each two-qubit gate in ``twoQubitProperties`` (keys such as ``"0-1"``)."""
+    errors = {}
+    for key, props in (getattr(standardized, "twoQubitProperties", None) or {}).items():
+        try:
+            pair = tuple(int(q) for q in str(key).split("-"))
+        except ValueError:
+            continue
+        for fid in getattr(props, "twoQubitGateFidelity", None) or ():
+            name, value = getattr(fid, "gateName", None), getattr(fid, "fidelity", None)
+            if name and value is not None and value < 1:
+                errors[(str(name).lower(), pair)] = 1.0 - float(value)
+    return errors
+
+
 def _qubits(standardized: Any) -> dict[int, QubitCalibration]:
     qubits: dict[int, QubitCalibration] = {}
     for key, props in (getattr(standardized, "oneQubitProperties", None) or {}).items():
@@ -76,7 +91,8 @@ def calibration(device: Any) -> Calibration:
     timestamp = _unix(getattr(standardized, "updatedAt", None))
     if timestamp is None:
         timestamp = _unix(getattr(getattr(props, "service", None), "updatedAt", None))
-    return Calibration(timestamp=timestamp, qubits=_qubits(standardized))
+    return Calibration(timestamp=timestamp, qubits=_qubits(standardized),
+                       gate_errors=_two_qubit_errors(standardized))
 
 
 def _queue_size(value: Any) -> int:

@@ -40,8 +40,19 @@ def _qubit_value(props, method: str, qubit: int) -> float | None:
     return float(value) if value is not None else None
 
 
+def _gate_errors(props) -> dict[tuple[str, tuple[int, ...]], float]:
+    """``gate_error`` of every gate in ``props.gates`` that reports one above 0."""
+    errors = {}
+    for gate in getattr(props, "gates", None) or ():
+        for param in getattr(gate, "parameters", None) or ():
+            if getattr(param, "name", None) == "gate_error" and param.value:
+                errors[(str(gate.gate), tuple(int(q) for q in gate.qubits))] = float(param.value)
+    return errors
+
+
 def calibration(device: Any) -> Calibration:
-    """Calibration snapshot: last update time and per-qubit T1, T2 (s) and readout error."""
+    """Calibration snapshot: last update time, per-qubit T1, T2 (s) and readout error,
+    and each gate's reported error."""
     props = _properties(device)
     if props is None:
         return Calibration(timestamp=None)
@@ -54,7 +65,8 @@ def calibration(device: Any) -> Calibration:
         for q in range(len(getattr(props, "qubits", ())))
     }
     when = getattr(props, "last_update_date", None)
-    return Calibration(timestamp=when.timestamp() if when is not None else None, qubits=qubits)
+    return Calibration(timestamp=when.timestamp() if when is not None else None, qubits=qubits,
+                       gate_errors=_gate_errors(props))
 
 
 def status(device: Any) -> BackendStatus:
