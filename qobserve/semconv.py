@@ -456,7 +456,21 @@ SLO_RECORDING_RULES: tuple[str, ...] = (
     SLO_PERIOD_BURN_RATE,
 )
 
+# --- Gate-error drift (measured by RB / reported by the provider) -------------------
+#: Windows of the measured ÷ reported recording rules.
+GATE_ERROR_DRIFT_WINDOWS: tuple[str, ...] = ("1h", "1d")
+GATE_ERROR_DRIFT_PREFIX = "slo:gate_error_drift:ratio_avg"
+ALERT_GATE_ERROR_DRIFT = "QuantumGateErrorDrift"
+
+
+def gate_error_drift(window: str) -> str:
+    """Recording rule: mean measured (``source="rb"``) ÷ mean reported gate error over ``window``."""
+    return f"{GATE_ERROR_DRIFT_PREFIX}{window}"
+
+
 __all__ += [
+    "ALERT_GATE_ERROR_DRIFT", "GATE_ERROR_DRIFT_PREFIX", "GATE_ERROR_DRIFT_WINDOWS",
+    "gate_error_drift",
     "BURN_TIER_LABEL", "SEVERITIES", "SEVERITY_LABEL", "SLO_CURRENT_BURN_RATE", "SLO_CURRENT_WINDOW",
     "SLO_ERROR_BUDGET", "SLO_ERROR_RATIO_PREFIX", "SLO_ERROR_SAMPLE", "SLO_LABEL", "SLO_LABELS",
     "SLO_OBJECTIVE", "SLO_PERIOD_BURN_RATE", "SLO_PERIOD_ERROR_BUDGET_REMAINING",

@@ -16,7 +16,8 @@ from qobserve.slo.config import AlertOptions, AlertsConfig, Links
 from qobserve.slo.spec import SLOSpec
 from qobserve.slo.windows import format_float, format_number, parse_duration
 
-__all__ = ["meta_alert_rules", "quantum_alert_rules", "render_meta_rules", "render_quantum_rules"]
+__all__ = ["gate_error_drift_rules", "meta_alert_rules", "quantum_alert_rules", "render_meta_rules",
+           "render_quantum_rules"]
 
 _P, _B = semconv.LABEL[Attr.PROVIDER], semconv.LABEL[Attr.BACKEND]
 _EXP = semconv.LABEL[Attr.EXPERIMENT]
@@ -138,6 +139,43 @@ def quantum_alert_rules(config: AlertsConfig, links: Links) -> list[dict]:
     return b.rules
 
 
+_GATE, _QUBITS, _SOURCE = (semconv.LABEL[Attr.GATE], semconv.LABEL[Attr.QUBITS],
+                           semconv.LABEL[Attr.SOURCE])
+_GATE_KEY = f"{_P}, {_B}, {_GATE}, {_QUBITS}"
+
+
+def _mean_gate_error(source: str, window: str) -> str:
+    name = semconv.metric("quantum_backend_gate_error_ratio").prom_name
+    # Averaged per gate and qubit set, so RB and calibration samples scraped from
+    # different targets (job/instance) still match.
+    return f'avg by ({_GATE_KEY}) (avg_over_time({name}{{{_SOURCE}="{source}"}}[{window}]))'
+
+
+def gate_error_drift_rules(config: AlertsConfig, links: Links) -> list[dict]:
+    """Measured ÷ reported gate error over 1h and 1d, and QuantumGateErrorDrift (pure).
+
+    The recording rules and the alert share one group, so the alert reads the ratio
+    recorded in the same evaluation.
+    """
+    rules: list[dict] = []
+    for window in semconv.GATE_ERROR_DRIFT_WINDOWS:
+        measured = _mean_gate_error(semconv.GATE_ERROR_RB, window)
+        reported = _mean_gate_error(semconv.GATE_ERROR_PROVIDER, window)
+        rules.append({"record": semconv.gate_error_drift(window),
+                      "expr": f"{measured}\n/\n({reported} > 0)"})
+    d = config.gate_error_drift
+    b = _Builder(links)
+    gate = f"{_lbl(_GATE)} on qubits {_lbl(_QUBITS)} of {_lbl(_P)}/{_lbl(_B)}"
+    b.add(semconv.ALERT_GATE_ERROR_DRIFT, d,
+          f"{semconv.gate_error_drift(d.window)} > {_num(d.factor)}",
+          f"{gate}: measured error over {_num(d.factor)}x the provider's figure",
+          f"Randomized benchmarking measures {{{{ printf \"%.2f\" $value }}}}x the error the "
+          f"provider reports for {gate} (mean over {d.window}, for {d.for_}); the "
+          "calibration is stale or the gate has drifted.",
+          dashboard_vars={_B: _lbl(_B)})
+    return rules + b.rules
+
+
 def _bridge_failing(b: _Builder, cfg: AlertsConfig) -> None:
     f = cfg.alert_bridge_delivery_failing
     name, cond = semconv.ALERT_BRIDGE_DELIVERY_FAILING, semconv.BRIDGE_CONDITION_LABEL
@@ -193,4 +231,6 @@ def render_meta_rules(spec: SLOSpec, *, source: str = "alerts/slo.yaml") -> str:
 def render_quantum_rules(spec: SLOSpec, *, source: str = "alerts/slo.yaml") -> str:
     """The ``quantum.rules.yml`` text for ``spec``'s alert config, with the generated header."""
     group = {"name": "qobserve-quantum", "rules": quantum_alert_rules(spec.alerts, spec.links)}
-    return dump_generated({"groups": [group]}, source=source)
+    drift = {"name": "qobserve-gate-error-drift",
+             "rules": gate_error_drift_rules(spec.alerts, spec.links)}
+    return dump_generated({"groups": [group, drift]}, source=source)

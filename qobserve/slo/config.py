@@ -193,6 +193,18 @@ class AlertBridgeDeadLetters(AlertOptions):
     for_: Duration = Field("5m", alias="for")
 
 
+class GateErrorDrift(AlertOptions):
+    """Tickets when a gate's measured (RB) error exceeds the provider's reported one."""
+
+    # RB's interleaved gate-error estimate carries a systematic bound of tens of per cent
+    # (Magesan et al. 2012); a factor of 2 is drift, not estimator noise.
+    factor: float = Field(2.0, gt=1)
+    window: Literal["1h", "1d"] = "1h"
+    # Long enough to span a provider recalibration (about daily) catching up.
+    for_: Duration = Field("3h", alias="for")
+    dashboard_uid: str = "qobserve-debug"
+
+
 class AlertsConfig(StrictModel):
     """Thresholds of the contract's non-SLO alerts; defaults are the shipped values."""
 
@@ -207,3 +219,4 @@ class AlertsConfig(StrictModel):
     alerting_heartbeat: AlertingHeartbeat = AlertingHeartbeat()
     alert_bridge_delivery_failing: AlertBridgeDeliveryFailing = AlertBridgeDeliveryFailing()
     alert_bridge_dead_letters: AlertBridgeDeadLetters = AlertBridgeDeadLetters()
+    gate_error_drift: GateErrorDrift = GateErrorDrift()

@@ -34,7 +34,7 @@ def test_slo_recording_rules_match_semconv() -> None:
     """Every name in semconv.SLO_RECORDING_RULES is recorded for each SLO with slo/service labels."""
     spec = load_spec(ALERTS_DIR / "slo.yaml")
     recorded = {(r["record"], r["labels"][semconv.SLO_LABEL]) for r in _rules() if "record" in r
-                and r["labels"].get(semconv.SLO_SERVICE_LABEL) == spec.service}
+                and r.get("labels", {}).get(semconv.SLO_SERVICE_LABEL) == spec.service}
     for slo in spec.slos:
         missing = {n for n in semconv.SLO_RECORDING_RULES if (n, slo.name) not in recorded}
         assert not missing, f"{slo.name}: {sorted(missing)}"
