@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from qobserve import semconv as sc
 from qobserve.dashboards.panels import Board, Target
-from qobserve.dashboards.queries import BACKEND, EXPERIMENT, PROVIDER, QUBIT, by, job_filter, sel
+from qobserve.dashboards.queries import (BACKEND, EXPERIMENT, PROVIDER, QUBIT, by, job_filter,
+                                         quantile, sel)
 
 __all__ = ["build"]
 
@@ -26,6 +28,12 @@ _TRAINING: tuple[tuple[str, str, str, str | None], ...] = (
     ("Shot variance", "quantum_training_shot_variance", "Mean variance of the step's "
      "estimated expectation values (sampling noise).", None),
 )
+
+
+def _gate_error(source: str, **matchers: str) -> str:
+    """``quantum_backend_gate_error_ratio`` of one ``source`` (``~regex`` allowed)."""
+    return sel("quantum_backend_gate_error_ratio", *job_filter(),
+               **{sc.LABEL[sc.Attr.SOURCE]: source}, **matchers)
 
 
 def _training(metric: str) -> str:
@@ -64,12 +72,33 @@ def build() -> dict:
             Target(f"max {by(PROVIDER, BACKEND, QUBIT)} "
                    f"({sel('quantum_backend_qubit_readout_error_ratio', *job_filter())})"),
             width=8)
-    b.series("Simulator vs hardware fidelity", "Measured fidelity per backend, qubit set and "
-             "method. Simulators with injected noise give the expected value; hardware should "
-             "sit close to it.", "percentunit",
+    b.series("Simulator vs hardware fidelity", "Measured fidelity per backend: RB (method=rb, "
+             "per qubit set), the median per-job output fidelity of sampled user jobs (Hellinger "
+             "against the ideal distribution), and 1 − the provider's mean reported gate error. "
+             "Simulators with injected noise give the expected value; hardware should sit close "
+             "to it.", "percentunit",
              Target(sel("quantum_fidelity_ratio", *job_filter()),
                     "{{quantum_backend}} q{{quantum_qubits}} {{method}}"),
+             Target(quantile(0.5, "quantum_job_output_fidelity_ratio", PROVIDER, BACKEND),
+                    "{{quantum_backend}} output fidelity (median)"),
+             Target(f"1 - avg {by(PROVIDER, BACKEND)} ("
+                    f"{_gate_error(sc.GATE_ERROR_PROVIDER, gate=f'!{sc.READOUT_GATE}')})",
+                    "{{quantum_backend}} provider 1 − gate error"),
              width=24, max_value=1, runbook="QuantumFidelityBudgetBurn")
+    b.series("Gate error: measured vs provider", "Gate error per gate and qubit set as "
+             "measured by interleaved RB (source=rb) and as the provider reports it "
+             "(source=provider; gate=measure is readout).", "percentunit",
+             Target(_gate_error("~.*"),
+                    "{{quantum_backend}} {{gate}} q{{quantum_qubits}} {{source}}"),
+             width=12, runbook="QuantumGateErrorDrift")
+    b.series("Gate error drift (measured ÷ reported)", "Mean RB gate error over the mean "
+             "provider-reported one, 1 h and 1 d; above the alert factor (2 by default) for "
+             "hours the gate has drifted since calibration.", "none",
+             *(Target(f'{sc.gate_error_drift(w)}{{{PROVIDER}=~"$quantum_provider",'
+                      f'{BACKEND}=~"$quantum_backend"}}',
+                      f"{{{{quantum_backend}}}} {{{{gate}}}} q{{{{quantum_qubits}}}} {w}")
+               for w in sc.GATE_ERROR_DRIFT_WINDOWS),
+             width=12, min_value=0, runbook="QuantumGateErrorDrift")
     b.series("Barren plateau / divergence detectors", "1 while a detector fires for the "
              "experiment.", "bool_yes_no",
              Target(_training("quantum_training_barren_plateau"), "plateau " + _EXP),

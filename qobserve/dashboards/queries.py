@@ -48,7 +48,9 @@ _VARS = {label: f"${label}" for label in (PROVIDER, BACKEND, EXPERIMENT, sc.SLO_
 
 def _name(metric: str) -> str:
     """A semconv metric or recording-rule name, checked to exist."""
-    if metric in sc.METRICS or metric in sc.SLO_RECORDING_RULES or metric == sc.SLO_ERROR_SAMPLE:
+    drift = {sc.gate_error_drift(w) for w in sc.GATE_ERROR_DRIFT_WINDOWS}
+    if metric in sc.METRICS or metric in sc.SLO_RECORDING_RULES or metric == sc.SLO_ERROR_SAMPLE \
+            or metric in drift:
         return metric
     base = re.sub(r"_(bucket|sum|count)$", "", metric)
     if sc.METRICS.get(base) and sc.METRICS[base].kind is sc.Instrument.HISTOGRAM:
@@ -62,11 +64,12 @@ def sel(metric: str, *filters: str, **matchers: str) -> str:
     Args:
         metric: Prometheus name from semconv (histogram ``_bucket`` etc. allowed).
         filters: labels to bind to their dashboard variable (``PROVIDER``, ``BACKEND`` …).
-        matchers: exact label matches; a value starting with ``~`` is a regex.
+        matchers: exact label matches; a value starting with ``~`` is a regex, ``!`` a negation.
     """
     parts = [f'{label}=~"{_VARS[label]}"' for label in filters]
     for key, value in matchers.items():
-        parts.append(f'{key}=~"{value[1:]}"' if value.startswith("~") else f'{key}="{value}"')
+        op = {"~": "=~", "!": "!="}.get(value[:1])
+        parts.append(f'{key}{op}"{value[1:]}"' if op else f'{key}="{value}"')
     return f"{_name(metric)}{{{','.join(parts)}}}" if parts else _name(metric)
 
 
