@@ -59,3 +59,16 @@ def test_mid_circuit_measurement_is_unsupported():
     qc.x(0)
     with pytest.raises(Unsupported):
         ideal_distribution(qc)
+
+
+@pytest.mark.parametrize("shots", [100, 1000, 10000])
+def test_ghz3_bias_matches_the_documented_table(shots):
+    """Exact E[F̂] − 1 for a perfect GHZ-3 (p̂₀ ~ Binomial(N, ½)/N) is −1/(4N) within 2 %.
+
+    F̂ = (√(k/2N) + √((N−k)/2N))² = ½ + √(k(N−k))/N; docs/instrumenting.md's table.
+    """
+    from scipy.stats import binom
+
+    k = np.arange(shots + 1)
+    bias = float(np.sum(binom.pmf(k, shots, 0.5) * (0.5 + np.sqrt(k * (shots - k)) / shots))) - 1
+    assert bias == pytest.approx(-1 / (4 * shots), rel=0.02)
