@@ -83,6 +83,7 @@ class _Task:
     span_context: Any
     circuits: Sequence[Any]
     results: Callable[[], Sequence[dict | None]]
+    ideal: Callable[..., Any] = ideal_distribution
 
 
 class FidelityRecorder:
@@ -120,15 +121,18 @@ class FidelityRecorder:
         return rate > 0.0 and (rate >= 1.0 or self._random.random() < rate)
 
     def submit(self, provider: str, backend: str, record, circuits: Sequence[Any],
-               results: Callable[[], Sequence[dict | None]]) -> bool:
+               results: Callable[[], Sequence[dict | None]], *,
+               ideal: Callable[..., Any] = ideal_distribution) -> bool:
         """Queue a finished job without blocking; False (and counted) when the queue is full.
 
         Args:
             record: the job's :class:`~qobserve.instrumentation._job.JobRecord` (span to link).
             circuits: the circuits as submitted.
             results: called in the worker; counts per circuit (None where there are none).
+            ideal: ``ideal(circuit, max_qubits=N)`` → lookup of ideal probabilities
+                (default: Qiskit circuits, :func:`~qobserve.fidelity.ideal.ideal_distribution`).
         """
-        task = _Task(provider, backend, record.span.get_span_context(), circuits, results)
+        task = _Task(provider, backend, record.span.get_span_context(), circuits, results, ideal)
         try:
             self._queue.put_nowait(task)
         except queue.Full:
@@ -180,7 +184,7 @@ class FidelityRecorder:
                 self._drop(task.provider, task.backend, "unsupported")
                 continue
             try:
-                ideal = ideal_distribution(circuit, max_qubits=self.max_qubits)
+                ideal = task.ideal(circuit, max_qubits=self.max_qubits)
             except TooWide:
                 self._drop(task.provider, task.backend, "too_wide")
                 continue
@@ -195,8 +199,11 @@ class FidelityRecorder:
     def _record(self, task: _Task, index: int, circuit, method: str, result) -> None:
         labels = {_P: task.provider, _B: task.backend}
         self._fidelity.record(result.fidelity, labels)
+        qubits = getattr(circuit, "num_qubits", None)
+        if qubits is None and hasattr(circuit, "all_qubits"):  # a Cirq circuit
+            qubits = len(circuit.all_qubits())
         attrs = {**labels, Attr.CIRCUIT_INDEX.value: index,
-                 Attr.CIRCUIT_QUBITS.value: int(getattr(circuit, "num_qubits", 0)),
+                 Attr.CIRCUIT_QUBITS.value: int(qubits or 0),
                  Attr.JOB_SHOTS.value: result.shots,
                  Attr.OUTPUT_FIDELITY.value: result.fidelity,
                  Attr.OUTPUT_TVD.value: result.tvd,

@@ -27,6 +27,11 @@ FAILURE, the ``failure()`` code as ``error.type`` (see
 time (``Calibration.timestamp``, milliseconds) is put on the span and the
 calibration gauge.
 
+Per-job output fidelity (off by default; ``instrument(output_fidelity=RATE)``,
+``QOBSERVE_OUTPUT_FIDELITY`` or ``qobserve.output_fidelity(rate)``): sampled
+``Sampler.run`` calls of one circuit without symbols are compared with the
+circuit's ideal distribution in a background worker (:mod:`qobserve.fidelity`).
+
 Suppression: code run under ``opentelemetry.instrumentation.utils.suppress_instrumentation()``
 makes no job spans.
 """
@@ -88,9 +93,13 @@ class CirqInstrumentor(BaseInstrumentor):
     def _instrument(self, **kwargs) -> None:
         from qobserve.instrumentation.cirq import _jobs, _sampler
 
+        from qobserve.fidelity import FidelityRecorder
+
         telemetry = job_telemetry(kwargs.get("tracer_provider"), kwargs.get("meter_provider"))
+        self._fidelity = FidelityRecorder(telemetry, rate=kwargs.get("output_fidelity"),
+                                          max_qubits=kwargs.get("output_fidelity_max_qubits"))
         watch = _jobs.JobWatch(telemetry)
-        targets = [(module, cls, method, _sampler.wrap_sampler(telemetry, method))
+        targets = [(module, cls, method, _sampler.wrap_sampler(telemetry, method, self._fidelity))
                    for module, cls, methods in _SAMPLERS for method in methods]
         targets += [(module, cls, "run_sweep_async", watch.wrap_processor_run)
                     for module, cls in _PROCESSORS]
