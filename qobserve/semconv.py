@@ -120,6 +120,9 @@ class Attr(StrEnum):
     OUTPUT_FIDELITY_BIAS = "quantum.output_fidelity.hellinger.bias"
     OUTPUT_TVD = "quantum.output_fidelity.tvd"
     OUTPUT_FIDELITY_METHOD = "quantum.output_fidelity.method"
+    EXPECTATION_ERROR_MAX = "quantum.expectation_error.max"
+    EXPECTATION_ERROR_MEAN = "quantum.expectation_error.mean"
+    EXPECTATION_COUNT = "quantum.expectation.count"
 
 
 ATTR = Attr

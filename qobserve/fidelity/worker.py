@@ -22,6 +22,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from opentelemetry.trace import Link, SpanKind
 
 from qobserve.fidelity.ideal import TooWide, Unsupported, ideal_distribution
@@ -84,6 +85,7 @@ class _Task:
     circuits: Sequence[Any]
     results: Callable[[], Sequence[dict | None]]
     ideal: Callable[..., Any] = ideal_distribution
+    kind: str = "counts"  # or "expectations": circuits are estimator PUBs
 
 
 class FidelityRecorder:
@@ -112,6 +114,7 @@ class FidelityRecorder:
         self._lock = threading.Lock()
         self._fidelity = telemetry[_FIDELITY_METRIC]
         self._dropped = telemetry[_DROPPED_METRIC]
+        self._expectation = telemetry["quantum_job_expectation_error"]
 
     def sampled(self) -> bool:
         """Whether the job being submitted now is compared (per-job rate overrides the default)."""
@@ -132,11 +135,20 @@ class FidelityRecorder:
             ideal: ``ideal(circuit, max_qubits=N)`` → lookup of ideal probabilities
                 (default: Qiskit circuits, :func:`~qobserve.fidelity.ideal.ideal_distribution`).
         """
-        task = _Task(provider, backend, record.span.get_span_context(), circuits, results, ideal)
+        return self._enqueue(_Task(provider, backend, record.span.get_span_context(), circuits,
+                                   results, ideal))
+
+    def submit_expectations(self, provider: str, backend: str, record, pubs: Sequence[Any],
+                            results: Callable[[], Sequence[Any]]) -> bool:
+        """Queue a finished estimator job; ``results()`` gives each PUB's ``evs`` array."""
+        return self._enqueue(_Task(provider, backend, record.span.get_span_context(), pubs,
+                                   results, kind="expectations"))
+
+    def _enqueue(self, task: _Task) -> bool:
         try:
             self._queue.put_nowait(task)
         except queue.Full:
-            self._drop(provider, backend, "queue_full")
+            self._drop(task.provider, task.backend, "queue_full")
             return False
         self._ensure_thread()
         return True
@@ -176,6 +188,9 @@ class FidelityRecorder:
                 self._queue.task_done()
 
     def _process(self, task: _Task) -> None:
+        if task.kind == "expectations":
+            self._process_expectations(task)
+            return
         all_counts = list(task.results())
         for index, (circuit, counts) in enumerate(zip(task.circuits, all_counts)):
             if index >= MAX_CIRCUITS_PER_JOB:
@@ -195,6 +210,36 @@ class FidelityRecorder:
             seed = None if self._seed is None else self._seed + index
             result = compare(counts, ideal, resamples=self.resamples, seed=seed)
             self._record(task, index, circuit, ideal.method, result)
+
+    def _process_expectations(self, task: _Task) -> None:
+        from qobserve.fidelity.expectation import ideal_expectations
+
+        labels = {_P: task.provider, _B: task.backend}
+        errors = []
+        for index, (pub, evs) in enumerate(zip(task.circuits, task.results())):
+            if index >= MAX_CIRCUITS_PER_JOB:
+                break
+            try:
+                ideal = ideal_expectations(pub, max_qubits=self.max_qubits)
+            except TooWide:
+                self._drop(task.provider, task.backend, "too_wide")
+                continue
+            except ValueError:
+                self._drop(task.provider, task.backend, "unsupported")
+                continue
+            error = np.abs(np.asarray(evs, dtype=float) - ideal).reshape(-1)
+            for value in error:
+                self._expectation.record(float(value), labels)
+            errors.extend(error.tolist())
+        if not errors:
+            return
+        span = self.telemetry.tracer.start_span(
+            f"{task.provider} {task.backend} expectation_error", kind=SpanKind.INTERNAL,
+            links=[Link(task.span_context)],
+            attributes={**labels, Attr.EXPECTATION_ERROR_MAX.value: max(errors),
+                        Attr.EXPECTATION_ERROR_MEAN.value: float(np.mean(errors)),
+                        Attr.EXPECTATION_COUNT.value: len(errors)})
+        span.end()
 
     def _record(self, task: _Task, index: int, circuit, method: str, result) -> None:
         labels = {_P: task.provider, _B: task.backend}

@@ -24,9 +24,7 @@ from qiskit.circuit.random import random_circuit  # noqa: E402
 from qiskit_aer import AerSimulator  # noqa: E402
 from qiskit_aer.noise import NoiseModel, depolarizing_error  # noqa: E402
 
-import qobserve  # noqa: E402
 from qobserve.fidelity.ideal import ideal_distribution  # noqa: E402
-from qobserve.instrumentation.qiskit import QiskitInstrumentor  # noqa: E402
 from qobserve.semconv import METRICS, Attr  # noqa: E402
 
 FIDELITY = METRICS["quantum_job_output_fidelity_ratio"].otel_name
@@ -71,15 +69,6 @@ def _exact(circuit: QuantumCircuit, noise: NoiseModel) -> tuple[float, float]:
     bias = bc * float(np.sum(np.sqrt(q[nz]) * (1 - p[nz]) / (4 * SHOTS * np.sqrt(p[nz]))))
     return bc ** 2, bias
 
-
-@pytest.fixture
-def qiskit_fidelity(otel):
-    """The Qiskit instrumentor with output fidelity on every job and a seeded bootstrap."""
-    inst = QiskitInstrumentor()
-    inst.instrument(**otel.providers, output_fidelity=1.0)
-    inst._state.fidelity._seed = 7
-    yield otel, inst._state.fidelity
-    inst.uninstrument()
 
 
 def _fidelity_span(otel):

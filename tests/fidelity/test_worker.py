@@ -95,12 +95,12 @@ def test_submission_does_not_wait_for_the_worker(telemetry):
     assert recorder.flush(10)
 
 
-def test_too_wide_non_clifford_circuit_is_counted(otel, qiskit_otel_fidelity):
+def test_too_wide_non_clifford_circuit_is_counted(otel, qiskit_fidelity):
     """A 6-qubit T-gate circuit over a cap of 4 qubits is dropped as too_wide."""
     from qiskit import QuantumCircuit
     from qiskit_aer import AerSimulator
 
-    otel, recorder = qiskit_otel_fidelity
+    otel, recorder = qiskit_fidelity
     recorder.max_qubits = 4
     qc = QuantumCircuit(6)
     qc.h(range(6))
@@ -114,14 +114,14 @@ def test_too_wide_non_clifford_circuit_is_counted(otel, qiskit_otel_fidelity):
     assert not [s for s in otel.spans() if s.name.endswith("output_fidelity")]
 
 
-def test_sampler_v2_job_is_compared(qiskit_otel_fidelity):
+def test_sampler_v2_job_is_compared(qiskit_fidelity):
     """A SamplerV2 job on a fake backend (ISA circuit over 5 qubits) gets a linked fidelity span."""
     pytest.importorskip("qiskit_ibm_runtime")
     from qiskit import QuantumCircuit, transpile
     from qiskit_ibm_runtime import SamplerV2
     from qiskit_ibm_runtime.fake_provider import FakeManilaV2
 
-    otel, recorder = qiskit_otel_fidelity
+    otel, recorder = qiskit_fidelity
     backend = FakeManilaV2()
     qc = QuantumCircuit(2)
     qc.h(0)
@@ -135,12 +135,3 @@ def test_sampler_v2_job_is_compared(qiskit_otel_fidelity):
     assert 0.8 < span.attributes[Attr.OUTPUT_FIDELITY.value] <= 1.0
     assert span.attributes[Attr.JOB_SHOTS.value] == 500
 
-
-@pytest.fixture
-def qiskit_otel_fidelity(otel):
-    from qobserve.instrumentation.qiskit import QiskitInstrumentor
-
-    inst = QiskitInstrumentor()
-    inst.instrument(**otel.providers, output_fidelity=1.0)
-    yield otel, inst._state.fidelity
-    inst.uninstrument()

@@ -56,16 +56,25 @@ def _settle_local(state: State, job: Any, tracked: Tracked, observed: Any) -> No
     # client-side duration is execution.
     record.finish(status, error=error, end_time=end, execution_seconds=max(end - record.t0, 0.0),
                   cost_usd=state.cost(tracked, status, None), result=result)
-    if tracked.fidelity is not None and status is JobStatus.COMPLETED:
+    if status is JobStatus.COMPLETED and _sampled(tracked):
         _queue_fidelity(state, tracked, lambda: future.result(0))
+
+
+def _sampled(tracked: Tracked) -> bool:
+    return tracked.fidelity is not None or tracked.expectations is not None
 
 
 def _queue_fidelity(state: State, tracked: Tracked, result) -> None:
     """Hand a completed sampled job to the output-fidelity worker (never blocks)."""
-    circuits, tracked.fidelity = tracked.fidelity, None
-    n = len(circuits)
-    state.fidelity.submit(QISKIT, tracked.backend, tracked.record, circuits,
-                          lambda: counts_of(result(), n))
+    if tracked.fidelity is not None:
+        circuits, tracked.fidelity = tracked.fidelity, None
+        n = len(circuits)
+        state.fidelity.submit(QISKIT, tracked.backend, tracked.record, circuits,
+                              lambda: counts_of(result(), n))
+    elif tracked.expectations is not None:
+        pubs, tracked.expectations = tracked.expectations, None
+        state.fidelity.submit_expectations(QISKIT, tracked.backend, tracked.record, pubs,
+                                           lambda: [r.data.evs for r in result()])
 
 
 def observe_local(state: State):
@@ -138,7 +147,7 @@ def _settle_cloud(state: State, job: Any, tracked: Tracked, raw: str) -> None:
     record.finish(status, error=error, end_time=end, queue_seconds=queue,
                   execution_seconds=execution,
                   cost_usd=state.cost(tracked, status, _billed_seconds(metrics)))
-    if tracked.fidelity is not None and status is JobStatus.COMPLETED:
+    if status is JobStatus.COMPLETED and _sampled(tracked):
         _queue_fidelity(state, tracked, job.result)  # fetched by the worker, off the user's call
 
 

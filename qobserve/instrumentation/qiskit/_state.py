@@ -19,13 +19,15 @@ QISKIT = Provider.QISKIT.value
 class Tracked:
     """What a tracked job carries: its record and what pricing needs."""
 
-    __slots__ = ("record", "backend", "shots", "local", "fidelity")
+    __slots__ = ("record", "backend", "shots", "local", "fidelity", "expectations")
 
     def __init__(self, record: JobRecord, backend: str, shots: int | None, local: bool,
                  fidelity: list | None = None) -> None:
         self.record, self.backend, self.shots, self.local = record, backend, shots, local
         #: Circuits of a job sampled for output fidelity, else None.
         self.fidelity = fidelity
+        #: PUBs of an estimator job sampled for expectation error, else None.
+        self.expectations: list | None = None
 
     def __reduce__(self):
         # Jobs are picklable (PrimitiveJob.__getstate__); a span and its lock

@@ -104,10 +104,14 @@ def submit(state: State, describe):
             _SUPPRESS.reset(token)
         try:
             record.set_job_id(job.job_id())
-            sampled = (operation in _COUNTED and work.programs and state.fidelity is not None
-                       and state.fidelity.sampled())
-            job._qobserve = Tracked(record, name, work.shots, local,
-                                    work.programs if sampled else None)
+            sampled = state.fidelity is not None and (
+                operation in _COUNTED and work.programs or operation == "estimator" and work.pubs
+            ) and state.fidelity.sampled()
+            tracked = Tracked(record, name, work.shots, local,
+                              work.programs if sampled and operation in _COUNTED else None)
+            if sampled and operation == "estimator":
+                tracked.expectations = work.pubs
+            job._qobserve = tracked
         except Exception:
             log.debug("qobserve: cannot track %r", job, exc_info=True)
         return job

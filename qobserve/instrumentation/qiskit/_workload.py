@@ -34,6 +34,8 @@ class Workload:
     depth: int | None
     #: The circuits as submitted (for per-job output fidelity); not copied.
     programs: list | None = None
+    #: Coerced PUBs of a V2 primitive submission (estimator output checks).
+    pubs: list | None = None
 
 
 def _depth(circuit: Any) -> int | None:
@@ -82,7 +84,9 @@ def from_pubs(program_id: str, inputs: dict, *, local: bool) -> Workload:
         default = options.get("default_shots") or _SAMPLER_SHOTS[local]
         per = [getattr(p, "shots", None) or default for p in pubs]
     total = sum(s * _shape_size(p) for s, p in zip(per, pubs))
-    return _summarise([p.circuit for p in pubs], total or None)
+    work = _summarise([p.circuit for p in pubs], total or None)
+    work.pubs = pubs
+    return work
 
 
 def from_program(program: Any) -> Workload:
