@@ -36,15 +36,25 @@ TOKEN, BEARER = "xoxb-bench-token", "bench-bearer"
 
 
 def _alert(backend: str, severity: str) -> dict:
-    return {"labels": {"alertname": "QuantumBackendDown", "severity": severity,
-                       "quantum_provider": "qiskit", "quantum_backend": backend},
-            "annotations": {"summary": f"{backend} is down"},
-            "startsAt": dt.datetime.now(dt.timezone.utc).isoformat()}
+    return {
+        "labels": {
+            "alertname": "QuantumBackendDown",
+            "severity": severity,
+            "quantum_provider": "qiskit",
+            "quantum_backend": backend,
+        },
+        "annotations": {"summary": f"{backend} is down"},
+        "startsAt": dt.datetime.now(dt.UTC).isoformat(),
+    }
 
 
 def _post(url: str, body: object, headers: dict[str, str] | None = None) -> None:
-    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                 headers={"Content-Type": "application/json", **(headers or {})})
+    req = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
     urllib.request.urlopen(req, timeout=30).read()
 
 
@@ -60,9 +70,15 @@ def _wait_stored(slack: SlackServer, backend: str, timeout: float = 30.0) -> flo
 def _webhook(alert: dict) -> dict:
     """The Alertmanager v4 webhook body for one alert (for the bridge-only measurement)."""
     fp = f"{abs(hash(alert['labels']['quantum_backend'])):016x}"
-    return {"version": "4", "groupKey": fp, "status": "firing", "receiver": "alert-bridge",
-            "alerts": [{**alert, "status": "firing", "endsAt": "0001-01-01T00:00:00Z",
-                        "fingerprint": fp}]}
+    return {
+        "version": "4",
+        "groupKey": fp,
+        "status": "firing",
+        "receiver": "alert-bridge",
+        "alerts": [
+            {**alert, "status": "firing", "endsAt": "0001-01-01T00:00:00Z", "fingerprint": fp}
+        ],
+    }
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
@@ -78,22 +94,38 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="qobserve-alert-path-"))
     slack = SlackServer(TOKEN, channels=("oncall", "alerts")).start()
     os.environ.update(BENCH_SLACK_TOKEN=TOKEN, BENCH_BRIDGE_BEARER=BEARER)
-    bridge = AlertBridge(BridgeConfig.model_validate({
-        "listen": "127.0.0.1:0", "spool_dir": str(work / "spool"),
-        "slack": {"token_env": "BENCH_SLACK_TOKEN", "base_url": slack.api_url,
-                  "channels": {"page": "#oncall", "ticket": "#alerts"}},
-        "auth": {"bearer_token_env": "BENCH_BRIDGE_BEARER"}})).start()
+    bridge = AlertBridge(
+        BridgeConfig.model_validate(
+            {
+                "listen": "127.0.0.1:0",
+                "spool_dir": str(work / "spool"),
+                "slack": {
+                    "token_env": "BENCH_SLACK_TOKEN",
+                    "base_url": slack.api_url,
+                    "channels": {"page": "#oncall", "ticket": "#alerts"},
+                },
+                "auth": {"bearer_token_env": "BENCH_BRIDGE_BEARER"},
+            }
+        )
+    ).start()
     token_file = work / "bridge.token"
     token_file.write_text(BEARER)
     routing = demo_routing(f"{bridge.url}/alerts", token_file)
-    routing = routing.model_copy(update={"severities": {
-        name: sev.model_copy(update={"group_wait": "0s" if name == "page" else "1s"})
-        for name, sev in routing.severities.items()}})
+    routing = routing.model_copy(
+        update={
+            "severities": {
+                name: sev.model_copy(update={"group_wait": "0s" if name == "page" else "1s"})
+                for name, sev in routing.severities.items()
+            }
+        }
+    )
     (work / "alertmanager.yml").write_text(render_alertmanager(routing))
     am = start_alertmanager(work / "alertmanager.yml", work / "am")
     try:
-        _post(f"{am.url}/api/v2/alerts",
-              [_alert(f"ticket_{i}", "ticket") for i in range(args.tickets)])
+        _post(
+            f"{am.url}/api/v2/alerts",
+            [_alert(f"ticket_{i}", "ticket") for i in range(args.tickets)],
+        )
         deadline = time.monotonic() + 120
         while bridge.spool.pending_count() < args.tickets * 0.95 and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -106,8 +138,11 @@ def main() -> None:
             via_am.append(_wait_stored(slack, f"page_am_{i}") - t0)
             time.sleep(1.1)
             t0 = time.monotonic()
-            _post(f"{bridge.url}/alerts", _webhook(_alert(f"page_direct_{i}", "page")),
-                  {"Authorization": f"Bearer {BEARER}"})
+            _post(
+                f"{bridge.url}/alerts",
+                _webhook(_alert(f"page_direct_{i}", "page")),
+                {"Authorization": f"Bearer {BEARER}"},
+            )
             direct.append(_wait_stored(slack, f"page_direct_{i}") - t0)
         left = bridge.spool.pending_count()
     finally:
@@ -118,8 +153,10 @@ def main() -> None:
     for label, samples in (("Alertmanager -> Slack", via_am), ("bridge POST -> Slack", direct)):
         p50, p99 = _percentiles(samples)
         verdict = "ok" if p99 < GOAL_P99_S else "MISSED"
-        print(f"page latency {label:22s} p50 {p50 * 1000:7.1f} ms  p99 {p99 * 1000:7.1f} ms"
-              f"  (goal p99 < {GOAL_P99_S:.0f} s: {verdict}; n={len(samples)})")
+        print(
+            f"page latency {label:22s} p50 {p50 * 1000:7.1f} ms  p99 {p99 * 1000:7.1f} ms"
+            f"  (goal p99 < {GOAL_P99_S:.0f} s: {verdict}; n={len(samples)})"
+        )
 
 
 if __name__ == "__main__":

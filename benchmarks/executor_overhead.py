@@ -51,11 +51,17 @@ def overhead(jobs: int, shots: int) -> tuple[float, float]:
 
 
 def success_rate(jobs: int, attempts: int, *, defaults: bool) -> float:
-    kwargs = {} if defaults else {"breaker": {"enabled": False},
-                                  "retry_budget": RetryBudget(capacity=10**9)}
-    ex = ResilientExecutor([ChaosBackend("qiskit:aer", Faults(transient_error_rate=0.3), seed=attempts)],
-                           retry=RetryPolicy(max_attempts=attempts, initial="1ms", maximum="1ms"),
-                           sleep=lambda s: None, **kwargs)
+    kwargs = (
+        {}
+        if defaults
+        else {"breaker": {"enabled": False}, "retry_budget": RetryBudget(capacity=10**9)}
+    )
+    ex = ResilientExecutor(
+        [ChaosBackend("qiskit:aer", Faults(transient_error_rate=0.3), seed=attempts)],
+        retry=RetryPolicy(max_attempts=attempts, initial="1ms", maximum="1ms"),
+        sleep=lambda s: None,
+        **kwargs,
+    )
     qc = bell()
     ok = sum(isinstance(ex.run_many([qc], shots=10)[0], ExecutionResult) for _ in range(jobs))
     return ok / jobs
@@ -70,9 +76,11 @@ def main() -> None:
 
     bare, wrapped = overhead(args.jobs, args.shots)
     extra = wrapped / bare - 1
-    print(f"overhead: bare {bare * 1e3:.3f} ms/job, executor {wrapped * 1e3:.3f} ms/job, "
-          f"+{(wrapped - bare) * 1e6:.0f} µs = {extra:+.1%} (goal ≤ +5%: "
-          f"{'met' if extra <= 0.05 else 'NOT met'})")
+    print(
+        f"overhead: bare {bare * 1e3:.3f} ms/job, executor {wrapped * 1e3:.3f} ms/job, "
+        f"+{(wrapped - bare) * 1e6:.0f} µs = {extra:+.1%} (goal ≤ +5%: "
+        f"{'met' if extra <= 0.05 else 'NOT met'})"
+    )
     print("success under 30% transient faults:")
     for k in (1, 2, 3, 4):
         theory = 1 - 0.3**k
@@ -80,9 +88,11 @@ def main() -> None:
         default = success_rate(args.fault_jobs, k, defaults=True)
         # Binomial sd of the achieved rate: sqrt(p(1-p)/n).
         sd = (theory * (1 - theory) / args.fault_jobs) ** 0.5
-        print(f"  max_attempts={k}: theory 1-0.3^{k} = {theory:.4f}, achieved {plain:.4f} "
-              f"({(plain - theory) / sd if sd else 0:+.1f} sd); with default breaker and "
-              f"retry budget {default:.4f}")
+        print(
+            f"  max_attempts={k}: theory 1-0.3^{k} = {theory:.4f}, achieved {plain:.4f} "
+            f"({(plain - theory) / sd if sd else 0:+.1f} sd); with default breaker and "
+            f"retry budget {default:.4f}"
+        )
 
 
 if __name__ == "__main__":

@@ -33,7 +33,9 @@ def _fake_backends(n: int) -> list[dict]:
 
 def _scrape_median(backends: list[dict], scrapes: int = 50) -> tuple[float, int]:
     """Median scrape time and the number of series served."""
-    config = ExporterConfig.model_validate({"listen": "127.0.0.1:0", "backends": backends, "probes": STEADY})
+    config = ExporterConfig.model_validate(
+        {"listen": "127.0.0.1:0", "backends": backends, "probes": STEADY}
+    )
     exporter = Exporter(config)
     exporter.start()
     try:
@@ -55,8 +57,10 @@ def _soak(rounds: int) -> tuple[float, float, int]:
     """RSS (MiB) after warm-up and at the end of ``rounds`` probe rounds with churn."""
     a = [{"name": "aer", "backend": "qiskit:aer"}, {"name": "cirq", "backend": "cirq:simulator"}]
     b = [{"name": "aer", "backend": "qiskit:aer"}, {"name": "dm", "backend": "cirq:density_matrix"}]
-    configs = [ExporterConfig.model_validate({"listen": "127.0.0.1:0", "backends": x, "probes": FAST})
-               for x in (a, b)]
+    configs = [
+        ExporterConfig.model_validate({"listen": "127.0.0.1:0", "backends": x, "probes": FAST})
+        for x in (a, b)
+    ]
     exporter = Exporter(configs[0])
     exporter.start()
     proc = psutil.Process()
@@ -83,12 +87,16 @@ def main() -> None:
     args = parser.parse_args()
     one, n1 = _scrape_median(_fake_backends(1))
     fifty, n50 = _scrape_median(_fake_backends(50))
-    print(f"scrape median: 1 backend {one * 1000:.2f} ms ({n1} series), "
-          f"50 backends {fifty * 1000:.2f} ms ({n50} series): ratio {fifty / one:.2f}x (goal <= 2x); "
-          f"per series {fifty / n50 * 1e6:.1f} us vs {one / n1 * 1e6:.1f} us")
+    print(
+        f"scrape median: 1 backend {one * 1000:.2f} ms ({n1} series), "
+        f"50 backends {fifty * 1000:.2f} ms ({n50} series): ratio {fifty / one:.2f}x (goal <= 2x); "
+        f"per series {fifty / n50 * 1e6:.1f} us vs {one / n1 * 1e6:.1f} us"
+    )
     start, end, reloads = _soak(args.rounds)
-    print(f"soak: ~{args.rounds} probe rounds per loop, {reloads} reloads with churning backends: "
-          f"RSS {start:.1f} MiB after warm-up -> {end:.1f} MiB at end ({end - start:+.1f} MiB)")
+    print(
+        f"soak: ~{args.rounds} probe rounds per loop, {reloads} reloads with churning backends: "
+        f"RSS {start:.1f} MiB after warm-up -> {end:.1f} MiB at end ({end - start:+.1f} MiB)"
+    )
 
 
 if __name__ == "__main__":

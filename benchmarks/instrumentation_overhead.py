@@ -36,7 +36,6 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.trace import SpanKind
 
-
 # CPU time of this thread: with jobs run inline, it is exactly the work done, and
 # preemption by other processes on a shared machine does not count.
 _clock = time.thread_time
@@ -100,9 +99,18 @@ def _floor(tracer_provider, meter_provider):
     counted = {**done, "error.type": ""}
 
     def record() -> None:
-        span = tracer.start_span("qiskit aer_simulator run", kind=SpanKind.CLIENT, attributes={
-            **labels, "quantum.job.operation": "run", "quantum.job.shots": 1,
-            "quantum.circuit.qubits": 2, "quantum.circuit.depth": 3, "quantum.circuit.count": 1})
+        span = tracer.start_span(
+            "qiskit aer_simulator run",
+            kind=SpanKind.CLIENT,
+            attributes={
+                **labels,
+                "quantum.job.operation": "run",
+                "quantum.job.shots": 1,
+                "quantum.circuit.qubits": 2,
+                "quantum.circuit.depth": 3,
+                "quantum.circuit.count": 1,
+            },
+        )
         shots.add(1, labels)
         span.set_attribute("quantum.job.id", "0f5c2a6e-1b1d-4e0b-9a53-8f2d0c1e7a11")
         span.set_attribute("quantum.job.status", "completed")
@@ -177,8 +185,13 @@ def main() -> None:
     for _ in range(200):  # warm up Aer, caches, the calibration/cost memo
         _bare_job(backend, circuit), _job(backend, circuit), floor()
     iso_bare, iso_inst = _isolated(tracer_provider, meter_provider, backend, circuit)
-    modes = {"bare": (_bare_job, backend, circuit), "instrumented": (_job, backend, circuit),
-             "floor": (floor,), "isolated bare": (iso_bare,), "isolated instr.": (iso_inst,)}
+    modes = {
+        "bare": (_bare_job, backend, circuit),
+        "instrumented": (_job, backend, circuit),
+        "floor": (floor,),
+        "isolated bare": (iso_bare,),
+        "isolated instr.": (iso_inst,),
+    }
     times: dict[str, list[float]] = {name: [] for name in modes}
     # Interleaved job by job, so drift in machine load hits every mode alike.
     for _ in range(args.jobs):
@@ -192,10 +205,14 @@ def main() -> None:
     print(f"jobs per mode                 {args.jobs}")
     for name, value in med.items():
         print(f"{name + ' (median)':29} {value * 1e6:9.1f} µs")
-    print(f"overhead per Aer job          {overhead * 1e6:9.1f} µs  = "
-          f"{overhead / med['floor']:.2f}x floor  (goal <= 1.25x)")
-    print(f"overhead, isolated wrappers   {isolated * 1e6:9.1f} µs  = "
-          f"{isolated / med['floor']:.2f}x floor")
+    print(
+        f"overhead per Aer job          {overhead * 1e6:9.1f} µs  = "
+        f"{overhead / med['floor']:.2f}x floor  (goal <= 1.25x)"
+    )
+    print(
+        f"overhead, isolated wrappers   {isolated * 1e6:9.1f} µs  = "
+        f"{isolated / med['floor']:.2f}x floor"
+    )
 
 
 if __name__ == "__main__":

@@ -38,8 +38,10 @@ def main() -> None:
     from qobserve.instrumentation.qiskit import QiskitInstrumentor
 
     inst = QiskitInstrumentor()
-    inst.instrument(tracer_provider=TracerProvider(),
-                    meter_provider=MeterProvider(metric_readers=[InMemoryMetricReader()]))
+    inst.instrument(
+        tracer_provider=TracerProvider(),
+        meter_provider=MeterProvider(metric_readers=[InMemoryMetricReader()]),
+    )
     recorder = inst._state.fidelity
     worker_times: list[float] = []
     process = recorder._process
@@ -79,8 +81,10 @@ def main() -> None:
     print(f"jobs per mode {args.jobs}, GHZ-{args.qubits}, {args.shots} shots")
     for name, series in (("thread CPU", cpu), ("wall", wall)):
         off, on = statistics.median(series["off"]), statistics.median(series["on"])
-        print(f"{name:10} off {off * 1e6:9.1f} µs  on {on * 1e6:9.1f} µs  "
-              f"overhead {(on - off) * 1e6:8.1f} µs = {(on - off) / off:+.2%} (goal <= 2 %)")
+        print(
+            f"{name:10} off {off * 1e6:9.1f} µs  on {on * 1e6:9.1f} µs  "
+            f"overhead {(on - off) * 1e6:8.1f} µs = {(on - off) / off:+.2%} (goal <= 2 %)"
+        )
     print(f"worker per job (off the path): median {statistics.median(worker_times) * 1e3:.2f} ms")
 
 

@@ -27,9 +27,9 @@ import os
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import argparse  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
+import argparse
+import statistics
+import time
 
 
 class Clock:
@@ -62,7 +62,9 @@ def floor_inputs(processor, qubits, samples, shots, seed):
 
     grid = sorted(cirq_google.engine.create_device_from_processor_id(processor).metadata.qubit_set)
     targets = [grid[q] for q in qubits]
-    circuits = to_cirq(RBExperiment(qubits, None, samples, seed).circuits(), targets, google_native=True)
+    circuits = to_cirq(
+        RBExperiment(qubits, None, samples, seed).circuits(), targets, google_native=True
+    )
     simulator = cirq.DensityMatrixSimulator(noise=device_noise_model(processor, targets), seed=seed)
     return simulator, circuits
 
@@ -82,15 +84,20 @@ def before(spec, qubits, seed, operation_shots: int) -> str:
     sampler = spec.load()  # the full virtual engine: state vector, whole-processor noise model
     grid = sorted(sampler.processor.get_device().metadata.qubit_set)
     lengths = (1, 10, 20)
-    circuits = to_cirq(RBExperiment(qubits, lengths, 1, seed).circuits(), [grid[q] for q in qubits],
-                       google_native=True)
+    circuits = to_cirq(
+        RBExperiment(qubits, lengths, 1, seed).circuits(),
+        [grid[q] for q in qubits],
+        google_native=True,
+    )
     small_shots = 20
     with Clock() as clock:
         sampler.run_batch(circuits, repetitions=small_shots)
     work = sum(len(list(c.all_operations())) for c in circuits) * small_shots
     estimate = clock.cpu / work * operation_shots
-    return (f"before (whole {len(grid)}-qubit engine): {clock.cpu:.1f} s CPU for {len(circuits)} short "
-            f"circuits x {small_shots} shots -> about {estimate / 60:.0f} min for the probe")
+    return (
+        f"before (whole {len(grid)}-qubit engine): {clock.cpu:.1f} s CPU for {len(circuits)} short "
+        f"circuits x {small_shots} shots -> about {estimate / 60:.0f} min for the probe"
+    )
 
 
 def main() -> None:
@@ -100,7 +107,9 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=5)
     parser.add_argument("--shots", type=int, default=100)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--repeat", type=int, default=5, help="interleaved timed rounds; medians reported")
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="interleaved timed rounds; medians reported"
+    )
     parser.add_argument("--before", action="store_true", help="also estimate the whole-engine time")
     args = parser.parse_args()
     qubits = tuple(int(q) for q in args.qubits.split(","))
@@ -123,16 +132,27 @@ def main() -> None:
     def med(clocks, attr):
         return statistics.median(getattr(c, attr) for c in clocks)
 
-    p_wall, p_cpu, f_wall, f_cpu = med(probes, "wall"), med(probes, "cpu"), med(floors, "wall"), med(floors, "cpu")
+    p_wall, p_cpu, f_wall, f_cpu = (
+        med(probes, "wall"),
+        med(probes, "cpu"),
+        med(floors, "wall"),
+        med(floors, "cpu"),
+    )
     fit = result.fit
     lengths = list(result.experiment.lengths or ())
-    print(f"RB probe on cirq_google:{args.processor} qubits {args.qubits}: {len(lengths)} lengths x "
-          f"{args.samples} samples x {args.shots} shots ({len(circuits)} circuits); "
-          f"medians of {args.repeat} interleaved rounds, OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}")
+    print(
+        f"RB probe on cirq_google:{args.processor} qubits {args.qubits}: {len(lengths)} lengths x "
+        f"{args.samples} samples x {args.shots} shots ({len(circuits)} circuits); "
+        f"medians of {args.repeat} interleaved rounds, OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}"
+    )
     print(f"probe  end to end          {p_wall:7.3f} s wall  {p_cpu:7.3f} s CPU   (goal < 10 s)")
-    print(f"floor  DensityMatrixSimulator + device noise, same circuits  "
-          f"{f_wall:7.3f} s wall  {f_cpu:7.3f} s CPU")
-    print(f"ratio  probe / floor       {p_wall / f_wall:5.2f}x wall  {p_cpu / f_cpu:5.2f}x CPU   (goal <= 2x)")
+    print(
+        f"floor  DensityMatrixSimulator + device noise, same circuits  "
+        f"{f_wall:7.3f} s wall  {f_cpu:7.3f} s CPU"
+    )
+    print(
+        f"ratio  probe / floor       {p_wall / f_wall:5.2f}x wall  {p_cpu / f_cpu:5.2f}x CPU   (goal <= 2x)"
+    )
     if fit.ok:
         print(f"EPC {fit.epc:.3e}  95% CI [{fit.epc_ci[0]:.3e}, {fit.epc_ci[1]:.3e}]")
     else:

@@ -64,13 +64,22 @@ class Clock:
 
 def run_qobserve(backend, qubits, lengths, samples, shots, seed):
     with Clock() as clock:
-        result = run_rb(parse_backend("qiskit:aer"), qubits, lengths=lengths, num_samples=samples,
-                        shots=shots, seed=seed, device=backend)
+        result = run_rb(
+            parse_backend("qiskit:aer"),
+            qubits,
+            lengths=lengths,
+            num_samples=samples,
+            shots=shots,
+            seed=seed,
+            device=backend,
+        )
     return result.fit.epc, result.fit.epc_ci, clock
 
 
 def run_floor(backend, qubits, lengths, samples, shots, seed):
-    circuits = qiskit_circuits(backend, RBExperiment(qubits, lengths, samples, seed).circuits(), qubits)
+    circuits = qiskit_circuits(
+        backend, RBExperiment(qubits, lengths, samples, seed).circuits(), qubits
+    )
     with Clock() as clock:
         backend.run(circuits, shots=shots, seed_simulator=seed).result()
     return len(circuits), clock
@@ -80,8 +89,13 @@ def run_qiskit_experiments(backend, qubits, lengths, samples, shots, seed):
     from qiskit_experiments.library import StandardRB
 
     clock = Clock().__enter__()
-    exp = StandardRB(physical_qubits=list(qubits), lengths=list(lengths), num_samples=samples, seed=seed,
-                     backend=backend)
+    exp = StandardRB(
+        physical_qubits=list(qubits),
+        lengths=list(lengths),
+        num_samples=samples,
+        seed=seed,
+        backend=backend,
+    )
     exp.set_run_options(shots=shots, seed_simulator=seed)
     data = exp.run(backend).block_for_results()
     epc = data.analysis_results("EPC", dataframe=True).iloc[0]
@@ -113,7 +127,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--p1", type=float, default=0.002, help="depolarizing λ on sx and x")
     parser.add_argument("--p2", type=float, default=0.02, help="depolarizing λ on cx")
-    parser.add_argument("--repeat", type=int, default=5, help="timed runs of each; the best is reported")
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="timed runs of each; the best is reported"
+    )
     args = parser.parse_args()
     qubits = tuple(int(q) for q in args.qubits.split(","))
     backend = noisy_backend(args.p1, args.p2, args.seed)
@@ -140,22 +156,30 @@ def main() -> None:
     floor = best([r[1] for r in floors])
     epc, ci = ours[0][:2]
     t_qobserve = best([r[2] for r in ours])
-    print(f"RB on AerSimulator, qubits {args.qubits}: lengths {list(LENGTHS)}, {args.samples} samples, "
-          f"{args.shots} shots ({n_circuits} circuits); noise: depolarizing {args.p1} on sx/x, {args.p2} on cx")
+    print(
+        f"RB on AerSimulator, qubits {args.qubits}: lengths {list(LENGTHS)}, {args.samples} samples, "
+        f"{args.shots} shots ({n_circuits} circuits); noise: depolarizing {args.p1} on sx/x, {args.p2} on cx"
+    )
     print(f"best of {args.repeat} runs each; wall s / CPU s (CPU counts Aer's threads)")
     print(f"floor  backend.run for {n_circuits} circuits x {args.shots} shots: {fmt(floor)}")
     if len(qubits) == 1:
-        print(f"truth for qobserve's decomposition (EPC of depolarizing pulses averaged over the 24 "
-              f"Cliffords): {expected_epc_1q(args.p1):.3e}")
-    print(f"qobserve             EPC {epc:.3e}  95% CI [{ci[0]:.3e}, {ci[1]:.3e}]  "
-          f"end-to-end {fmt(t_qobserve)}  ratio to floor {ratio(t_qobserve, floor)} (goal <= 1.25x)")
+        print(
+            f"truth for qobserve's decomposition (EPC of depolarizing pulses averaged over the 24 "
+            f"Cliffords): {expected_epc_1q(args.p1):.3e}"
+        )
+    print(
+        f"qobserve             EPC {epc:.3e}  95% CI [{ci[0]:.3e}, {ci[1]:.3e}]  "
+        f"end-to-end {fmt(t_qobserve)}  ratio to floor {ratio(t_qobserve, floor)} (goal <= 1.25x)"
+    )
     if not have_qe:
         print("qiskit-experiments   SKIPPED: not installed (pip install 'qobserve[bench]')")
         return
     epc_q, ci_q = theirs[0][:2]
     t_qe = best([r[2] for r in theirs])
-    print(f"qiskit-experiments   EPC {epc_q:.3e}  95% CI [{ci_q[0]:.3e}, {ci_q[1]:.3e}]  "
-          f"end-to-end {fmt(t_qe)}  ratio to floor {ratio(t_qe, floor)}")
+    print(
+        f"qiskit-experiments   EPC {epc_q:.3e}  95% CI [{ci_q[0]:.3e}, {ci_q[1]:.3e}]  "
+        f"end-to-end {fmt(t_qe)}  ratio to floor {ratio(t_qe, floor)}"
+    )
     print(f"qobserve / qiskit-experiments: {ratio(t_qobserve, t_qe)}")
 
 

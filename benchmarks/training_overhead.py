@@ -56,7 +56,9 @@ def aer_cost():
     """Aer Estimator, precision 0.03 (Gaussian noise, no sampling): the cheapest step."""
     qc = _ansatz()
     estimator = EstimatorV2(options={"run_options": {"seed": 1}})
-    return qiskit_expectation(estimator, qc, SparsePauliOp("IIIZ"), precision=0.03), qc.num_parameters
+    return qiskit_expectation(
+        estimator, qc, SparsePauliOp("IIIZ"), precision=0.03
+    ), qc.num_parameters
 
 
 def cirq_cost(shots: int = 1000):
@@ -71,11 +73,16 @@ def cirq_cost(shots: int = 1000):
     for layer in range(layers):
         circuit += [cirq.ry(symbols[layer * qubits + i]).on(q[i]) for i in range(qubits)]
         circuit += [cirq.CZ(q[i], q[i + 1]) for i in range(qubits - 1)]
-    cost = cirq_expectation(cirq.Simulator(seed=1), circuit, cirq.Z(q[0]), symbols, repetitions=shots)
+    cost = cirq_expectation(
+        cirq.Simulator(seed=1), circuit, cirq.Z(q[0]), symbols, repetitions=shots
+    )
     return cost, len(symbols)
 
 
-STEPS = {"aer estimator (17 circuits)": aer_cost, "cirq sampler (17 circuits x 1000 shots)": cirq_cost}
+STEPS = {
+    "aer estimator (17 circuits)": aer_cost,
+    "cirq sampler (17 circuits x 1000 shots)": cirq_cost,
+}
 
 
 def _loop(cost, theta, steps: int, run=None) -> tuple[float, float, float, float]:
@@ -105,8 +112,9 @@ def measure(make_cost, steps: int, mlflow=False) -> dict:
     meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
     _loop(cost, theta, 5)  # warm up the simulator and the imports
     base_wall, base_cpu, _, _ = _loop(cost, theta, steps)
-    with track_training("benchmark", tracer_provider=tracer_provider, mlflow=mlflow,
-                        meter_provider=meter_provider) as run:
+    with track_training(
+        "benchmark", tracer_provider=tracer_provider, mlflow=mlflow, meter_provider=meter_provider
+    ) as run:
         if run.mlflow is not None:
             run.mlflow.wait_run_id(120)  # MLflow's import and the run's creation: not a step
         tracked_wall, _, rec_wall, rec_cpu = _loop(cost, theta, steps, run)
@@ -151,8 +159,10 @@ def main(steps: int = 100, mlflow: bool = False, mlflow_uri: str | None = None) 
         if stop is not None:
             off, on = results[cases[1][0]], results[cases[-1][0]]
             extra = on["record_step_cpu_us"] - off["record_step_cpu_us"]
-            print(f"MLflow's own share of record_step: {extra:+.1f} us CPU = "
-                  f"{100 * extra / (1e3 * on['step_cpu_ms']):+.3f}% of a 1000-shot step (goal < 1%)")
+            print(
+                f"MLflow's own share of record_step: {extra:+.1f} us CPU = "
+                f"{100 * extra / (1e3 * on['step_cpu_ms']):+.3f}% of a 1000-shot step (goal < 1%)"
+            )
     finally:
         if stop is not None:
             stop()
@@ -162,17 +172,23 @@ def main(steps: int = 100, mlflow: bool = False, mlflow_uri: str | None = None) 
 def _print(name: str, r: dict) -> None:
     print(f"{name}:")
     print(f"  step (untracked):   {r['step_ms']:.2f} ms wall, {r['step_cpu_ms']:.2f} ms CPU")
-    print(f"  record_step:        {r['record_step_us']:.1f} us wall, "
-          f"{r['record_step_cpu_us']:.1f} us CPU")
+    print(
+        f"  record_step:        {r['record_step_us']:.1f} us wall, "
+        f"{r['record_step_cpu_us']:.1f} us CPU"
+    )
     print(f"  overhead, CPU:      {100 * r['cpu_ratio']:.2f}% of a step  (goal < 1%)")
     print(f"  overhead, wall:     {100 * r['wall_ratio']:.2f}% of a step")
     print(f"  overhead, A/B wall: {100 * r['ab_ratio']:+.2f}%  (noisy on a shared machine)")
 
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=100)
-    parser.add_argument("--mlflow", action="store_true",
-                        help="also measure with mlflow=True (starts a local mlflow server)")
+    parser.add_argument(
+        "--mlflow",
+        action="store_true",
+        help="also measure with mlflow=True (starts a local mlflow server)",
+    )
     parser.add_argument("--mlflow-uri", help="an MLflow server to log to instead")
     args = parser.parse_args()
     main(args.steps, args.mlflow, args.mlflow_uri)

@@ -17,8 +17,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "configure", "instrument", "output_fidelity", "track_training",
-           "uninstrument"]
+__all__ = [
+    "__version__",
+    "configure",
+    "instrument",
+    "output_fidelity",
+    "track_training",
+    "uninstrument",
+]
 
 if TYPE_CHECKING:
     from qobserve.fidelity import output_fidelity

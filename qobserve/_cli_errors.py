@@ -21,7 +21,16 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageErro
 
 from qobserve._cli_help import PlainHelp
 
-__all__ = ["MAX_SECONDS", "OneLineErrors", "echo", "finite", "http_url", "port", "stack_only", "writable_dir"]
+__all__ = [
+    "MAX_SECONDS",
+    "OneLineErrors",
+    "echo",
+    "finite",
+    "http_url",
+    "port",
+    "stack_only",
+    "writable_dir",
+]
 
 
 class OneLineErrors(PlainHelp):
@@ -34,8 +43,14 @@ class OneLineErrors(PlainHelp):
     ``tests/bad_input/`` fails on it, so each is fixed where it arises.
     """
 
-    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         args = sys.argv[1:] if args is None else list(args)
@@ -60,8 +75,11 @@ class OneLineErrors(PlainHelp):
                 raise
             command = " ".join([prog_name, *[a for a in args[:1] if not a.startswith("-")]])
             detail = " ".join(str(exc).split()) or "no detail"
-            click.echo(f"error: {command}: internal error: {type(exc).__name__}: {detail} "
-                       "(please report it; QOBSERVE_DEBUG=1 shows the traceback)", err=True)
+            click.echo(
+                f"error: {command}: internal error: {type(exc).__name__}: {detail} "
+                "(please report it; QOBSERVE_DEBUG=1 shows the traceback)",
+                err=True,
+            )
             code = 70  # EX_SOFTWARE
         sys.exit(code if isinstance(code, int) else 0)
 
@@ -112,8 +130,9 @@ def writable_dir(value: Path | None) -> Path | None:
         with tempfile.TemporaryFile(dir=value):
             pass
     except OSError as exc:
-        raise typer.BadParameter(f"cannot create or write directory {str(value)!r}: "
-                                 f"{exc.strerror or exc}") from None
+        raise typer.BadParameter(
+            f"cannot create or write directory {str(value)!r}: {exc.strerror or exc}"
+        ) from None
     return value
 
 
@@ -122,8 +141,12 @@ def stack_only(ctx: typer.Context, stack: bool, names: tuple[str, ...]) -> None:
     if stack:
         return
     for param in ctx.command.params:
-        if param.name in names and ctx.get_parameter_source(param.name) is not ParameterSource.DEFAULT:
+        if (
+            param.name in names
+            and ctx.get_parameter_source(param.name) is not ParameterSource.DEFAULT
+        ):
             negated = ctx.params[param.name] is False and param.secondary_opts
             option = param.secondary_opts[0] if negated else param.opts[0]
-            raise typer.BadParameter("only applies with --stack; add --stack or drop it",
-                                     param_hint=f"'{option}'")
+            raise typer.BadParameter(
+                "only applies with --stack; add --stack or drop it", param_hint=f"'{option}'"
+            )

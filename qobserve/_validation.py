@@ -35,7 +35,11 @@ def validation_message(exc: ValidationError, *, prefix: str = "", sep: str = "; 
     lines = []
     for err in exc.errors():
         path = field_path(err["loc"], prefix) or "value"
-        msg = _UNKNOWN_KEY if err["type"] == "extra_forbidden" else err["msg"].removeprefix("Value error, ")
+        msg = (
+            _UNKNOWN_KEY
+            if err["type"] == "extra_forbidden"
+            else err["msg"].removeprefix("Value error, ")
+        )
         lines.append(f"{path}: {msg}")
     return sep.join(lines)
 
@@ -69,7 +73,9 @@ def _first_line(exc: BaseException) -> str:
     problem, mark = getattr(exc, "problem", None), getattr(exc, "problem_mark", None)
     if problem and mark is not None:
         return f"{problem} (line {mark.line + 1}, column {mark.column + 1})"
-    return next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+    return next(
+        (line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__
+    )
 
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")

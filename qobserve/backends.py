@@ -61,7 +61,9 @@ def parse_noise(text: str | None, *, field: str = "noise") -> NoiseSpec | None:
     try:
         strength = float(value)
     except ValueError:
-        raise ValueError(f"{field}: {value!r} is not a number; use e.g. depolarizing:0.01") from None
+        raise ValueError(
+            f"{field}: {value!r} is not a number; use e.g. depolarizing:0.01"
+        ) from None
     if not 0.0 <= strength <= 1.0:
         raise ValueError(f"{field}: depolarizing strength must be in [0, 1], got {strength}")
     return NoiseSpec(kind, strength)
@@ -70,8 +72,10 @@ def parse_noise(text: str | None, *, field: str = "noise") -> NoiseSpec | None:
 _QISKIT_SIMULATORS = {"aer": "aer_simulator"}
 _BRAKET_LOCAL = {"local": "braket_sv", "local_sv": "braket_sv", "local_dm": "braket_dm"}
 _CIRQ_LOCAL = {"simulator": "cirq_simulator", "density_matrix": "cirq_density_matrix"}
-_FORMS = ("qiskit:aer, qiskit:fake_<name>, qiskit:ibm_<name>, braket:local, braket:local_dm, "
-          "braket:arn:aws:braket:..., cirq:simulator, cirq:density_matrix, cirq_google:<processor>")
+_FORMS = (
+    "qiskit:aer, qiskit:fake_<name>, qiskit:ibm_<name>, braket:local, braket:local_dm, "
+    "braket:arn:aws:braket:..., cirq:simulator, cirq:density_matrix, cirq_google:<processor>"
+)
 
 
 def _braket_device_name(arn: str) -> str:
@@ -127,10 +131,13 @@ class BackendSpec:
         except ModuleNotFoundError as exc:
             raise ImportError(
                 f"backend {self.spec!r} needs the {self.provider.value} SDK: "
-                f"pip install 'qobserve[{self.provider.value}]' ({exc.name} is missing)") from exc
+                f"pip install 'qobserve[{self.provider.value}]' ({exc.name} is missing)"
+            ) from exc
 
 
-def parse_backend(spec: str, noise: str | NoiseSpec | None = None, *, field: str = "backend") -> BackendSpec:
+def parse_backend(
+    spec: str, noise: str | NoiseSpec | None = None, *, field: str = "backend"
+) -> BackendSpec:
     """Parse a backend spec string (no SDK import, no network).
 
     Raises:
@@ -140,7 +147,9 @@ def parse_backend(spec: str, noise: str | NoiseSpec | None = None, *, field: str
     if not isinstance(spec, str) or ":" not in spec:
         raise ValueError(f"{where}{spec!r} is not a backend spec; expected one of {_FORMS}")
     family, _, target = spec.partition(":")
-    noise_spec = noise if isinstance(noise, NoiseSpec) else parse_noise(noise, field=field or "noise")
+    noise_spec = (
+        noise if isinstance(noise, NoiseSpec) else parse_noise(noise, field=field or "noise")
+    )
     kind: BackendKind
     if family == "qiskit" and target in _QISKIT_SIMULATORS:
         provider, name, kind = Provider.QISKIT, _QISKIT_SIMULATORS[target], BackendKind.SIMULATOR
@@ -170,8 +179,9 @@ def _load_qiskit(spec: BackendSpec, seed: int | None, creds: dict[str, str]):
         # Explicit credentials when given, else the SDK's own environment
         # variables or saved account; qobserve never logs the token.
         explicit = {k: creds[f"ibm_{k}"] for k in ("token", "instance") if creds.get(f"ibm_{k}")}
-        return QiskitRuntimeService(channel=os.environ.get("QISKIT_IBM_CHANNEL", "ibm_quantum_platform"),
-                                    **explicit).backend(spec.target)
+        return QiskitRuntimeService(
+            channel=os.environ.get("QISKIT_IBM_CHANNEL", "ibm_quantum_platform"), **explicit
+        ).backend(spec.target)
     from qiskit_aer import AerSimulator
 
     if spec.kind is BackendKind.VIRTUAL:
@@ -189,24 +199,30 @@ def _load_qiskit(spec: BackendSpec, seed: int | None, creds: dict[str, str]):
 def _fake_backend(name: str):
     """Instantiate one fake backend by name; the fake provider would build all ~70 of them."""
     import qiskit_ibm_runtime.fake_provider as fake_provider
-
     from qiskit.providers import BackendV2
 
     for attr in dir(fake_provider):
         cls = getattr(fake_provider, attr)
-        if (isinstance(cls, type) and issubclass(cls, BackendV2)
-                and getattr(cls, "backend_name", None) == name):
+        if (
+            isinstance(cls, type)
+            and issubclass(cls, BackendV2)
+            and getattr(cls, "backend_name", None) == name
+        ):
             return cls()
-    raise ValueError(f"backend: no Qiskit fake backend named {name!r}; "
-                     "see qiskit_ibm_runtime.fake_provider for the list")
+    raise ValueError(
+        f"backend: no Qiskit fake backend named {name!r}; "
+        "see qiskit_ibm_runtime.fake_provider for the list"
+    )
 
 
 def _qiskit_noise(noise: NoiseSpec):
     from qiskit_aer.noise import NoiseModel, depolarizing_error
 
     model = NoiseModel()
-    model.add_all_qubit_quantum_error(depolarizing_error(noise.strength, 1),
-                                      ["x", "y", "z", "h", "s", "sdg", "sx", "rx", "ry", "rz", "u"])
+    model.add_all_qubit_quantum_error(
+        depolarizing_error(noise.strength, 1),
+        ["x", "y", "z", "h", "s", "sdg", "sx", "rx", "ry", "rz", "u"],
+    )
     model.add_all_qubit_quantum_error(depolarizing_error(noise.strength, 2), ["cx", "cz", "ecr"])
     return model
 
@@ -233,7 +249,8 @@ def _load_cirq(spec: BackendSpec, seed: int | None):
         import cirq_google
 
         engine = cirq_google.engine.create_default_noisy_quantum_virtual_machine(
-            spec.target, cirq.Simulator)
+            spec.target, cirq.Simulator
+        )
         return engine.get_processor(spec.target).get_sampler()
     noise = None if spec.noise is None else cirq.depolarize(spec.noise.pauli_probability(1))
     if spec.name == "cirq_simulator" and noise is None:

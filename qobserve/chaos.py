@@ -134,11 +134,18 @@ class Faults(_Model):
 
     @model_validator(mode="after")
     def _rates_fit(self) -> Faults:
-        total = (self.transient_error_rate + self.permanent_error_rate + self.timeout_rate
-                 + self.throttle_rate + self.late_rate)
+        total = (
+            self.transient_error_rate
+            + self.permanent_error_rate
+            + self.timeout_rate
+            + self.throttle_rate
+            + self.late_rate
+        )
         if total > 1.0 + 1e-9:
-            raise ValueError(f"the error rates sum to {total:g}; they are probabilities of "
-                             "exclusive outcomes per submission and must sum to at most 1")
+            raise ValueError(
+                f"the error rates sum to {total:g}; they are probabilities of "
+                "exclusive outcomes per submission and must sum to at most 1"
+            )
         return self
 
 
@@ -211,8 +218,15 @@ _POLL = 0.05  # seconds: longest sleep of a waiting caller between checks
 class _ChaosJob:
     """An accepted job whose completion time the chaos backend controls."""
 
-    def __init__(self, owner: ChaosBackend, prepared: Any, shots: int, client_id: str, n: int,
-                 ready_in: float | None) -> None:
+    def __init__(
+        self,
+        owner: ChaosBackend,
+        prepared: Any,
+        shots: int,
+        client_id: str,
+        n: int,
+        ready_in: float | None,
+    ) -> None:
         self.owner = owner
         self.prepared = prepared
         self.shots = shots
@@ -230,8 +244,9 @@ class _ChaosJob:
     def _run(self) -> dict[str, int]:
         """Run on the inner backend once (the real execution); caller holds the lock."""
         if self.counts is None:
-            self.counts = self.owner.inner.submit(self.prepared, self.shots,
-                                                  client_id=self.client_id).wait(None)
+            self.counts = self.owner.inner.submit(
+                self.prepared, self.shots, client_id=self.client_id
+            ).wait(None)
             self.owner.ledger.executed(self.owner.name, self.client_id)
         return self.counts
 
@@ -294,8 +309,15 @@ class ChaosBackend:
         name: label override (default: the inner backend's name).
     """
 
-    def __init__(self, inner: Any, faults: Faults | None = None, *, ledger: Ledger | None = None,
-                 seed: int = 0, name: str | None = None) -> None:
+    def __init__(
+        self,
+        inner: Any,
+        faults: Faults | None = None,
+        *,
+        ledger: Ledger | None = None,
+        seed: int = 0,
+        name: str | None = None,
+    ) -> None:
         self.inner: Backend = adapt(inner, seed=seed)
         self.faults = faults or Faults()
         self.ledger = ledger or Ledger()
@@ -337,9 +359,13 @@ class ChaosBackend:
             fault = "outage"
         else:
             u = random.Random(f"{self.seed}:{self.name}:{client_id}:{n}").random()
-            for name, rate in (("throttle", f.throttle_rate), ("transient", f.transient_error_rate),
-                               ("permanent", f.permanent_error_rate), ("timeout", f.timeout_rate),
-                               ("late", f.late_rate)):
+            for name, rate in (
+                ("throttle", f.throttle_rate),
+                ("transient", f.transient_error_rate),
+                ("permanent", f.permanent_error_rate),
+                ("timeout", f.timeout_rate),
+                ("late", f.late_rate),
+            ):
                 if u < rate:
                     fault = name
                     break

@@ -12,8 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["CLASSIFIERS", "UNREACHABLE", "ErrorInfo", "ErrorKind", "classify", "outcome_unknown",
-           "register_classifier", "transport_failure", "unreachable"]
+__all__ = [
+    "CLASSIFIERS",
+    "UNREACHABLE",
+    "ErrorInfo",
+    "ErrorKind",
+    "classify",
+    "outcome_unknown",
+    "register_classifier",
+    "transport_failure",
+    "unreachable",
+]
 
 #: error_type of a provider API that could not be reached (nothing was sent).
 UNREACHABLE = "unreachable"
@@ -72,11 +81,28 @@ def classify(exc: BaseException) -> ErrorInfo:
 
 
 # Transport failures, by class name (botocore, requests, urllib3, http.client, socket).
-_NOT_SENT = ("EndpointConnectionError", "ConnectTimeoutError", "ConnectTimeout",
-             "ConnectionRefusedError", "NewConnectionError", "NameResolutionError", "gaierror",
-             "ProxyConnectionError", "TargetUnreachableError")
-_MAYBE_SENT = ("ReadTimeoutError", "ReadTimeout", "ConnectionClosedError", "RemoteDisconnected",
-               "ProtocolError", "ChunkedEncodingError", "IncompleteRead", "TimeoutError", "timeout")
+_NOT_SENT = (
+    "EndpointConnectionError",
+    "ConnectTimeoutError",
+    "ConnectTimeout",
+    "ConnectionRefusedError",
+    "NewConnectionError",
+    "NameResolutionError",
+    "gaierror",
+    "ProxyConnectionError",
+    "TargetUnreachableError",
+)
+_MAYBE_SENT = (
+    "ReadTimeoutError",
+    "ReadTimeout",
+    "ConnectionClosedError",
+    "RemoteDisconnected",
+    "ProtocolError",
+    "ChunkedEncodingError",
+    "IncompleteRead",
+    "TimeoutError",
+    "timeout",
+)
 
 
 def _chain(exc: BaseException | None):

@@ -41,13 +41,21 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from qobserve._validation import read_yaml, validation_message
 from qobserve.backends import parse_backend
 from qobserve.chaos import ChaosBackend, Faults, Ledger
-from qobserve._validation import read_yaml, validation_message
 from qobserve.executor._policies import MAX_COUNT, MAX_USD, Duration, Price
 
-__all__ = ["BUILTIN_CIRCUITS", "GamedayReport", "Scenario", "ScenarioError", "demo_scenario",
-           "load_scenario", "render", "run_gameday"]
+__all__ = [
+    "BUILTIN_CIRCUITS",
+    "GamedayReport",
+    "Scenario",
+    "ScenarioError",
+    "demo_scenario",
+    "load_scenario",
+    "render",
+    "run_gameday",
+]
 
 BUILTIN_CIRCUITS = ("bell", "ghz3", "ghz5")
 MAX_SHOTS = 1_000_000  # local simulators; a larger number is a typo that would run for hours
@@ -106,10 +114,14 @@ class BackendSection(_Model):
 class ClassicalSection(_Model):
     """The classical model that answers when every backend failed."""
 
-    name: str = Field(default="classical", min_length=1,
-                      description="provenance.backend and to_backend of its answers")
+    name: str = Field(
+        default="classical",
+        min_length=1,
+        description="provenance.backend and to_backend of its answers",
+    )
     model: Literal["uniform", "zeros"] = Field(
-        default="uniform", description="built-in toy model: shots spread evenly, or all on 0…0")
+        default="uniform", description="built-in toy model: shots spread evenly, or all on 0…0"
+    )
 
 
 class Scenario(_Model):
@@ -137,7 +149,9 @@ class Scenario(_Model):
     def _classical_name(self) -> Scenario:
         c = self.classical_fallback
         if c is not None and c.name in {b.name for b in self.backends}:
-            raise ValueError(f"classical_fallback.name: {c.name!r} is already a backend name; pick another")
+            raise ValueError(
+                f"classical_fallback.name: {c.name!r} is already a backend name; pick another"
+            )
         return self
 
 
@@ -164,8 +178,10 @@ def load_scenario(source: str | Path | dict) -> Scenario:
         qasm = Path(scenario.circuit)
         qasm = qasm if qasm.is_absolute() else base / qasm
         if not qasm.is_file():
-            raise ScenarioError(f"{where}circuit: {scenario.circuit!r} is neither a built-in "
-                                f"({', '.join(BUILTIN_CIRCUITS)}) nor an OpenQASM file")
+            raise ScenarioError(
+                f"{where}circuit: {scenario.circuit!r} is neither a built-in "
+                f"({', '.join(BUILTIN_CIRCUITS)}) nor an OpenQASM file"
+            )
         _check_qasm(qasm)
         scenario = scenario.model_copy(update={"circuit": str(qasm)})
     return scenario
@@ -182,35 +198,60 @@ def _check_qasm(path: Path) -> None:
     try:
         circuit = convert(path.read_text(encoding="utf-8"), "qiskit")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"circuit: {path}: cannot read as UTF-8 text: "
-                            f"{getattr(exc, 'strerror', None) or exc}") from None
+        raise ScenarioError(
+            f"circuit: {path}: cannot read as UTF-8 text: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
     except ConversionError as exc:
         detail = " ".join(str(exc).split())
-        raise ScenarioError(f"circuit: {path}: not a valid OpenQASM 2 or 3 program ({detail}); "
-                            "fix the file or use a built-in circuit (bell, ghz3, ghz5)") from None
+        raise ScenarioError(
+            f"circuit: {path}: not a valid OpenQASM 2 or 3 program ({detail}); "
+            "fix the file or use a built-in circuit (bell, ghz3, ghz5)"
+        ) from None
     if not any(inst.operation.name == "measure" for inst in circuit.data):
-        raise ScenarioError(f"circuit: {path}: not a valid OpenQASM 2 or 3 program for a game day: "
-                            "it measures nothing (add e.g. `measure q -> c;`)")
+        raise ScenarioError(
+            f"circuit: {path}: not a valid OpenQASM 2 or 3 program for a game day: "
+            "it measures nothing (add e.g. `measure q -> c;`)"
+        )
 
 
 def demo_scenario(*, jobs: int = 40, seed: int = 7) -> Scenario:
     """A built-in game day for ``qobserve demo``: a flaky Qiskit primary with an
     outage in the middle, a Braket fallback reached through OpenQASM, a Cirq last
     resort with stale calibration, and a budget. Runs in a few seconds."""
-    return Scenario.model_validate({
-        "jobs": jobs, "shots": 100, "circuit": "bell", "seed": seed, "budget_usd": 25,
-        "executor": {"max_attempts": 3, "max_calibration_age": "24h", "deadline": "5s"},
-        "backends": [
-            {"name": "primary", "backend": "qiskit:aer",
-             "price": {"per_task_usd": "0.30", "per_shot_usd": "0.001"},
-             "faults": {"transient_error_rate": 0.2, "throttle_rate": 0.05, "timeout_rate": 0.05,
-                        "outage": {"after_jobs": jobs // 3, "for_jobs": max(jobs // 4, 1)}}},
-            {"name": "fallback", "backend": "braket:local",
-             "price": {"per_task_usd": "0.30", "per_shot_usd": "0.002"},
-             "faults": {"transient_error_rate": 0.1, "late_rate": 0.05}},
-            {"name": "stale", "backend": "cirq:simulator", "faults": {"calibration_age": "48h"}},
-        ],
-    })
+    return Scenario.model_validate(
+        {
+            "jobs": jobs,
+            "shots": 100,
+            "circuit": "bell",
+            "seed": seed,
+            "budget_usd": 25,
+            "executor": {"max_attempts": 3, "max_calibration_age": "24h", "deadline": "5s"},
+            "backends": [
+                {
+                    "name": "primary",
+                    "backend": "qiskit:aer",
+                    "price": {"per_task_usd": "0.30", "per_shot_usd": "0.001"},
+                    "faults": {
+                        "transient_error_rate": 0.2,
+                        "throttle_rate": 0.05,
+                        "timeout_rate": 0.05,
+                        "outage": {"after_jobs": jobs // 3, "for_jobs": max(jobs // 4, 1)},
+                    },
+                },
+                {
+                    "name": "fallback",
+                    "backend": "braket:local",
+                    "price": {"per_task_usd": "0.30", "per_shot_usd": "0.002"},
+                    "faults": {"transient_error_rate": 0.1, "late_rate": 0.05},
+                },
+                {
+                    "name": "stale",
+                    "backend": "cirq:simulator",
+                    "faults": {"calibration_age": "48h"},
+                },
+            ],
+        }
+    )
 
 
 def build_circuit(name: str) -> Any:
@@ -271,16 +312,28 @@ class GamedayReport:
     def problems(self) -> list[str]:
         """Why the game day failed, one phrase each (empty when it passed)."""
         over = self.budget_usd is not None and self.spent_usd > self.budget_usd + 1e-9
-        return [text for bad, text in (
-            (self.jobs > 0 and self.succeeded == 0, "every job failed"),
-            (self.lost > 0, f"{self.lost} job(s) lost"),
-            (self.duplicate_executions > 0, f"{self.duplicate_executions} duplicate execution(s)"),
-            (over, "over budget"),
-            (self.resubmitted_after_permanent > 0,
-             f"{self.resubmitted_after_permanent} resubmission(s) after a permanent error"),
-            (self.classical_model_calls is not None and self.classical_answers != self.classical_model_calls,
-             f"classical answers {self.classical_answers} != model calls {self.classical_model_calls}"),
-        ) if bad]
+        return [
+            text
+            for bad, text in (
+                (self.jobs > 0 and self.succeeded == 0, "every job failed"),
+                (self.lost > 0, f"{self.lost} job(s) lost"),
+                (
+                    self.duplicate_executions > 0,
+                    f"{self.duplicate_executions} duplicate execution(s)",
+                ),
+                (over, "over budget"),
+                (
+                    self.resubmitted_after_permanent > 0,
+                    f"{self.resubmitted_after_permanent} resubmission(s) after a permanent error",
+                ),
+                (
+                    self.classical_model_calls is not None
+                    and self.classical_answers != self.classical_model_calls,
+                    f"classical answers {self.classical_answers} != model calls {self.classical_model_calls}",
+                ),
+            )
+            if bad
+        ]
 
     @property
     def ok(self) -> bool:
@@ -289,32 +342,61 @@ class GamedayReport:
         return not self.problems
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "classical_answers": self.classical_answers, "ok": self.ok,
-                "problems": self.problems}
+        return {
+            **asdict(self),
+            "classical_answers": self.classical_answers,
+            "ok": self.ok,
+            "problems": self.problems,
+        }
 
 
-def _executor(scenario: Scenario, backends: list[ChaosBackend], budget, providers: dict, classical=None):
-    from qobserve.executor import (BreakerPolicy, ClassicalTarget, GatePolicy, IdempotencyPolicy,
-                                   ResilientExecutor, RetryBudget, RetryPolicy, Target)
+def _executor(
+    scenario: Scenario, backends: list[ChaosBackend], budget, providers: dict, classical=None
+):
+    from qobserve.executor import (
+        BreakerPolicy,
+        ClassicalTarget,
+        GatePolicy,
+        IdempotencyPolicy,
+        ResilientExecutor,
+        RetryBudget,
+        RetryPolicy,
+        Target,
+    )
 
     ex = scenario.executor
-    targets: list[Any] = [Target(b, price=s.price) for b, s in zip(backends, scenario.backends)]
+    targets: list[Any] = [
+        Target(b, price=s.price) for b, s in zip(backends, scenario.backends, strict=False)
+    ]
     if classical is not None:
         targets.append(ClassicalTarget(scenario.classical_fallback.name, classical))
     return ResilientExecutor(
         targets,
-        retry=RetryPolicy(max_attempts=ex.max_attempts, initial=ex.backoff_initial,
-                          maximum=ex.backoff_max, attempt_timeout=ex.attempt_timeout),
+        retry=RetryPolicy(
+            max_attempts=ex.max_attempts,
+            initial=ex.backoff_initial,
+            maximum=ex.backoff_max,
+            attempt_timeout=ex.attempt_timeout,
+        ),
         breaker=BreakerPolicy(failure_threshold=ex.breaker_failures, cooldown=ex.breaker_cooldown),
-        gates=GatePolicy(max_calibration_age=ex.max_calibration_age,
-                         max_pending_jobs=ex.max_pending_jobs, refresh=0),
+        gates=GatePolicy(
+            max_calibration_age=ex.max_calibration_age,
+            max_pending_jobs=ex.max_pending_jobs,
+            refresh=0,
+        ),
         idempotency=IdempotencyPolicy(allow_duplicates=ex.allow_duplicates),
-        deadline=ex.deadline, budget=budget, retry_budget=RetryBudget(capacity=ex.retry_budget),
-        concurrency=ex.concurrency, record_jobs=True, **providers)
+        deadline=ex.deadline,
+        budget=budget,
+        retry_budget=RetryBudget(capacity=ex.retry_budget),
+        concurrency=ex.concurrency,
+        record_jobs=True,
+        **providers,
+    )
 
 
-def run_gameday(scenario: Scenario | str | Path, *, tracer_provider=None,
-                meter_provider=None) -> GamedayReport:
+def run_gameday(
+    scenario: Scenario | str | Path, *, tracer_provider=None, meter_provider=None
+) -> GamedayReport:
     """Run a game day and compare the executor's account with the ground truth.
 
     Args:
@@ -331,8 +413,15 @@ def run_gameday(scenario: Scenario | str | Path, *, tracer_provider=None,
     for i, b in enumerate(scenario.backends):
         field = f"backends[{i}].backend"
         try:
-            backends.append(ChaosBackend(parse_backend(b.backend, b.noise, field=field), b.faults,
-                                         ledger=ledger, seed=scenario.seed, name=b.name))
+            backends.append(
+                ChaosBackend(
+                    parse_backend(b.backend, b.noise, field=field),
+                    b.faults,
+                    ledger=ledger,
+                    seed=scenario.seed,
+                    name=b.name,
+                )
+            )
         except Exception as exc:  # the SDK cannot build it (unknown fake backend or processor)
             detail = " ".join(str(exc).split()).removeprefix("backend: ")
             raise ScenarioError(f"{field}: cannot build {b.backend!r}: {detail}") from None
@@ -343,8 +432,13 @@ def run_gameday(scenario: Scenario | str | Path, *, tracer_provider=None,
         if scenario.budget_usd is not None:
             from qobserve.cost import Budget, SqliteBudgetStore
 
-            budget = Budget(f"gameday-{uuid.uuid4().hex[:8]}", scenario.budget_usd, period="day",
-                            store=SqliteBudgetStore(Path(tmp) / "budget.sqlite"), **providers)
+            budget = Budget(
+                f"gameday-{uuid.uuid4().hex[:8]}",
+                scenario.budget_usd,
+                period="day",
+                store=SqliteBudgetStore(Path(tmp) / "budget.sqlite"),
+                **providers,
+            )
         classical = None
         if scenario.classical_fallback is not None:
             from qobserve.executor._classical import toy_model
@@ -374,7 +468,9 @@ def run_gameday(scenario: Scenario | str | Path, *, tracer_provider=None,
     return report
 
 
-def _report(scenario, executor, ledger: Ledger, ids, outcomes, spent, hanging, elapsed) -> GamedayReport:
+def _report(
+    scenario, executor, ledger: Ledger, ids, outcomes, spent, hanging, elapsed
+) -> GamedayReport:
     from qobserve.executor import ExecutionResult
 
     by_backend = {b.name: BackendReport() for b in scenario.backends}
@@ -384,7 +480,7 @@ def _report(scenario, executor, ledger: Ledger, ids, outcomes, spent, hanging, e
     answered_by: Counter[str] = Counter()
     cost = Decimal(0)
     failures: list[dict[str, Any]] = []
-    for i, (cid, out) in enumerate(zip(ids, outcomes)):
+    for i, (cid, out) in enumerate(zip(ids, outcomes, strict=False)):
         prov = getattr(out, "provenance", None)
         if isinstance(out, ExecutionResult):
             succeeded += 1
@@ -394,8 +490,13 @@ def _report(scenario, executor, ledger: Ledger, ids, outcomes, spent, hanging, e
             lost += ledger.executions[cid] == 0 and not out.provenance.classical
         elif getattr(prov, "reason", None) or str(out):
             failed += 1
-            failures.append({"job": i, "client_id": cid,
-                             "reason": getattr(prov, "reason", None) or f"{type(out).__name__}: {out}"})
+            failures.append(
+                {
+                    "job": i,
+                    "client_id": cid,
+                    "reason": getattr(prov, "reason", None) or f"{type(out).__name__}: {out}",
+                }
+            )
         else:
             lost += 1
         if prov is None:
@@ -418,19 +519,34 @@ def _report(scenario, executor, ledger: Ledger, ids, outcomes, spent, hanging, e
         breaker = executor.breaker(slot_backend.name)
         r.breaker_state, r.breaker_opened = int(breaker.state), breaker.opened
     return GamedayReport(
-        jobs=len(ids), succeeded=succeeded, failed=failed, lost=lost,
+        jobs=len(ids),
+        succeeded=succeeded,
+        failed=failed,
+        lost=lost,
         duplicate_executions=ledger.duplicates(),
         spent_usd=float(spent if spent is not None else cost),
         budget_usd=None if scenario.budget_usd is None else float(scenario.budget_usd),
-        retries=retries, fallbacks=fallbacks, retry_budget=_tokens(executor.retry_budget),
+        retries=retries,
+        fallbacks=fallbacks,
+        retry_budget=_tokens(executor.retry_budget),
         resubmitted_after_permanent=ledger.resubmitted_after_permanent(),
-        hanging=hanging, elapsed_s=round(elapsed, 3), by_backend=by_backend, failures=failures,
-        answered_by=dict(answered_by))
+        hanging=hanging,
+        elapsed_s=round(elapsed, 3),
+        by_backend=by_backend,
+        failures=failures,
+        answered_by=dict(answered_by),
+    )
 
 
 def _tokens(b) -> dict[str, int]:
-    return {"capacity": b.capacity, "left": b.tokens, "granted": b.granted,
-            "granted_timeouts": b.granted_timeouts, "refused": b.refused, "refunded": b.refunded}
+    return {
+        "capacity": b.capacity,
+        "left": b.tokens,
+        "granted": b.granted,
+        "granted_timeouts": b.granted_timeouts,
+        "refused": b.refused,
+        "refunded": b.refunded,
+    }
 
 
 def render(report: GamedayReport, console=None) -> None:
@@ -441,18 +557,29 @@ def render(report: GamedayReport, console=None) -> None:
     console = console or Console()
     summary = Table(title="Game day", show_header=False)
     budget = "none" if report.budget_usd is None else f"${report.budget_usd:.2f}"
-    for key, value in (("jobs", report.jobs), ("succeeded", report.succeeded),
-                       ("failed", report.failed), ("lost", report.lost),
-                       ("duplicate executions", report.duplicate_executions),
-                       ("spent / budget", f"${report.spent_usd:.4f} / {budget}"),
-                       ("retries", report.retries), ("fallbacks", report.fallbacks),
-                       ("answered by", ", ".join(f"{k}×{v}" for k, v in sorted(report.answered_by.items()))
-                                       or "-"),
-                       ("retry tokens left", f"{report.retry_budget['left']} of "
-                                             f"{report.retry_budget['capacity']}"),
-                       ("elapsed", f"{report.elapsed_s:.2f}s"),
-                       ("verdict", "[green]OK[/]" if report.ok
-                                   else f"[red]FAILED[/]: {', '.join(report.problems)}")):
+    for key, value in (
+        ("jobs", report.jobs),
+        ("succeeded", report.succeeded),
+        ("failed", report.failed),
+        ("lost", report.lost),
+        ("duplicate executions", report.duplicate_executions),
+        ("spent / budget", f"${report.spent_usd:.4f} / {budget}"),
+        ("retries", report.retries),
+        ("fallbacks", report.fallbacks),
+        (
+            "answered by",
+            ", ".join(f"{k}×{v}" for k, v in sorted(report.answered_by.items())) or "-",
+        ),
+        (
+            "retry tokens left",
+            f"{report.retry_budget['left']} of {report.retry_budget['capacity']}",
+        ),
+        ("elapsed", f"{report.elapsed_s:.2f}s"),
+        (
+            "verdict",
+            "[green]OK[/]" if report.ok else f"[red]FAILED[/]: {', '.join(report.problems)}",
+        ),
+    ):
         summary.add_row(key, str(value))
     console.print(summary)
     table = Table(title="By backend")
@@ -463,8 +590,15 @@ def render(report: GamedayReport, console=None) -> None:
     for name, r in report.by_backend.items():
         errors = ", ".join(f"{k}×{v}" for k, v in sorted(r.errors.items())) or "-"
         breaker = "-" if name == report.classical_backend else states[r.breaker_state]
-        table.add_row(name, str(r.attempts), str(r.completed), str(r.executions), str(r.skipped),
-                      breaker, errors)
+        table.add_row(
+            name,
+            str(r.attempts),
+            str(r.completed),
+            str(r.executions),
+            str(r.skipped),
+            breaker,
+            errors,
+        )
     console.print(table)
     if report.failures:
         reasons = Counter(f["reason"] for f in report.failures)

@@ -72,12 +72,18 @@ def _alertmanager_configmap(root: Path) -> str:
     bridge = spec.meta_monitoring.bridge_receiver
     hook = spec.receivers[bridge].model_copy(update={"url": K8S_BRIDGE_URL})
     spec = spec.model_copy(update={"receivers": {**spec.receivers, bridge: hook}})
-    return dump_generated({
-        "apiVersion": "v1", "kind": "ConfigMap",
-        "metadata": {"name": "qobserve-alertmanager",
-                     "labels": {"app.kubernetes.io/name": "qobserve-alertmanager"}},
-        "data": {"alertmanager.yml": render_alertmanager(spec, source=ROUTING_SPEC)}},
-        source=ROUTING_SPEC)
+    return dump_generated(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {
+                "name": "qobserve-alertmanager",
+                "labels": {"app.kubernetes.io/name": "qobserve-alertmanager"},
+            },
+            "data": {"alertmanager.yml": render_alertmanager(spec, source=ROUTING_SPEC)},
+        },
+        source=ROUTING_SPEC,
+    )
 
 
 def _prometheus_rule(root: Path) -> str:
@@ -86,12 +92,20 @@ def _prometheus_rule(root: Path) -> str:
 
     from qobserve.slo._yaml import dump_generated
 
-    groups = [g for text in (_slo_rules(root), _quantum_rules(root), _meta_rules(root))
-              for g in yaml.safe_load(text)["groups"]]
-    return dump_generated({
-        "apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
-        "metadata": {"name": "qobserve", "labels": {"app.kubernetes.io/name": "qobserve"}},
-        "spec": {"groups": groups}}, source=SLO_SPEC)
+    groups = [
+        g
+        for text in (_slo_rules(root), _quantum_rules(root), _meta_rules(root))
+        for g in yaml.safe_load(text)["groups"]
+    ]
+    return dump_generated(
+        {
+            "apiVersion": "monitoring.coreos.com/v1",
+            "kind": "PrometheusRule",
+            "metadata": {"name": "qobserve", "labels": {"app.kubernetes.io/name": "qobserve"}},
+            "spec": {"groups": groups},
+        },
+        source=SLO_SPEC,
+    )
 
 
 def _dashboard(name: str) -> Callable[[Path], str]:
@@ -113,9 +127,11 @@ def _doc(name: str) -> Callable[[Path], str]:
     def render(root: Path) -> str:
         from qobserve.docs import config_reference, metrics_reference
 
-        return {"metrics": metrics_reference.render_metrics_reference,
-                "configuration": config_reference.render_configuration,
-                "slo-spec": config_reference.render_slo_spec}[name]()
+        return {
+            "metrics": metrics_reference.render_metrics_reference,
+            "configuration": config_reference.render_configuration,
+            "slo-spec": config_reference.render_slo_spec,
+        }[name]()
 
     return render
 
@@ -128,8 +144,10 @@ ARTIFACTS: list[Artifact] = [
     Artifact("alerts/alertmanager.yml", _alertmanager),
     Artifact("deploy/kubernetes/prometheusrule.yaml", _prometheus_rule),
     Artifact("deploy/kubernetes/alertmanager-config.yaml", _alertmanager_configmap),
-    *(Artifact(f"dashboards/{name}.json", _dashboard(name))
-      for name in ("executive", "oncall", "debug", "slo")),
+    *(
+        Artifact(f"dashboards/{name}.json", _dashboard(name))
+        for name in ("executive", "oncall", "debug", "slo")
+    ),
     Artifact("runbooks/README.md", _runbook_index),
     *(Artifact(f"docs/{name}.md", _doc(name)) for name in ("metrics", "configuration", "slo-spec")),
 ]
@@ -142,7 +160,9 @@ def register(path: str, render: Callable[[Path], str]) -> None:
 
 
 def _rendered(root: Path, artifacts: list[Artifact] | None) -> list[tuple[Path, str]]:
-    return [(root / a.path, a.render(root)) for a in (ARTIFACTS if artifacts is None else artifacts)]
+    return [
+        (root / a.path, a.render(root)) for a in (ARTIFACTS if artifacts is None else artifacts)
+    ]
 
 
 def generate(root: str | Path = ".", artifacts: list[Artifact] | None = None) -> list[Path]:
@@ -158,16 +178,24 @@ def generate(root: str | Path = ".", artifacts: list[Artifact] | None = None) ->
 
 def check(root: str | Path = ".", artifacts: list[Artifact] | None = None) -> list[Path]:
     """Return the artifacts under ``root`` that are missing or differ from a fresh render."""
-    return [path for path, text in _rendered(Path(root), artifacts)
-            if not path.exists() or path.read_text() != text]
+    return [
+        path
+        for path, text in _rendered(Path(root), artifacts)
+        if not path.exists() or path.read_text() != text
+    ]
 
 
 def _stderr(line: str) -> None:
     print(line, file=sys.stderr)
 
 
-def run(root: str | Path = ".", *, check_only: bool = False, echo: Callable[[str], None] = print,
-        error: Callable[[str], None] = _stderr) -> int:
+def run(
+    root: str | Path = ".",
+    *,
+    check_only: bool = False,
+    echo: Callable[[str], None] = print,
+    error: Callable[[str], None] = _stderr,
+) -> int:
     """CLI body: generate (or check) and report; returns the exit code (1 = stale or bad spec).
 
     A bad spec is one line on ``error`` (stderr) naming the file and field, and nothing is

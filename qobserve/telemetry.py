@@ -70,17 +70,25 @@ class BindError(OSError):
         zero = zero or (f"{option}=0" if option.isidentifier() else f"{option} 0")
         where = f"{self.host}:{self.port}"
         if self.errno == errno.EADDRINUSE:
-            return (f"{option}: port {self.port} on {self.host} is already in use (another qobserve "
-                    f"demo or exporter? `ss -ltnp 'sport = :{self.port}'` shows which process); "
-                    f"stop it, or pass {zero} for a free port")
+            return (
+                f"{option}: port {self.port} on {self.host} is already in use (another qobserve "
+                f"demo or exporter? `ss -ltnp 'sport = :{self.port}'` shows which process); "
+                f"stop it, or pass {zero} for a free port"
+            )
         if self.errno == errno.EACCES:
-            return (f"{option}: not allowed to listen on {where} (ports below 1024 need privileges); "
-                    f"use a port above 1023, or {zero} for a free one")
+            return (
+                f"{option}: not allowed to listen on {where} (ports below 1024 need privileges); "
+                f"use a port above 1023, or {zero} for a free one"
+            )
         if isinstance(self.cause, socket.gaierror):
-            return (f"{option}: cannot listen on {where}: host {self.host!r} does not resolve "
-                    f"({self.cause.strerror}); use an address such as 127.0.0.1")
-        return (f"{option}: cannot listen on {where}: {self.cause.strerror or self.cause}; "
-                f"check the host, or pass {zero} for a free port")
+            return (
+                f"{option}: cannot listen on {where}: host {self.host!r} does not resolve "
+                f"({self.cause.strerror}); use an address such as 127.0.0.1"
+            )
+        return (
+            f"{option}: cannot listen on {where}: {self.cause.strerror or self.cause}; "
+            f"check the host, or pass {zero} for a free port"
+        )
 
     def __str__(self) -> str:
         return self.message()
@@ -93,7 +101,9 @@ def _port_number(value: object, setting: str) -> int:
     except ValueError:
         port = None
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
-        raise ValueError(f"{setting}: expected a TCP port 0-65535 (0 picks a free one), got {value!r}")
+        raise ValueError(
+            f"{setting}: expected a TCP port 0-65535 (0 picks a free one), got {value!r}"
+        )
     return port
 
 
@@ -101,7 +111,9 @@ def _is_sdk(provider: object) -> bool:
     return isinstance(provider, (TracerProvider, MeterProvider))
 
 
-def _prometheus_reader(host: str, port: int, registry) -> tuple[MetricReader, object, tuple[str, int]]:
+def _prometheus_reader(
+    host: str, port: int, registry
+) -> tuple[MetricReader, object, tuple[str, int]]:
     from opentelemetry.exporter.prometheus import PrometheusMetricReader
     from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
 
@@ -113,7 +125,7 @@ def _prometheus_reader(host: str, port: int, registry) -> tuple[MetricReader, ob
     served = CollectorRegistry(auto_describe=False)
     served.register(ZeroFirstCollector(registry))
     try:
-        server, thread = start_http_server(port, addr=host, registry=served)
+        server, _thread = start_http_server(port, addr=host, registry=served)
     except OSError as exc:
         raise BindError(host, port, exc) from None
     # The reader registers on the registry only once the port is ours. Scope labels would
@@ -170,15 +182,20 @@ def configure(
         BindError: the port is taken or the host cannot be listened on; the
             message names the port and says to pass ``prometheus_port=0``.
     """
-    attrs = {SERVICE_NAME: service_name} if service_name and not os.environ.get("OTEL_SERVICE_NAME") else {}
+    attrs = (
+        {SERVICE_NAME: service_name}
+        if service_name and not os.environ.get("OTEL_SERVICE_NAME")
+        else {}
+    )
     resource = Resource.create(attrs)
     stoppers: list = []
 
     if prometheus_port is not None:
         prometheus_port = _port_number(prometheus_port, "prometheus_port")
     elif os.environ.get("OTEL_EXPORTER_PROMETHEUS_PORT"):
-        prometheus_port = _port_number(os.environ["OTEL_EXPORTER_PROMETHEUS_PORT"],
-                                       "OTEL_EXPORTER_PROMETHEUS_PORT")
+        prometheus_port = _port_number(
+            os.environ["OTEL_EXPORTER_PROMETHEUS_PORT"], "OTEL_EXPORTER_PROMETHEUS_PORT"
+        )
     host = prometheus_host or os.environ.get("OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1")
     otlp_endpoint = otlp_endpoint or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
 
@@ -191,8 +208,11 @@ def configure(
     if otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 
-        readers.append(PeriodicExportingMetricReader(
-            OTLPMetricExporter(endpoint=f"{otlp_endpoint.rstrip('/')}/v1/metrics")))
+        readers.append(
+            PeriodicExportingMetricReader(
+                OTLPMetricExporter(endpoint=f"{otlp_endpoint.rstrip('/')}/v1/metrics")
+            )
+        )
 
     existing_t = trace.get_tracer_provider() if set_global else None
     existing_m = metrics.get_meter_provider() if set_global else None
@@ -203,7 +223,9 @@ def configure(
         # them and leaves the application's providers running. (A metric
         # reader can belong to one MeterProvider only: build ours only if used.)
         log.info("qobserve: keeping the application's OpenTelemetry providers")
-    tracer_provider: trace.TracerProvider = existing_t if kept_t else TracerProvider(resource=resource)
+    tracer_provider: trace.TracerProvider = (
+        existing_t if kept_t else TracerProvider(resource=resource)
+    )
     if kept_m:
         meter_provider: metrics.MeterProvider = existing_m
         for reader in readers:
@@ -219,8 +241,11 @@ def configure(
 
         # With no endpoint argument the exporter reads OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
         # itself; headers (OTEL_EXPORTER_OTLP_[TRACES_]HEADERS) are read either way.
-        span_processor = BatchSpanProcessor(OTLPSpanExporter(
-            endpoint=None if traces_endpoint else f"{otlp_endpoint.rstrip('/')}/v1/traces"))
+        span_processor = BatchSpanProcessor(
+            OTLPSpanExporter(
+                endpoint=None if traces_endpoint else f"{otlp_endpoint.rstrip('/')}/v1/traces"
+            )
+        )
         tracer_provider.add_span_processor(span_processor)
         if kept_t:
             stoppers.append(span_processor.shutdown)
@@ -247,7 +272,8 @@ def _bridge_logs(resource: Resource, endpoint: str):
 
     provider = LoggerProvider(resource=resource)
     provider.add_log_record_processor(
-        BatchLogRecordProcessor(OTLPLogExporter(endpoint=f"{endpoint.rstrip('/')}/v1/logs")))
+        BatchLogRecordProcessor(OTLPLogExporter(endpoint=f"{endpoint.rstrip('/')}/v1/logs"))
+    )
     handler = LoggingHandler(logger_provider=provider)
     log.addHandler(handler)
 

@@ -92,7 +92,11 @@ def braket_sv1():
     from braket.aws import AwsDevice, AwsSession
 
     config = Config(retries={"total_max_attempts": 1})  # every response is scripted
-    creds = {"region_name": "us-east-1", "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+    creds = {
+        "region_name": "us-east-1",
+        "aws_access_key_id": "testing",
+        "aws_secret_access_key": "testing",
+    }
     braket_client = boto3.Session(**creds).client("braket", config=config)
     s3_client = boto3.Session(**creds).client("s3", config=config)
 
@@ -102,32 +106,66 @@ def braket_sv1():
             return stubbed or super().client(service_name, *args, **kwargs)
 
     capabilities = {
-        "braketSchemaHeader": {"name": "braket.device_schema.simulators.gate_model_simulator_device_capabilities",
-                               "version": "1"},
-        "service": {"braketSchemaHeader": {"name": "braket.device_schema.device_service_properties",
-                                           "version": "1"},
-                    "executionWindows": [{"executionDay": "Everyday", "windowStartHour": "00:00",
-                                          "windowEndHour": "23:59:59"}],
-                    "shotsRange": [0, 100000]},
-        "action": {"braket.ir.openqasm.program": {
-            "actionType": "braket.ir.openqasm.program", "version": ["1"],
-            "supportedOperations": ["h", "cnot", "x", "U", "gphase"], "supportedResultTypes": []}},
-        "paradigm": {"braketSchemaHeader": {
-            "name": "braket.device_schema.simulators.gate_model_simulator_paradigm_properties",
-            "version": "1"}, "qubitCount": 34},
-        "deviceParameters": {}}
+        "braketSchemaHeader": {
+            "name": "braket.device_schema.simulators.gate_model_simulator_device_capabilities",
+            "version": "1",
+        },
+        "service": {
+            "braketSchemaHeader": {
+                "name": "braket.device_schema.device_service_properties",
+                "version": "1",
+            },
+            "executionWindows": [
+                {
+                    "executionDay": "Everyday",
+                    "windowStartHour": "00:00",
+                    "windowEndHour": "23:59:59",
+                }
+            ],
+            "shotsRange": [0, 100000],
+        },
+        "action": {
+            "braket.ir.openqasm.program": {
+                "actionType": "braket.ir.openqasm.program",
+                "version": ["1"],
+                "supportedOperations": ["h", "cnot", "x", "U", "gphase"],
+                "supportedResultTypes": [],
+            }
+        },
+        "paradigm": {
+            "braketSchemaHeader": {
+                "name": "braket.device_schema.simulators.gate_model_simulator_paradigm_properties",
+                "version": "1",
+            },
+            "qubitCount": 34,
+        },
+        "deviceParameters": {},
+    }
     braket, s3 = Stubber(braket_client), Stubber(s3_client)
-    braket.add_response("get_device", {"deviceArn": SV1_ARN, "deviceName": "SV1",
-                                       "providerName": "Amazon Braket", "deviceType": "SIMULATOR",
-                                       "deviceStatus": "ONLINE",
-                                       "deviceCapabilities": json.dumps(capabilities)},
-                        {"deviceArn": SV1_ARN})
+    braket.add_response(
+        "get_device",
+        {
+            "deviceArn": SV1_ARN,
+            "deviceName": "SV1",
+            "providerName": "Amazon Braket",
+            "deviceType": "SIMULATOR",
+            "deviceStatus": "ONLINE",
+            "deviceCapabilities": json.dumps(capabilities),
+        },
+        {"deviceArn": SV1_ARN},
+    )
     braket.activate()
     s3.activate()
     bucket = "amazon-braket-test"
-    session = AwsSession(boto_session=StubbedSession(**creds), braket_client=braket_client,
-                         default_bucket=bucket)
-    yield SimpleNamespace(device=AwsDevice(SV1_ARN, aws_session=session), client=braket_client,
-                          braket=braket, s3=s3, bucket=bucket)
+    session = AwsSession(
+        boto_session=StubbedSession(**creds), braket_client=braket_client, default_bucket=bucket
+    )
+    yield SimpleNamespace(
+        device=AwsDevice(SV1_ARN, aws_session=session),
+        client=braket_client,
+        braket=braket,
+        s3=s3,
+        bucket=bucket,
+    )
     braket.deactivate()
     s3.deactivate()

@@ -29,7 +29,9 @@ def _paths(group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     return out
 
 
-@pytest.mark.parametrize("path", _paths(typer.main.get_command(app)), ids=lambda p: " ".join(p) or "qobserve")
+@pytest.mark.parametrize(
+    "path", _paths(typer.main.get_command(app)), ids=lambda p: " ".join(p) or "qobserve"
+)
 def test_help_has_no_type_tags(path):
     """`--help` of every command and group shows no `<type>` tags."""
     result = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "120"})
@@ -50,9 +52,12 @@ def test_runbook_urls_print_unwrapped():
     from qobserve.stack.run import _print_message
 
     url = "http://127.0.0.1:8080/runbooks/QuantumBackendUnavailable.md#first-five-minutes"
-    message = SimpleNamespace(alert_status="firing", channel_name="#quantum-oncall",
-                              text="QuantumBackendUnavailable on ibm_brisbane",
-                              button_urls=lambda: {"runbook": url})
+    message = SimpleNamespace(
+        alert_status="firing",
+        channel_name="#quantum-oncall",
+        text="QuantumBackendUnavailable on ibm_brisbane",
+        button_urls=lambda: {"runbook": url},
+    )
     console = Console(file=io.StringIO(), width=40, record=True)
     _print_message(console)(message)
     assert any(line.strip() == f"runbook: {url}" for line in console.export_text().splitlines())
@@ -60,8 +65,22 @@ def test_runbook_urls_print_unwrapped():
 
 def test_rb_json_writes_nothing_to_stderr():
     """`qobserve rb --json` on stim succeeds with JSON on stdout and an empty stderr."""
-    result = subprocess.run([sys.executable, "-m", "qobserve.cli", "rb", "--backend", "stim", "--json",
-                             "--samples", "5"], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "qobserve.cli",
+            "rb",
+            "--backend",
+            "stim",
+            "--json",
+            "--samples",
+            "5",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.lstrip().startswith("{")
     assert result.stderr == ""

@@ -18,7 +18,9 @@ def _docs(path: Path) -> list[dict]:
     return [d for d in yaml.safe_load_all(path.read_text()) if d]
 
 
-@pytest.mark.parametrize("path", sorted((DEPLOY / "kubernetes").glob("*.yaml")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", sorted((DEPLOY / "kubernetes").glob("*.yaml")), ids=lambda p: p.name
+)
 def test_manifests_have_kind_and_name(path):
     """Every Kubernetes manifest names its apiVersion, kind and metadata.name."""
     for doc in _docs(path):
@@ -52,8 +54,11 @@ def test_prometheus_config_passes_promtool(tmp_path):
     work.mkdir(parents=True)
     shutil.copy(DEPLOY / "prometheus" / "prometheus.yml", work)
     shutil.copytree(root / "alerts", tmp_path / "alerts")
-    res = subprocess.run(["promtool", "check", "config", str(work / "prometheus.yml")],
-                         capture_output=True, text=True)
+    res = subprocess.run(
+        ["promtool", "check", "config", str(work / "prometheus.yml")],
+        capture_output=True,
+        text=True,
+    )
     assert res.returncode == 0, res.stdout + res.stderr
 
 
@@ -120,8 +125,10 @@ def test_alertmanagers_gossip_with_each_other():
     port = {p["port"] for p in headless["spec"]["ports"]}
     assert port == {9094} and "--cluster.listen-address=0.0.0.0:9094" in args
     peers = {a.split("=", 1)[1] for a in args if a.startswith("--cluster.peer=")}
-    assert peers == {f"qobserve-alertmanager-{i}.{headless['metadata']['name']}:9094"
-                     for i in range(sts["spec"]["replicas"])}
+    assert peers == {
+        f"qobserve-alertmanager-{i}.{headless['metadata']['name']}:9094"
+        for i in range(sts["spec"]["replicas"])
+    }
     assert any(a.startswith("--storage.path=") for a in args)  # nflog and silences persist
     shown = subprocess.run(["prometheus-alertmanager", "--help"], capture_output=True, text=True)
     help_text = shown.stdout + shown.stderr
@@ -152,10 +159,15 @@ def test_k8s_alertmanager_config_posts_to_the_bridge_service(tmp_path):
     assert config == local  # nothing else differs from alerts/alertmanager.yml
 
     service = ha["Service", "qobserve-alert-bridge"]
-    assert K8S_BRIDGE_URL == f"http://{service['metadata']['name']}:{service['spec']['ports'][0]['port']}/alerts"
+    assert (
+        f"http://{service['metadata']['name']}:{service['spec']['ports'][0]['port']}/alerts"
+        == K8S_BRIDGE_URL
+    )
     token_file = Path(hooks[bridge]["http_config"]["authorization"]["credentials_file"])
     am = _pod(ha["StatefulSet", "qobserve-alertmanager"])
-    mount = next(m for m in am["containers"][0]["volumeMounts"] if m["mountPath"] == str(token_file.parent))
+    mount = next(
+        m for m in am["containers"][0]["volumeMounts"] if m["mountPath"] == str(token_file.parent)
+    )
     secret = next(v["secret"] for v in am["volumes"] if v["name"] == mount["name"])
     assert {"key": "bearer-token", "path": token_file.name} in secret["items"]
     (bridge_c,) = _pod(ha["StatefulSet", "qobserve-alert-bridge"])["containers"]
@@ -178,17 +190,24 @@ def test_bridge_manifest_config_and_spool(monkeypatch, tmp_path):
     (c,) = _pod(sts)["containers"]
     assert c["command"][-1] == "/etc/qobserve/alert-bridge.yaml"
     assert {p["containerPort"] for p in c["ports"]} == {config.port}
-    assert {c["livenessProbe"]["httpGet"]["path"], c["readinessProbe"]["httpGet"]["path"]} == \
-        {"/healthz", "/readyz"}
+    assert {c["livenessProbe"]["httpGet"]["path"], c["readinessProbe"]["httpGet"]["path"]} == {
+        "/healthz",
+        "/readyz",
+    }
     env = _env(c)
-    assert env[config.slack.token_env]["valueFrom"]["secretKeyRef"]["name"] == "qobserve-alert-bridge"
+    assert (
+        env[config.slack.token_env]["valueFrom"]["secretKeyRef"]["name"] == "qobserve-alert-bridge"
+    )
     assert env[config.auth.bearer_token_env]["valueFrom"]["secretKeyRef"]["key"] == "bearer-token"
     claims = {t["metadata"]["name"] for t in sts["spec"]["volumeClaimTemplates"]}
     spool = [m for m in c["volumeMounts"] if m["name"] in claims]
     assert any(config.spool_dir.is_relative_to(m["mountPath"]) for m in spool)
     monitor = ha["PodMonitor", "qobserve-alert-bridge"]["spec"]
     job = sts["spec"]["template"]["metadata"]["labels"][monitor["jobLabel"]]
-    assert job == load_spec(DEPLOY.parent / "alerts" / "slo.yaml").alerts.alert_bridge_delivery_failing.job
+    assert (
+        job
+        == load_spec(DEPLOY.parent / "alerts" / "slo.yaml").alerts.alert_bridge_delivery_failing.job
+    )
 
 
 def _exporter_pod():
@@ -212,7 +231,11 @@ def test_exporter_runs_non_root_on_a_read_only_root():
     """The sidecar is uid 10001 with a read-only root; state and caches point at mounted volumes."""
     pod, container = _exporter_pod()
     sc = container["securityContext"]
-    assert sc["runAsUser"] == 10001 and sc["readOnlyRootFilesystem"] is True and sc["runAsNonRoot"] is True
+    assert (
+        sc["runAsUser"] == 10001
+        and sc["readOnlyRootFilesystem"] is True
+        and sc["runAsNonRoot"] is True
+    )
     mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
     volumes = {v["name"] for v in pod["volumes"]}
     assert all(m["name"] in volumes for m in mounts.values())
@@ -249,8 +272,13 @@ def test_credential_files_come_from_the_secret_mount():
     config = ExporterConfig.model_validate(yaml.safe_load(cm["data"]["exporter.yaml"]))
     (secret,) = _docs(DEPLOY / "kubernetes" / "quantum-credentials-secret.yaml")
     secret_volumes = {v["name"]: v["secret"]["secretName"] for v in pod["volumes"] if "secret" in v}
-    files = [ref.file for b in config.backends if b.credentials
-             for ref in vars(b.credentials).values() if getattr(ref, "file", None)]
+    files = [
+        ref.file
+        for b in config.backends
+        if b.credentials
+        for ref in vars(b.credentials).values()
+        if getattr(ref, "file", None)
+    ]
     assert files
     for file in files:
         (mount,) = [m for m in container["volumeMounts"] if str(file.parent) == m["mountPath"]]

@@ -15,8 +15,11 @@ from qobserve.semconv import JobStatus
 
 def _scrape(registry) -> dict[tuple, float]:
     text = generate_latest(registry).decode()
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
 
 
 def _labels(**labels) -> tuple:
@@ -27,8 +30,9 @@ def _labels(**labels) -> tuple:
 def served():
     """(registry the reader fills, registry /metrics would serve, meter provider)."""
     inner = CollectorRegistry()
-    provider = MeterProvider(metric_readers=[PrometheusMetricReader(scope_info_enabled=False,
-                                                                    registry=inner)])
+    provider = MeterProvider(
+        metric_readers=[PrometheusMetricReader(scope_info_enabled=False, registry=inner)]
+    )
     served = CollectorRegistry(auto_describe=False)
     served.register(ZeroFirstCollector(inner))
     yield inner, served, provider
@@ -61,7 +65,10 @@ def test_gauges_are_served_as_they_are(served):
     """Gauges carry states, not events: their first scrape shows the value."""
     _, served, provider = served
     JobTelemetry(meter_provider=provider)["quantum_executor_breaker_state"].set(
-        2, {"quantum_provider": "qiskit", "quantum_backend": "aer_simulator"})
-    key = ("quantum_executor_breaker_state",
-           _labels(quantum_provider="qiskit", quantum_backend="aer_simulator"))
+        2, {"quantum_provider": "qiskit", "quantum_backend": "aer_simulator"}
+    )
+    key = (
+        "quantum_executor_breaker_state",
+        _labels(quantum_provider="qiskit", quantum_backend="aer_simulator"),
+    )
     assert _scrape(served)[key] == 2

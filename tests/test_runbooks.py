@@ -15,10 +15,24 @@ from qobserve.runbook_index import render_runbook_index
 RUNBOOKS = Path(__file__).resolve().parents[1] / "runbooks"
 #: Commands of the public contract (shared/conventions.md) plus those the issues add;
 #: some are written by other parts of the project and may not be registered yet.
-CONTRACT_COMMANDS = {"demo", "exporter", "rb", "generate", "alert-bridge", "gameday",
-                     "silence", "cost estimate"}
-SECTIONS = ("## What it means", "## Impact", "## First five minutes", "## Mitigations",
-            "## Escalation", "## Verify recovery")
+CONTRACT_COMMANDS = {
+    "demo",
+    "exporter",
+    "rb",
+    "generate",
+    "alert-bridge",
+    "gameday",
+    "silence",
+    "cost estimate",
+}
+SECTIONS = (
+    "## What it means",
+    "## Impact",
+    "## First five minutes",
+    "## Mitigations",
+    "## Escalation",
+    "## Verify recovery",
+)
 
 
 def _live_commands() -> set[str]:
@@ -65,7 +79,9 @@ def test_runbook_names_only_existing_commands(path):
     """Every `qobserve <command>` is a live CLI command or one of the contract's commands."""
     known = _live_commands() | CONTRACT_COMMANDS
     groups = {c.split()[0] for c in known if " " in c}
-    for first, second in re.findall(r"\bqobserve ([a-z][a-z-]*)(?: ([a-z][a-z-]*))?", path.read_text()):
+    for first, second in re.findall(
+        r"\bqobserve ([a-z][a-z-]*)(?: ([a-z][a-z-]*))?", path.read_text()
+    ):
         if first in {"runbooks", "generated"}:  # prose: "qobserve runbooks", not a command
             continue
         # a group followed by an option runs on its own (`qobserve alert-bridge --config FILE`)

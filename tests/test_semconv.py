@@ -67,8 +67,9 @@ def test_otel_name_exports_as_contract_name(exposition, m):
     assert sample.value == expected
 
 
-@pytest.mark.parametrize("m", [m for m in METRICS.values() if m.kind is Instrument.HISTOGRAM],
-                         ids=lambda m: m.prom_name)
+@pytest.mark.parametrize(
+    "m", [m for m in METRICS.values() if m.kind is Instrument.HISTOGRAM], ids=lambda m: m.prom_name
+)
 def test_histogram_bucket_advice_applied(exposition, m):
     """Histograms use the semconv bucket boundaries, not the OTel millisecond defaults."""
     buckets = exposition[f"{m.prom_name}_bucket"]

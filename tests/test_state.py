@@ -54,6 +54,8 @@ def test_path_that_is_a_file(clean_env, tmp_path):
 
 def test_no_home_is_refused(clean_env, monkeypatch):
     """Without any setting or home the error names state_dir and the variable."""
-    monkeypatch.setattr("pathlib.Path.home", classmethod(lambda cls: (_ for _ in ()).throw(RuntimeError())))
+    monkeypatch.setattr(
+        "pathlib.Path.home", classmethod(lambda cls: (_ for _ in ()).throw(RuntimeError()))
+    )
     with pytest.raises(StateDirError, match=f"state_dir: no home directory.*{ENV_VAR}"):
         resolve_state_dir()

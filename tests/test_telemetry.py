@@ -23,41 +23,61 @@ from qobserve.telemetry import BindError, configure
 @pytest.fixture
 def fresh_globals():
     """Unset OpenTelemetry's set-once global providers for one test, then restore them."""
-    saved = (trace._TRACER_PROVIDER, trace._TRACER_PROVIDER_SET_ONCE,
-             metrics_internal._METER_PROVIDER, metrics_internal._METER_PROVIDER_SET_ONCE)
+    saved = (
+        trace._TRACER_PROVIDER,
+        trace._TRACER_PROVIDER_SET_ONCE,
+        metrics_internal._METER_PROVIDER,
+        metrics_internal._METER_PROVIDER_SET_ONCE,
+    )
     trace._TRACER_PROVIDER, trace._TRACER_PROVIDER_SET_ONCE = None, Once()
     metrics_internal._METER_PROVIDER, metrics_internal._METER_PROVIDER_SET_ONCE = None, Once()
     yield
-    (trace._TRACER_PROVIDER, trace._TRACER_PROVIDER_SET_ONCE,
-     metrics_internal._METER_PROVIDER, metrics_internal._METER_PROVIDER_SET_ONCE) = saved
+    (
+        trace._TRACER_PROVIDER,
+        trace._TRACER_PROVIDER_SET_ONCE,
+        metrics_internal._METER_PROVIDER,
+        metrics_internal._METER_PROVIDER_SET_ONCE,
+    ) = saved
 
 
 @pytest.fixture
 def no_otel_env(monkeypatch):
-    for var in ("OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES", "OTEL_EXPORTER_OTLP_ENDPOINT",
-                "OTEL_EXPORTER_PROMETHEUS_PORT", "OTEL_EXPORTER_PROMETHEUS_HOST"):
+    for var in (
+        "OTEL_SERVICE_NAME",
+        "OTEL_RESOURCE_ATTRIBUTES",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "OTEL_EXPORTER_PROMETHEUS_PORT",
+        "OTEL_EXPORTER_PROMETHEUS_HOST",
+    ):
         monkeypatch.delenv(var, raising=False)
 
 
 def test_serves_metrics_on_a_free_port(no_otel_env):
     """prometheus_port=0 binds a free port on 127.0.0.1 and /metrics shows recorded jobs."""
-    telemetry = configure("qobserve-test", prometheus_port=0, registry=CollectorRegistry(),
-                          set_global=False)
+    telemetry = configure(
+        "qobserve-test", prometheus_port=0, registry=CollectorRegistry(), set_global=False
+    )
     try:
         host, port = telemetry.prometheus_address
         assert host == "127.0.0.1" and port > 0
         jobs = JobTelemetry(telemetry.tracer_provider, telemetry.meter_provider)
         jobs.start("qiskit", "aer_simulator", "run", shots=10).finish(JobStatus.COMPLETED)
         body = urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=5).read().decode()
-        jobs.start("qiskit", "aer_simulator", "run", shots=10).finish(JobStatus.FAILED, error="Boom")
+        jobs.start("qiskit", "aer_simulator", "run", shots=10).finish(
+            JobStatus.FAILED, error="Boom"
+        )
         second = urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=5).read().decode()
     finally:
         telemetry.shutdown()
-    assert ('quantum_jobs_total{error_type="",quantum_backend="aer_simulator",'
-            'quantum_job_status="completed",quantum_provider="qiskit"} 1.0') in body
+    assert (
+        'quantum_jobs_total{error_type="",quantum_backend="aer_simulator",'
+        'quantum_job_status="completed",quantum_provider="qiskit"} 1.0'
+    ) in body
     # A series new since the last scrape reads 0 once, so rate() sees its first job.
-    assert ('quantum_jobs_total{error_type="Boom",quantum_backend="aer_simulator",'
-            'quantum_job_status="failed",quantum_provider="qiskit"} 0.0') in second
+    assert (
+        'quantum_jobs_total{error_type="Boom",quantum_backend="aer_simulator",'
+        'quantum_job_status="failed",quantum_provider="qiskit"} 0.0'
+    ) in second
     assert 'service_name="qobserve-test"' in body  # target_info carries the resource
 
 
@@ -103,7 +123,8 @@ def test_prometheus_endpoint_sees_application_provider(no_otel_env, fresh_global
     telemetry = configure("qobserve-test", prometheus_port=0, registry=CollectorRegistry())
     try:
         JobTelemetry(meter_provider=metrics.get_meter_provider()).start(
-            "qiskit", "aer_simulator", "run").finish(JobStatus.COMPLETED)
+            "qiskit", "aer_simulator", "run"
+        ).finish(JobStatus.COMPLETED)
         host, port = telemetry.prometheus_address
         body = urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=5).read().decode()
     finally:
@@ -146,12 +167,19 @@ def test_busy_port_is_one_line_naming_port_holder_hint_and_fix(no_otel_env, busy
     assert "--port 0" in err.value.message("--port")
 
 
-@pytest.mark.parametrize(("kwargs", "env", "message"), [
-    ({"prometheus_port": 70000}, None, "prometheus_port: expected a TCP port 0-65535"),
-    ({"prometheus_port": -1}, None, "prometheus_port: expected a TCP port 0-65535"),
-    ({}, "abc", "OTEL_EXPORTER_PROMETHEUS_PORT: expected a TCP port 0-65535 (0 picks a free one), got 'abc'"),
-    ({}, "99999", "OTEL_EXPORTER_PROMETHEUS_PORT: expected a TCP port"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "env", "message"),
+    [
+        ({"prometheus_port": 70000}, None, "prometheus_port: expected a TCP port 0-65535"),
+        ({"prometheus_port": -1}, None, "prometheus_port: expected a TCP port 0-65535"),
+        (
+            {},
+            "abc",
+            "OTEL_EXPORTER_PROMETHEUS_PORT: expected a TCP port 0-65535 (0 picks a free one), got 'abc'",
+        ),
+        ({}, "99999", "OTEL_EXPORTER_PROMETHEUS_PORT: expected a TCP port"),
+    ],
+)
 def test_bad_port_setting_names_it(no_otel_env, monkeypatch, kwargs, env, message):
     """A port that is not 0-65535, from the argument or the environment, names the setting."""
     if env is not None:
@@ -163,9 +191,16 @@ def test_bad_port_setting_names_it(no_otel_env, monkeypatch, kwargs, env, messag
 
 def test_unresolvable_host_names_it(no_otel_env):
     """A bind host that does not resolve is one line naming the host."""
-    with pytest.raises(BindError, match=r"prometheus_port: cannot listen on nohost\.invalid:0: host 'nohost\.invalid' does not resolve"):
-        configure(prometheus_port=0, prometheus_host="nohost.invalid", registry=CollectorRegistry(),
-                  set_global=False)
+    with pytest.raises(
+        BindError,
+        match=r"prometheus_port: cannot listen on nohost\.invalid:0: host 'nohost\.invalid' does not resolve",
+    ):
+        configure(
+            prometheus_port=0,
+            prometheus_host="nohost.invalid",
+            registry=CollectorRegistry(),
+            set_global=False,
+        )
 
 
 @pytest.mark.parametrize("base_endpoint", [False, True])
@@ -178,7 +213,7 @@ def test_traces_endpoint_and_headers_variables(no_otel_env, monkeypatch, base_en
     seen: list[tuple[str, str | None]] = []
 
     class Receiver(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 (http.server's naming)
+        def do_POST(self):
             self.rfile.read(int(self.headers.get("Content-Length", 0)))
             seen.append((self.path, self.headers.get("x-mlflow-experiment-id")))
             self.send_response(200)

@@ -18,14 +18,21 @@ def test_long_queue_fires_and_reaches_alertmanager(prometheus, alertmanager, fre
     """A queue of 150 jobs fires MyBackendQueueTooLong, which reaches Alertmanager; it
     clears when the queue drains."""
     registry = CollectorRegistry()
-    pending = Gauge("quantum_backend_pending_jobs", "Provider queue length",
-                    ["quantum_backend"], registry=registry)
-    server, thread = start_http_server(free_port, addr="127.0.0.1", registry=registry)
+    pending = Gauge(
+        "quantum_backend_pending_jobs",
+        "Provider queue length",
+        ["quantum_backend"],
+        registry=registry,
+    )
+    server, _thread = start_http_server(free_port, addr="127.0.0.1", registry=registry)
     try:
         pending.labels("ibm_brisbane").set(150)
         am = alertmanager(ROUTING)
-        prom = prometheus(rule_files=[RULES], scrape_targets={"app": f"127.0.0.1:{free_port}"},
-                          alertmanagers=[am.url])
+        prom = prometheus(
+            rule_files=[RULES],
+            scrape_targets={"app": f"127.0.0.1:{free_port}"},
+            alertmanagers=[am.url],
+        )
 
         firing = prom.wait_for('ALERTS{alertname="MyBackendQueueTooLong",alertstate="firing"}')
         assert firing[0]["metric"]["quantum_backend"] == "ibm_brisbane"

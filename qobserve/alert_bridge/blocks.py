@@ -13,7 +13,7 @@ is the degraded form posted when Slack refuses the blocks for good.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -23,8 +23,16 @@ from qobserve.semconv import LABEL, Attr
 __all__ = ["KEY_LABELS", "LIMITS", "alert_message", "plain_text", "silence_url"]
 
 #: Slack's limits, in characters (blocks: count).
-LIMITS = {"header": 150, "section_text": 3000, "field_text": 2000, "fields": 10,
-          "context_text": 3000, "button_url": 3000, "blocks": 50, "text": 40000}
+LIMITS = {
+    "header": 150,
+    "section_text": 3000,
+    "field_text": 2000,
+    "fields": 10,
+    "context_text": 3000,
+    "button_url": 3000,
+    "blocks": 50,
+    "text": 40000,
+}
 #: Degraded (plain-text) messages stay short enough to read on a phone.
 PLAIN_MAX = 4000
 
@@ -53,17 +61,17 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _utc(moment: datetime) -> str:
-    return f"{moment.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S} UTC"
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
 
 
 def silence_url(external_url: str, labels: dict[str, str]) -> str | None:
     """Alertmanager UI link that opens a new silence pre-filled with the alert's labels."""
     if not external_url:
         return None
-    matchers = ", ".join(
-        f'{k}="{v}"' for k, v in sorted(labels.items()) if k not in _SILENCE_SKIP
+    matchers = ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items()) if k not in _SILENCE_SKIP)
+    return (
+        f"{external_url.rstrip('/')}/#/silences/new?filter={quote('{' + matchers + '}', safe='')}"
     )
-    return f"{external_url.rstrip('/')}/#/silences/new?filter={quote('{' + matchers + '}', safe='')}"
 
 
 def _button(text: str, url: str, action_id: str, style: str | None = None) -> dict[str, Any]:
@@ -93,14 +101,22 @@ def _links(alert: Alert, external_url: str) -> list[tuple[str, str, str, str | N
 def _link_blocks(alert: Alert, external_url: str) -> list[dict[str, Any]]:
     """Buttons for the links that fit one; a section of plain text for those that do not."""
     links = _links(alert, external_url)
-    buttons = [_button(text, url, action, style) for text, url, action, style in links
-               if len(url) <= LIMITS["button_url"]]
-    long = "\n".join(f"*{text}:* {url}" for text, url, _, _ in links
-                      if len(url) > LIMITS["button_url"])
+    buttons = [
+        _button(text, url, action, style)
+        for text, url, action, style in links
+        if len(url) <= LIMITS["button_url"]
+    ]
+    long = "\n".join(
+        f"*{text}:* {url}" for text, url, _, _ in links if len(url) > LIMITS["button_url"]
+    )
     blocks = []
     if long:  # raw text, not <url|label> markup: a cut-off link must not look clickable
-        blocks.append({"type": "section",
-                       "text": {"type": "plain_text", "text": _clip(long, LIMITS["section_text"])}})
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "plain_text", "text": _clip(long, LIMITS["section_text"])},
+            }
+        )
     if buttons:
         blocks.append({"type": "actions", "elements": buttons})
     return blocks
@@ -120,28 +136,56 @@ def alert_message(alert: Alert, *, external_url: str = "") -> dict[str, Any]:
     summary = alert.annotations.get("summary") or alert.name
     text = f"[{state}] {alert.name}: {summary}"
     blocks: list[dict[str, Any]] = [
-        {"type": "header",
-         "text": {"type": "plain_text", "text": _clip(f"{state}: {alert.name}", LIMITS["header"]),
-                  "emoji": True}},
-        {"type": "section",
-         "text": {"type": "mrkdwn",
-                  "text": _clip(f"{_EMOJI[alert.status]} *{summary}*", LIMITS["section_text"])}},
+        {
+            "type": "header",
+            "text": {
+                "type": "plain_text",
+                "text": _clip(f"{state}: {alert.name}", LIMITS["header"]),
+                "emoji": True,
+            },
+        },
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": _clip(f"{_EMOJI[alert.status]} *{summary}*", LIMITS["section_text"]),
+            },
+        },
     ]
     if alert.status == "firing" and (description := alert.annotations.get("description")):
-        blocks.append({"type": "section",
-                       "text": {"type": "mrkdwn",
-                                "text": _clip(description, LIMITS["section_text"])}})
-    fields = [{"type": "mrkdwn", "text": _clip(f"*{k}*\n{alert.labels[k]}", LIMITS["field_text"])}
-              for k in KEY_LABELS if alert.labels.get(k)][:LIMITS["fields"]]
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": _clip(description, LIMITS["section_text"])},
+            }
+        )
+    fields = [
+        {"type": "mrkdwn", "text": _clip(f"*{k}*\n{alert.labels[k]}", LIMITS["field_text"])}
+        for k in KEY_LABELS
+        if alert.labels.get(k)
+    ][: LIMITS["fields"]]
     if fields:
         blocks.append({"type": "section", "fields": fields})
-    when = (f"started {_utc(alert.startsAt)}" if alert.status == "firing"
-            else f"resolved {_utc(alert.endsAt)}")
-    blocks.append({"type": "context", "elements": [
-        {"type": "mrkdwn", "text": _clip(f"{when} · fingerprint `{alert.fingerprint}`",
-                                         LIMITS["context_text"])}]})
+    when = (
+        f"started {_utc(alert.startsAt)}"
+        if alert.status == "firing"
+        else f"resolved {_utc(alert.endsAt)}"
+    )
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": _clip(
+                        f"{when} · fingerprint `{alert.fingerprint}`", LIMITS["context_text"]
+                    ),
+                }
+            ],
+        }
+    )
     blocks.extend(_link_blocks(alert, external_url))
-    return {"text": _clip(text, LIMITS["section_text"]), "blocks": blocks[:LIMITS["blocks"]]}
+    return {"text": _clip(text, LIMITS["section_text"]), "blocks": blocks[: LIMITS["blocks"]]}
 
 
 def plain_text(alert: Alert) -> str:

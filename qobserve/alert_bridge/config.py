@@ -33,8 +33,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from qobserve._validation import Duration, read_yaml, validation_message
 from qobserve.state import StateDirError, ensure_state_dir
 
-__all__ = ["AuthConfig", "BridgeConfig", "ConfigError", "DeliveryConfig", "HttpConfig",
-           "ReplicaConfig", "SlackChannels", "SlackConfig", "load_config", "resolve_secret"]
+__all__ = [
+    "AuthConfig",
+    "BridgeConfig",
+    "ConfigError",
+    "DeliveryConfig",
+    "HttpConfig",
+    "ReplicaConfig",
+    "SlackChannels",
+    "SlackConfig",
+    "load_config",
+    "resolve_secret",
+]
 
 
 class ConfigError(ValueError):
@@ -82,11 +92,15 @@ class SlackConfig(_Strict):
     @model_validator(mode="after")
     def _one_transport(self) -> SlackConfig:
         if (self.token_env is None) == (self.webhook_url_env is None):
-            raise ValueError("set exactly one of slack.token_env (bot token, e.g. SLACK_BOT_TOKEN) "
-                             "or slack.webhook_url_env (incoming webhook URL)")
+            raise ValueError(
+                "set exactly one of slack.token_env (bot token, e.g. SLACK_BOT_TOKEN) "
+                "or slack.webhook_url_env (incoming webhook URL)"
+            )
         if self.base_url is not None and self.webhook_url_env is not None:
-            raise ValueError("slack.base_url applies to the Web API (token_env) only; a webhook "
-                             "URL already names its server")
+            raise ValueError(
+                "slack.base_url applies to the Web API (token_env) only; a webhook "
+                "URL already names its server"
+            )
         return self
 
 
@@ -152,9 +166,11 @@ class ReplicaConfig(_Strict):
             return self.index
         host = os.environ.get("HOSTNAME") or socket.gethostname()
         if not (m := re.search(r"-(\d+)$", host)):
-            raise ConfigError(f"replica.index: auto needs a host name ending in -N (a "
-                              f"StatefulSet pod such as qobserve-alert-bridge-1), got {host!r}; "
-                              f"set a number instead")
+            raise ConfigError(
+                f"replica.index: auto needs a host name ending in -N (a "
+                f"StatefulSet pod such as qobserve-alert-bridge-1), got {host!r}; "
+                f"set a number instead"
+            )
         return int(m.group(1))
 
 
@@ -179,7 +195,7 @@ class BridgeConfig(_Strict):
     @field_validator("listen")
     @classmethod
     def _host_port(cls, value: str) -> str:
-        host, sep, port = value.rpartition(":")
+        _host, sep, port = value.rpartition(":")
         if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
             raise ValueError(f"listen must be host:port such as 127.0.0.1:9095, got {value!r}")
         return value
@@ -211,9 +227,11 @@ class BridgeConfig(_Strict):
                 pass
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
-            raise ConfigError(f"spool_dir: {self.spool_dir} is not a writable directory "
-                              f"({reason}); point spool_dir at one, or drop it to use "
-                              f"<state_dir>/alert-bridge") from None
+            raise ConfigError(
+                f"spool_dir: {self.spool_dir} is not a writable directory "
+                f"({reason}); point spool_dir at one, or drop it to use "
+                f"<state_dir>/alert-bridge"
+            ) from None
         return self.spool_dir
 
 
@@ -225,8 +243,10 @@ def resolve_secret(env_name: str, field: str) -> str:
     """
     value = os.environ.get(env_name, "").strip()
     if not value:
-        raise ConfigError(f"{field}: environment variable {env_name} is not set; export the "
-                          f"secret there (the config file names the variable, not the value)")
+        raise ConfigError(
+            f"{field}: environment variable {env_name} is not set; export the "
+            f"secret there (the config file names the variable, not the value)"
+        )
     return value
 
 

@@ -65,8 +65,17 @@ class LanePolicy:
 class Lane:
     """Delivers the spooled messages of one configured channel, in a thread of its own."""
 
-    def __init__(self, channel: str, spool: Spool, sender: SlackSender, metrics: BridgeMetrics,
-                 policy: LanePolicy, *, fallback: str | None, stop: threading.Event) -> None:
+    def __init__(
+        self,
+        channel: str,
+        spool: Spool,
+        sender: SlackSender,
+        metrics: BridgeMetrics,
+        policy: LanePolicy,
+        *,
+        fallback: str | None,
+        stop: threading.Event,
+    ) -> None:
         self.channel = channel
         self._spool, self._sender, self._metrics, self._policy = spool, sender, metrics, policy
         self._fallback = fallback if fallback and fallback != channel else None
@@ -81,8 +90,9 @@ class Lane:
 
     def start(self) -> None:
         """Start (or restart after it died) the lane's thread."""
-        self._thread = threading.Thread(target=self._run, name=f"alert-bridge-lane {self.channel}",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"alert-bridge-lane {self.channel}", daemon=True
+        )
         self._thread.start()
 
     def alive(self) -> bool:
@@ -141,8 +151,9 @@ class Lane:
         try:
             resolved = self._sender.resolve(channel)
         except PermanentError as exc:  # e.g. invalid_auth: the post itself will say so
-            log.warning("%s: cannot resolve the channel name (%s); posting by name",
-                        channel, exc.reason)
+            log.warning(
+                "%s: cannot resolve the channel name (%s); posting by name", channel, exc.reason
+            )
             return channel
         if resolved != channel:  # keep asking for a name not (yet) resolved
             self._ids[channel] = resolved
@@ -160,14 +171,23 @@ class Lane:
                 self._spool.remember_thread(msg.fingerprint, channel_id, ts)
         return ts
 
-    def _find(self, channel_id: str, delivery_id: str, thread_ts: str | None,
-              created: float) -> str | None:
+    def _find(
+        self, channel_id: str, delivery_id: str, thread_ts: str | None, created: float
+    ) -> str | None:
         try:
-            posted = self._sender.posted(channel_id, thread_ts=thread_ts, want=delivery_id,
-                                         oldest=created - self._policy.lookback)
+            posted = self._sender.posted(
+                channel_id,
+                thread_ts=thread_ts,
+                want=delivery_id,
+                oldest=created - self._policy.lookback,
+            )
         except PermanentError as exc:
-            log.warning("%s: cannot read the channel to check for an earlier post (%s); "
-                        "posting, which may duplicate", channel_id, exc.reason)
+            log.warning(
+                "%s: cannot read the channel to check for an earlier post (%s); "
+                "posting, which may duplicate",
+                channel_id,
+                exc.reason,
+            )
             return None
         return posted.get(delivery_id)
 
@@ -185,11 +205,16 @@ class Lane:
         if at < msg.created + self._policy.first_delay:
             at = time.time()
             try:
-                seen = self._sender.posted(channel_id, thread_ts=None,
-                                           oldest=msg.created - self._policy.lookback)
+                seen = self._sender.posted(
+                    channel_id, thread_ts=None, oldest=msg.created - self._policy.lookback
+                )
             except PermanentError as exc:
-                log.warning("%s: cannot read the channel to check for a replica's post (%s); "
-                            "posting, which may duplicate", channel_id, exc.reason)
+                log.warning(
+                    "%s: cannot read the channel to check for a replica's post (%s); "
+                    "posting, which may duplicate",
+                    channel_id,
+                    exc.reason,
+                )
                 seen = {}
             self._scans[channel_id] = (at, seen)
         return seen.get(msg.delivery_id)
@@ -205,8 +230,12 @@ class Lane:
         thread_ts = self._thread_ts(msg, channel_id)
         if (msg.in_doubt or self._policy.look_up_first) and self._sender.can_look_up:
             if ts := self._look_up(msg, channel_id, thread_ts):
-                log.info("%s: message %s is already in Slack (ts %s); not posting again",
-                         channel, msg.delivery_id, ts)
+                log.info(
+                    "%s: message %s is already in Slack (ts %s); not posting again",
+                    channel,
+                    msg.delivery_id,
+                    ts,
+                )
                 self._delivered(msg, ts, channel_id)
                 return True
         wait = self._last_post + self._policy.min_interval - time.monotonic()
@@ -214,8 +243,9 @@ class Lane:
             return True
         self._spool.begin_attempt(msg)
         try:
-            ts = self._sender.post(channel_id, body, thread_ts=thread_ts,
-                                   delivery_id=msg.delivery_id)
+            ts = self._sender.post(
+                channel_id, body, thread_ts=thread_ts, delivery_id=msg.delivery_id
+            )
         except PermanentError as exc:
             self._metrics.failures.labels(reason="refused").inc()
             self._refused(msg, exc)
@@ -240,14 +270,22 @@ class Lane:
         where = f"{msg.channel} ({['blocks', 'plain text', 'fallback ' + str(self._fallback)][msg.stage]})"
         if nxt >= DEAD:
             self._spool.dead_letter(msg, exc.reason)
-            log.error("Slack refused message %s in %s for good (%s): dead letter; see "
-                      "`qobserve alert-bridge dead-letters list`", msg.delivery_id, where,
-                      exc.reason)
+            log.error(
+                "Slack refused message %s in %s for good (%s): dead letter; see "
+                "`qobserve alert-bridge dead-letters list`",
+                msg.delivery_id,
+                where,
+                exc.reason,
+            )
         else:
             self._spool.set_stage(msg, nxt)
-            log.warning("Slack refused message %s in %s (%s); trying %s", msg.delivery_id,
-                        where, exc.reason, "plain text" if nxt == PLAIN else
-                        f"the fallback channel {self._fallback}")
+            log.warning(
+                "Slack refused message %s in %s (%s); trying %s",
+                msg.delivery_id,
+                where,
+                exc.reason,
+                "plain text" if nxt == PLAIN else f"the fallback channel {self._fallback}",
+            )
 
     def _back_off(self, msg: SpooledMessage, exc: TransientError) -> None:
         """Wait out a transient failure: capped exponential backoff, cut short by a probe."""
@@ -261,13 +299,20 @@ class Lane:
         delay *= random.uniform(0.8, 1.0)  # jitter: lanes and replicas do not retry in step
         not_before = time.monotonic() + (exc.retry_after or 0.0)
         until = max(time.monotonic() + delay, not_before)
-        log.warning("%s: Slack delivery failed (%s); retrying within %.1f s", self.channel, exc,
-                    until - time.monotonic())
+        log.warning(
+            "%s: Slack delivery failed (%s); retrying within %.1f s",
+            self.channel,
+            exc,
+            until - time.monotonic(),
+        )
         while (left := until - time.monotonic()) > 0:
             if self._stop.wait(min(p.probe_interval, left)):
                 return
-            if time.monotonic() >= not_before and until - time.monotonic() > 0.05 \
-                    and self._sender.probe():
+            if (
+                time.monotonic() >= not_before
+                and until - time.monotonic() > 0.05
+                and self._sender.probe()
+            ):
                 log.info("%s: Slack answers again; resuming delivery", self.channel)
                 return
 
@@ -280,23 +325,36 @@ class Delivery:
     process (``/healthz`` answers 503).
     """
 
-    def __init__(self, spool: Spool, sender: SlackSender, metrics: BridgeMetrics,
-                 policy: LanePolicy, *, channels: list[str], fallback: str | None = None,
-                 max_restarts: int = 5, window: float = 60.0, check_every: float = 0.5,
-                 retain: float = 7 * 86400.0) -> None:
+    def __init__(
+        self,
+        spool: Spool,
+        sender: SlackSender,
+        metrics: BridgeMetrics,
+        policy: LanePolicy,
+        *,
+        channels: list[str],
+        fallback: str | None = None,
+        max_restarts: int = 5,
+        window: float = 60.0,
+        check_every: float = 0.5,
+        retain: float = 7 * 86400.0,
+    ) -> None:
         self._stop = threading.Event()
         self._spool, self._retain, self._pruned = spool, retain, 0.0
         try:  # lanes for channels no longer configured but still holding messages
             channels = [*channels, *spool.lanes()]
         except Exception as exc:
             log.warning("cannot list spooled lanes: %s", exc)
-        self.lanes = {c: Lane(c, spool, sender, metrics, policy, fallback=fallback,
-                              stop=self._stop) for c in dict.fromkeys(channels)}
+        self.lanes = {
+            c: Lane(c, spool, sender, metrics, policy, fallback=fallback, stop=self._stop)
+            for c in dict.fromkeys(channels)
+        }
         self._restarts: dict[str, deque[float]] = {c: deque() for c in self.lanes}
         self._failed: set[str] = set()
         self._max, self._window, self._every = max_restarts, window, check_every
-        self._supervisor = threading.Thread(target=self._supervise, name="alert-bridge-supervisor",
-                                            daemon=True)
+        self._supervisor = threading.Thread(
+            target=self._supervise, name="alert-bridge-supervisor", daemon=True
+        )
 
     def start(self) -> None:
         """Start every lane (delivering what a previous run left in the spool) and the supervisor."""
@@ -312,8 +370,10 @@ class Delivery:
     def health(self) -> tuple[bool, str]:
         """(ok, reason): not ok when a lane died too often to be restarted."""
         if self._failed:
-            return False, (f"delivery lane(s) {', '.join(sorted(self._failed))} died more than "
-                           f"{self._max} times in {self._window:.0f} s and are not restarted")
+            return False, (
+                f"delivery lane(s) {', '.join(sorted(self._failed))} died more than "
+                f"{self._max} times in {self._window:.0f} s and are not restarted"
+            )
         if not self._supervisor.is_alive() and not self._stop.is_set():
             return False, "delivery supervisor is not running"
         return True, "ok"
@@ -334,8 +394,11 @@ class Delivery:
         self._pruned = time.monotonic()
         try:
             if removed := self._spool.prune(self._retain):
-                log.info("pruned %d delivered messages older than %.0f days from the spool",
-                         removed, self._retain / 86400)
+                log.info(
+                    "pruned %d delivered messages older than %.0f days from the spool",
+                    removed,
+                    self._retain / 86400,
+                )
         except Exception as exc:  # a broken spool shows in /readyz; pruning tries again later
             log.warning("cannot prune the spool: %s", exc)
 
@@ -351,8 +414,9 @@ class Delivery:
                     times.popleft()
                 if len(times) >= self._max:
                     self._failed.add(channel)
-                    log.error("delivery lane %s keeps dying; giving up (/healthz now fails)",
-                              channel)
+                    log.error(
+                        "delivery lane %s keeps dying; giving up (/healthz now fails)", channel
+                    )
                     continue
                 times.append(now)
                 log.warning("restarting delivery lane %s", channel)

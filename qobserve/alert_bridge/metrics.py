@@ -51,8 +51,9 @@ class BridgeMetrics:
         """Register every bridge metric on ``registry`` (a fresh one by default)."""
         registry = registry or CollectorRegistry()
         _gauge("qobserve_alert_bridge_spool_pending", registry, spool.pending_count)
-        _gauge("qobserve_alert_bridge_oldest_pending_timestamp_seconds", registry,
-               spool.oldest_pending)
+        _gauge(
+            "qobserve_alert_bridge_oldest_pending_timestamp_seconds", registry, spool.oldest_pending
+        )
         _gauge("qobserve_alert_bridge_dead_letters", registry, spool.dead_count)
         return cls(
             registry=registry,

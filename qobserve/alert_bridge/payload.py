@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-__all__ = ["Alert", "MAX_DEPTH", "PayloadError", "WebhookPayload", "parse_payload"]
+__all__ = ["MAX_DEPTH", "Alert", "PayloadError", "WebhookPayload", "parse_payload"]
 
 #: Deepest nesting accepted; an Alertmanager payload is 3 levels deep (body → alerts → labels).
 MAX_DEPTH = 32
@@ -94,5 +94,6 @@ def _check_depth(body: bytes) -> None:
     for m in _BRACKET.finditer(_STRING.sub(b'""', body)):
         depth += 1 if m.group() in (b"[", b"{") else -1
         if depth > MAX_DEPTH:
-            raise PayloadError(f"body nests deeper than {MAX_DEPTH} levels; an Alertmanager "
-                               f"payload is 3 deep")
+            raise PayloadError(
+                f"body nests deeper than {MAX_DEPTH} levels; an Alertmanager payload is 3 deep"
+            )

@@ -41,7 +41,7 @@ from qobserve.alert_bridge.payload import PayloadError, WebhookPayload, parse_pa
 from qobserve.alert_bridge.slack import SDK_LOGGER, RedactSecrets, SlackSender, make_sender
 from qobserve.alert_bridge.spool import Spool, SpoolEntry
 
-__all__ = ["AlertBridge", "MAX_BODY_BYTES", "delivery_id", "spool_entries"]
+__all__ = ["MAX_BODY_BYTES", "AlertBridge", "delivery_id", "spool_entries"]
 
 log = logging.getLogger(__name__)
 
@@ -67,13 +67,21 @@ def spool_entries(payload: WebhookPayload, channels: dict[str, str]) -> list[Spo
     for alert in payload.alerts:
         channel = channels.get(alert.severity, channels["ticket"])
         starts = alert.startsAt.isoformat()
-        message = {**alert_message(alert, external_url=payload.externalURL),
-                   "plain": plain_text(alert),
-                   "firing_delivery_id": delivery_id(alert.fingerprint, "firing", starts, channel)}
-        entries.append(SpoolEntry(
-            dedupe_key=f"{alert.fingerprint}|{alert.status}|{starts}",
-            delivery_id=delivery_id(alert.fingerprint, alert.status, starts, channel),
-            fingerprint=alert.fingerprint, status=alert.status, channel=channel, message=message))
+        message = {
+            **alert_message(alert, external_url=payload.externalURL),
+            "plain": plain_text(alert),
+            "firing_delivery_id": delivery_id(alert.fingerprint, "firing", starts, channel),
+        }
+        entries.append(
+            SpoolEntry(
+                dedupe_key=f"{alert.fingerprint}|{alert.status}|{starts}",
+                delivery_id=delivery_id(alert.fingerprint, alert.status, starts, channel),
+                fingerprint=alert.fingerprint,
+                status=alert.status,
+                channel=channel,
+                message=message,
+            )
+        )
     return entries
 
 
@@ -82,8 +90,13 @@ class _Server(BoundedThreadingMixIn, HTTPServer):
 
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler],
-                 max_connections: int, on_full: Any) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: type[BaseHTTPRequestHandler],
+        max_connections: int,
+        on_full: Any,
+    ) -> None:
         self.limit_connections(max_connections)
         self._on_full = on_full
         super().__init__(address, handler)
@@ -91,8 +104,10 @@ class _Server(BoundedThreadingMixIn, HTTPServer):
     def refuse(self, request: Any) -> None:
         self._on_full()
         try:
-            request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
-                            b"Retry-After: 1\r\nConnection: close\r\n\r\n")
+            request.sendall(
+                b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
+                b"Retry-After: 1\r\nConnection: close\r\n\r\n"
+            )
         except OSError:
             pass
 
@@ -129,26 +144,41 @@ class AlertBridge:
         try:
             self.spool = Spool(spool_dir)
         except (sqlite3.Error, OSError) as exc:
-            raise ConfigError(f"spool_dir: cannot open the spool in {spool_dir} ({exc}); move "
-                              f"the damaged spool.sqlite3 aside or point spool_dir elsewhere"
-                              ) from None
+            raise ConfigError(
+                f"spool_dir: cannot open the spool in {spool_dir} ({exc}); move "
+                f"the damaged spool.sqlite3 aside or point spool_dir elsewhere"
+            ) from None
         self.metrics = BridgeMetrics.create(self.spool)
         d, replica = config.delivery, config.replica
         policy = LanePolicy(
-            backoff_initial=d.backoff_initial, backoff_max=d.backoff_max,
-            probe_interval=d.probe_interval, min_interval=d.min_interval,
-            poll_interval=d.poll_interval, look_up_first=replica is not None,
-            first_delay=replica.position() * replica.stagger if replica else 0.0)
-        self.delivery = Delivery(self.spool, sender, self.metrics, policy,
-                                 channels=list(self.channels.values()), fallback=channels.fallback)
+            backoff_initial=d.backoff_initial,
+            backoff_max=d.backoff_max,
+            probe_interval=d.probe_interval,
+            min_interval=d.min_interval,
+            poll_interval=d.poll_interval,
+            look_up_first=replica is not None,
+            first_delay=replica.position() * replica.stagger if replica else 0.0,
+        )
+        self.delivery = Delivery(
+            self.spool,
+            sender,
+            self.metrics,
+            policy,
+            channels=list(self.channels.values()),
+            fallback=channels.fallback,
+        )
         try:
-            self.httpd = _Server((config.host, config.port), _handler(self),
-                                 config.http.max_connections,
-                                 lambda: self.metrics.rejected.labels(reason="overloaded").inc())
+            self.httpd = _Server(
+                (config.host, config.port),
+                _handler(self),
+                config.http.max_connections,
+                lambda: self.metrics.rejected.labels(reason="overloaded").inc(),
+            )
         except OSError as exc:
             self.spool.close()
-            raise ConfigError(f"listen: cannot listen on {config.listen} ({exc.strerror or exc})"
-                              ) from None
+            raise ConfigError(
+                f"listen: cannot listen on {config.listen} ({exc.strerror or exc})"
+            ) from None
         self._serve: threading.Thread | None = None
         self._closed = False
         self._ready_checked = (0.0, True, "")
@@ -162,8 +192,9 @@ class AlertBridge:
     def start(self) -> AlertBridge:
         """Start the delivery lanes and serve HTTP in a background thread."""
         self.delivery.start()
-        self._serve = threading.Thread(target=self.httpd.serve_forever, args=(0.1,),
-                                       name="alert-bridge-http", daemon=True)
+        self._serve = threading.Thread(
+            target=self.httpd.serve_forever, args=(0.1,), name="alert-bridge-http", daemon=True
+        )
         self._serve.start()
         log.info("alert bridge listening on %s", self.url)
         return self
@@ -199,8 +230,9 @@ class AlertBridge:
         if self._bearer is None:
             return True
         scheme, _, token = (header or "").partition(" ")
-        return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(),
-                                                                  self._bearer.encode())
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            token.strip().encode(), self._bearer.encode()
+        )
 
     def ready(self) -> tuple[bool, str]:
         """Whether the spool takes writes now (checked at most once a second)."""
@@ -257,9 +289,13 @@ def _handler(bridge: AlertBridge) -> type[BaseHTTPRequestHandler]:
         def log_error(self, fmt: str, *args: Any) -> None:
             log.info("%s %s", self.address_string(), fmt % args)
 
-        def _reply(self, code: int, body: bytes | dict[str, Any],
-                   content_type: str = "application/json",
-                   headers: dict[str, str] | None = None) -> None:
+        def _reply(
+            self,
+            code: int,
+            body: bytes | dict[str, Any],
+            content_type: str = "application/json",
+            headers: dict[str, str] | None = None,
+        ) -> None:
             data = json.dumps(body).encode() if isinstance(body, dict) else body
             self.send_response(code)
             self.send_header("Content-Type", content_type)
@@ -279,7 +315,7 @@ def _handler(bridge: AlertBridge) -> type[BaseHTTPRequestHandler]:
             ok, reason = result
             self._reply(200 if ok else 503, f"{reason}\n".encode(), "text/plain")
 
-        def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+        def do_GET(self) -> None:
             if self.path == "/healthz":
                 self._probe(bridge.delivery.health())
             elif self.path == "/readyz":
@@ -291,16 +327,23 @@ def _handler(bridge: AlertBridge) -> type[BaseHTTPRequestHandler]:
 
         def _length(self) -> int | None:
             if self.headers.get("Transfer-Encoding"):
-                self._reject(411, "invalid_payload", "Transfer-Encoding is not supported; "
-                             "send Content-Length")
+                self._reject(
+                    411,
+                    "invalid_payload",
+                    "Transfer-Encoding is not supported; send Content-Length",
+                )
                 return None
             values = self.headers.get_all("Content-Length") or []
             if not values:
                 self._reject(411, "invalid_payload", "Content-Length header required")
                 return None
             if len(set(values)) != 1 or not values[0].strip().isdigit():
-                self._reject(400, "invalid_payload", "Content-Length must be one non-negative "
-                             f"integer, got {', '.join(values)[:40]!r}")
+                self._reject(
+                    400,
+                    "invalid_payload",
+                    "Content-Length must be one non-negative "
+                    f"integer, got {', '.join(values)[:40]!r}",
+                )
                 return None
             length = int(values[0])
             if length > MAX_BODY_BYTES:
@@ -308,38 +351,48 @@ def _handler(bridge: AlertBridge) -> type[BaseHTTPRequestHandler]:
                 return None
             return length
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             deadline = time.monotonic() + bridge.read_timeout
             if self.path != "/alerts":
                 self.close_connection = True
                 self._reply(404, {"status": "error", "reason": "not found; POST to /alerts"})
                 return
             if not bridge.authorized(self.headers.get("Authorization")):
-                self._reject(401, "unauthorized", "missing or wrong bearer token",
-                             **{"WWW-Authenticate": 'Bearer realm="qobserve-alert-bridge"'})
+                self._reject(
+                    401,
+                    "unauthorized",
+                    "missing or wrong bearer token",
+                    **{"WWW-Authenticate": 'Bearer realm="qobserve-alert-bridge"'},
+                )
                 return
             length = self._length()
             if length is None:
                 return
             body = _read_body(self.rfile, length, deadline, self.connection)
             if body is None:
-                self._reject(408, "invalid_payload", f"body not received within "
-                             f"{bridge.read_timeout:g} s")
+                self._reject(
+                    408, "invalid_payload", f"body not received within {bridge.read_timeout:g} s"
+                )
                 return
             try:
                 added = bridge.accept(body)
             except PayloadError as exc:
-                reason = "bad_json" if "JSON" in str(exc) or "nests" in str(exc) \
-                    else "invalid_payload"
+                reason = (
+                    "bad_json" if "JSON" in str(exc) or "nests" in str(exc) else "invalid_payload"
+                )
                 self._reject(400, reason, str(exc))
                 return
             except (sqlite3.Error, OSError) as exc:
                 bridge.metrics.rejected.labels(reason="spool_unavailable").inc()
-                log.error("cannot spool the notification (%s); answering 503 so Alertmanager "
-                          "retries", exc)
+                log.error(
+                    "cannot spool the notification (%s); answering 503 so Alertmanager retries", exc
+                )
                 self.close_connection = True
-                self._reply(503, {"status": "error", "reason": "spool unavailable; retry"},
-                            headers={"Retry-After": "5"})
+                self._reply(
+                    503,
+                    {"status": "error", "reason": "spool unavailable; retry"},
+                    headers={"Retry-After": "5"},
+                )
                 return
             self._reply(200, {"status": "accepted", "queued": added})
 

@@ -31,8 +31,18 @@ from slack_sdk.errors import SlackApiError
 
 from qobserve.alert_bridge.config import SlackConfig, resolve_secret
 
-__all__ = ["DeliveryError", "EVENT_TYPE", "PERMANENT_ERRORS", "PermanentError", "RedactSecrets",
-           "SlackSender", "TransientError", "WebApiSender", "WebhookSender", "make_sender"]
+__all__ = [
+    "EVENT_TYPE",
+    "PERMANENT_ERRORS",
+    "DeliveryError",
+    "PermanentError",
+    "RedactSecrets",
+    "SlackSender",
+    "TransientError",
+    "WebApiSender",
+    "WebhookSender",
+    "make_sender",
+]
 
 log = logging.getLogger(__name__)
 
@@ -42,16 +52,43 @@ SDK_LOGGER = "qobserve.alert_bridge.slack_sdk"
 EVENT_TYPE = "qobserve_alert"
 
 #: ``ok: false`` codes that retrying cannot fix (api.slack.com/methods/chat.postMessage#errors).
-PERMANENT_ERRORS = frozenset({
-    "invalid_blocks", "invalid_blocks_format", "msg_too_long", "msg_blocks_too_long", "no_text", "too_many_attachments",
-    "channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "not_authed",
-    "account_inactive", "token_revoked", "token_expired", "missing_scope", "restricted_action",
-    "invalid_metadata_format", "invalid_metadata_schema", "metadata_too_large", "invalid_arguments",
-    "message_limit_exceeded", "cannot_reply_to_message",
-})
+PERMANENT_ERRORS = frozenset(
+    {
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_too_long",
+        "msg_blocks_too_long",
+        "no_text",
+        "too_many_attachments",
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "missing_scope",
+        "restricted_action",
+        "invalid_metadata_format",
+        "invalid_metadata_schema",
+        "metadata_too_large",
+        "invalid_arguments",
+        "message_limit_exceeded",
+        "cannot_reply_to_message",
+    }
+)
 #: ``ok: false`` codes Slack documents as momentary.
-TRANSIENT_ERRORS = frozenset({"ratelimited", "rate_limited", "internal_error", "fatal_error",
-                              "service_unavailable", "request_timeout"})
+TRANSIENT_ERRORS = frozenset(
+    {
+        "ratelimited",
+        "rate_limited",
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+    }
+)
 # Slack channel, group and DM IDs (C…, G…, D…); anything else is a name to resolve.
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{8,}$")
 
@@ -67,8 +104,14 @@ class DeliveryError(Exception):
             lost after sending): look in the channel before posting again.
     """
 
-    def __init__(self, reason: str, detail: str = "", *, retry_after: float | None = None,
-                 unknown_outcome: bool = False) -> None:
+    def __init__(
+        self,
+        reason: str,
+        detail: str = "",
+        *,
+        retry_after: float | None = None,
+        unknown_outcome: bool = False,
+    ) -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.retry_after = retry_after
@@ -110,12 +153,14 @@ class SlackSender(Protocol):
     #: Whether :meth:`posted` can see the channel (exactly-once) or not (at-least-once).
     can_look_up: bool
 
-    def post(self, channel: str, message: dict[str, Any], *, thread_ts: str | None,
-             delivery_id: str) -> str | None:
+    def post(
+        self, channel: str, message: dict[str, Any], *, thread_ts: str | None, delivery_id: str
+    ) -> str | None:
         """Post; return the message ``ts`` when the transport reports it."""
 
-    def posted(self, channel: str, *, thread_ts: str | None, oldest: float,
-               want: str | None = None) -> dict[str, str]:
+    def posted(
+        self, channel: str, *, thread_ts: str | None, oldest: float, want: str | None = None
+    ) -> dict[str, str]:
         """``delivery_id -> ts`` of the bridge's posts since ``oldest`` (in one thread when
         ``thread_ts``), reading at most a bounded number of pages and stopping early once
         ``want`` is seen."""
@@ -142,16 +187,19 @@ def _classify(exc: Exception) -> DeliveryError:
         data = exc.response.data if isinstance(exc.response.data, dict) else {}
         error = str(data.get("error") or "")
         if status == 429:
-            return TransientError("rate_limited", "Slack returned 429",
-                                  retry_after=_retry_after(exc.response.headers))
+            return TransientError(
+                "rate_limited", "Slack returned 429", retry_after=_retry_after(exc.response.headers)
+            )
         if status >= 500 or status != 200:
             return TransientError("http_error", f"HTTP {status} {error}".strip())
         if error in TRANSIENT_ERRORS:
-            return TransientError("api_error", error, retry_after=_retry_after(
-                exc.response.headers))
+            return TransientError(
+                "api_error", error, retry_after=_retry_after(exc.response.headers)
+            )
         return PermanentError(error or "api_error", error)
     if isinstance(exc, ConnectionRefusedError) or isinstance(
-            getattr(exc, "reason", None), ConnectionRefusedError):
+        getattr(exc, "reason", None), ConnectionRefusedError
+    ):
         return TransientError("connection", "connection refused")
     if isinstance(exc, TimeoutError) or "timed out" in str(exc):
         return TransientError("timeout", type(exc).__name__, unknown_outcome=True)
@@ -171,41 +219,68 @@ class WebApiSender:
 
     can_look_up = True
 
-    def __init__(self, token: str, *, base_url: str | None = None, timeout: float = 10.0,
-                 history_pages: int = 5, page_size: int = 200) -> None:
-        self._client = WebClient(token=token, base_url=base_url or WebClient.BASE_URL,
-                                 timeout=max(1, round(timeout)),
-                                 logger=logging.getLogger(SDK_LOGGER), retry_handlers=[])
+    def __init__(
+        self,
+        token: str,
+        *,
+        base_url: str | None = None,
+        timeout: float = 10.0,
+        history_pages: int = 5,
+        page_size: int = 200,
+    ) -> None:
+        self._client = WebClient(
+            token=token,
+            base_url=base_url or WebClient.BASE_URL,
+            timeout=max(1, round(timeout)),
+            logger=logging.getLogger(SDK_LOGGER),
+            retry_handlers=[],
+        )
         self._pages, self._page_size = history_pages, page_size
         self._ids: dict[str, str] = {}
         self._ids_lock = threading.Lock()  # lanes resolve concurrently; list channels once
         self._ids_at = 0.0
         self._no_scope = False
 
-    def post(self, channel: str, message: dict[str, Any], *, thread_ts: str | None,
-             delivery_id: str) -> str | None:
+    def post(
+        self, channel: str, message: dict[str, Any], *, thread_ts: str | None, delivery_id: str
+    ) -> str | None:
         try:
             response = self._client.chat_postMessage(
-                channel=channel, text=message["text"], blocks=message.get("blocks") or None,
-                thread_ts=thread_ts, unfurl_links=False, unfurl_media=False,
-                metadata={"event_type": EVENT_TYPE, "event_payload": {"delivery_id": delivery_id}})
+                channel=channel,
+                text=message["text"],
+                blocks=message.get("blocks") or None,
+                thread_ts=thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
+                metadata={"event_type": EVENT_TYPE, "event_payload": {"delivery_id": delivery_id}},
+            )
         except Exception as exc:
             raise _classify(exc) from None
         return response.get("ts")
 
-    def posted(self, channel: str, *, thread_ts: str | None, oldest: float,
-               want: str | None = None) -> dict[str, str]:
+    def posted(
+        self, channel: str, *, thread_ts: str | None, oldest: float, want: str | None = None
+    ) -> dict[str, str]:
         cursor, found = None, {}
         for _ in range(self._pages):
             try:
                 if thread_ts:
                     page = self._client.conversations_replies(
-                        channel=channel, ts=thread_ts, include_all_metadata=True,
-                        oldest=f"{oldest:.6f}", limit=self._page_size, cursor=cursor)
+                        channel=channel,
+                        ts=thread_ts,
+                        include_all_metadata=True,
+                        oldest=f"{oldest:.6f}",
+                        limit=self._page_size,
+                        cursor=cursor,
+                    )
                 else:
                     page = self._client.conversations_history(
-                        channel=channel, include_all_metadata=True, oldest=f"{oldest:.6f}",
-                        limit=self._page_size, cursor=cursor)
+                        channel=channel,
+                        include_all_metadata=True,
+                        oldest=f"{oldest:.6f}",
+                        limit=self._page_size,
+                        cursor=cursor,
+                    )
             except Exception as exc:
                 raise _classify(exc) from None
             for m in page.get("messages") or []:
@@ -217,8 +292,12 @@ class WebApiSender:
             if not cursor or (want and want in found):
                 return found
         if want and want not in found:
-            log.warning("%s: delivery id %s not in the last %d messages looked at; posting",
-                        channel, want, self._pages * self._page_size)
+            log.warning(
+                "%s: delivery id %s not in the last %d messages looked at; posting",
+                channel,
+                want,
+                self._pages * self._page_size,
+            )
         return found
 
     def resolve(self, channel: str) -> str:
@@ -227,8 +306,11 @@ class WebApiSender:
         name = channel.lstrip("#")
         with self._ids_lock:
             # List once; list again (at most every 10 min) for a channel created or joined since.
-            if not self._no_scope and name not in self._ids and (
-                    not self._ids_at or time.monotonic() - self._ids_at > 600):
+            if (
+                not self._no_scope
+                and name not in self._ids
+                and (not self._ids_at or time.monotonic() - self._ids_at > 600)
+            ):
                 self._load_ids()
         return self._ids.get(name, channel)
 
@@ -238,14 +320,19 @@ class WebApiSender:
         for _ in range(50):
             try:
                 page = self._client.conversations_list(
-                    types="public_channel,private_channel", exclude_archived=True, limit=1000,
-                    cursor=cursor)
+                    types="public_channel,private_channel",
+                    exclude_archived=True,
+                    limit=1000,
+                    cursor=cursor,
+                )
             except SlackApiError as exc:
                 error = exc.response.get("error") if isinstance(exc.response.data, dict) else ""
                 if error == "missing_scope":
-                    log.warning("Slack channel names cannot be resolved to IDs: the bot lacks the "
-                                "channels:read/groups:read scope; configure channel IDs (C…) or "
-                                "add the scope, else a retry after a timeout may post twice")
+                    log.warning(
+                        "Slack channel names cannot be resolved to IDs: the bot lacks the "
+                        "channels:read/groups:read scope; configure channel IDs (C…) or "
+                        "add the scope, else a retry after a timeout may post twice"
+                    )
                     self._no_scope = True  # do not ask again
                     return
                 raise _classify(exc) from None
@@ -273,11 +360,16 @@ class WebhookSender:
     can_look_up = False
 
     def __init__(self, url: str, *, timeout: float = 10.0) -> None:
-        self._client = WebhookClient(url=url, timeout=max(1, round(timeout)),
-                                     logger=logging.getLogger(SDK_LOGGER), retry_handlers=[])
+        self._client = WebhookClient(
+            url=url,
+            timeout=max(1, round(timeout)),
+            logger=logging.getLogger(SDK_LOGGER),
+            retry_handlers=[],
+        )
 
-    def post(self, channel: str, message: dict[str, Any], *, thread_ts: str | None,
-             delivery_id: str) -> str | None:
+    def post(
+        self, channel: str, message: dict[str, Any], *, thread_ts: str | None, delivery_id: str
+    ) -> str | None:
         body = {"text": message["text"]}
         if message.get("blocks"):
             body["blocks"] = message["blocks"]
@@ -286,17 +378,20 @@ class WebhookSender:
         except Exception as exc:
             raise _classify(exc) from None
         if response.status_code == 429:
-            raise TransientError("rate_limited", "Slack returned 429",
-                                 retry_after=_retry_after(response.headers))
+            raise TransientError(
+                "rate_limited", "Slack returned 429", retry_after=_retry_after(response.headers)
+            )
         if response.status_code >= 500:
             raise TransientError("http_error", f"HTTP {response.status_code}")
         if response.status_code != 200:
-            raise PermanentError(str(response.body or "http_error")[:40],
-                                 f"HTTP {response.status_code}")
+            raise PermanentError(
+                str(response.body or "http_error")[:40], f"HTTP {response.status_code}"
+            )
         return None
 
-    def posted(self, channel: str, *, thread_ts: str | None, oldest: float,
-               want: str | None = None) -> dict[str, str]:
+    def posted(
+        self, channel: str, *, thread_ts: str | None, oldest: float, want: str | None = None
+    ) -> dict[str, str]:
         return {}
 
     def resolve(self, channel: str) -> str:

@@ -59,14 +59,20 @@ CREATE TABLE IF NOT EXISTS dead_letters (
 CREATE TABLE IF NOT EXISTS heartbeat (id INTEGER PRIMARY KEY CHECK (id = 1), at REAL NOT NULL);
 """
 # Columns added after the first release; an old spool is migrated in place.
-_COLUMNS = {"messages": {"delivery_id": "TEXT NOT NULL DEFAULT ''",
-                         "stage": "INTEGER NOT NULL DEFAULT 0",
-                         "in_doubt": "INTEGER NOT NULL DEFAULT 0",
-                         "attempts": "INTEGER NOT NULL DEFAULT 0"},
-            "deliveries": {"channel": "TEXT"}}
-_PENDING = ("FROM messages m LEFT JOIN deliveries d ON d.message_id = m.id"
-            " LEFT JOIN dead_letters x ON x.message_id = m.id"
-            " WHERE d.message_id IS NULL AND x.message_id IS NULL")
+_COLUMNS = {
+    "messages": {
+        "delivery_id": "TEXT NOT NULL DEFAULT ''",
+        "stage": "INTEGER NOT NULL DEFAULT 0",
+        "in_doubt": "INTEGER NOT NULL DEFAULT 0",
+        "attempts": "INTEGER NOT NULL DEFAULT 0",
+    },
+    "deliveries": {"channel": "TEXT"},
+}
+_PENDING = (
+    "FROM messages m LEFT JOIN deliveries d ON d.message_id = m.id"
+    " LEFT JOIN dead_letters x ON x.message_id = m.id"
+    " WHERE d.message_id IS NULL AND x.message_id IS NULL"
+)
 _FIELDS = "m.id, m.delivery_id, m.fingerprint, m.status, m.channel, m.body, m.created, m.stage, m.in_doubt"
 
 
@@ -117,8 +123,9 @@ class Spool:
         path.mkdir(parents=True, exist_ok=True)
         self.path = path / "spool.sqlite3"
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None,
-                                   timeout=5.0)
+        self._db = sqlite3.connect(
+            self.path, check_same_thread=False, isolation_level=None, timeout=5.0
+        )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
@@ -151,11 +158,26 @@ class Spool:
     def append(self, entries: Iterable[SpoolEntry]) -> int:
         """Append messages in one fsynced transaction; returns how many were new."""
         now = time.time()
-        return sum(self._write(*[(
-            "INSERT OR IGNORE INTO messages (dedupe_key, delivery_id, fingerprint, status,"
-            " channel, body, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (e.dedupe_key, e.delivery_id, e.fingerprint, e.status, e.channel,
-             json.dumps(e.message), now)) for e in entries]))
+        return sum(
+            self._write(
+                *[
+                    (
+                        "INSERT OR IGNORE INTO messages (dedupe_key, delivery_id, fingerprint, status,"
+                        " channel, body, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            e.dedupe_key,
+                            e.delivery_id,
+                            e.fingerprint,
+                            e.status,
+                            e.channel,
+                            json.dumps(e.message),
+                            now,
+                        ),
+                    )
+                    for e in entries
+                ]
+            )
+        )
 
     def check_writable(self) -> None:
         """Prove the spool takes an fsynced write now (raises sqlite3.Error or OSError)."""
@@ -164,10 +186,13 @@ class Spool:
     def pending(self, channel: str | None = None, limit: int = 100) -> list[SpooledMessage]:
         """Undelivered messages (of one lane when ``channel`` is given), oldest first."""
         where, args = ("AND m.channel = ?", (channel,)) if channel is not None else ("", ())
-        rows = self._read(f"SELECT {_FIELDS} {_PENDING} {where} ORDER BY m.id LIMIT ?",
-                          (*args, limit))
-        return [SpooledMessage(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6], r[7],
-                               bool(r[8])) for r in rows]
+        rows = self._read(
+            f"SELECT {_FIELDS} {_PENDING} {where} ORDER BY m.id LIMIT ?", (*args, limit)
+        )
+        return [
+            SpooledMessage(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6], r[7], bool(r[8]))
+            for r in rows
+        ]
 
     def lanes(self) -> list[str]:
         """Channels that have pending messages."""
@@ -183,8 +208,9 @@ class Spool:
 
     def begin_attempt(self, msg: SpooledMessage) -> None:
         """Mark ``msg`` in doubt before posting: a crash from here on leaves it to be looked up."""
-        self._write(("UPDATE messages SET in_doubt = 1, attempts = attempts + 1 WHERE id = ?",
-                     (msg.id,)))
+        self._write(
+            ("UPDATE messages SET in_doubt = 1, attempts = attempts + 1 WHERE id = ?", (msg.id,))
+        )
 
     def settle(self, msg: SpooledMessage) -> None:
         """Slack answered (and did not take it): the next attempt needs no look-up."""
@@ -196,35 +222,56 @@ class Spool:
 
     def mark_delivered(self, msg: SpooledMessage, ts: str | None, channel: str) -> None:
         """Record that Slack took ``msg`` in ``channel``; remember the thread of a firing one."""
-        statements = [("INSERT OR IGNORE INTO deliveries (message_id, ts, delivered, channel)"
-                       " VALUES (?, ?, ?, ?)", (msg.id, ts, time.time(), channel))]
+        statements = [
+            (
+                "INSERT OR IGNORE INTO deliveries (message_id, ts, delivered, channel)"
+                " VALUES (?, ?, ?, ?)",
+                (msg.id, ts, time.time(), channel),
+            )
+        ]
         if ts and msg.status == "firing":
-            statements.append(("INSERT OR REPLACE INTO threads (fingerprint, channel, ts)"
-                               " VALUES (?, ?, ?)", (msg.fingerprint, channel, ts)))
+            statements.append(
+                (
+                    "INSERT OR REPLACE INTO threads (fingerprint, channel, ts) VALUES (?, ?, ?)",
+                    (msg.fingerprint, channel, ts),
+                )
+            )
         self._write(*statements)
 
     def thread_ts(self, fingerprint: str, channel: str) -> str | None:
         """Slack ``ts`` of the firing message for this alert in this channel, if any."""
-        rows = self._read("SELECT ts FROM threads WHERE fingerprint = ? AND channel = ?",
-                          (fingerprint, channel))
+        rows = self._read(
+            "SELECT ts FROM threads WHERE fingerprint = ? AND channel = ?", (fingerprint, channel)
+        )
         return rows[0][0] if rows else None
 
     def remember_thread(self, fingerprint: str, channel: str, ts: str) -> None:
         """Store the ``ts`` of a firing message found in the channel (posted by a replica)."""
-        self._write(("INSERT OR REPLACE INTO threads (fingerprint, channel, ts) VALUES (?, ?, ?)",
-                     (fingerprint, channel, ts)))
+        self._write(
+            (
+                "INSERT OR REPLACE INTO threads (fingerprint, channel, ts) VALUES (?, ?, ?)",
+                (fingerprint, channel, ts),
+            )
+        )
 
     def dead_letter(self, msg: SpooledMessage, error: str) -> None:
         """Give up on ``msg`` until :meth:`retry_dead_letters` replays it."""
-        self._write(("INSERT OR REPLACE INTO dead_letters (message_id, error, at) VALUES (?, ?, ?)",
-                     (msg.id, error, time.time())),
-                    ("UPDATE messages SET in_doubt = 0 WHERE id = ?", (msg.id,)))
+        self._write(
+            (
+                "INSERT OR REPLACE INTO dead_letters (message_id, error, at) VALUES (?, ?, ?)",
+                (msg.id, error, time.time()),
+            ),
+            ("UPDATE messages SET in_doubt = 0 WHERE id = ?", (msg.id,)),
+        )
 
     def dead_letters(self, limit: int = 1000) -> list[DeadLetter]:
         """Dead letters, oldest first."""
-        rows = self._read("SELECT m.id, m.channel, m.status, m.body, x.error, x.at FROM"
-                          " dead_letters x JOIN messages m ON m.id = x.message_id"
-                          " ORDER BY m.id LIMIT ?", (limit,))
+        rows = self._read(
+            "SELECT m.id, m.channel, m.status, m.body, x.error, x.at FROM"
+            " dead_letters x JOIN messages m ON m.id = x.message_id"
+            " ORDER BY m.id LIMIT ?",
+            (limit,),
+        )
         return [DeadLetter(r[0], r[1], r[2], json.loads(r[3])["text"], r[4], r[5]) for r in rows]
 
     def dead_count(self) -> int:
@@ -237,9 +284,16 @@ class Spool:
         with self._lock:
             rows = self._db.execute("SELECT message_id FROM dead_letters").fetchall()
         chosen = [r[0] for r in rows if wanted is None or r[0] in wanted]
-        self._write(*[s for mid in chosen for s in (
-            ("DELETE FROM dead_letters WHERE message_id = ?", (mid,)),
-            ("UPDATE messages SET stage = 0, in_doubt = 0 WHERE id = ?", (mid,)))])
+        self._write(
+            *[
+                s
+                for mid in chosen
+                for s in (
+                    ("DELETE FROM dead_letters WHERE message_id = ?", (mid,)),
+                    ("UPDATE messages SET stage = 0, in_doubt = 0 WHERE id = ?", (mid,)),
+                )
+            ]
+        )
         return len(chosen)
 
     def prune(self, older_than: float) -> int:
@@ -249,12 +303,15 @@ class Spool:
         well above Alertmanager's ``repeat_interval`` (the bridge uses 7 days).
         """
         cutoff = time.time() - older_than
-        old = "SELECT message_id FROM deliveries d JOIN messages m ON m.id = d.message_id" \
-              " WHERE m.created < ?"
+        old = (
+            "SELECT message_id FROM deliveries d JOIN messages m ON m.id = d.message_id"
+            " WHERE m.created < ?"
+        )
         counts = self._write(
             (f"DELETE FROM messages WHERE id IN ({old})", (cutoff,)),
             ("DELETE FROM deliveries WHERE message_id NOT IN (SELECT id FROM messages)", ()),
-            ("DELETE FROM threads WHERE fingerprint NOT IN (SELECT fingerprint FROM messages)", ()))
+            ("DELETE FROM threads WHERE fingerprint NOT IN (SELECT fingerprint FROM messages)", ()),
+        )
         return counts[0]
 
     def close(self) -> None:

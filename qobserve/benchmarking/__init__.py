@@ -35,12 +35,22 @@ if TYPE_CHECKING:
 
 # Imported on first use (PEP 562), so ``qobserve rb`` can reject a bad argument before
 # loading scipy and OpenTelemetry.
-_HOMES = {"STIM": "probe", "RBResult": "probe", "run_rb": "probe", "FitStatus": "rb_analysis",
-          "RBData": "rb_analysis", "RBFit": "rb_analysis", "analyze": "rb_analysis",
-          "epc_from_alpha": "rb_analysis", "DEFAULT_LENGTHS": "rb_experiment",
-          "RBCircuit": "rb_experiment", "RBExperiment": "rb_experiment",
-          "InterleavedFit": "irb_analysis", "analyze_interleaved": "irb_analysis",
-          "InterleavedRBExperiment": "irb_experiment"}
+_HOMES = {
+    "STIM": "probe",
+    "RBResult": "probe",
+    "run_rb": "probe",
+    "FitStatus": "rb_analysis",
+    "RBData": "rb_analysis",
+    "RBFit": "rb_analysis",
+    "analyze": "rb_analysis",
+    "epc_from_alpha": "rb_analysis",
+    "DEFAULT_LENGTHS": "rb_experiment",
+    "RBCircuit": "rb_experiment",
+    "RBExperiment": "rb_experiment",
+    "InterleavedFit": "irb_analysis",
+    "analyze_interleaved": "irb_analysis",
+    "InterleavedRBExperiment": "irb_experiment",
+}
 
 __all__ = [
     "DEFAULT_LENGTHS",

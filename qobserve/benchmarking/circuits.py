@@ -24,17 +24,21 @@ __all__ = ["to_braket", "to_cirq", "to_qiskit", "to_stim"]
 MEASURE_KEY = "m"
 
 
-def _build(circuits: Sequence[RBCircuit], new: Callable[[], Any], copy: Callable[[Any], Any],
-           add_layer: Callable[[Any, tuple[Gate, ...]], None],
-           finish: Callable[[Any], Any]) -> list[Any]:
+def _build(
+    circuits: Sequence[RBCircuit],
+    new: Callable[[], Any],
+    copy: Callable[[Any], Any],
+    add_layer: Callable[[Any, tuple[Gate, ...]], None],
+    finish: Callable[[Any], Any],
+) -> list[Any]:
     """Build each circuit from a per-sample running prefix (copy + recovery + measure)."""
     out: list[Any] = []
     base, built = None, ()
     for c in circuits:
         prefix = c.cliffords[:-1]
-        if base is None or prefix[:len(built)] != built:
+        if base is None or prefix[: len(built)] != built:
             base, built = new(), ()
-        for layer in c.layers[len(built):len(c.layers) - 1]:
+        for layer in c.layers[len(built) : len(c.layers) - 1]:
             add_layer(base, layer)
         built = prefix
         circuit = copy(base)
@@ -43,8 +47,15 @@ def _build(circuits: Sequence[RBCircuit], new: Callable[[], Any], copy: Callable
     return out
 
 
-def to_qiskit(circuits: Sequence[RBCircuit], qubits: Sequence[int], *, width: int | None = None,
-              noise: NoiseSpec | None = None, rz_basis: bool = False, barriers: bool = False) -> list:
+def to_qiskit(
+    circuits: Sequence[RBCircuit],
+    qubits: Sequence[int],
+    *,
+    width: int | None = None,
+    noise: NoiseSpec | None = None,
+    rz_basis: bool = False,
+    barriers: bool = False,
+) -> list:
     """Qiskit circuits on physical ``qubits`` of a ``width``-qubit register.
 
     Args:
@@ -54,11 +65,29 @@ def to_qiskit(circuits: Sequence[RBCircuit], qubits: Sequence[int], *, width: in
     """
     from qiskit import QuantumCircuit
     from qiskit.circuit import CircuitInstruction
-    from qiskit.circuit.library import (Barrier, CXGate, CZGate, ECRGate, RZGate, SdgGate, SGate, SXGate,
-                                        XGate, ZGate)
+    from qiskit.circuit.library import (
+        Barrier,
+        CXGate,
+        CZGate,
+        ECRGate,
+        RZGate,
+        SdgGate,
+        SGate,
+        SXGate,
+        XGate,
+        ZGate,
+    )
 
-    ops = {"x": XGate(), "sx": SXGate(), "cx": CXGate(), "s": SGate(), "sdg": SdgGate(), "z": ZGate(),
-           "cz": CZGate(), "ecr": ECRGate()}
+    ops = {
+        "x": XGate(),
+        "sx": SXGate(),
+        "cx": CXGate(),
+        "s": SGate(),
+        "sdg": SdgGate(),
+        "z": ZGate(),
+        "cz": CZGate(),
+        "ecr": ECRGate(),
+    }
     if rz_basis:
         ops.update(s=RZGate(math.pi / 2), sdg=RZGate(-math.pi / 2), z=RZGate(math.pi))
     k = len(qubits)
@@ -69,7 +98,9 @@ def to_qiskit(circuits: Sequence[RBCircuit], qubits: Sequence[int], *, width: in
     if noise is not None:
         from qiskit_aer.noise import depolarizing_error
 
-        tail.append(CircuitInstruction(depolarizing_error(noise.strength, k).to_instruction(), tuple(phys)))
+        tail.append(
+            CircuitInstruction(depolarizing_error(noise.strength, k).to_instruction(), tuple(phys))
+        )
     if barriers:
         tail.append(CircuitInstruction(Barrier(k), tuple(phys)))
 
@@ -78,8 +109,10 @@ def to_qiskit(circuits: Sequence[RBCircuit], qubits: Sequence[int], *, width: in
     def add_layer(qc, layer):
         insts = cache.get(id(layer))
         if insts is None:
-            insts = cache[id(layer)] = [CircuitInstruction(ops[name], tuple(phys[i] for i in local))
-                                        for name, local in layer] + tail
+            insts = cache[id(layer)] = [
+                CircuitInstruction(ops[name], tuple(phys[i] for i in local))
+                for name, local in layer
+            ] + tail
         for inst in insts:
             qc._append(inst)
 
@@ -90,17 +123,31 @@ def to_qiskit(circuits: Sequence[RBCircuit], qubits: Sequence[int], *, width: in
     return _build(circuits, template.copy_empty_like, lambda qc: qc.copy(), add_layer, finish)
 
 
-def to_braket(circuits: Sequence[RBCircuit], qubits: Sequence[int], *, noise: NoiseSpec | None = None) -> list:
+def to_braket(
+    circuits: Sequence[RBCircuit], qubits: Sequence[int], *, noise: NoiseSpec | None = None
+) -> list:
     """Braket circuits; noise as ``Depolarizing``/``TwoQubitDepolarizing`` with p = λ(d²−1)/d²."""
     from braket.circuits import Circuit, Instruction, gates, noises
 
-    ops = {"x": gates.X(), "z": gates.Z(), "s": gates.S(), "sdg": gates.Si(), "sx": gates.V(), "cx": gates.CNot(),
-           "cz": gates.CZ(), "ecr": gates.ECR()}
+    ops = {
+        "x": gates.X(),
+        "z": gates.Z(),
+        "s": gates.S(),
+        "sdg": gates.Si(),
+        "sx": gates.V(),
+        "cx": gates.CNot(),
+        "cz": gates.CZ(),
+        "ecr": gates.ECR(),
+    }
     k = len(qubits)
     tail = []
     if noise is not None:
         p = noise.pauli_probability(k)
-        tail.append(Instruction(noises.Depolarizing(p) if k == 1 else noises.TwoQubitDepolarizing(p), list(qubits)))
+        tail.append(
+            Instruction(
+                noises.Depolarizing(p) if k == 1 else noises.TwoQubitDepolarizing(p), list(qubits)
+            )
+        )
 
     def add_layer(insts, layer):
         insts.extend(Instruction(ops[name], [qubits[i] for i in local]) for name, local in layer)
@@ -109,8 +156,13 @@ def to_braket(circuits: Sequence[RBCircuit], qubits: Sequence[int], *, noise: No
     return _build(circuits, list, list.copy, add_layer, lambda insts: Circuit(insts))
 
 
-def to_cirq(circuits: Sequence[RBCircuit], qubits: Sequence[Any], *, noise: NoiseSpec | None = None,
-            google_native: bool = False) -> list:
+def to_cirq(
+    circuits: Sequence[RBCircuit],
+    qubits: Sequence[Any],
+    *,
+    noise: NoiseSpec | None = None,
+    google_native: bool = False,
+) -> list:
     """Cirq circuits on ``qubits`` (cirq qubits); noise as ``cirq.depolarize(p, n)``, p = λ(d²−1)/d².
 
     Args:
@@ -125,7 +177,11 @@ def to_cirq(circuits: Sequence[RBCircuit], qubits: Sequence[Any], *, noise: Nois
     one = {"x": cirq.X, "z": cirq.Z, "s": cirq.S, "sdg": cirq.S**-1, "sx": cirq.X**0.5}
     two = {"cx": cirq.CNOT, "cz": cirq.CZ}
     k = len(qubits)
-    tail = [] if noise is None else [cirq.depolarize(noise.pauli_probability(k), n_qubits=k).on(*qubits)]
+    tail = (
+        []
+        if noise is None
+        else [cirq.depolarize(noise.pauli_probability(k), n_qubits=k).on(*qubits)]
+    )
     cache: dict[int, list] = {}  # layers are the group's shared tuples: one entry per Clifford
 
     def native(layer) -> list:
@@ -138,12 +194,16 @@ def to_cirq(circuits: Sequence[RBCircuit], qubits: Sequence[Any], *, noise: Nois
         if google_native:
             moments.extend(native(layer))
         else:
-            moments.extend(one[name].on(*[qubits[i] for i in local]) if name in one
-                           else two[name](*[qubits[i] for i in local]) for name, local in layer)
+            moments.extend(
+                one[name].on(*[qubits[i] for i in local])
+                if name in one
+                else two[name](*[qubits[i] for i in local])
+                for name, local in layer
+            )
         moments.extend(tail)
 
     def finish(op_list):
-        return cirq.Circuit(op_list + [cirq.measure(*qubits, key=MEASURE_KEY)])
+        return cirq.Circuit([*op_list, cirq.measure(*qubits, key=MEASURE_KEY)])
 
     return _build(circuits, list, list.copy, add_layer, finish)
 
@@ -158,8 +218,13 @@ def _google_native(layer: tuple[Gate, ...], qubits: Sequence[Any]) -> list:
     import cirq
     import numpy as np
 
-    mats = {"x": cirq.unitary(cirq.X), "z": cirq.unitary(cirq.Z), "s": cirq.unitary(cirq.S),
-            "sdg": cirq.unitary(cirq.S**-1), "sx": cirq.unitary(cirq.X**0.5)}
+    mats = {
+        "x": cirq.unitary(cirq.X),
+        "z": cirq.unitary(cirq.Z),
+        "s": cirq.unitary(cirq.S),
+        "sdg": cirq.unitary(cirq.S**-1),
+        "sx": cirq.unitary(cirq.X**0.5),
+    }
     hadamard = cirq.unitary(cirq.H)
     pending = [np.eye(2, dtype=complex) for _ in qubits]
     out: list = []
@@ -198,11 +263,18 @@ def _stim_line(name: str, local: tuple[int, ...]) -> str:
     """A neutral gate in stim's text; ``cz``/``ecr`` as their word in the neutral set."""
     if name in GATES:
         return f"{GATES[name]} {' '.join(map(str, local))}\n"
-    return "".join(f"{GATES[g]} {' '.join(str(local[i]) for i in sub)}\n" for g, sub in neutral_word(name))
+    return "".join(
+        f"{GATES[g]} {' '.join(str(local[i]) for i in sub)}\n" for g, sub in neutral_word(name)
+    )
 
 
-def to_stim(circuits: Sequence[RBCircuit], num_qubits: int, *, depolarizing: float = 0.0,
-            readout_error: float = 0.0) -> list:
+def to_stim(
+    circuits: Sequence[RBCircuit],
+    num_qubits: int,
+    *,
+    depolarizing: float = 0.0,
+    readout_error: float = 0.0,
+) -> list:
     """stim circuits on qubits 0..n-1.
 
     Args:
@@ -219,7 +291,7 @@ def to_stim(circuits: Sequence[RBCircuit], num_qubits: int, *, depolarizing: flo
     text: dict[int, str] = {}
     out = []
     for c in circuits:
-        for idx, layer in zip(c.cliffords, c.layers):
+        for idx, layer in zip(c.cliffords, c.layers, strict=False):
             if idx not in text:
                 text[idx] = "".join(_stim_line(name, local) for name, local in layer) + noise
         out.append(stim.Circuit("".join(text[i] for i in c.cliffords) + measure))

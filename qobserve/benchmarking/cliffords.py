@@ -17,7 +17,15 @@ from collections.abc import Sequence
 
 import stim
 
-__all__ = ["GATES", "INTERLEAVABLE", "CliffordGroup", "Gate", "clifford_group", "gate_tableau", "neutral_word"]
+__all__ = [
+    "GATES",
+    "INTERLEAVABLE",
+    "CliffordGroup",
+    "Gate",
+    "clifford_group",
+    "gate_tableau",
+    "neutral_word",
+]
 
 #: A neutral gate: (name, local qubit indices). Names are from :data:`GATES`.
 Gate = tuple[str, tuple[int, ...]]
@@ -49,8 +57,8 @@ def _one_qubit_words() -> list[tuple[str, ...]]:
     """Candidate words rz(a) [pulse rz(b) [sx rz(c)]], cheapest first (fewest pulses)."""
     words: list[tuple[str, ...]] = [a for a in _Z_TURNS]
     for pulse in ("x", "sx"):
-        words += [a + (pulse,) + b for a, b in itertools.product(_Z_TURNS, _Z_TURNS)]
-    words += [a + ("sx",) + b + ("sx",) + c for a, b, c in itertools.product(_Z_TURNS, repeat=3)]
+        words += [(*a, pulse, *b) for a, b in itertools.product(_Z_TURNS, _Z_TURNS)]
+    words += [(*a, "sx", *b, "sx", *c) for a, b, c in itertools.product(_Z_TURNS, repeat=3)]
     return words
 
 
@@ -88,20 +96,24 @@ class CliffordGroup:
     def _build_two_qubit(self) -> None:
         c1 = clifford_group(1)
         # S1: the 3-cycle subgroup X→Y→Z→X, completing the CNOT- and iSWAP-like classes.
-        images = {(str(t.x_output(0))[1:], str(t.z_output(0))[1:]): i
-                  for i, t in reversed(list(enumerate(c1.tableaus)))}
+        images = {
+            (str(t.x_output(0))[1:], str(t.z_output(0))[1:]): i
+            for i, t in reversed(list(enumerate(c1.tableaus)))
+        }
         s1 = [images[("X", "Z")], images[("Y", "X")], images[("Z", "Y")]]
         on = [tuple((g, (q,)) for g, _ in c1.gates[i]) for q in (0, 1) for i in range(24)]
         local = [on[:24], on[24:]]
         cx01, cx10 = (("cx", (0, 1)),), (("cx", (1, 0)),)
         entanglers = [((), False), (cx01, True), (cx01 + cx10, True), (cx01 + cx10 + cx01, False)]
         tab2 = {(q, i): _tableau(local[q][i], 2) for q in (0, 1) for i in range(24)}
-        heads = [(local[0][a] + local[1][b], tab2[(0, a)].then(tab2[(1, b)]))
-                 for a, b in itertools.product(range(24), repeat=2)]
+        heads = [
+            (local[0][a] + local[1][b], tab2[(0, a)].then(tab2[(1, b)]))
+            for a, b in itertools.product(range(24), repeat=2)
+        ]
         for middle, with_s1 in entanglers:
             mid = _tableau(middle, 2)
             tails = itertools.product(s1, s1) if with_s1 else [(None, None)]
-            for (s, t) in tails:
+            for s, t in tails:
                 tail_gates = () if s is None else local[0][s] + local[1][t]
                 tail = mid if s is None else mid.then(tab2[(0, s)]).then(tab2[(1, t)])
                 for head_gates, head in heads:
@@ -147,7 +159,9 @@ def clifford_group(num_qubits: int) -> CliffordGroup:
 def gate_tableau(name: str) -> stim.Tableau:
     """The tableau of an :data:`INTERLEAVABLE` gate on local qubits 0..n-1 (0 is the control)."""
     if name == "ecr":
-        return stim.Tableau.from_unitary_matrix([[v / 2**0.5 for v in row] for row in _ECR], endian="little")
+        return stim.Tableau.from_unitary_matrix(
+            [[v / 2**0.5 for v in row] for row in _ECR], endian="little"
+        )
     if name == "cz":
         return stim.Tableau.from_circuit(stim.Circuit("CZ 0 1"))
     if name not in INTERLEAVABLE:

@@ -21,27 +21,46 @@ __all__ = ["rb_command"]
 
 def _table(result: RBResult) -> Table:
     f = result.fit
-    table = Table(title=f"RB on {result.backend} qubits {result.experiment.label}", show_header=False)
+    table = Table(
+        title=f"RB on {result.backend} qubits {result.experiment.label}", show_header=False
+    )
     rows = [("status", f.status.value)]
     if f.ok:
         lo, hi = f.epc_ci or (float("nan"), float("nan"))
-        rows += [("error per Clifford (avg gate infidelity)", f"{f.epc:.3e}  95% CI [{lo:.3e}, {hi:.3e}]"),
-                 ("fidelity", f"{f.fidelity:.6f}"), ("Pauli error (Cirq's convention)", f"{f.pauli_error:.3e}"),
-                 ("fit A·α^m + B", f"A={f.a:.4f}  α={f.alpha:.6f}  B={f.b:.4f}" + ("  (B fixed at 1/d)" if f.b_fixed else ""))]
+        rows += [
+            (
+                "error per Clifford (avg gate infidelity)",
+                f"{f.epc:.3e}  95% CI [{lo:.3e}, {hi:.3e}]",
+            ),
+            ("fidelity", f"{f.fidelity:.6f}"),
+            ("Pauli error (Cirq's convention)", f"{f.pauli_error:.3e}"),
+            (
+                "fit A·α^m + B",
+                f"A={f.a:.4f}  α={f.alpha:.6f}  B={f.b:.4f}"
+                + ("  (B fixed at 1/d)" if f.b_fixed else ""),
+            ),
+        ]
     else:
         rows.append(("error", f.message))
     irb = result.interleaved
     if irb is not None and irb.ok:
         lo, hi = irb.gate_error_ci
         slo, shi = irb.systematic_bounds
-        rows += [(f"{irb.gate} gate error (interleaved RB)", f"{irb.gate_error:.3e}  95% CI [{lo:.3e}, {hi:.3e}]"),
-                 ("systematic bounds (Magesan 2012)", f"[{slo:.3e}, {shi:.3e}]"),
-                 ("interleaved fit", f"α={irb.interleaved.alpha:.6f}  EPC={irb.interleaved.epc:.3e}")]
+        rows += [
+            (
+                f"{irb.gate} gate error (interleaved RB)",
+                f"{irb.gate_error:.3e}  95% CI [{lo:.3e}, {hi:.3e}]",
+            ),
+            ("systematic bounds (Magesan 2012)", f"[{slo:.3e}, {shi:.3e}]"),
+            ("interleaved fit", f"α={irb.interleaved.alpha:.6f}  EPC={irb.interleaved.epc:.3e}"),
+        ]
     elif irb is not None:
         rows.append((f"{irb.gate} gate error", irb.message))
-    rows += [("lengths", ",".join(map(str, result.experiment.lengths or ()))),
-             ("samples × shots", f"{result.experiment.num_samples} × {result.shots}"),
-             ("elapsed", f"{result.elapsed_s:.2f} s")]
+    rows += [
+        ("lengths", ",".join(map(str, result.experiment.lengths or ()))),
+        ("samples × shots", f"{result.experiment.num_samples} × {result.shots}"),
+        ("elapsed", f"{result.elapsed_s:.2f} s"),
+    ]
     for key, value in rows:
         table.add_row(key, value)
     return table
@@ -60,23 +79,54 @@ def _option_message(message: str) -> str:
     return message
 
 
-_FIELDS = {"backend", "qubits", "lengths", "samples", "shots", "seed", "noise", "readout_error", "interleave",
-           "plot"}
+_FIELDS = {
+    "backend",
+    "qubits",
+    "lengths",
+    "samples",
+    "shots",
+    "seed",
+    "noise",
+    "readout_error",
+    "interleave",
+    "plot",
+}
 
 
-def rb_command(backend: str | None, qubits: Sequence[str] | None, *, lengths: Sequence[str] | None,
-               samples: str, shots: str, seed: str | None, noise: str | None, readout_error: str,
-               max_total_shots: str | None, as_json: bool, interleave: str | None = None,
-               plot: str | None = None) -> int:
+def rb_command(
+    backend: str | None,
+    qubits: Sequence[str] | None,
+    *,
+    lengths: Sequence[str] | None,
+    samples: str,
+    shots: str,
+    seed: str | None,
+    noise: str | None,
+    readout_error: str,
+    max_total_shots: str | None,
+    as_json: bool,
+    interleave: str | None = None,
+    plot: str | None = None,
+) -> int:
     """Run ``qobserve rb``; returns the exit code (0 ok, 1 bad fit or failed run, 2 bad input).
 
     Every argument arrives as text and is checked by :func:`parse_rb_options`; any
     error is one line on stderr naming the option, never a traceback.
     """
     try:
-        opts = parse_rb_options(backend=backend, qubits=qubits, lengths=lengths, samples=samples, shots=shots,
-                                seed=seed, noise=noise, readout_error=readout_error,
-                                max_total_shots=max_total_shots, interleave=interleave, plot=plot)
+        opts = parse_rb_options(
+            backend=backend,
+            qubits=qubits,
+            lengths=lengths,
+            samples=samples,
+            shots=shots,
+            seed=seed,
+            noise=noise,
+            readout_error=readout_error,
+            max_total_shots=max_total_shots,
+            interleave=interleave,
+            plot=plot,
+        )
     except ValueError as exc:
         _fail(str(exc))
         return 2
@@ -91,16 +141,28 @@ def rb_command(backend: str | None, qubits: Sequence[str] | None, *, lengths: Se
     from qobserve.benchmarking.probe import run_rb
 
     err = Console(stderr=True)
-    columns = (TextColumn("[bold]RB[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
+    columns = (
+        TextColumn("[bold]RB[/] {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     try:
         # Only on a terminal: a transient bar still leaves a blank line on a redirected stderr.
         with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
             task = bar.add_task(f"{opts.backend} circuits", total=None)
-            result = run_rb(opts.backend, opts.qubits, lengths=opts.lengths, num_samples=opts.samples,
-                            shots=opts.shots, seed=opts.seed, noise=opts.noise,
-                            readout_error=opts.readout_error, interleave=opts.interleave,
-                            progress=lambda done, total: bar.update(task, completed=done, total=total))
+            result = run_rb(
+                opts.backend,
+                opts.qubits,
+                lengths=opts.lengths,
+                num_samples=opts.samples,
+                shots=opts.shots,
+                seed=opts.seed,
+                noise=opts.noise,
+                readout_error=opts.readout_error,
+                interleave=opts.interleave,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
     except (ValueError, ImportError) as exc:
         _fail(_option_message(" ".join(str(exc).split())))
         return 2

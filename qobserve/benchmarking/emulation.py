@@ -33,8 +33,12 @@ from typing import Any
 import cirq
 import numpy as np
 
-__all__ = ["MomentCachingDensityMatrixSampler", "device_noise_model", "local_sampler",
-           "restrict_noise_properties"]
+__all__ = [
+    "MomentCachingDensityMatrixSampler",
+    "device_noise_model",
+    "local_sampler",
+    "restrict_noise_properties",
+]
 
 
 def _within(key: Any, keep: frozenset) -> bool:
@@ -55,9 +59,11 @@ def restrict_noise_properties(properties: Any, qubits: Iterable[Any]) -> Any:
     qubit or by ``OpIdentifier`` keeps the keys whose qubits all lie in ``qubits``.
     """
     keep = frozenset(qubits)
-    changes = {f.name: {k: v for k, v in value.items() if _within(k, keep)}
-               for f in dataclasses.fields(properties)
-               if isinstance(value := getattr(properties, f.name), dict)}
+    changes = {
+        f.name: {k: v for k, v in value.items() if _within(k, keep)}
+        for f in dataclasses.fields(properties)
+        if isinstance(value := getattr(properties, f.name), dict)
+    }
     return dataclasses.replace(properties, **changes)
 
 
@@ -72,7 +78,9 @@ def _noise_of(processor: Any) -> tuple[type, Any] | None:
     simulator = getattr(sampler, "_sampler", sampler)
     noise = getattr(simulator, "noise", None)
     properties = getattr(noise, "_noise_properties", None)
-    if not isinstance(noise, cirq.devices.NoiseModelFromNoiseProperties) or not dataclasses.is_dataclass(properties):
+    if not isinstance(
+        noise, cirq.devices.NoiseModelFromNoiseProperties
+    ) or not dataclasses.is_dataclass(properties):
         return None
     return type(noise), properties
 
@@ -83,7 +91,9 @@ def device_noise_model(processor_id: str, qubits: Sequence[Any]) -> Any:
     import cirq_google
 
     properties = cirq_google.engine.load_device_noise_properties(processor_id)
-    return cirq_google.NoiseModelFromGoogleNoiseProperties(restrict_noise_properties(properties, qubits))
+    return cirq_google.NoiseModelFromGoogleNoiseProperties(
+        restrict_noise_properties(properties, qubits)
+    )
 
 
 def local_sampler(sampler: Any, qubits: Sequence[Any], *, seed: int | None = None) -> Any:
@@ -151,7 +161,9 @@ class MomentCachingDensityMatrixSampler(cirq.Sampler):
             circuit = cirq.resolve_parameters(program, resolver)
             measured = self._measurements(circuit)
             if measured is None:
-                sim = cirq.DensityMatrixSimulator(noise=self.noise, seed=int(self._rng.integers(2**32)))
+                sim = cirq.DensityMatrixSimulator(
+                    noise=self.noise, seed=int(self._rng.integers(2**32))
+                )
                 out.append(sim.run(circuit, resolver, repetitions))
                 continue
             qubits = sorted(circuit.all_qubits())
@@ -160,15 +172,20 @@ class MomentCachingDensityMatrixSampler(cirq.Sampler):
             n = len(qubits)
             bits = (outcomes[:, None] >> (n - 1 - np.arange(n))[None, :]) & 1
             index = {q: i for i, q in enumerate(qubits)}
-            records = {key: (bits[:, [index[q] for q in op_qubits]] ^ invert).astype(np.int8)
-                       for key, op_qubits, invert in measured}
+            records = {
+                key: (bits[:, [index[q] for q in op_qubits]] ^ invert).astype(np.int8)
+                for key, op_qubits, invert in measured
+            }
             out.append(cirq.ResultDict(params=resolver, measurements=records))
         return out
 
     def _measurements(self, circuit: Any) -> list | None:
         """(key, qubits, invert mask) of terminal, plain measurements; None if not simulable here."""
-        if cirq.is_parameterized(circuit) or len(circuit.all_qubits()) > self.max_qubits \
-                or not circuit.are_all_measurements_terminal():
+        if (
+            cirq.is_parameterized(circuit)
+            or len(circuit.all_qubits()) > self.max_qubits
+            or not circuit.are_all_measurements_terminal()
+        ):
             return None
         found = []
         for op in circuit.all_operations():
@@ -176,7 +193,9 @@ class MomentCachingDensityMatrixSampler(cirq.Sampler):
             if cirq.is_measurement(op):
                 if not isinstance(gate, cirq.MeasurementGate) or gate.confusion_map:
                     return None
-                found.append((gate.key, op.qubits, np.array(gate.full_invert_mask(), dtype=np.int8)))
+                found.append(
+                    (gate.key, op.qubits, np.array(gate.full_invert_mask(), dtype=np.int8))
+                )
         return found
 
     def _populations(self, circuit: Any, qubits: list) -> Any:
@@ -191,7 +210,11 @@ class MomentCachingDensityMatrixSampler(cirq.Sampler):
         for op_tree in self.noise.noisy_moments(circuit, qubits):
             for item in cirq.flatten_to_ops_or_moments(op_tree):
                 ops = item.operations if isinstance(item, cirq.Moment) else (item,)
-                live = [op for op in ops if not cirq.is_measurement(op) and measured.isdisjoint(op.qubits)]
+                live = [
+                    op
+                    for op in ops
+                    if not cirq.is_measurement(op) and measured.isdisjoint(op.qubits)
+                ]
                 if live:
                     rho = self._superoperator(live, tuple(qubits)) @ rho
                 measured.update(q for op in ops if cirq.is_measurement(op) for q in op.qubits)
@@ -226,8 +249,14 @@ def _superoperator(ops: list, qubits: tuple) -> Any:
         tensor.reshape(d * d)[col] = 1.0
         for op in ops:
             axes = [index[q] for q in op.qubits]
-            args = cirq.ApplyChannelArgs(tensor, np.empty_like(tensor), np.empty_like(tensor),
-                                         np.empty_like(tensor), axes, [n + a for a in axes])
+            args = cirq.ApplyChannelArgs(
+                tensor,
+                np.empty_like(tensor),
+                np.empty_like(tensor),
+                np.empty_like(tensor),
+                axes,
+                [n + a for a in axes],
+            )
             tensor = np.array(cirq.apply_channel(op, args), copy=True)
         superop[:, col] = tensor.reshape(d * d)
     return superop

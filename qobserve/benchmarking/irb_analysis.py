@@ -59,17 +59,28 @@ def systematic_error(alpha: float, alpha_c: float, dimension: int) -> float:
     """E = min(E₁, E₂) of Magesan et al. 2012, Eq. 5 (see the module docstring)."""
     d, d2 = dimension, dimension * dimension
     e1 = (d - 1) / d * (abs(alpha - alpha_c) + 1 - alpha)
-    e2 = 2 * (d2 - 1) * (1 - alpha) / (alpha * d2) + 4 * np.sqrt(1 - alpha) * np.sqrt(d2 - 1) / alpha
+    e2 = (
+        2 * (d2 - 1) * (1 - alpha) / (alpha * d2) + 4 * np.sqrt(1 - alpha) * np.sqrt(d2 - 1) / alpha
+    )
     return float(min(e1, e2))
 
 
 def _sorted(data: RBData) -> tuple[np.ndarray, np.ndarray]:
     order = np.argsort(data.lengths)
-    return np.asarray(data.lengths, dtype=float)[order], np.asarray(data.survival, dtype=float)[:, order]
+    return np.asarray(data.lengths, dtype=float)[order], np.asarray(data.survival, dtype=float)[
+        :, order
+    ]
 
 
-def analyze_interleaved(reference: RBData, interleaved: RBData, *, gate: str, bootstrap: int = _BOOTSTRAP,
-                        confidence: float = 0.95, seed: int | None = None) -> InterleavedFit:
+def analyze_interleaved(
+    reference: RBData,
+    interleaved: RBData,
+    *,
+    gate: str,
+    bootstrap: int = _BOOTSTRAP,
+    confidence: float = 0.95,
+    seed: int | None = None,
+) -> InterleavedFit:
     """Fit reference and interleaved RB and estimate the interleaved gate's error.
 
     Args:
@@ -87,11 +98,15 @@ def analyze_interleaved(reference: RBData, interleaved: RBData, *, gate: str, bo
     ref, inter = analyze(reference, seed=seed), analyze(interleaved, seed=seed)
     for name, fit in (("reference", ref), ("interleaved", inter)):
         if not fit.ok:
-            return InterleavedFit(gate, ref, inter, f"{name} RB fit {fit.status.value}: {fit.message}")
+            return InterleavedFit(
+                gate, ref, inter, f"{name} RB fit {fit.status.value}: {fit.message}"
+            )
     m, s_ref = _sorted(reference)
     m_int, s_int = _sorted(interleaved)
     if s_ref.shape != s_int.shape or not np.array_equal(m, m_int):
-        raise ValueError("interleaved: reference and interleaved data need the same lengths and samples")
+        raise ValueError(
+            "interleaved: reference and interleaved data need the same lengths and samples"
+        )
     d = reference.dimension
     scale = (d - 1) / d
     alpha_c = inter.alpha / ref.alpha
@@ -106,6 +121,13 @@ def analyze_interleaved(reference: RBData, interleaved: RBData, *, gate: str, bo
     widen = np.sqrt(len(s_ref) / (len(s_ref) - 1)) if len(s_ref) > 1 else 1.0
     lo, hi = gate_error - (gate_error - lo) * widen, gate_error + (hi - gate_error) * widen
     e = systematic_error(ref.alpha, alpha_c, d)
-    return InterleavedFit(gate, ref, inter, "", alpha_c=float(alpha_c), gate_error=float(gate_error),
-                          gate_error_ci=(float(lo), float(hi)),
-                          systematic_bounds=(float(gate_error - e), float(gate_error + e)))
+    return InterleavedFit(
+        gate,
+        ref,
+        inter,
+        "",
+        alpha_c=float(alpha_c),
+        gate_error=float(gate_error),
+        gate_error_ci=(float(lo), float(hi)),
+        systematic_bounds=(float(gate_error - e), float(gate_error + e)),
+    )

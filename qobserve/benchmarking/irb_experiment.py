@@ -44,11 +44,15 @@ class InterleavedRBExperiment:
 
     def __post_init__(self) -> None:
         if self.gate not in INTERLEAVABLE:
-            raise ValueError(f"interleave: expected one of {', '.join(INTERLEAVABLE)}, got {self.gate!r}")
+            raise ValueError(
+                f"interleave: expected one of {', '.join(INTERLEAVABLE)}, got {self.gate!r}"
+            )
         if INTERLEAVABLE[self.gate] != self.reference.num_qubits:
             n = INTERLEAVABLE[self.gate]
-            raise ValueError(f"interleave: {self.gate} acts on {n} qubit{'s' if n > 1 else ''}; "
-                             f"pass --qubits with {'two coupled qubits, e.g. 0,1' if n > 1 else 'one qubit, e.g. 0'}")
+            raise ValueError(
+                f"interleave: {self.gate} acts on {n} qubit{'s' if n > 1 else ''}; "
+                f"pass --qubits with {'two coupled qubits, e.g. 0,1' if n > 1 else 'one qubit, e.g. 0'}"
+            )
 
     def gate_layer(self) -> tuple:
         """The gate as one layer on local qubits (its native name; builders map it)."""
@@ -70,13 +74,15 @@ class InterleavedRBExperiment:
                     recovery[m] = group.index(acc.inverse())
             for m in lengths:
                 body = tuple(x for idx in draw[:m] for x in (idx, GATE_INDEX))
-                out.append((sample, m, body + (recovery[m],)))
+                out.append((sample, m, (*body, recovery[m])))
         return out
 
     def circuits(self) -> tuple[list[RBCircuit], list[RBCircuit]]:
         """Neutral circuits: (reference, interleaved), each sample-major as in RB."""
         gates = clifford_group(self.reference.num_qubits).gates
         layer = self.gate_layer()
-        interleaved = [RBCircuit(sample, m, seq, tuple(layer if i == GATE_INDEX else gates[i] for i in seq))
-                       for sample, m, seq in self.interleaved_sequences()]
+        interleaved = [
+            RBCircuit(sample, m, seq, tuple(layer if i == GATE_INDEX else gates[i] for i in seq))
+            for sample, m, seq in self.interleaved_sequences()
+        ]
         return self.reference.circuits(), interleaved

@@ -41,10 +41,19 @@ __all__ = ["LIMITS", "MIN_LENGTHS", "RBOptions", "native_gates", "parse_rb_optio
 #: Three parameters (A, α, B) need at least three distinct lengths.
 MIN_LENGTHS = 3
 
-LIMITS = {"samples": 10_000, "shots": 1_000_000, "length": 100_000, "lengths": 100,
-          "qubit": 9_999, "seed": 2**63 - 1, "total_shots": 10_000_000}
+LIMITS = {
+    "samples": 10_000,
+    "shots": 1_000_000,
+    "length": 100_000,
+    "lengths": 100,
+    "qubit": 9_999,
+    "seed": 2**63 - 1,
+    "total_shots": 10_000_000,
+}
 
-_WHOLE = re.compile(r"\+?[0-9]{1,30}")  # ASCII digits; 30 keeps int() away from its 4300-digit limit
+_WHOLE = re.compile(
+    r"\+?[0-9]{1,30}"
+)  # ASCII digits; 30 keeps int() away from its 4300-digit limit
 
 
 @dataclass(frozen=True)
@@ -77,23 +86,31 @@ def _shown(text: object) -> str:
 def _whole(text: str | None, option: str, low: int, high: int) -> int:
     value = (text or "").strip()
     if not _WHOLE.fullmatch(value) or not low <= int(value) <= high:
-        raise ValueError(f"{option}: expected a whole number from {low} to {high}, got {_shown(text)}")
+        raise ValueError(
+            f"{option}: expected a whole number from {low} to {high}, got {_shown(text)}"
+        )
     return int(value)
 
 
-def _whole_list(values: Sequence[str] | str | None, option: str, low: int, high: int) -> tuple[int, ...] | None:
+def _whole_list(
+    values: Sequence[str] | str | None, option: str, low: int, high: int
+) -> tuple[int, ...] | None:
     if values is None or (not isinstance(values, str) and len(values) == 0):
         return None
     texts = [values] if isinstance(values, str) else list(values)
     split = [[p for p in re.split(r"[,_\s]+", t.strip()) if p] for t in texts]
     if not all(split):  # `--lengths ''`, alone or repeated, is a slip, not "use the defaults"
-        raise ValueError(f"{option}: expected a comma-separated list of whole numbers, got an empty value")
+        raise ValueError(
+            f"{option}: expected a comma-separated list of whole numbers, got an empty value"
+        )
     parts = [p for ps in split for p in ps]
     out = []
     for part in parts:
         if not _WHOLE.fullmatch(part) or not low <= int(part) <= high:
-            raise ValueError(f"{option}: expected whole numbers from {low} to {high}, "
-                             f"got {_shown(part)} in {_shown(', '.join(texts))}")
+            raise ValueError(
+                f"{option}: expected whole numbers from {low} to {high}, "
+                f"got {_shown(part)} in {_shown(', '.join(texts))}"
+            )
         out.append(int(part))
     return tuple(out)
 
@@ -101,7 +118,9 @@ def _whole_list(values: Sequence[str] | str | None, option: str, low: int, high:
 def _qubits(values: Sequence[str] | str | None) -> tuple[int, ...]:
     qubits = _whole_list(values, "--qubits", 0, LIMITS["qubit"]) or (0,)
     if len(qubits) > 2 or len(set(qubits)) != len(qubits):
-        raise ValueError(f"--qubits: give one qubit or two distinct coupled qubits, e.g. 0 or 0,1; got {qubits}")
+        raise ValueError(
+            f"--qubits: give one qubit or two distinct coupled qubits, e.g. 0 or 0,1; got {qubits}"
+        )
     return qubits
 
 
@@ -110,14 +129,18 @@ def _lengths(values: Sequence[str] | str | None) -> tuple[int, ...] | None:
     if lengths is None:
         return None
     if len(lengths) < MIN_LENGTHS:
-        raise ValueError(f"--lengths: the fit A·α^m + B needs at least {MIN_LENGTHS} lengths, got "
-                         f"{len(lengths)}; e.g. 1,10,50 (or leave --lengths out for the defaults)")
+        raise ValueError(
+            f"--lengths: the fit A·α^m + B needs at least {MIN_LENGTHS} lengths, got "
+            f"{len(lengths)}; e.g. 1,10,50 (or leave --lengths out for the defaults)"
+        )
     if len(lengths) > LIMITS["lengths"]:
         raise ValueError(f"--lengths: at most {LIMITS['lengths']} lengths, got {len(lengths)}")
     if list(lengths) != sorted(set(lengths)):
         fixed = ",".join(map(str, sorted(set(lengths))))
         given = ",".join(map(str, lengths))
-        raise ValueError(f"--lengths: lengths must be distinct and increasing, e.g. {fixed}; got {given}")
+        raise ValueError(
+            f"--lengths: lengths must be distinct and increasing, e.g. {fixed}; got {given}"
+        )
     return lengths
 
 
@@ -148,15 +171,21 @@ def _interleave(text: str | None, backend: str, qubits: tuple[int, ...]) -> str 
         return None
     gate = text.strip().lower()
     if gate not in INTERLEAVABLE:
-        raise ValueError(f"--interleave: expected one of {', '.join(INTERLEAVABLE)}, got {_shown(text)}")
+        raise ValueError(
+            f"--interleave: expected one of {', '.join(INTERLEAVABLE)}, got {_shown(text)}"
+        )
     n = INTERLEAVABLE[gate]
     if n != len(qubits):
         want = "two coupled qubits, e.g. --qubits 0,1" if n == 2 else "one qubit, e.g. --qubits 0"
-        raise ValueError(f"--interleave: {gate} acts on {n} qubit{'s' * (n > 1)}, got --qubits "
-                         f"{','.join(map(str, qubits))}; pass {want}")
+        raise ValueError(
+            f"--interleave: {gate} acts on {n} qubit{'s' * (n > 1)}, got --qubits "
+            f"{','.join(map(str, qubits))}; pass {want}"
+        )
     native = native_gates(backend)
     if native is not None and gate not in native:
-        raise ValueError(f"--interleave: {backend} has no native {gate!r} gate; choose from {', '.join(native)}")
+        raise ValueError(
+            f"--interleave: {backend} has no native {gate!r} gate; choose from {', '.join(native)}"
+        )
     return gate
 
 
@@ -168,17 +197,29 @@ def _plot(text: str | None) -> str | None:
     return text
 
 
-def parse_rb_options(*, backend: str | None, qubits: Sequence[str] | str | None, lengths: Sequence[str] | str | None,
-                     samples: str, shots: str, seed: str | None, noise: str | None, readout_error: str,
-                     max_total_shots: str | None = None, interleave: str | None = None,
-                     plot: str | None = None) -> RBOptions:
+def parse_rb_options(
+    *,
+    backend: str | None,
+    qubits: Sequence[str] | str | None,
+    lengths: Sequence[str] | str | None,
+    samples: str,
+    shots: str,
+    seed: str | None,
+    noise: str | None,
+    readout_error: str,
+    max_total_shots: str | None = None,
+    interleave: str | None = None,
+    plot: str | None = None,
+) -> RBOptions:
     """Check every ``qobserve rb`` argument given as command-line text.
 
     Raises:
         ValueError: one line naming the option (``--samples: …``) and what it accepts.
     """
     if backend is None or not backend.strip():
-        raise ValueError("--backend: required, e.g. --backend qiskit:aer, cirq_google:willow_pink or stim")
+        raise ValueError(
+            "--backend: required, e.g. --backend qiskit:aer, cirq_google:willow_pink or stim"
+        )
     backend = backend.strip()
     noise_spec = parse_noise(noise, field="--noise")
     if backend != "stim":
@@ -187,26 +228,44 @@ def parse_rb_options(*, backend: str | None, qubits: Sequence[str] | str | None,
         except ValueError as exc:
             raise ValueError(f"--backend: {exc}") from None
         if noise_spec is not None and spec.kind is BackendKind.CLOUD:
-            raise ValueError(f"--noise: noise can only be injected into simulators and emulators, "
-                             f"not {backend!r}; drop --noise")
+            raise ValueError(
+                f"--noise: noise can only be injected into simulators and emulators, "
+                f"not {backend!r}; drop --noise"
+            )
         if noise_spec is not None and backend.startswith("cirq_google:"):
-            raise ValueError(f"--noise: {backend} already simulates its device noise and accepts only "
-                             "its native gates; drop --noise or use cirq:density_matrix")
+            raise ValueError(
+                f"--noise: {backend} already simulates its device noise and accepts only "
+                "its native gates; drop --noise or use cirq:density_matrix"
+            )
     qubit_set = _qubits(qubits)
     options = RBOptions(
-        backend=backend, qubits=qubit_set, lengths=_lengths(lengths),
+        backend=backend,
+        qubits=qubit_set,
+        lengths=_lengths(lengths),
         samples=_whole(samples, "--samples", 1, LIMITS["samples"]),
         shots=_whole(shots, "--shots", 1, LIMITS["shots"]),
         seed=None if seed is None else _whole(seed, "--seed", 0, LIMITS["seed"]),
         noise=None if noise_spec is None else noise.strip(),
         readout_error=_fraction(readout_error, "--readout-error", 0.5),
-        interleave=_interleave(interleave, backend, qubit_set), plot=_plot(plot))
+        interleave=_interleave(interleave, backend, qubit_set),
+        plot=_plot(plot),
+    )
     if options.readout_error and backend != "stim":
-        raise ValueError("--readout-error: only the 'stim' backend simulates readout flips; "
-                         "drop it or use --backend stim")
-    cap = LIMITS["total_shots"] if max_total_shots is None else _whole(max_total_shots, "--max-total-shots", 1, 10**12)
+        raise ValueError(
+            "--readout-error: only the 'stim' backend simulates readout flips; "
+            "drop it or use --backend stim"
+        )
+    cap = (
+        LIMITS["total_shots"]
+        if max_total_shots is None
+        else _whole(max_total_shots, "--max-total-shots", 1, 10**12)
+    )
     if options.total_shots > cap:
-        what = "2 x samples x lengths x shots" if options.interleave else "samples x lengths x shots"
-        raise ValueError(f"--shots: {what} = {options.total_shots:,} exceeds the "
-                         f"{cap:,} total-shot limit; lower --samples/--shots/--lengths or raise --max-total-shots")
+        what = (
+            "2 x samples x lengths x shots" if options.interleave else "samples x lengths x shots"
+        )
+        raise ValueError(
+            f"--shots: {what} = {options.total_shots:,} exceeds the "
+            f"{cap:,} total-shot limit; lower --samples/--shots/--lengths or raise --max-total-shots"
+        )
     return options

@@ -40,12 +40,16 @@ def _figure_class() -> Any:
     """matplotlib's ``Figure`` and Agg canvas, imported without the no-home warning."""
     log = logging.getLogger("matplotlib")
     level = log.level
-    log.setLevel(logging.ERROR)  # "Matplotlib created a temporary cache directory …" on a uid without home
+    log.setLevel(
+        logging.ERROR
+    )  # "Matplotlib created a temporary cache directory …" on a uid without home
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError:
-        raise ImportError(f"plot: matplotlib is not installed; pip install '{PLOT_EXTRA}'") from None
+        raise ImportError(
+            f"plot: matplotlib is not installed; pip install '{PLOT_EXTRA}'"
+        ) from None
     finally:
         log.setLevel(level)
     return Figure, FigureCanvasAgg
@@ -58,13 +62,27 @@ def _curve(ax, data: RBData, fit: RBFit, colour: str, name: str, per: str = "EPC
     jitter = 0.006 * (m.max() - m.min() or 1.0) * (np.random.default_rng(0).random(s.shape) - 0.5)
     ax.plot((m + jitter).T, s.T, ".", color=colour, alpha=0.15, markersize=4)
     err = s.std(0, ddof=1) / np.sqrt(len(s)) if len(s) > 1 else np.zeros(len(m))
-    ax.errorbar(m, s.mean(0), yerr=err, fmt="o", color=colour, capsize=3, markersize=5,
-                label=f"{name}: mean ± s.e. of {len(s)} sequences")
+    ax.errorbar(
+        m,
+        s.mean(0),
+        yerr=err,
+        fmt="o",
+        color=colour,
+        capsize=3,
+        markersize=5,
+        label=f"{name}: mean ± s.e. of {len(s)} sequences",
+    )
     if fit.ok:
         grid = np.linspace(0.0, m.max(), 300)
         lo, hi = fit.epc_ci
-        ax.plot(grid, fit.a * fit.alpha**grid + fit.b, "-", color=colour, linewidth=2,
-                label=f"{name} fit A·α^m + B: α = {fit.alpha:.5f}, {per} = {fit.epc:.2e} [{lo:.2e}, {hi:.2e}]")
+        ax.plot(
+            grid,
+            fit.a * fit.alpha**grid + fit.b,
+            "-",
+            color=colour,
+            linewidth=2,
+            label=f"{name} fit A·α^m + B: α = {fit.alpha:.5f}, {per} = {fit.epc:.2e} [{lo:.2e}, {hi:.2e}]",
+        )
     else:
         ax.plot([], [], " ", label=f"{name}: no fit ({fit.status.value})")
 
@@ -95,14 +113,22 @@ def render_png(result: RBResult) -> bytes:
     ax = fig.add_subplot()
     _curve(ax, result.data, result.fit, _COLOURS[0], "reference" if result.interleaved else "RB")
     if result.interleaved is not None:
-        _curve(ax, result.interleaved_data, result.interleaved.interleaved, _COLOURS[1],
-               f"interleaved {result.interleaved.gate}", per=f"error per Clifford + {result.interleaved.gate}")
+        _curve(
+            ax,
+            result.interleaved_data,
+            result.interleaved.interleaved,
+            _COLOURS[1],
+            f"interleaved {result.interleaved.gate}",
+            per=f"error per Clifford + {result.interleaved.gate}",
+        )
     d = result.experiment.dimension
     ax.axhline(1 / d, color="grey", linestyle=":", linewidth=1, label=f"1/d = {1 / d:g}")
     lengths = result.experiment.lengths or ()
     ax.set_xticks(list(lengths), [str(m) for m in lengths], fontsize=8)
-    ax.set_xlabel(f"Clifford length m (lengths used; {result.experiment.num_samples} sequences × "
-                  f"{result.shots} shots each)")
+    ax.set_xlabel(
+        f"Clifford length m (lengths used; {result.experiment.num_samples} sequences × "
+        f"{result.shots} shots each)"
+    )
     ax.set_ylabel(f"P(|{'0' * result.experiment.num_qubits}⟩) survival")
     ax.set_ylim(min(0.0, 1 / d - 0.05), 1.02)
     ax.grid(alpha=0.3)

@@ -67,15 +67,21 @@ class RBResult:
 
     @property
     def data(self) -> RBData:
-        return RBData(self.experiment.num_qubits, self.experiment.lengths or (), self.survival, self.shots)
+        return RBData(
+            self.experiment.num_qubits, self.experiment.lengths or (), self.survival, self.shots
+        )
 
     @property
     def interleaved_data(self) -> RBData | None:
         """The interleaved curve's survival, when the probe interleaved a gate."""
         if self.interleaved_survival is None:
             return None
-        return RBData(self.experiment.num_qubits, self.experiment.lengths or (), self.interleaved_survival,
-                      self.shots)
+        return RBData(
+            self.experiment.num_qubits,
+            self.experiment.lengths or (),
+            self.interleaved_survival,
+            self.shots,
+        )
 
     @property
     def ok(self) -> bool:
@@ -86,24 +92,44 @@ class RBResult:
         """The ``qobserve rb --json`` document (contract keys plus status/error and extras)."""
         f = self.fit
         doc: dict[str, Any] = {
-            "backend": self.backend, "qubits": list(self.experiment.qubits), "epc": f.epc,
-            "epc_ci": list(f.epc_ci) if f.epc_ci else None, "alpha": f.alpha, "fidelity": f.fidelity,
-            "lengths": list(self.experiment.lengths or ()), "num_samples": self.experiment.num_samples,
-            "shots": self.shots, "elapsed_s": round(self.elapsed_s, 4), "status": f.status.value,
-            "error": None if f.ok else f.message, "pauli_error": f.pauli_error,
+            "backend": self.backend,
+            "qubits": list(self.experiment.qubits),
+            "epc": f.epc,
+            "epc_ci": list(f.epc_ci) if f.epc_ci else None,
+            "alpha": f.alpha,
+            "fidelity": f.fidelity,
+            "lengths": list(self.experiment.lengths or ()),
+            "num_samples": self.experiment.num_samples,
+            "shots": self.shots,
+            "elapsed_s": round(self.elapsed_s, 4),
+            "status": f.status.value,
+            "error": None if f.ok else f.message,
+            "pauli_error": f.pauli_error,
             "epc_convention": "average gate infidelity (1-alpha)(d-1)/d",
-            "provider": self.provider, "quantum_backend": self.backend_name, "noise": self.noise,
+            "provider": self.provider,
+            "quantum_backend": self.backend_name,
+            "noise": self.noise,
             "calibration_timestamp": self.calibration_timestamp,
             "survival_mean": [round(float(v), 6) for v in self.survival.mean(0)],
-            "gate": None, "gate_error": None, "gate_error_ci": None, "gate_error_systematic_bounds": None,
+            "gate": None,
+            "gate_error": None,
+            "gate_error_ci": None,
+            "gate_error_systematic_bounds": None,
         }
         irb = self.interleaved
         if irb is not None:
             ci, bounds = irb.gate_error_ci, irb.systematic_bounds
-            doc.update(gate=irb.gate, gate_error=irb.gate_error, gate_error_ci=list(ci) if ci else None,
-                       gate_error_systematic_bounds=list(bounds) if bounds else None,
-                       interleaved_alpha=irb.interleaved.alpha, interleaved_epc=irb.interleaved.epc,
-                       interleaved_survival_mean=[round(float(v), 6) for v in self.interleaved_survival.mean(0)])
+            doc.update(
+                gate=irb.gate,
+                gate_error=irb.gate_error,
+                gate_error_ci=list(ci) if ci else None,
+                gate_error_systematic_bounds=list(bounds) if bounds else None,
+                interleaved_alpha=irb.interleaved.alpha,
+                interleaved_epc=irb.interleaved.epc,
+                interleaved_survival_mean=[
+                    round(float(v), 6) for v in self.interleaved_survival.mean(0)
+                ],
+            )
             if f.ok and not irb.ok:
                 doc.update(status=irb.interleaved.status.value, error=irb.message)
         return doc
@@ -122,7 +148,9 @@ def _calibration_timestamp(spec: BackendSpec, device: Any) -> float | None:
         return None
 
 
-def _resolve(backend: str | BackendSpec, noise: str | NoiseSpec | None) -> tuple[BackendSpec | None, NoiseSpec | None]:
+def _resolve(
+    backend: str | BackendSpec, noise: str | NoiseSpec | None
+) -> tuple[BackendSpec | None, NoiseSpec | None]:
     noise_spec = noise if isinstance(noise, NoiseSpec) else parse_noise(noise)
     if isinstance(backend, BackendSpec):
         noise_spec = backend.noise if noise_spec is None else noise_spec
@@ -139,8 +167,10 @@ def _check_noise_target(spec: BackendSpec, noise: NoiseSpec | None) -> None:
     """A Google virtual engine validates circuits against its device gate set, so an
     injected channel cannot be added; it already carries the device's own noise."""
     if noise is not None and spec.provider is Provider.CIRQ and spec.kind is BackendKind.VIRTUAL:
-        raise ValueError(f"noise: {spec.spec} already simulates its device noise and accepts only its "
-                         "native gates; drop the injected noise or use cirq:density_matrix")
+        raise ValueError(
+            f"noise: {spec.spec} already simulates its device noise and accepts only its "
+            "native gates; drop the injected noise or use cirq:density_matrix"
+        )
 
 
 def run_rb(
@@ -188,19 +218,31 @@ def run_rb(
     if shots < 1:
         raise ValueError(f"shots: need at least 1 shot per circuit, got {shots}")
     if not 0.0 <= readout_error <= 0.5:
-        raise ValueError(f"readout_error: flip probability must be in [0, 0.5], got {readout_error}")
+        raise ValueError(
+            f"readout_error: flip probability must be in [0, 0.5], got {readout_error}"
+        )
     if readout_error and spec is not None:
-        raise ValueError("readout_error: only the 'stim' backend simulates readout flips; "
-                         "drop it or use --backend stim")
+        raise ValueError(
+            "readout_error: only the 'stim' backend simulates readout flips; "
+            "drop it or use --backend stim"
+        )
     experiment = RBExperiment(tuple(qubits), tuple(lengths) if lengths else None, num_samples, seed)
     irb = None if interleave is None else InterleavedRBExperiment(experiment, interleave)
     if irb is not None and spec is not None:
         _check_gate_on_sdk(spec, interleave)
     provider, name = (STIM, STIM) if spec is None else (spec.provider.value, spec.name)
     telemetry = job_telemetry(tracer_provider, meter_provider)
-    labels = {Attr.PROVIDER.value: provider, Attr.BACKEND.value: name, Attr.QUBITS.value: experiment.label}
-    attrs = {**labels, Attr.METHOD.value: "rb", Attr.RB_LENGTHS.value: list(experiment.lengths or ()),
-             Attr.RB_SAMPLES.value: num_samples}
+    labels = {
+        Attr.PROVIDER.value: provider,
+        Attr.BACKEND.value: name,
+        Attr.QUBITS.value: experiment.label,
+    }
+    attrs = {
+        **labels,
+        Attr.METHOD.value: "rb",
+        Attr.RB_LENGTHS.value: list(experiment.lengths or ()),
+        Attr.RB_SAMPLES.value: num_samples,
+    }
     if noise_spec is not None:
         attrs[Attr.RB_NOISE.value] = str(noise_spec)
     if interleave is not None:
@@ -214,8 +256,15 @@ def run_rb(
         calibrated = None
         if spec is None:
             p = noise_spec.pauli_probability(experiment.num_qubits) if noise_spec else 0.0
-            survival = run_stim(circuits, experiment.num_qubits, shots=shots, depolarizing=p,
-                                readout_error=readout_error, seed=seed, progress=progress)
+            survival = run_stim(
+                circuits,
+                experiment.num_qubits,
+                shots=shots,
+                depolarizing=p,
+                readout_error=readout_error,
+                seed=seed,
+                progress=progress,
+            )
         else:
             spec = replace(spec, noise=noise_spec)
             if device is None or noise_spec is not None:
@@ -225,8 +274,16 @@ def run_rb(
             calibrated = _calibration_timestamp(spec, device)
             if calibrated is not None:
                 span.set_attribute(Attr.CALIBRATION_TIMESTAMP.value, calibrated)
-            survival = run_circuits(spec, device, circuits, experiment.qubits, shots=shots,
-                                    seed=seed, progress=progress, interleave=interleave)
+            survival = run_circuits(
+                spec,
+                device,
+                circuits,
+                experiment.qubits,
+                shots=shots,
+                seed=seed,
+                progress=progress,
+                interleave=interleave,
+            )
         rows = survival.reshape(-1, num_samples, len(experiment.lengths or ()))
         survival = rows[0]
         data = RBData(experiment.num_qubits, experiment.lengths or (), survival, shots)
@@ -234,25 +291,42 @@ def run_rb(
         _record(span, telemetry, labels, fit)
         irb_fit = None
         if irb is not None:
-            irb_fit = analyze_interleaved(data, RBData(experiment.num_qubits, experiment.lengths or (), rows[1],
-                                                       shots), gate=interleave, seed=seed)
+            irb_fit = analyze_interleaved(
+                data,
+                RBData(experiment.num_qubits, experiment.lengths or (), rows[1], shots),
+                gate=interleave,
+                seed=seed,
+            )
             _record_gate(span, telemetry, labels, irb_fit)
-    return RBResult(backend if isinstance(backend, str) else backend.spec, provider, name, experiment,
-                    shots, survival, fit, time.perf_counter() - t0, calibrated,
-                    None if noise_spec is None else str(noise_spec), irb_fit,
-                    None if irb is None else rows[1])
+    return RBResult(
+        backend if isinstance(backend, str) else backend.spec,
+        provider,
+        name,
+        experiment,
+        shots,
+        survival,
+        fit,
+        time.perf_counter() - t0,
+        calibrated,
+        None if noise_spec is None else str(noise_spec),
+        irb_fit,
+        None if irb is None else rows[1],
+    )
 
 
 # Span attributes of interleaved RB (span-only, like quantum.rb.alpha; no metric label).
 _GATE_ATTR = "quantum.rb.gate"
 _GATE_ERROR_ATTR = "quantum.rb.gate_error"
 
+
 def _check_gate_on_sdk(spec: BackendSpec, gate: str) -> None:
     """Refuse a gate the SDK cannot run as one native gate (a decomposition would
     benchmark a different sequence)."""
     native = native_gates(spec.spec)
     if native is not None and gate not in native:
-        raise ValueError(f"interleave: {spec.spec} has no native {gate!r} gate; choose from {', '.join(native)}")
+        raise ValueError(
+            f"interleave: {spec.spec} has no native {gate!r} gate; choose from {', '.join(native)}"
+        )
 
 
 def _record_gate(span, telemetry, labels: dict[str, str], irb: InterleavedFit) -> None:
@@ -263,19 +337,30 @@ def _record_gate(span, telemetry, labels: dict[str, str], irb: InterleavedFit) -
     span.set_attribute(f"{_GATE_ERROR_ATTR}.ci_low", irb.gate_error_ci[0])
     span.set_attribute(f"{_GATE_ERROR_ATTR}.ci_high", irb.gate_error_ci[1])
     telemetry["quantum_backend_gate_error_ratio"].set(
-        irb.gate_error, {**labels, Attr.GATE.value: irb.gate, Attr.SOURCE.value: GATE_ERROR_RB})
+        irb.gate_error, {**labels, Attr.GATE.value: irb.gate, Attr.SOURCE.value: GATE_ERROR_RB}
+    )
 
 
 def _record(span, telemetry, labels: dict[str, str], fit: RBFit) -> None:
     span.set_attribute(Attr.RB_FIT_STATUS.value, fit.status.value)
     if not fit.ok:
         span.set_status(Status(StatusCode.ERROR, f"rb fit {fit.status.value}: {fit.message}"))
-        log.info("rb on %s qubits %s: %s (%s)", labels[Attr.BACKEND.value],
-                 labels[Attr.QUBITS.value], fit.status.value, fit.message)
+        log.info(
+            "rb on %s qubits %s: %s (%s)",
+            labels[Attr.BACKEND.value],
+            labels[Attr.QUBITS.value],
+            fit.status.value,
+            fit.message,
+        )
         return
-    for key, value in ((Attr.RB_ALPHA, fit.alpha), (Attr.RB_A, fit.a), (Attr.RB_B, fit.b),
-                       (Attr.RB_EPC, fit.epc), (Attr.RB_PAULI_ERROR, fit.pauli_error),
-                       (Attr.RB_FIDELITY, fit.fidelity)):
+    for key, value in (
+        (Attr.RB_ALPHA, fit.alpha),
+        (Attr.RB_A, fit.a),
+        (Attr.RB_B, fit.b),
+        (Attr.RB_EPC, fit.epc),
+        (Attr.RB_PAULI_ERROR, fit.pauli_error),
+        (Attr.RB_FIDELITY, fit.fidelity),
+    ):
         span.set_attribute(key.value, float(value))
     span.set_attribute(Attr.RB_EPC_CI_LOW.value, fit.epc_ci[0])
     span.set_attribute(Attr.RB_EPC_CI_HIGH.value, fit.epc_ci[1])

@@ -119,14 +119,20 @@ def _solve(u: np.ndarray, y: np.ndarray, b_fixed: float | None):
         det = n * suu - su * su
         a_free = np.where(det > 1e-12, (n * suy - su * sy) / det, 0.0)
         cands = [(a_free, (sy - a_free * su) / n)]
-        cands += [(np.clip((suy - edge * su) / suu, 0.0, None), np.full_like(a_free, edge))
-                  for edge in (0.0, 1.0)]
+        cands += [
+            (np.clip((suy - edge * su) / suu, 0.0, None), np.full_like(a_free, edge))
+            for edge in (0.0, 1.0)
+        ]
     cands.append((np.zeros_like(a_free), np.broadcast_to(sy / n, a_free.shape)))
     best_a, best_b, best_rss = cands[0][0], cands[0][1], np.full_like(a_free, np.inf)
     for a, b in cands:
         r = np.where((a >= 0) & (b >= -1e-12) & (b <= 1 + 1e-12), rss(a, b), np.inf)
         take = r < best_rss
-        best_a, best_b, best_rss = np.where(take, a, best_a), np.where(take, b, best_b), np.where(take, r, best_rss)
+        best_a, best_b, best_rss = (
+            np.where(take, a, best_a),
+            np.where(take, b, best_b),
+            np.where(take, r, best_rss),
+        )
     return best_a, best_b, best_rss
 
 
@@ -145,8 +151,11 @@ def _grid_fit(m: np.ndarray, y: np.ndarray, b_fixed: float | None):
     return alphas[cols, j], a[j, cols], b[j, cols]
 
 
-def _refine(m: np.ndarray, y: np.ndarray, alpha0: float, b_fixed: float | None) -> tuple[float, float, float]:
+def _refine(
+    m: np.ndarray, y: np.ndarray, alpha0: float, b_fixed: float | None
+) -> tuple[float, float, float]:
     """Polish the grid optimum with scipy's bounded scalar search over α."""
+
     def rss(alpha: float) -> float:
         return float(_solve(np.asarray([[alpha]]) ** m[None, :], y[None, :], b_fixed)[2][0, 0])
 
@@ -154,7 +163,9 @@ def _refine(m: np.ndarray, y: np.ndarray, alpha0: float, b_fixed: float | None) 
     if r0 == 0.0:
         return alpha0, *[float(v[0]) for v in _grid_fit(m, y[None, :], b_fixed)[1:]]
     lo, hi = max(alpha0 - 0.02 * r0 - 1e-12, 0.0), min(alpha0 + 0.02 * r0, 1.0)
-    res = minimize_scalar(rss, bounds=(lo, hi), method="bounded", options={"xatol": 1e-12 + 1e-6 * r0})
+    res = minimize_scalar(
+        rss, bounds=(lo, hi), method="bounded", options={"xatol": 1e-12 + 1e-6 * r0}
+    )
     alpha = float(res.x) if res.fun <= rss(alpha0) else alpha0
     a, b, _ = _solve(np.asarray([[alpha]]) ** m[None, :], y[None, :], b_fixed)
     return alpha, float(a[0, 0]), float(b[0, 0])
@@ -163,13 +174,21 @@ def _refine(m: np.ndarray, y: np.ndarray, alpha0: float, b_fixed: float | None) 
 def _check(data: RBData) -> RBFit | None:
     s = np.asarray(data.survival, dtype=float)
     if len(set(data.lengths)) < MIN_LENGTHS:
-        return RBFit(FitStatus.TOO_FEW_LENGTHS,
-                     f"need at least {MIN_LENGTHS} distinct lengths to fit A·α^m + B, "
-                     f"got {len(set(data.lengths))}; pass more --lengths")
+        return RBFit(
+            FitStatus.TOO_FEW_LENGTHS,
+            f"need at least {MIN_LENGTHS} distinct lengths to fit A·α^m + B, "
+            f"got {len(set(data.lengths))}; pass more --lengths",
+        )
     if s.ndim != 2 or s.shape[1] != len(data.lengths) or s.shape[0] < 1:
-        return RBFit(FitStatus.INVALID_DATA, f"survival must have shape (samples, {len(data.lengths)}), got {s.shape}")
+        return RBFit(
+            FitStatus.INVALID_DATA,
+            f"survival must have shape (samples, {len(data.lengths)}), got {s.shape}",
+        )
     if not np.all(np.isfinite(s)) or s.min() < 0 or s.max() > 1:
-        return RBFit(FitStatus.INVALID_DATA, "survival probabilities must be finite and in [0, 1] (NaN or out of range found)")
+        return RBFit(
+            FitStatus.INVALID_DATA,
+            "survival probabilities must be finite and in [0, 1] (NaN or out of range found)",
+        )
     return None
 
 
@@ -181,8 +200,9 @@ def _decay_significant(s: np.ndarray) -> tuple[bool, float, float]:
     return drop > 3 * se and drop > 0, drop, float(se)
 
 
-def analyze(data: RBData, *, bootstrap: int = _BOOTSTRAP, confidence: float = 0.95,
-            seed: int | None = None) -> RBFit:
+def analyze(
+    data: RBData, *, bootstrap: int = _BOOTSTRAP, confidence: float = 0.95, seed: int | None = None
+) -> RBFit:
     """Fit the RB decay and estimate the error per Clifford with a bootstrap interval.
 
     Args:
@@ -204,13 +224,17 @@ def analyze(data: RBData, *, bootstrap: int = _BOOTSTRAP, confidence: float = 0.
     mean = s.mean(0)
     signal_floor = 3 * np.sqrt(0.25 / max(data.shots, 1) / len(s)) + 0.01
     if mean[0] - 1.0 / d < signal_floor:
-        return RBFit(FitStatus.NO_DECAY,
-                     f"survival {mean[0]:.3f} at the shortest length {int(m[0])} is already at the "
-                     f"fully mixed value 1/d = {1 / d:.3f}: no decay to fit; use shorter lengths")
+        return RBFit(
+            FitStatus.NO_DECAY,
+            f"survival {mean[0]:.3f} at the shortest length {int(m[0])} is already at the "
+            f"fully mixed value 1/d = {1 / d:.3f}: no decay to fit; use shorter lengths",
+        )
     significant, drop, se = _decay_significant(s)
     if drop < -3 * se - 0.01:
-        return RBFit(FitStatus.NO_DECAY,
-                     f"survival rises with length ({mean[0]:.3f} → {mean[-1]:.3f}): not an RB decay")
+        return RBFit(
+            FitStatus.NO_DECAY,
+            f"survival rises with length ({mean[0]:.3f} → {mean[-1]:.3f}): not an RB decay",
+        )
     b_fixed = None if significant else 1.0 / d
     alpha, a, b = _refine(m, mean, float(_grid_fit(m, mean[None, :], b_fixed)[0][0]), b_fixed)
     short = False
@@ -224,13 +248,17 @@ def analyze(data: RBData, *, bootstrap: int = _BOOTSTRAP, confidence: float = 0.
             b_fixed, short = 1.0 / d, True
             alpha, a, b = pinned
     if a <= 0:
-        return RBFit(FitStatus.NO_DECAY, "fitted amplitude A is 0: survival does not decay with length")
+        return RBFit(
+            FitStatus.NO_DECAY, "fitted amplitude A is 0: survival does not decay with length"
+        )
     informative = int(np.sum(alpha ** (m - m[0]) >= _DECAY_LEFT))
     if informative < MIN_LENGTHS:
         # Three parameters need three points on the decay, not on the asymptote.
-        return RBFit(FitStatus.DECAY_TOO_FAST,
-                     f"the fitted decay (alpha={alpha:.3g}) is over after {informative} of the lengths; "
-                     f"need {MIN_LENGTHS} before it flattens: use shorter lengths or more samples")
+        return RBFit(
+            FitStatus.DECAY_TOO_FAST,
+            f"the fitted decay (alpha={alpha:.3g}) is over after {informative} of the lengths; "
+            f"need {MIN_LENGTHS} before it flattens: use shorter lengths or more samples",
+        )
     rng = np.random.default_rng(seed)
     idx = rng.integers(len(s), size=(bootstrap, len(s)))
     boot_alpha = _grid_fit(m, s[idx].mean(1), b_fixed)[0]
@@ -241,10 +269,23 @@ def analyze(data: RBData, *, bootstrap: int = _BOOTSTRAP, confidence: float = 0.
     # factor (n − 1)/n; widen the percentile distances by √(n/(n − 1)) to undo it.
     widen = np.sqrt(len(s) / (len(s) - 1)) if len(s) > 1 else 1.0
     lo, hi = max(epc - (epc - lo) * widen, 0.0), epc + (hi - epc) * widen
-    note = ("B fixed at 1/d: lengths cover less than half the decay; longer lengths "
-            f"(up to ~{1 / max(1 - alpha, 1e-9):.0f}) would fit B too" if short else
-            "B fixed at 1/d: no significant decay" if b_fixed else "")
-    return RBFit(FitStatus.OK, note,
-                 alpha=alpha, a=a, b=b, epc=epc, epc_ci=(float(lo), float(hi)),
-                 pauli_error=float((1 - alpha) * (d * d - 1) / (d * d)), fidelity=1.0 - epc,
-                 b_fixed=b_fixed is not None)
+    note = (
+        "B fixed at 1/d: lengths cover less than half the decay; longer lengths "
+        f"(up to ~{1 / max(1 - alpha, 1e-9):.0f}) would fit B too"
+        if short
+        else "B fixed at 1/d: no significant decay"
+        if b_fixed
+        else ""
+    )
+    return RBFit(
+        FitStatus.OK,
+        note,
+        alpha=alpha,
+        a=a,
+        b=b,
+        epc=epc,
+        epc_ci=(float(lo), float(hi)),
+        pauli_error=float((1 - alpha) * (d * d - 1) / (d * d)),
+        fidelity=1.0 - epc,
+        b_fixed=b_fixed is not None,
+    )

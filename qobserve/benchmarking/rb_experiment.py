@@ -71,12 +71,22 @@ class RBExperiment:
     def __post_init__(self) -> None:
         qubits = tuple(int(q) for q in self.qubits)
         if len(qubits) not in (1, 2) or len(set(qubits)) != len(qubits) or min(qubits) < 0:
-            raise ValueError(f"qubits: expected 1 or 2 distinct non-negative qubit indices, got {self.qubits!r}")
-        lengths = DEFAULT_LENGTHS[len(qubits)] if self.lengths is None else tuple(int(m) for m in self.lengths)
+            raise ValueError(
+                f"qubits: expected 1 or 2 distinct non-negative qubit indices, got {self.qubits!r}"
+            )
+        lengths = (
+            DEFAULT_LENGTHS[len(qubits)]
+            if self.lengths is None
+            else tuple(int(m) for m in self.lengths)
+        )
         if not lengths or min(lengths) < 0 or len(set(lengths)) != len(lengths):
-            raise ValueError(f"lengths: expected distinct non-negative Clifford counts, got {self.lengths!r}")
+            raise ValueError(
+                f"lengths: expected distinct non-negative Clifford counts, got {self.lengths!r}"
+            )
         if self.num_samples < 1:
-            raise ValueError(f"samples: need at least 1 sequence per length, got {self.num_samples}")
+            raise ValueError(
+                f"samples: need at least 1 sequence per length, got {self.num_samples}"
+            )
         object.__setattr__(self, "qubits", qubits)
         object.__setattr__(self, "lengths", tuple(sorted(lengths)))
 
@@ -96,8 +106,10 @@ class RBExperiment:
         """The ``max(lengths)`` random Clifford indices of each sample (seeded)."""
         group = clifford_group(self.num_qubits)
         rng = np.random.default_rng(self.seed)
-        return [rng.integers(len(group), size=max(self.lengths or (0,))).tolist()
-                for _ in range(self.num_samples)]
+        return [
+            rng.integers(len(group), size=max(self.lengths or (0,))).tolist()
+            for _ in range(self.num_samples)
+        ]
 
     def sequences(self) -> list[tuple[int, int, tuple[int, ...]]]:
         """(sample, length, Clifford indices with the recovery last), sample-major."""
@@ -106,11 +118,16 @@ class RBExperiment:
         out = []
         for sample, draw in enumerate(self.draws()):
             recoveries = group.recoveries(draw, lengths)
-            out.extend((sample, m, tuple(draw[:m]) + (rec,)) for m, rec in zip(lengths, recoveries))
+            out.extend(
+                (sample, m, (*tuple(draw[:m]), rec))
+                for m, rec in zip(lengths, recoveries, strict=False)
+            )
         return out
 
     def circuits(self) -> list[RBCircuit]:
         """Neutral circuits for every (sample, length), in :meth:`sequences` order."""
         gates = clifford_group(self.num_qubits).gates
-        return [RBCircuit(sample, m, seq, tuple(gates[i] for i in seq))
-                for sample, m, seq in self.sequences()]
+        return [
+            RBCircuit(sample, m, seq, tuple(gates[i] for i in seq))
+            for sample, m, seq in self.sequences()
+        ]

@@ -35,9 +35,15 @@ def _noop(done: int, total: int) -> None:
     return None
 
 
-def qiskit_circuits(device: Any, circuits: Sequence[RBCircuit], qubits: Sequence[int], *,
-                    noise: NoiseSpec | None = None, seed: int | None = None,
-                    interleave: str | None = None) -> list:
+def qiskit_circuits(
+    device: Any,
+    circuits: Sequence[RBCircuit],
+    qubits: Sequence[int],
+    *,
+    noise: NoiseSpec | None = None,
+    seed: int | None = None,
+    interleave: str | None = None,
+) -> list:
     """Qiskit circuits ready for ``device.run``: built directly in the device's basis on
     its physical qubits when the target supports every gate there, else transpiled once
     with the RB qubits as the initial layout (barriers keep Cliffords apart).
@@ -62,7 +68,11 @@ def qiskit_circuits(device: Any, circuits: Sequence[RBCircuit], qubits: Sequence
         gates = gates | ({interleave} if interleave else set())
         if not gates <= names:
             return False
-        one = all(target.instruction_supported(g, (q,)) for g in gates - {"cx", "cz", "ecr"} for q in qubits)
+        one = all(
+            target.instruction_supported(g, (q,))
+            for g in gates - {"cx", "cz", "ecr"}
+            for q in qubits
+        )
         return one and all(target.instruction_supported("cx", p) for p in pairs)
 
     for basis, rz in ((_STANDARD, False), (_ZSX, True)):
@@ -71,7 +81,9 @@ def qiskit_circuits(device: Any, circuits: Sequence[RBCircuit], qubits: Sequence
     from qiskit import transpile
 
     native = build.to_qiskit(circuits, range(len(qubits)), noise=noise, barriers=True)
-    return transpile(native, device, initial_layout=list(qubits), optimization_level=1, seed_transpiler=seed)
+    return transpile(
+        native, device, initial_layout=list(qubits), optimization_level=1, seed_transpiler=seed
+    )
 
 
 def _check_gate(target: Any, gate: str, qubits: tuple[int, ...]) -> None:
@@ -80,22 +92,28 @@ def _check_gate(target: Any, gate: str, qubits: tuple[int, ...]) -> None:
     if gate not in target.operation_names or not target.instruction_supported(gate, qubits):
         have = sorted(n for n in ("x", "sx", "cx", "cz", "ecr") if n in target.operation_names)
         where = f"qubits {','.join(map(str, qubits))}" if len(qubits) > 1 else f"qubit {qubits[0]}"
-        raise ValueError(f"interleave: this device has no native {gate!r} on {where}; "
-                         f"it has {', '.join(have) or 'none of x, sx, cx, cz, ecr'}")
+        raise ValueError(
+            f"interleave: this device has no native {gate!r} on {where}; "
+            f"it has {', '.join(have) or 'none of x, sx, cx, cz, ecr'}"
+        )
 
 
 def _check_coupled(target: Any, qubits: Sequence[int], pairs: list[tuple[int, int]]) -> None:
     """RB qubits must exist on the device and, for two, be coupled: a transpiler would
     otherwise route through SWAPs and the probe would measure something else."""
     if max(qubits) >= target.num_qubits:
-        raise ValueError(f"qubits: {max(qubits)} is out of range; this device has {target.num_qubits} "
-                         f"qubits (0-{target.num_qubits - 1})")
+        raise ValueError(
+            f"qubits: {max(qubits)} is out of range; this device has {target.num_qubits} "
+            f"qubits (0-{target.num_qubits - 1})"
+        )
     if pairs:
         coupling = target.build_coupling_map()
         if not any(coupling.graph.has_edge(*p) for p in pairs):
             near = sorted(set(coupling.neighbors(qubits[0])))
-            raise ValueError(f"qubits: {qubits[0]} and {qubits[1]} are not coupled on this device; "
-                             f"qubit {qubits[0]} couples to {near}")
+            raise ValueError(
+                f"qubits: {qubits[0]} and {qubits[1]} are not coupled on this device; "
+                f"qubit {qubits[0]} couples to {near}"
+            )
 
 
 def _qiskit(device, circuits, qubits, shots, seed, noise, progress, interleave=None) -> np.ndarray:
@@ -121,8 +139,9 @@ def _qiskit(device, circuits, qubits, shots, seed, noise, progress, interleave=N
 
 
 def _is_ibm_runtime(device) -> bool:
-    return type(device).__module__.startswith("qiskit_ibm_runtime") and \
-        not type(device).__module__.startswith("qiskit_ibm_runtime.fake_provider")
+    return type(device).__module__.startswith("qiskit_ibm_runtime") and not type(
+        device
+    ).__module__.startswith("qiskit_ibm_runtime.fake_provider")
 
 
 def _braket(device, circuits, qubits, shots, seed, noise, progress, interleave=None) -> np.ndarray:
@@ -150,12 +169,16 @@ def _cirq_qubits(device, qubits: tuple[int, ...]) -> tuple[list, bool]:
         return [cirq.LineQubit(q) for q in qubits], False
     grid = sorted(processor.get_device().metadata.qubit_set)
     if max(qubits) >= len(grid):
-        raise ValueError(f"qubits: {max(qubits)} is out of range; this processor has {len(grid)} qubits")
+        raise ValueError(
+            f"qubits: {max(qubits)} is out of range; this processor has {len(grid)} qubits"
+        )
     chosen = [grid[q] for q in qubits]
     if len(chosen) == 2 and not chosen[0].is_adjacent(chosen[1]):
         near = [grid.index(g) for g in grid if g.is_adjacent(chosen[0])]
-        raise ValueError(f"qubits: {qubits[0]} and {qubits[1]} are not coupled on this processor; "
-                         f"qubit {qubits[0]} couples to {near}")
+        raise ValueError(
+            f"qubits: {qubits[0]} and {qubits[1]} are not coupled on this processor; "
+            f"qubit {qubits[0]} couples to {near}"
+        )
     return chosen, True
 
 
@@ -169,15 +192,25 @@ def _cirq(device, circuits, qubits, shots, seed, noise, progress, interleave=Non
     progress(0, len(circs))
     results = device.run_batch(circs, repetitions=shots)
     progress(len(circs), len(circs))
-    return np.array([float(np.mean(~r[0].measurements[build.MEASURE_KEY].any(axis=1))) for r in results])
+    return np.array(
+        [float(np.mean(~r[0].measurements[build.MEASURE_KEY].any(axis=1))) for r in results]
+    )
 
 
 _RUNNERS = {Provider.QISKIT: _qiskit, Provider.BRAKET: _braket, Provider.CIRQ: _cirq}
 
 
-def run_circuits(spec: BackendSpec, device: Any, circuits: Sequence[RBCircuit], qubits: Sequence[int], *,
-                 shots: int, seed: int | None = None, progress: Progress | None = None,
-                 interleave: str | None = None) -> np.ndarray:
+def run_circuits(
+    spec: BackendSpec,
+    device: Any,
+    circuits: Sequence[RBCircuit],
+    qubits: Sequence[int],
+    *,
+    shots: int,
+    seed: int | None = None,
+    progress: Progress | None = None,
+    interleave: str | None = None,
+) -> np.ndarray:
     """Survival probability of |0…0⟩ per circuit on ``device`` (built from ``spec``).
 
     ``spec.noise`` is injected as a depolarizing channel after every Clifford, so
@@ -185,12 +218,21 @@ def run_circuits(spec: BackendSpec, device: Any, circuits: Sequence[RBCircuit], 
     ``interleave`` names the interleaved gate the circuits contain, checked
     against a Qiskit device's target.
     """
-    return _RUNNERS[spec.provider](device, circuits, tuple(qubits), shots, seed, spec.noise, progress or _noop,
-                                   interleave)
+    return _RUNNERS[spec.provider](
+        device, circuits, tuple(qubits), shots, seed, spec.noise, progress or _noop, interleave
+    )
 
 
-def run_stim(circuits: Sequence[RBCircuit], num_qubits: int, *, shots: int, depolarizing: float = 0.0,
-             readout_error: float = 0.0, seed: int | None = None, progress: Progress | None = None) -> np.ndarray:
+def run_stim(
+    circuits: Sequence[RBCircuit],
+    num_qubits: int,
+    *,
+    shots: int,
+    depolarizing: float = 0.0,
+    readout_error: float = 0.0,
+    seed: int | None = None,
+    progress: Progress | None = None,
+) -> np.ndarray:
     """The fast local path: the same sequences on stim's stabilizer sampler.
 
     Args:
@@ -198,7 +240,9 @@ def run_stim(circuits: Sequence[RBCircuit], num_qubits: int, *, shots: int, depo
         readout_error: flip probability of each measured bit.
     """
     progress = progress or _noop
-    circs = build.to_stim(circuits, num_qubits, depolarizing=depolarizing, readout_error=readout_error)
+    circs = build.to_stim(
+        circuits, num_qubits, depolarizing=depolarizing, readout_error=readout_error
+    )
     rng = np.random.default_rng(seed)
     out = np.empty(len(circs))
     for i, c in enumerate(circs):
@@ -218,4 +262,8 @@ def load_device(spec: BackendSpec, seed: int | None = None) -> Any:
     A fake backend keeps its own device noise; ``--noise`` then adds to it."""
     from dataclasses import replace
 
-    return spec.load(seed=seed) if spec.provider is Provider.BRAKET else replace(spec, noise=None).load(seed=seed)
+    return (
+        spec.load(seed=seed)
+        if spec.provider is Provider.BRAKET
+        else replace(spec, noise=None).load(seed=seed)
+    )

@@ -23,7 +23,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from qobserve.cost.estimate import Estimate, estimate, job_cost
-from qobserve.cost.table import PriceRule, PriceTable, PricingError, current_table, load_table, use_prices
+from qobserve.cost.table import (
+    PriceRule,
+    PriceTable,
+    PricingError,
+    current_table,
+    load_table,
+    use_prices,
+)
 
 if TYPE_CHECKING:
     from qobserve.cost.budget import Budget, BudgetExceededError, BudgetStore, Reservation

@@ -39,8 +39,16 @@ _ROLLING = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timede
 class BudgetStore(Protocol):
     """Where spend is persisted; amounts are integer nano-dollars, times Unix seconds."""
 
-    def reserve(self, budget: str, rid: str, nanos: int, *, now: float, since: float,
-                limit_nanos: int | None) -> tuple[bool, int]: ...
+    def reserve(
+        self,
+        budget: str,
+        rid: str,
+        nanos: int,
+        *,
+        now: float,
+        since: float,
+        limit_nanos: int | None,
+    ) -> tuple[bool, int]: ...
 
     def settle(self, budget: str, rid: str, nanos: int, *, now: float) -> None: ...
 
@@ -52,8 +60,14 @@ class BudgetStore(Protocol):
 class BudgetExceededError(RuntimeError):
     """A submission would take a hard budget past its limit; nothing was spent."""
 
-    def __init__(self, budget: str, limit_usd: Decimal, spent_usd: Decimal,
-                 requested_usd: Decimal, period: str = "") -> None:
+    def __init__(
+        self,
+        budget: str,
+        limit_usd: Decimal,
+        spent_usd: Decimal,
+        requested_usd: Decimal,
+        period: str = "",
+    ) -> None:
         self.budget = budget
         self.limit_usd = limit_usd
         self.spent_usd = spent_usd
@@ -63,11 +77,14 @@ class BudgetExceededError(RuntimeError):
             f"budget {budget!r} exceeded: this job needs ${_fmt(requested_usd)} but "
             f"${_fmt(spent_usd)} of the ${_fmt(limit_usd)} {period} limit is already spent or "
             f"reserved. Nothing was submitted. Raise the limit (Budget({budget!r}, "
-            f"limit_usd=...)), wait for the next period, or run on a cheaper backend.")
+            f"limit_usd=...)), wait for the next period, or run on a cheaper backend."
+        )
 
     def __reduce__(self):  # picklable across processes
-        return (type(self), (self.budget, self.limit_usd, self.spent_usd,
-                             self.requested_usd, self.period))
+        return (
+            type(self),
+            (self.budget, self.limit_usd, self.spent_usd, self.requested_usd, self.period),
+        )
 
 
 @register_classifier
@@ -124,8 +141,9 @@ class Reservation:
     def _close(self, state: str) -> None:
         with self._lock:
             if self.state != "reserved":
-                raise RuntimeError(f"reservation {self.id} of budget {self.budget.name!r} "
-                                   f"is already {self.state}")
+                raise RuntimeError(
+                    f"reservation {self.id} of budget {self.budget.name!r} is already {self.state}"
+                )
             self.state = state
 
     def settle(self, actual: Decimal | float | str) -> None:
@@ -170,9 +188,19 @@ class Budget:
         ValueError: naming the bad field.
     """
 
-    def __init__(self, name: str, limit_usd: Decimal | float | str, period: Period = "month",
-                 rolling: bool = False, store: BudgetStore | None = None, hard: bool = True, *,
-                 tracer_provider=None, meter_provider=None, clock=time.time) -> None:
+    def __init__(
+        self,
+        name: str,
+        limit_usd: Decimal | float | str,
+        period: Period = "month",
+        rolling: bool = False,
+        store: BudgetStore | None = None,
+        hard: bool = True,
+        *,
+        tracer_provider=None,
+        meter_provider=None,
+        clock=time.time,
+    ) -> None:
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"name: a budget needs a non-empty name, got {name!r}")
         if period not in _ROLLING:
@@ -225,14 +253,24 @@ class Budget:
         rid = uuid.uuid4().hex
         # A free job is never refused, even when earlier jobs overshot.
         limit = _nanos(self.limit_usd) if self.hard and usd > 0 else None
-        ok, spent = self.store.reserve(self.name, rid, _nanos(usd), now=now,
-                                       since=self._since(now), limit_nanos=limit)
+        ok, spent = self.store.reserve(
+            self.name, rid, _nanos(usd), now=now, since=self._since(now), limit_nanos=limit
+        )
         if not ok:
-            raise BudgetExceededError(self.name, self.limit_usd, _from_nanos(spent), usd,
-                                      self.period if not self.rolling else f"rolling {self.period}")
+            raise BudgetExceededError(
+                self.name,
+                self.limit_usd,
+                _from_nanos(spent),
+                usd,
+                self.period if not self.rolling else f"rolling {self.period}",
+            )
         if _from_nanos(spent) > self.limit_usd:
-            log.warning("budget %r is over its limit: $%s of $%s", self.name,
-                        _fmt(_from_nanos(spent)), _fmt(self.limit_usd))
+            log.warning(
+                "budget %r is over its limit: $%s of $%s",
+                self.name,
+                _fmt(_from_nanos(spent)),
+                _fmt(self.limit_usd),
+            )
         return Reservation(self, rid, usd)
 
     def _settle(self, r: Reservation, usd: Decimal) -> None:

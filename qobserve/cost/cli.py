@@ -14,8 +14,15 @@ from qobserve.cost.table import PricingError, current_table, load_table
 __all__ = ["run_estimate"]
 
 
-def run_estimate(backend: str, shots: int, circuits: int = 1, *, prices: Path | None = None,
-                 as_json: bool = False, echo: Callable[..., None] = typer.echo) -> int:
+def run_estimate(
+    backend: str,
+    shots: int,
+    circuits: int = 1,
+    *,
+    prices: Path | None = None,
+    as_json: bool = False,
+    echo: Callable[..., None] = typer.echo,
+) -> int:
     """Print the estimate; returns the exit code (2 for a bad spec or pricing file).
 
     An unpriced backend (Google by default, unknown devices) prints $0 with a
@@ -34,10 +41,20 @@ def run_estimate(backend: str, shots: int, circuits: int = 1, *, prices: Path | 
         echo(f"error: qobserve cost estimate: --backend: {message}", err=True)
         return 2
     if as_json:
-        echo(json.dumps({"backend": backend, "shots": shots, "circuits": circuits,
-                         "usd": f"{est.usd.normalize():f}", "priced": est.priced,
-                         "source": est.source, "price_date": est.price_date.isoformat(),
-                         "breakdown": est.breakdown}))
+        echo(
+            json.dumps(
+                {
+                    "backend": backend,
+                    "shots": shots,
+                    "circuits": circuits,
+                    "usd": f"{est.usd.normalize():f}",
+                    "priced": est.priced,
+                    "source": est.source,
+                    "price_date": est.price_date.isoformat(),
+                    "breakdown": est.breakdown,
+                }
+            )
+        )
     else:
         echo(f"{backend}: ${est.usd.normalize():f} for {circuits} circuit(s) x {shots} shots")
         echo(f"  {est.breakdown}")

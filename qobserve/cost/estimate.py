@@ -85,16 +85,19 @@ def _check_counts(shots: int, circuits: int, circuits_field: str = "circuits") -
 
 
 def _unpriced(table: PriceTable, provider: str, backend: str) -> str:
-    return (f"no price configured for {provider} backend {backend!r}; add a rule to a pricing "
-            f"file (QOBSERVE_PRICES or qobserve.cost.use_prices) to price it")
+    return (
+        f"no price configured for {provider} backend {backend!r}; add a rule to a pricing "
+        f"file (QOBSERVE_PRICES or qobserve.cost.use_prices) to price it"
+    )
 
 
 def _source(table: PriceTable, rule: PriceRule | None) -> str:
     return table.label + (f", rule {rule.name}" if rule else "")
 
 
-def estimate(backend: BackendSpec | str, shots: int, circuits: int = 1, *,
-             table: PriceTable | None = None) -> Estimate:
+def estimate(
+    backend: BackendSpec | str, shots: int, circuits: int = 1, *, table: PriceTable | None = None
+) -> Estimate:
     """Estimate the cost of running ``circuits`` circuits of ``shots`` shots each.
 
     Offline: uses the spec and the pricing table only. Each circuit counts as
@@ -116,36 +119,58 @@ def estimate(backend: BackendSpec | str, shots: int, circuits: int = 1, *,
     table = table or current_table()
     provider = spec.provider.value
     if spec.kind is not BackendKind.CLOUD:
-        return Estimate(_ZERO, _source(table, None), table.price_date,
-                        f"{spec.kind.value} backend {spec.name!r} runs locally: no charge")
+        return Estimate(
+            _ZERO,
+            _source(table, None),
+            table.price_date,
+            f"{spec.kind.value} backend {spec.name!r} runs locally: no charge",
+        )
     rule = table.rule_for(provider, spec.target) or table.rule_for(provider, spec.name)
     if rule is None or rule.model is Model.UNPRICED:
-        return Estimate(_ZERO, _source(table, rule), table.price_date,
-                        _unpriced(table, provider, spec.name), priced=False)
+        return Estimate(
+            _ZERO,
+            _source(table, rule),
+            table.price_date,
+            _unpriced(table, provider, spec.name),
+            priced=False,
+        )
     if rule.model is Model.FREE:
         return Estimate(_ZERO, _source(table, rule), table.price_date, "free backend")
     if rule.model is Model.PER_SHOT:
         usd = circuits * (rule.per_task_usd + shots * rule.per_shot_usd)
-        text = (f"{circuits} task(s) x (${_money(rule.per_task_usd)} per task + {shots} shots x "
-                f"${_money(rule.per_shot_usd)} per shot)")
+        text = (
+            f"{circuits} task(s) x (${_money(rule.per_task_usd)} per task + {shots} shots x "
+            f"${_money(rule.per_shot_usd)} per shot)"
+        )
         return Estimate(_q(usd), _source(table, rule), table.price_date, text)
     if rule.estimate_seconds_per_shot:  # one job: overhead + time per shot
         seconds = rule.estimate_seconds + circuits * shots * rule.estimate_seconds_per_shot
         seconds = max(seconds, rule.minimum_seconds)
-        text = (f"{_money(rule.estimate_seconds)} s + {circuits} x {shots} shots x "
-                f"{_money(rule.estimate_seconds_per_shot)} s = {_money(seconds)} s estimated quantum time "
-                f"x ${_money(rule.usd_per_second)}/s")
+        text = (
+            f"{_money(rule.estimate_seconds)} s + {circuits} x {shots} shots x "
+            f"{_money(rule.estimate_seconds_per_shot)} s = {_money(seconds)} s estimated quantum time "
+            f"x ${_money(rule.usd_per_second)}/s"
+        )
     else:  # one task per circuit, each billed at least the minimum
         per_task = max(rule.estimate_seconds, rule.minimum_seconds)
         seconds = circuits * per_task
-        text = (f"{circuits} task(s) x {_money(per_task)} s (minimum {_money(rule.minimum_seconds)} s "
-                f"per task; longer circuits cost more) x ${_money(rule.usd_per_second)}/s")
+        text = (
+            f"{circuits} task(s) x {_money(per_task)} s (minimum {_money(rule.minimum_seconds)} s "
+            f"per task; longer circuits cost more) x ${_money(rule.usd_per_second)}/s"
+        )
     return Estimate(_q(seconds * rule.usd_per_second), _source(table, rule), table.price_date, text)
 
 
-def job_cost(provider: str, backend: str, *, shots: int, tasks: int = 1,
-             status: str = "completed", billed_seconds: float | None = None,
-             table: PriceTable | None = None) -> Decimal:
+def job_cost(
+    provider: str,
+    backend: str,
+    *,
+    shots: int,
+    tasks: int = 1,
+    status: str = "completed",
+    billed_seconds: float | None = None,
+    table: PriceTable | None = None,
+) -> Decimal:
     """Actual cost of a finished job, as the provider bills it.
 
     Args:
@@ -170,7 +195,9 @@ def job_cost(provider: str, backend: str, *, shots: int, tasks: int = 1,
     try:
         st = JobStatus(status)
     except ValueError:
-        raise ValueError(f"status: expected one of {[s.value for s in JobStatus]}, got {status!r}") from None
+        raise ValueError(
+            f"status: expected one of {[s.value for s in JobStatus]}, got {status!r}"
+        ) from None
     _check_counts(shots, tasks, "tasks")
     table = table or current_table()
     rule = table.rule_for(provider, backend)
@@ -179,28 +206,39 @@ def job_cost(provider: str, backend: str, *, shots: int, tasks: int = 1,
             _warned.add((provider, backend))
             log.warning("%s", _unpriced(table, provider, backend))
         return _ZERO
-    charge = {JobStatus.COMPLETED: Charge.FULL, JobStatus.FAILED: rule.on_failed,
-              JobStatus.CANCELLED: rule.on_cancelled}[st]
+    charge = {
+        JobStatus.COMPLETED: Charge.FULL,
+        JobStatus.FAILED: rule.on_failed,
+        JobStatus.CANCELLED: rule.on_cancelled,
+    }[st]
     if rule.model is Model.FREE or charge is Charge.FREE:
         return _ZERO
     if rule.model is Model.PER_SHOT:
-        per_task = rule.per_task_usd if charge is Charge.TASK_FEE else (
-            rule.per_task_usd + shots * rule.per_shot_usd)
+        per_task = (
+            rule.per_task_usd
+            if charge is Charge.TASK_FEE
+            else (rule.per_task_usd + shots * rule.per_shot_usd)
+        )
         return _q(tasks * per_task)
     if charge is Charge.TASK_FEE:
         return _ZERO  # time-billed services have no task fee
     if billed_seconds is None:
         if st is not JobStatus.COMPLETED:
             return _ZERO  # never ran, nothing reported
-        log.warning("job on %s %s completed without billed seconds; charging the estimate",
-                    provider, backend)
+        log.warning(
+            "job on %s %s completed without billed seconds; charging the estimate",
+            provider,
+            backend,
+        )
         if rule.estimate_seconds_per_shot:
             seconds = rule.estimate_seconds + tasks * shots * rule.estimate_seconds_per_shot
         else:
             seconds = tasks * rule.estimate_seconds
     else:
         if not math.isfinite(billed_seconds) or billed_seconds < 0:
-            raise ValueError(f"billed_seconds: must be a finite number >= 0, got {billed_seconds!r}")
+            raise ValueError(
+                f"billed_seconds: must be a finite number >= 0, got {billed_seconds!r}"
+            )
         seconds = Decimal(str(billed_seconds)).quantize(_MS, rounding=ROUND_CEILING)
     seconds = max(seconds, tasks * rule.minimum_seconds)
     return _q(seconds * rule.usd_per_second)

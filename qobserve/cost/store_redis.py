@@ -80,8 +80,13 @@ class RedisBudgetStore:
         keep_seconds: how long entries are kept (must exceed the longest period).
     """
 
-    def __init__(self, client: redis.Redis | str, *, prefix: str = "qobserve:budget",
-                 keep_seconds: float = _KEEP_SECONDS) -> None:
+    def __init__(
+        self,
+        client: redis.Redis | str,
+        *,
+        prefix: str = "qobserve:budget",
+        keep_seconds: float = _KEEP_SECONDS,
+    ) -> None:
         self.client = redis.Redis.from_url(client) if isinstance(client, str) else client
         self.prefix = prefix
         self.keep_seconds = keep_seconds
@@ -104,14 +109,32 @@ class RedisBudgetStore:
             # The message never carries the URL (it may hold a password).
             raise BudgetStoreError(
                 f"budget store {self!r}: Redis error {type(exc).__name__}: {exc}; "
-                f"recorded spend is unchanged") from None
+                f"recorded spend is unchanged"
+            ) from None
 
-    def reserve(self, budget: str, rid: str, nanos: int, *, now: float, since: float,
-                limit_nanos: int | None) -> tuple[bool, int]:
+    def reserve(
+        self,
+        budget: str,
+        rid: str,
+        nanos: int,
+        *,
+        now: float,
+        since: float,
+        limit_nanos: int | None,
+    ) -> tuple[bool, int]:
         """Atomically add a reservation unless it would take spend past the limit."""
-        ok, spent = self._call(self._reserve, self._keys(budget),
-                               [repr(since), repr(now), nanos,
-                                -1 if limit_nanos is None else limit_nanos, rid, self.keep_seconds])
+        ok, spent = self._call(
+            self._reserve,
+            self._keys(budget),
+            [
+                repr(since),
+                repr(now),
+                nanos,
+                -1 if limit_nanos is None else limit_nanos,
+                rid,
+                self.keep_seconds,
+            ],
+        )
         return bool(int(ok)), int(spent)
 
     def settle(self, budget: str, rid: str, nanos: int, *, now: float) -> None:

@@ -97,7 +97,8 @@ class SqliteBudgetStore:
     def _error(self, why: str) -> BudgetStoreError:
         return BudgetStoreError(
             f"budget store {self.path}: {why}. Recorded spend was NOT reset: restore the file "
-            f"from a backup, or move it away to start again from zero spend.")
+            f"from a backup, or move it away to start again from zero spend."
+        )
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -121,7 +122,8 @@ class SqliteBudgetStore:
         except OSError as exc:
             raise BudgetStoreError(
                 f"budget store {self.path}: cannot create it ({exc.strerror or exc}); set "
-                f"{STATE_ENV_VAR} or {ENV_VAR} to a writable place") from None
+                f"{STATE_ENV_VAR} or {ENV_VAR} to a writable place"
+            ) from None
         os.close(fd)
         try:
             conn = sqlite3.connect(tmp, isolation_level=None)
@@ -150,7 +152,9 @@ class SqliteBudgetStore:
         try:
             for statement in filter(str.strip, _SCHEMA.split(";")):
                 conn.execute(statement)
-            conn.execute("INSERT OR IGNORE INTO qobserve_meta VALUES ('schema', ?)", (_SCHEMA_VERSION,))
+            conn.execute(
+                "INSERT OR IGNORE INTO qobserve_meta VALUES ('schema', ?)", (_SCHEMA_VERSION,)
+            )
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -177,12 +181,22 @@ class SqliteBudgetStore:
 
     @staticmethod
     def _sum(conn: sqlite3.Connection, budget: str, since: float) -> int:
-        row = conn.execute("SELECT COALESCE(SUM(nanos), 0) FROM qobserve_spend "
-                           "WHERE budget = ? AND ts >= ?", (budget, since)).fetchone()
+        row = conn.execute(
+            "SELECT COALESCE(SUM(nanos), 0) FROM qobserve_spend WHERE budget = ? AND ts >= ?",
+            (budget, since),
+        ).fetchone()
         return int(row[0])
 
-    def reserve(self, budget: str, rid: str, nanos: int, *, now: float, since: float,
-                limit_nanos: int | None) -> tuple[bool, int]:
+    def reserve(
+        self,
+        budget: str,
+        rid: str,
+        nanos: int,
+        *,
+        now: float,
+        since: float,
+        limit_nanos: int | None,
+    ) -> tuple[bool, int]:
         """Atomically add a reservation unless it would take spend past the limit.
 
         Returns:
@@ -196,8 +210,10 @@ class SqliteBudgetStore:
                 if limit_nanos is not None and spent + nanos > limit_nanos:
                     conn.execute("ROLLBACK")
                     return False, spent
-                conn.execute("INSERT INTO qobserve_spend VALUES (?, ?, ?, ?, 'reserved')",
-                             (budget, rid, now, nanos))
+                conn.execute(
+                    "INSERT INTO qobserve_spend VALUES (?, ?, ?, ?, 'reserved')",
+                    (budget, rid, now, nanos),
+                )
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
@@ -211,13 +227,16 @@ class SqliteBudgetStore:
             conn.execute(
                 "INSERT INTO qobserve_spend VALUES (?, ?, ?, ?, 'settled') "
                 "ON CONFLICT (budget, id) DO UPDATE SET nanos = excluded.nanos, state = 'settled'",
-                (budget, rid, now, nanos))
+                (budget, rid, now, nanos),
+            )
 
     def release(self, budget: str, rid: str) -> None:
         """Drop a reservation whose job never ran."""
         with self._lock, self._connect() as conn:
-            conn.execute("DELETE FROM qobserve_spend WHERE budget = ? AND id = ? "
-                         "AND state = 'reserved'", (budget, rid))
+            conn.execute(
+                "DELETE FROM qobserve_spend WHERE budget = ? AND id = ? AND state = 'reserved'",
+                (budget, rid),
+            )
 
     def spent(self, budget: str, *, since: float) -> int:
         """Settled plus reserved nano-dollars since ``since`` (Unix time)."""

@@ -59,7 +59,6 @@ class Charge(StrEnum):
     FULL = "full"
 
 
-
 class PriceRule(BaseModel):
     """One pricing rule; see the header of ``prices.yaml`` for the fields."""
 
@@ -83,9 +82,13 @@ class PriceRule(BaseModel):
     def _model_fields(self) -> PriceRule:
         if self.model is Model.PER_TIME:
             if (self.per_second_usd is None) == (self.per_minute_usd is None):
-                raise ValueError("per_time rules need exactly one of per_second_usd or per_minute_usd")
+                raise ValueError(
+                    "per_time rules need exactly one of per_second_usd or per_minute_usd"
+                )
         elif self.per_second_usd is not None or self.per_minute_usd is not None:
-            raise ValueError(f"per_second_usd/per_minute_usd only apply to model per_time, not {self.model}")
+            raise ValueError(
+                f"per_second_usd/per_minute_usd only apply to model per_time, not {self.model}"
+            )
         if self.model is not Model.PER_SHOT and self.per_shot_usd:
             raise ValueError(f"per_shot_usd only applies to model per_shot, not {self.model}")
         return self
@@ -161,7 +164,13 @@ def load_table(path: str | os.PathLike) -> PriceTable:
         PricingError: the file is missing, not YAML, or a field is invalid;
             the message names the file and the field (``rules.2.per_shot_usd``).
     """
-    return _parse(read_yaml(path, PricingError, expect="a pricing table: a mapping with version, price_date, rules"), str(path), str(path))
+    return _parse(
+        read_yaml(
+            path, PricingError, expect="a pricing table: a mapping with version, price_date, rules"
+        ),
+        str(path),
+        str(path),
+    )
 
 
 _lock = threading.Lock()

@@ -5,7 +5,14 @@ from __future__ import annotations
 from qobserve import semconv as sc
 from qobserve.dashboards.panels import Board, Target
 from qobserve.dashboards.queries import (
-    BACKEND, EXPERIMENT, PROVIDER, by, failed, job_filter, rate, sel,
+    BACKEND,
+    EXPERIMENT,
+    PROVIDER,
+    by,
+    failed,
+    job_filter,
+    rate,
+    sel,
 )
 
 __all__ = ["build"]
@@ -17,53 +24,108 @@ def build() -> dict:
     """The ``qobserve-executive`` dashboard."""
     jobs = sel("quantum_jobs_total", *job_filter())
     cost = sel("quantum_job_cost_usd_total", *job_filter())
-    b = Board("executive", "qobserve / Executive",
-              "Spend, reliability and quality of quantum workloads at a glance.")
+    b = Board(
+        "executive",
+        "qobserve / Executive",
+        "Spend, reliability and quality of quantum workloads at a glance.",
+    )
     b.row("Spend")
-    b.stat("Spent this period", "US dollars spent (settled plus reserved) in each budget's "
-           "current period.", "currencyUSD",
-           Target(f"sum {by(_BUDGET)} ({sel('quantum_budget_spent_usd')})", "{{budget}}"),
-           runbook="QuantumCostBudgetBurn")
-    b.stat("Budget limit", "Each budget's limit for its current period.", "currencyUSD",
-           Target(f"sum {by(_BUDGET)} ({sel('quantum_budget_limit_usd')})", "{{budget}}"))
-    b.stat("Projected 30-day spend", "Spend over the last day extrapolated to 30 days; compare "
-           "with the budget limit. A jump usually means a new experiment or a retry storm.",
-           "currencyUSD", Target(f"sum(increase({cost}[1d])) * 30", "projected"),
-           runbook="QuantumCostBudgetBurn")
-    b.stat("Budget used", "Share of each budget spent this period; above 100 % jobs are refused "
-           "by the budget guard.", "percentunit",
-           Target(f"sum {by(_BUDGET)} ({sel('quantum_budget_spent_usd')}) / "
-                  f"sum {by(_BUDGET)} ({sel('quantum_budget_limit_usd')})", "{{budget}}"))
-    b.series("Spend vs budget", "Spent so far (solid) against the limit (flat line) per budget.",
-             "currencyUSD",
-             Target(f"sum {by(_BUDGET)} ({sel('quantum_budget_spent_usd')})", "spent {{budget}}"),
-             Target(f"sum {by(_BUDGET)} ({sel('quantum_budget_limit_usd')})", "limit {{budget}}"))
-    b.series("Spend rate by backend", "Estimated US dollars per hour by backend; hardware "
-             "backends dominate, simulators cost nothing.", "currencyUSD",
-             Target(f"{rate(cost, PROVIDER, BACKEND)} * 3600", "{{quantum_provider}} {{quantum_backend}}"))
+    b.stat(
+        "Spent this period",
+        "US dollars spent (settled plus reserved) in each budget's current period.",
+        "currencyUSD",
+        Target(f"sum {by(_BUDGET)} ({sel('quantum_budget_spent_usd')})", "{{budget}}"),
+        runbook="QuantumCostBudgetBurn",
+    )
+    b.stat(
+        "Budget limit",
+        "Each budget's limit for its current period.",
+        "currencyUSD",
+        Target(f"sum {by(_BUDGET)} ({sel('quantum_budget_limit_usd')})", "{{budget}}"),
+    )
+    b.stat(
+        "Projected 30-day spend",
+        "Spend over the last day extrapolated to 30 days; compare "
+        "with the budget limit. A jump usually means a new experiment or a retry storm.",
+        "currencyUSD",
+        Target(f"sum(increase({cost}[1d])) * 30", "projected"),
+        runbook="QuantumCostBudgetBurn",
+    )
+    b.stat(
+        "Budget used",
+        "Share of each budget spent this period; above 100 % jobs are refused by the budget guard.",
+        "percentunit",
+        Target(
+            f"sum {by(_BUDGET)} ({sel('quantum_budget_spent_usd')}) / "
+            f"sum {by(_BUDGET)} ({sel('quantum_budget_limit_usd')})",
+            "{{budget}}",
+        ),
+    )
+    b.series(
+        "Spend vs budget",
+        "Spent so far (solid) against the limit (flat line) per budget.",
+        "currencyUSD",
+        Target(f"sum {by(_BUDGET)} ({sel('quantum_budget_spent_usd')})", "spent {{budget}}"),
+        Target(f"sum {by(_BUDGET)} ({sel('quantum_budget_limit_usd')})", "limit {{budget}}"),
+    )
+    b.series(
+        "Spend rate by backend",
+        "Estimated US dollars per hour by backend; hardware "
+        "backends dominate, simulators cost nothing.",
+        "currencyUSD",
+        Target(
+            f"{rate(cost, PROVIDER, BACKEND)} * 3600", "{{quantum_provider}} {{quantum_backend}}"
+        ),
+    )
     b.row("Reliability and quality")
-    b.series("Job success rate vs SLO", "Share of terminal jobs that did not fail, against the "
-             "job-success SLO objective (dashed). Below the objective the error budget burns.",
-             "percentunit",
-             Target(f"1 - ({rate(failed())} / {rate(jobs)})", "success rate"),
-             Target(f"max({sel(sc.SLO_OBJECTIVE, slo='job-success')})", "objective"),
-             min_value=0, max_value=1, runbook="QuantumJobSuccessBudgetBurn")
-    b.series("Average fidelity per backend", "Mean measured fidelity (RB: 1 - error per "
-             "Clifford) per backend, over all benchmarked qubit sets.", "percentunit",
-             Target(f"avg {by(PROVIDER, BACKEND)} ({sel('quantum_fidelity_ratio', *job_filter())})",
-                    "{{quantum_provider}} {{quantum_backend}}"),
-             max_value=1, runbook="QuantumFidelityBudgetBurn")
-    b.stat("Active experiments", "Training experiments that took at least one optimizer step "
-           "in the last hour.", "short",
-           Target(f"count(sum {by(EXPERIMENT)} (increase("
-                  f"{sel('quantum_training_steps_total', EXPERIMENT)}[1h])) > 0) or vector(0)",
-                  "experiments"))
-    b.stat("Jobs per hour", "Terminal jobs per hour under the current filters.", "short",
-           Target(f"{rate(jobs)} * 3600", "jobs/h"))
-    b.series("Error budget remaining", "Share of each SLO's 30-day error budget still "
-             "unspent; at 0 the SLO is breached for the period.", "percentunit",
-             # Rules record per backend: show each SLO's worst backend, one line per SLO.
-             Target(f"min {by(sc.SLO_LABEL)} ({sel(sc.SLO_PERIOD_ERROR_BUDGET_REMAINING)})",
-                    "{{slo}}"),
-             width=12, max_value=1, runbook="QuantumJobSuccessBudgetBurn")
+    b.series(
+        "Job success rate vs SLO",
+        "Share of terminal jobs that did not fail, against the "
+        "job-success SLO objective (dashed). Below the objective the error budget burns.",
+        "percentunit",
+        Target(f"1 - ({rate(failed())} / {rate(jobs)})", "success rate"),
+        Target(f"max({sel(sc.SLO_OBJECTIVE, slo='job-success')})", "objective"),
+        min_value=0,
+        max_value=1,
+        runbook="QuantumJobSuccessBudgetBurn",
+    )
+    b.series(
+        "Average fidelity per backend",
+        "Mean measured fidelity (RB: 1 - error per "
+        "Clifford) per backend, over all benchmarked qubit sets.",
+        "percentunit",
+        Target(
+            f"avg {by(PROVIDER, BACKEND)} ({sel('quantum_fidelity_ratio', *job_filter())})",
+            "{{quantum_provider}} {{quantum_backend}}",
+        ),
+        max_value=1,
+        runbook="QuantumFidelityBudgetBurn",
+    )
+    b.stat(
+        "Active experiments",
+        "Training experiments that took at least one optimizer step in the last hour.",
+        "short",
+        Target(
+            f"count(sum {by(EXPERIMENT)} (increase("
+            f"{sel('quantum_training_steps_total', EXPERIMENT)}[1h])) > 0) or vector(0)",
+            "experiments",
+        ),
+    )
+    b.stat(
+        "Jobs per hour",
+        "Terminal jobs per hour under the current filters.",
+        "short",
+        Target(f"{rate(jobs)} * 3600", "jobs/h"),
+    )
+    b.series(
+        "Error budget remaining",
+        "Share of each SLO's 30-day error budget still "
+        "unspent; at 0 the SLO is breached for the period.",
+        "percentunit",
+        # Rules record per backend: show each SLO's worst backend, one line per SLO.
+        Target(f"min {by(sc.SLO_LABEL)} ({sel(sc.SLO_PERIOD_ERROR_BUDGET_REMAINING)})", "{{slo}}"),
+        width=12,
+        max_value=1,
+        runbook="QuantumJobSuccessBudgetBurn",
+    )
     return b.build()

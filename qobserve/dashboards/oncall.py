@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from qobserve import semconv as sc
 from qobserve.dashboards.panels import Board, Target
 from qobserve.dashboards.queries import (
-    BACKEND, ERROR_TYPE, PROVIDER, failed, job_filter, quantile, rate, sel,
+    BACKEND,
+    ERROR_TYPE,
+    PROVIDER,
+    failed,
+    job_filter,
+    quantile,
+    rate,
+    sel,
 )
-from qobserve import semconv as sc
 from qobserve.semconv import Attr
 
 __all__ = ["build"]
@@ -20,89 +27,188 @@ def _bridge(b: Board) -> None:
     oldest = sel("qobserve_alert_bridge_oldest_pending_timestamp_seconds")
     failing, dead = sc.ALERT_BRIDGE_DELIVERY_FAILING, sc.ALERT_BRIDGE_DEAD_LETTERS
     b.row("Alert bridge")
-    b.series("Bridge: pending messages", "Messages received from Alertmanager and not yet "
-             "delivered to Slack, per replica. A backlog that only grows means Slack or the "
-             "token is failing.", "short",
-             Target(sel("qobserve_alert_bridge_spool_pending"), _INSTANCE),
-             width=6, min_value=0, runbook=failing)
-    b.series("Bridge: oldest pending age", "Age of the oldest undelivered message per "
-             "replica (0 when none). Over a few minutes pages "
-             f"{failing}.", "s",
-             # The timestamp is 0 when nothing is pending: show 0, not the Unix epoch's age.
-             Target(f"time() - ({oldest} > 0) or {oldest} * 0", _INSTANCE),
-             width=6, min_value=0, runbook=failing)
-    b.series("Bridge: dead letters", "Messages Slack refused for good (also as plain text and "
-             "in the fallback channel), waiting for `qobserve alert-bridge dead-letters "
-             "retry`.", "short", Target(sel("qobserve_alert_bridge_dead_letters"), _INSTANCE),
-             width=6, min_value=0, runbook=dead)
-    b.series("Bridge: delivery failures by reason", "Failed Slack attempts per second by "
-             "reason, against messages delivered. Failures with no deliveries mean nothing "
-             "gets through.", "ops",
-             Target(rate(sel("qobserve_alert_bridge_delivery_failures_total"), "instance",
-                         "reason"), "{{instance}} {{reason}}"),
-             Target(rate(sel("qobserve_alert_bridge_messages_delivered_total"), "instance"),
-                    "delivered {{instance}}"),
-             width=6, min_value=0, runbook=failing)
+    b.series(
+        "Bridge: pending messages",
+        "Messages received from Alertmanager and not yet "
+        "delivered to Slack, per replica. A backlog that only grows means Slack or the "
+        "token is failing.",
+        "short",
+        Target(sel("qobserve_alert_bridge_spool_pending"), _INSTANCE),
+        width=6,
+        min_value=0,
+        runbook=failing,
+    )
+    b.series(
+        "Bridge: oldest pending age",
+        "Age of the oldest undelivered message per "
+        "replica (0 when none). Over a few minutes pages "
+        f"{failing}.",
+        "s",
+        # The timestamp is 0 when nothing is pending: show 0, not the Unix epoch's age.
+        Target(f"time() - ({oldest} > 0) or {oldest} * 0", _INSTANCE),
+        width=6,
+        min_value=0,
+        runbook=failing,
+    )
+    b.series(
+        "Bridge: dead letters",
+        "Messages Slack refused for good (also as plain text and "
+        "in the fallback channel), waiting for `qobserve alert-bridge dead-letters "
+        "retry`.",
+        "short",
+        Target(sel("qobserve_alert_bridge_dead_letters"), _INSTANCE),
+        width=6,
+        min_value=0,
+        runbook=dead,
+    )
+    b.series(
+        "Bridge: delivery failures by reason",
+        "Failed Slack attempts per second by "
+        "reason, against messages delivered. Failures with no deliveries mean nothing "
+        "gets through.",
+        "ops",
+        Target(
+            rate(sel("qobserve_alert_bridge_delivery_failures_total"), "instance", "reason"),
+            "{{instance}} {{reason}}",
+        ),
+        Target(
+            rate(sel("qobserve_alert_bridge_messages_delivered_total"), "instance"),
+            "delivered {{instance}}",
+        ),
+        width=6,
+        min_value=0,
+        runbook=failing,
+    )
 
 
 def build() -> dict:
     """The ``qobserve-oncall`` dashboard."""
     jobs = sel("quantum_jobs_total", *job_filter())
-    b = Board("oncall", "qobserve / On-call",
-              "What is failing right now, on which backend, and how fast.")
+    b = Board(
+        "oncall", "qobserve / On-call", "What is failing right now, on which backend, and how fast."
+    )
     b.row("Alerts")
-    b.table("Firing alerts", "Alerts Prometheus is firing now (ALERTS{alertstate=\"firing\"}). "
-            "Open the runbook link for the alert name; severity=page needs action now.", "none",
-            Target('ALERTS{alertstate="firing"}'), runbook_field="alertname")
+    b.table(
+        "Firing alerts",
+        'Alerts Prometheus is firing now (ALERTS{alertstate="firing"}). '
+        "Open the runbook link for the alert name; severity=page needs action now.",
+        "none",
+        Target('ALERTS{alertstate="firing"}'),
+        runbook_field="alertname",
+    )
     b.row("Failures and latency")
-    b.series("Failure rate by backend and error type", "Share of terminal jobs that failed, "
-             "split by error type. One error type on one backend points at the provider; all "
-             "backends at once points at our side (credentials, network).", "percentunit",
-             Target(f"{rate(failed(), PROVIDER, BACKEND, ERROR_TYPE)} / ignoring({ERROR_TYPE}) "
-                    f"group_left() {rate(jobs, PROVIDER, BACKEND)}",
-                    _LEG + " {{error_type}}"),
-             runbook="QuantumJobSuccessBudgetBurn")
-    b.series("Job latency p50 / p95 / p99", "Submit-to-terminal job latency quantiles. A rise "
-             "with flat execution time is provider queueing, not us.", "s",
-             *(Target(quantile(q, "quantum_job_duration_seconds", BACKEND),
-                      f"p{int(q * 100)} {{{{quantum_backend}}}}") for q in (0.5, 0.95, 0.99)),
-             runbook="QuantumJobLatencyBudgetBurn")
-    b.series("Queue vs execution time (p95)", "95th percentile of time waiting in the "
-             "provider queue against time executing. Queue dominates on shared QPUs.", "s",
-             Target(quantile(0.95, "quantum_job_queue_duration_seconds", BACKEND),
-                    "queue {{quantum_backend}}"),
-             Target(quantile(0.95, "quantum_job_execution_duration_seconds", BACKEND),
-                    "execution {{quantum_backend}}"),
-             runbook="QuantumJobLatencyBudgetBurn")
-    b.series("Retry and fallback rate", "Executor resubmissions per second by error type, and "
-             "jobs moved to another backend. Sustained retries burn budget and queue time.",
-             "ops",
-             Target(rate(sel("quantum_job_retries_total", *job_filter()), BACKEND, ERROR_TYPE),
-                    "retry {{quantum_backend}} {{error_type}}"),
-             Target(rate(sel("quantum_job_fallbacks_total",
-                             **{Attr.FROM_BACKEND.value: "~$quantum_backend"}),
-                         Attr.FROM_BACKEND.value, Attr.TO_BACKEND.value),
-                    "fallback {{from_backend}} -> {{to_backend}}"),
-             runbook="QuantumRetryRateHigh")
+    b.series(
+        "Failure rate by backend and error type",
+        "Share of terminal jobs that failed, "
+        "split by error type. One error type on one backend points at the provider; all "
+        "backends at once points at our side (credentials, network).",
+        "percentunit",
+        Target(
+            f"{rate(failed(), PROVIDER, BACKEND, ERROR_TYPE)} / ignoring({ERROR_TYPE}) "
+            f"group_left() {rate(jobs, PROVIDER, BACKEND)}",
+            _LEG + " {{error_type}}",
+        ),
+        runbook="QuantumJobSuccessBudgetBurn",
+    )
+    b.series(
+        "Job latency p50 / p95 / p99",
+        "Submit-to-terminal job latency quantiles. A rise "
+        "with flat execution time is provider queueing, not us.",
+        "s",
+        *(
+            Target(
+                quantile(q, "quantum_job_duration_seconds", BACKEND),
+                f"p{int(q * 100)} {{{{quantum_backend}}}}",
+            )
+            for q in (0.5, 0.95, 0.99)
+        ),
+        runbook="QuantumJobLatencyBudgetBurn",
+    )
+    b.series(
+        "Queue vs execution time (p95)",
+        "95th percentile of time waiting in the "
+        "provider queue against time executing. Queue dominates on shared QPUs.",
+        "s",
+        Target(
+            quantile(0.95, "quantum_job_queue_duration_seconds", BACKEND),
+            "queue {{quantum_backend}}",
+        ),
+        Target(
+            quantile(0.95, "quantum_job_execution_duration_seconds", BACKEND),
+            "execution {{quantum_backend}}",
+        ),
+        runbook="QuantumJobLatencyBudgetBurn",
+    )
+    b.series(
+        "Retry and fallback rate",
+        "Executor resubmissions per second by error type, and "
+        "jobs moved to another backend. Sustained retries burn budget and queue time.",
+        "ops",
+        Target(
+            rate(sel("quantum_job_retries_total", *job_filter()), BACKEND, ERROR_TYPE),
+            "retry {{quantum_backend}} {{error_type}}",
+        ),
+        Target(
+            rate(
+                sel(
+                    "quantum_job_fallbacks_total", **{Attr.FROM_BACKEND.value: "~$quantum_backend"}
+                ),
+                Attr.FROM_BACKEND.value,
+                Attr.TO_BACKEND.value,
+            ),
+            "fallback {{from_backend}} -> {{to_backend}}",
+        ),
+        runbook="QuantumRetryRateHigh",
+    )
     b.row("Backends")
-    b.series("Backend up", "1 when the provider reports the backend operational, 0 when not "
-             "(exporter status probe).", "bool_yes_no",
-             Target(sel("quantum_backend_up", *job_filter()), _LEG),
-             width=8, min_value=0, max_value=1, runbook="QuantumBackendDown")
-    b.series("Provider queue length", "Jobs waiting in the provider's queue for each backend; "
-             "long queues mean long latency before execution.", "short",
-             Target(sel("quantum_backend_pending_jobs", *job_filter()), _LEG), width=8)
-    b.series("Calibration age", "Time since each backend's last calibration. Stale calibration "
-             "means the noise model and transpilation are out of date.", "s",
-             Target(f"time() - {sel('quantum_backend_calibration_timestamp_seconds', *job_filter())}",
-                    _LEG), width=8, runbook="QuantumCalibrationStale")
-    b.series("Circuit breaker state", "Executor breaker per backend: 0 closed (healthy), "
-             "1 half-open (probing), 2 open (traffic rerouted).", "none",
-             Target(sel("quantum_executor_breaker_state", *job_filter()), _LEG),
-             min_value=0, max_value=2, runbook="QuantumBackendDown")
-    b.series("Probe success", "1 when the exporter's last probe run succeeded; a flat 0 means "
-             "the probe (calibration, status, RB) cannot reach the backend.", "bool_yes_no",
-             Target(sel("qobserve_probe_success", BACKEND), "{{probe}} {{quantum_backend}}"),
-             min_value=0, max_value=1, runbook="QuantumProbeFailing")
+    b.series(
+        "Backend up",
+        "1 when the provider reports the backend operational, 0 when not (exporter status probe).",
+        "bool_yes_no",
+        Target(sel("quantum_backend_up", *job_filter()), _LEG),
+        width=8,
+        min_value=0,
+        max_value=1,
+        runbook="QuantumBackendDown",
+    )
+    b.series(
+        "Provider queue length",
+        "Jobs waiting in the provider's queue for each backend; "
+        "long queues mean long latency before execution.",
+        "short",
+        Target(sel("quantum_backend_pending_jobs", *job_filter()), _LEG),
+        width=8,
+    )
+    b.series(
+        "Calibration age",
+        "Time since each backend's last calibration. Stale calibration "
+        "means the noise model and transpilation are out of date.",
+        "s",
+        Target(
+            f"time() - {sel('quantum_backend_calibration_timestamp_seconds', *job_filter())}", _LEG
+        ),
+        width=8,
+        runbook="QuantumCalibrationStale",
+    )
+    b.series(
+        "Circuit breaker state",
+        "Executor breaker per backend: 0 closed (healthy), "
+        "1 half-open (probing), 2 open (traffic rerouted).",
+        "none",
+        Target(sel("quantum_executor_breaker_state", *job_filter()), _LEG),
+        min_value=0,
+        max_value=2,
+        runbook="QuantumBackendDown",
+    )
+    b.series(
+        "Probe success",
+        "1 when the exporter's last probe run succeeded; a flat 0 means "
+        "the probe (calibration, status, RB) cannot reach the backend.",
+        "bool_yes_no",
+        Target(sel("qobserve_probe_success", BACKEND), "{{probe}} {{quantum_backend}}"),
+        min_value=0,
+        max_value=1,
+        runbook="QuantumProbeFailing",
+    )
     _bridge(b)
     return b.build()

@@ -18,8 +18,21 @@ from qobserve.promql import selected_metrics
 from qobserve.semconv import LABEL, Attr, JobStatus
 
 __all__ = [
-    "BACKEND", "EXPERIMENT", "MACROS", "PROVIDER", "QUBIT", "QUBITS", "ERROR_TYPE",
-    "JOB_STATUS", "by", "failed", "job_filter", "metric_names", "quantile", "rate", "sel",
+    "BACKEND",
+    "ERROR_TYPE",
+    "EXPERIMENT",
+    "JOB_STATUS",
+    "MACROS",
+    "PROVIDER",
+    "QUBIT",
+    "QUBITS",
+    "by",
+    "failed",
+    "job_filter",
+    "metric_names",
+    "quantile",
+    "rate",
+    "sel",
     "substitute_macros",
 ]
 
@@ -49,8 +62,12 @@ _VARS = {label: f"${label}" for label in (PROVIDER, BACKEND, EXPERIMENT, sc.SLO_
 def _name(metric: str) -> str:
     """A semconv metric or recording-rule name, checked to exist."""
     drift = {sc.gate_error_drift(w) for w in sc.GATE_ERROR_DRIFT_WINDOWS}
-    if metric in sc.METRICS or metric in sc.SLO_RECORDING_RULES or metric == sc.SLO_ERROR_SAMPLE \
-            or metric in drift:
+    if (
+        metric in sc.METRICS
+        or metric in sc.SLO_RECORDING_RULES
+        or metric == sc.SLO_ERROR_SAMPLE
+        or metric in drift
+    ):
         return metric
     base = re.sub(r"_(bucket|sum|count)$", "", metric)
     if sc.METRICS.get(base) and sc.METRICS[base].kind is sc.Instrument.HISTOGRAM:
@@ -85,8 +102,11 @@ def by(*labels: str) -> str:
 
 def rate(selector: str, *group: str, window: str = "$__rate_interval") -> str:
     """``sum by (group) (rate(selector[window]))``."""
-    return f"sum {by(*group)} (rate({selector}[{window}]))" if group else \
-        f"sum(rate({selector}[{window}]))"
+    return (
+        f"sum {by(*group)} (rate({selector}[{window}]))"
+        if group
+        else f"sum(rate({selector}[{window}]))"
+    )
 
 
 def quantile(q: float, histogram: str, *group: str) -> str:

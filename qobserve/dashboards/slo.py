@@ -15,49 +15,88 @@ _SLO = sc.SLO_LABEL
 
 
 def _slo_variable() -> db.QueryVariable:
-    return (db.QueryVariable("slo").label("SLO").description("SLO name from alerts/slo.yaml.")
-            .query(f"label_values({sc.SLO_OBJECTIVE}, {_SLO})").datasource(DATASOURCE)
-            .multi(True).include_all(True).all_value(".*")
-            .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED))
+    return (
+        db.QueryVariable("slo")
+        .label("SLO")
+        .description("SLO name from alerts/slo.yaml.")
+        .query(f"label_values({sc.SLO_OBJECTIVE}, {_SLO})")
+        .datasource(DATASOURCE)
+        .multi(True)
+        .include_all(True)
+        .all_value(".*")
+        .refresh(VariableRefresh.ON_TIME_RANGE_CHANGED)
+    )
 
 
 def _burn(window: str) -> str:
     """Burn rate over ``window``: error ratio divided by the SLO's error budget."""
     budget = f"max {by(_SLO)} ({sel(sc.SLO_ERROR_BUDGET, _SLO)})"
-    return (f"max {by(_SLO)} ({sel(sc.slo_error_ratio(window), _SLO)}) "
-            f"/ on ({_SLO}) {budget}")
+    return f"max {by(_SLO)} ({sel(sc.slo_error_ratio(window), _SLO)}) / on ({_SLO}) {budget}"
 
 
 def build() -> dict:
     """The ``qobserve-slo`` dashboard."""
-    b = Board("slo", "qobserve / SLOs", "Each SLO's objective, current SLI, burn rates and "
-              "remaining error budget (recording rules from alerts/slo.rules.yml).",
-              extra_variables=[_slo_variable()])
+    b = Board(
+        "slo",
+        "qobserve / SLOs",
+        "Each SLO's objective, current SLI, burn rates and "
+        "remaining error budget (recording rules from alerts/slo.rules.yml).",
+        extra_variables=[_slo_variable()],
+    )
     b.row("Status")
-    b.stat("Objective", "Target share of good events over the 30-day period.", "percentunit",
-           Target(f"max {by(_SLO)} ({sel(sc.SLO_OBJECTIVE, _SLO)})", "{{slo}}"))
-    b.stat("SLI (30 d)", "Share of good events over the period so far.", "percentunit",
-           Target(f"1 - max {by(_SLO)} ({sel(sc.slo_error_ratio('30d'), _SLO)})", "{{slo}}"))
-    b.stat("Error budget remaining", "Share of the period's error budget still unspent; "
-           "negative means the SLO is already breached.", "percentunit",
-           Target(f"min {by(_SLO)} ({sel(sc.SLO_PERIOD_ERROR_BUDGET_REMAINING, _SLO)})",
-                  "{{slo}}"), runbook="QuantumJobSuccessBudgetBurn")
-    b.stat("Current burn rate", f"Burn rate over {sc.SLO_CURRENT_WINDOW}: 1 spends the budget "
-           "exactly over the period; 14.4 spends 2 % of it in an hour (page).", "none",
-           Target(f"max {by(_SLO)} ({sel(sc.SLO_CURRENT_BURN_RATE, _SLO)})", "{{slo}}"))
+    b.stat(
+        "Objective",
+        "Target share of good events over the 30-day period.",
+        "percentunit",
+        Target(f"max {by(_SLO)} ({sel(sc.SLO_OBJECTIVE, _SLO)})", "{{slo}}"),
+    )
+    b.stat(
+        "SLI (30 d)",
+        "Share of good events over the period so far.",
+        "percentunit",
+        Target(f"1 - max {by(_SLO)} ({sel(sc.slo_error_ratio('30d'), _SLO)})", "{{slo}}"),
+    )
+    b.stat(
+        "Error budget remaining",
+        "Share of the period's error budget still unspent; "
+        "negative means the SLO is already breached.",
+        "percentunit",
+        Target(f"min {by(_SLO)} ({sel(sc.SLO_PERIOD_ERROR_BUDGET_REMAINING, _SLO)})", "{{slo}}"),
+        runbook="QuantumJobSuccessBudgetBurn",
+    )
+    b.stat(
+        "Current burn rate",
+        f"Burn rate over {sc.SLO_CURRENT_WINDOW}: 1 spends the budget "
+        "exactly over the period; 14.4 spends 2 % of it in an hour (page).",
+        "none",
+        Target(f"max {by(_SLO)} ({sel(sc.SLO_CURRENT_BURN_RATE, _SLO)})", "{{slo}}"),
+    )
     b.row("Burn rates")
-    b.series("Burn rate per window", "Error ratio over each alert window divided by the error "
-             "budget. Pages fire when both the long and short window of a tier exceed its "
-             "factor (14.4 for 1h/5m, 6 for 6h/30m; tickets 3 for 1d/2h, 1 for 3d/6h).", "none",
-             *(Target(_burn(w), f"{{{{slo}}}} {w}") for w in sc.SLO_WINDOWS), width=24)
-    b.series("SLI error ratio", "Share of bad events over the short windows, per SLO.",
-             "percentunit",
-             *(Target(f"max {by(_SLO)} ({sel(sc.slo_error_ratio(w), _SLO)})", f"{{{{slo}}}} {w}")
-               for w in ("5m", "1h", "1d")))
-    b.series("Budget remaining over time", "Remaining error budget of the period; the slope is "
-             "the period burn rate.", "percentunit",
-             Target(f"min {by(_SLO)} ({sel(sc.SLO_PERIOD_ERROR_BUDGET_REMAINING, _SLO)})",
-                    "{{slo}}"),
-             Target(f"max {by(_SLO)} ({sel(sc.SLO_PERIOD_BURN_RATE, _SLO)})",
-                    "period burn rate {{slo}}"))
+    b.series(
+        "Burn rate per window",
+        "Error ratio over each alert window divided by the error "
+        "budget. Pages fire when both the long and short window of a tier exceed its "
+        "factor (14.4 for 1h/5m, 6 for 6h/30m; tickets 3 for 1d/2h, 1 for 3d/6h).",
+        "none",
+        *(Target(_burn(w), f"{{{{slo}}}} {w}") for w in sc.SLO_WINDOWS),
+        width=24,
+    )
+    b.series(
+        "SLI error ratio",
+        "Share of bad events over the short windows, per SLO.",
+        "percentunit",
+        *(
+            Target(f"max {by(_SLO)} ({sel(sc.slo_error_ratio(w), _SLO)})", f"{{{{slo}}}} {w}")
+            for w in ("5m", "1h", "1d")
+        ),
+    )
+    b.series(
+        "Budget remaining over time",
+        "Remaining error budget of the period; the slope is the period burn rate.",
+        "percentunit",
+        Target(f"min {by(_SLO)} ({sel(sc.SLO_PERIOD_ERROR_BUDGET_REMAINING, _SLO)})", "{{slo}}"),
+        Target(
+            f"max {by(_SLO)} ({sel(sc.SLO_PERIOD_BURN_RATE, _SLO)})", "period burn rate {{slo}}"
+        ),
+    )
     return b.build()

@@ -73,8 +73,9 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> int:
         return 1
     host, port = telemetry.prometheus_address
     console.print(f"[bold]qobserve demo[/]: serving metrics on http://{host}:{port}/metrics")
-    families = instrument(tracer_provider=telemetry.tracer_provider,
-                          meter_provider=telemetry.meter_provider)
+    families = instrument(
+        tracer_provider=telemetry.tracer_provider, meter_provider=telemetry.meter_provider
+    )
     console.print(f"instrumented: {', '.join(families) or 'nothing (no SDK installed)'}")
     try:
         with Progress(console=console, transient=True) as progress:

@@ -13,13 +13,24 @@ def run(ctx) -> None:
     def progress(done: int, total: int) -> None:
         ctx.progress.update(task, completed=done, total=total)
 
-    result = run_rb(SPEC, (0,), lengths=(1, 10, 25, 50, 100), num_samples=8, shots=256,
-                    seed=ctx.options.seed, progress=progress)
+    result = run_rb(
+        SPEC,
+        (0,),
+        lengths=(1, 10, 25, 50, 100),
+        num_samples=8,
+        shots=256,
+        seed=ctx.options.seed,
+        progress=progress,
+    )
     ctx.progress.remove_task(task)
     fit = result.fit
     if fit.ok:
         lo, hi = fit.epc_ci
-        ctx.notes.append(f"RB on {result.backend_name} qubit 0: error per Clifford {fit.epc:.2e} "
-                         f"(95% CI {lo:.2e}–{hi:.2e}), fidelity {fit.fidelity:.4f}")
+        ctx.notes.append(
+            f"RB on {result.backend_name} qubit 0: error per Clifford {fit.epc:.2e} "
+            f"(95% CI {lo:.2e}–{hi:.2e}), fidelity {fit.fidelity:.4f}"
+        )
     else:
-        ctx.notes.append(f"RB on {result.backend_name} qubit 0: no estimate ({fit.status.value}: {fit.message})")
+        ctx.notes.append(
+            f"RB on {result.backend_name} qubit 0: no estimate ({fit.status.value}: {fit.message})"
+        )

@@ -57,7 +57,9 @@ def histogram_quantile(q: float, buckets: list[tuple[float, float]]) -> float:
                 return lower_bound
             if count == lower_count:
                 return bound
-            return lower_bound + (bound - lower_bound) * (rank - lower_count) / (count - lower_count)
+            return lower_bound + (bound - lower_bound) * (rank - lower_count) / (
+                count - lower_count
+            )
         lower_bound, lower_count = bound, count
     return math.nan
 
@@ -122,15 +124,20 @@ def _fmt_count(v: float) -> str:
 #: fake and virtual backends report the snapshot their SDK release bundles.
 BUNDLED_CALIBRATION_AGE_S = 30 * 86400
 
-SIMULATED_PRICE_NOTE = ("* simulated price: local simulators cost $0; game-day backends are priced "
-                        "by their scenario as the cloud device they stand in for")
+SIMULATED_PRICE_NOTE = (
+    "* simulated price: local simulators cost $0; game-day backends are priced "
+    "by their scenario as the cloud device they stand in for"
+)
 GAMEDAY_NOTE = "† game-day backend (name from the game-day scenario): {}"
-BUNDLED_CALIBRATION_NOTE = ("‡ bundled calibration: fake and virtual backends report the calibration "
-                            "date shipped with their SDK, not a live device's")
+BUNDLED_CALIBRATION_NOTE = (
+    "‡ bundled calibration: fake and virtual backends report the calibration "
+    "date shipped with their SDK, not a live device's"
+)
 
 
-def sli_table(registry, now: float | None = None, *,
-              gameday: Mapping[str, str] | None = None) -> Table:
+def sli_table(
+    registry, now: float | None = None, *, gameday: Mapping[str, str] | None = None
+) -> Table:
     """A rich table of per-backend SLIs, with footnotes for what would look wrong.
 
     Args:
@@ -143,8 +150,13 @@ def sli_table(registry, now: float | None = None, *,
         The table; its caption holds a footnote for every mark used.
     """
     gameday = dict(gameday or {})
-    table = Table(title="Service level indicators (from /metrics)", box=box.SIMPLE_HEAD,
-                  pad_edge=False, collapse_padding=True, caption_justify="left")
+    table = Table(
+        title="Service level indicators (from /metrics)",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+        caption_justify="left",
+    )
     table.add_column("backend", no_wrap=True)
     for col in ("jobs", "success", "p50", "p95", "shots", "cost", "cal. age"):
         table.add_column(col, justify="right", no_wrap=True)
@@ -163,8 +175,16 @@ def sli_table(registry, now: float | None = None, *,
         if name in gameday:
             label = name + " †"
             shown_gameday.append(f"{name} runs on {gameday[name]}")
-        table.add_row(label, f"{r.jobs:.0f}", success, _fmt_seconds(r.p50_s),
-                      _fmt_seconds(r.p95_s), _fmt_count(r.shots), cost, age)
+        table.add_row(
+            label,
+            f"{r.jobs:.0f}",
+            success,
+            _fmt_seconds(r.p50_s),
+            _fmt_seconds(r.p95_s),
+            _fmt_count(r.shots),
+            cost,
+            age,
+        )
     notes = []
     if priced:
         notes.append(SIMULATED_PRICE_NOTE)
@@ -185,11 +205,16 @@ def gauges(registry, name: str) -> dict[tuple[tuple[str, str], ...], float]:
 def training_table(registry) -> Table | None:
     """Loss, gradient SNR and variance per experiment, or None without training."""
     exp = Attr.EXPERIMENT.value.replace(".", "_")
-    columns = {"steps": "quantum_training_steps_total", "loss": "quantum_training_loss",
-               "gradient SNR": "quantum_training_gradient_snr",
-               "gradient variance": "quantum_training_gradient_variance"}
-    values = {col: {dict(k)[exp]: v for k, v in gauges(registry, metric(name).prom_name).items()}
-              for col, name in columns.items()}
+    columns = {
+        "steps": "quantum_training_steps_total",
+        "loss": "quantum_training_loss",
+        "gradient SNR": "quantum_training_gradient_snr",
+        "gradient variance": "quantum_training_gradient_variance",
+    }
+    values = {
+        col: {dict(k)[exp]: v for k, v in gauges(registry, metric(name).prom_name).items()}
+        for col, name in columns.items()
+    }
     experiments = sorted(values["steps"])
     if not experiments:
         return None
@@ -207,5 +232,7 @@ def budget_lines(registry) -> list[str]:
     label = Attr.BUDGET.value
     limits = {dict(k)[label]: v for k, v in gauges(registry, "quantum_budget_limit_usd").items()}
     spent = {dict(k)[label]: v for k, v in gauges(registry, "quantum_budget_spent_usd").items()}
-    return [f"budget {name}: ${spent.get(name, 0):.2f} spent of ${limit:.2f}"
-            for name, limit in sorted(limits.items())]
+    return [
+        f"budget {name}: ${spent.get(name, 0):.2f} spent of ${limit:.2f}"
+        for name, limit in sorted(limits.items())
+    ]

@@ -7,6 +7,8 @@ def run(ctx) -> None:
     from qobserve.examples.variational_classifier import train
 
     result = train(steps=8, seed=ctx.options.seed, shots=1000, points=16)
-    ctx.notes.append(f"training: {result['steps']} steps, loss {result['loss']:.3f}, "
-                     f"validation accuracy {result['accuracy']:.0%}, "
-                     f"{len(result['anomalies'])} anomalies")
+    ctx.notes.append(
+        f"training: {result['steps']} steps, loss {result['loss']:.3f}, "
+        f"validation accuracy {result['accuracy']:.0%}, "
+        f"{len(result['anomalies'])} anomalies"
+    )

@@ -79,9 +79,12 @@ def _is_duration(tp: object, metadata: list) -> bool:
     funcs = {getattr(getattr(m, "func", None), "__name__", "") for m in metadata}
     if typing.get_origin(tp) in (typing.Union, types.UnionType):
         return bool(funcs & {"parse_duration", "check_duration"}) or any(
-            _is_duration(a, []) for a in typing.get_args(tp))
+            _is_duration(a, []) for a in typing.get_args(tp)
+        )
     if typing.get_origin(tp) is typing.Annotated:
-        funcs |= {getattr(getattr(m, "func", None), "__name__", "") for m in typing.get_args(tp)[1:]}
+        funcs |= {
+            getattr(getattr(m, "func", None), "__name__", "") for m in typing.get_args(tp)[1:]
+        }
     return bool({"parse_duration", "check_duration"} & funcs)
 
 
@@ -106,8 +109,15 @@ def _type_name(tp: object, metadata: list = ()) -> str:
         return " \\| ".join(f"`{e.value}`" for e in tp)
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         return "mapping"
-    names = {str: "string", int: "integer", float: "number", bool: "boolean", Decimal: "decimal",
-             Path: "path", dict: "mapping"}
+    names = {
+        str: "string",
+        int: "integer",
+        float: "number",
+        bool: "boolean",
+        Decimal: "decimal",
+        Path: "path",
+        dict: "mapping",
+    }
     return names.get(tp, getattr(tp, "__name__", str(tp)))
 
 
@@ -129,16 +139,25 @@ def _default(info: FieldInfo) -> str:
         return "(defaults)"
     if value is None:
         return "–"
-    if isinstance(value, (int, float)) and not isinstance(value, bool) \
-            and _is_duration(info.annotation, info.metadata):
+    if (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and _is_duration(info.annotation, info.metadata)
+    ):
         from qobserve.slo.windows import format_duration
 
         return f"`{format_duration(round(value * 1000))}`"
     return f"`{_value(value)}`" if _value(value) else '`""`'
 
 
-_CONSTRAINTS = {at.Ge: "≥ {.ge}", at.Gt: "> {.gt}", at.Le: "≤ {.le}", at.Lt: "< {.lt}",
-                at.MinLen: "length ≥ {.min_length}", at.MaxLen: "length ≤ {.max_length}"}
+_CONSTRAINTS = {
+    at.Ge: "≥ {.ge}",
+    at.Gt: "> {.gt}",
+    at.Le: "≤ {.le}",
+    at.Lt: "< {.lt}",
+    at.MinLen: "length ≥ {.min_length}",
+    at.MaxLen: "length ≤ {.max_length}",
+}
 
 
 def _notes(info: FieldInfo, doc: str | None) -> str:
@@ -177,8 +196,9 @@ def _container_tag(tp: object) -> str:
     return ""
 
 
-def model_rows(model: type[BaseModel], prefix: str = "",
-               exclude: frozenset[str] = frozenset()) -> Iterator[tuple[str, str, str, str]]:
+def model_rows(
+    model: type[BaseModel], prefix: str = "", exclude: frozenset[str] = frozenset()
+) -> Iterator[tuple[str, str, str, str]]:
     """``(key, type, default, notes)`` for every key of ``model``, nested keys dotted."""
     docs = _docstring_attributes(model)
     for name, info in model.model_fields.items():
@@ -187,8 +207,12 @@ def model_rows(model: type[BaseModel], prefix: str = "",
         key = prefix + (info.alias or name)
         nested = _models_in(info.annotation)
         tag = _container_tag(info.annotation)
-        yield (f"`{key}{'[]' if tag == '[]' else ''}`", _type_name(info.annotation, info.metadata),
-               _default(info), _notes(info, docs.get(name)))
+        yield (
+            f"`{key}{'[]' if tag == '[]' else ''}`",
+            _type_name(info.annotation, info.metadata),
+            _default(info),
+            _notes(info, docs.get(name)),
+        )
         if len(nested) == 1:
             yield from model_rows(nested[0], f"{key}{tag}.")
         for variant in nested if len(nested) > 1 else ():
@@ -209,9 +233,15 @@ def render_page(title: str, intro: str, sections: list[Section]) -> str:
     lines = [GENERATED, f"# {title}", "", intro.strip(), ""]
     for s in sections:
         summary = _summary(s.model)
-        lines += [f"## {s.title}", "", s.intro.strip(), "",
-                  f"Model: `{s.model.__module__}.{s.model.__qualname__}`"
-                  + (f" — {summary}." if summary else "."), ""]
+        lines += [
+            f"## {s.title}",
+            "",
+            s.intro.strip(),
+            "",
+            f"Model: `{s.model.__module__}.{s.model.__qualname__}`"
+            + (f" — {summary}." if summary else "."),
+            "",
+        ]
         if s.example is not None and (example := example_block(s.example)):
             lines += ["```yaml", example, "```", ""]
         lines += [*_table(s.model, s.exclude), ""]
@@ -237,27 +267,54 @@ def render_configuration() -> str:
     from qobserve.exporter import config as exporter
     from qobserve.slo.routing import RoutingSpec
 
-    return render_page("Configuration reference", _CONFIG_INTRO, [
-        Section("Exporter (`qobserve exporter --config FILE`)", exporter.ExporterConfig,
+    return render_page(
+        "Configuration reference",
+        _CONFIG_INTRO,
+        [
+            Section(
+                "Exporter (`qobserve exporter --config FILE`)",
+                exporter.ExporterConfig,
                 "The sidecar's probes and listen address. Each probe runs once at start-up, then "
-                "every `interval` with jitter. `SIGHUP` reloads the file.", example=exporter),
-        Section("Alert bridge (`qobserve alert-bridge --config FILE`)", bridge.BridgeConfig,
+                "every `interval` with jitter. `SIGHUP` reloads the file.",
+                example=exporter,
+            ),
+            Section(
+                "Alert bridge (`qobserve alert-bridge --config FILE`)",
+                bridge.BridgeConfig,
                 "Alertmanager webhook receiver → Slack. Set exactly one of `slack.token_env` "
-                "and `slack.webhook_url_env`.", example=bridge),
-        Section("Game-day scenario (`qobserve gameday --scenario FILE`)", gameday.Scenario,
+                "and `slack.webhook_url_env`.",
+                example=bridge,
+            ),
+            Section(
+                "Game-day scenario (`qobserve gameday --scenario FILE`)",
+                gameday.Scenario,
                 "Jobs, executor settings and backends with injected faults; local simulators "
-                "only. More examples: `examples/gamedays/*.yaml`.", example=gameday),
-        Section("Executor policy (`qobserve.executor.load_policy(FILE)`)", ExecutorPolicy,
+                "only. More examples: `examples/gamedays/*.yaml`.",
+                example=gameday,
+            ),
+            Section(
+                "Executor policy (`qobserve.executor.load_policy(FILE)`)",
+                ExecutorPolicy,
                 "Retry, breaker, gates, idempotency and retry budget of "
-                "`ResilientExecutor.from_policy`.", example=ExecutorPolicy),
-        Section("Pricing table (`QOBSERVE_PRICES=FILE`)", PriceTable,
+                "`ResilientExecutor.from_policy`.",
+                example=ExecutorPolicy,
+            ),
+            Section(
+                "Pricing table (`QOBSERVE_PRICES=FILE`)",
+                PriceTable,
                 "Overrides the built-in `qobserve/cost/prices.yaml`; `extends: builtin` keeps "
                 "the built-in rules after yours. The first rule matching provider and backend wins; "
-                "the built-in file's header documents each rule field.", exclude=frozenset({"source"})),
-        Section("Routing spec (`alerts/routing.yaml`)", RoutingSpec,
+                "the built-in file's header documents each rule field.",
+                exclude=frozenset({"source"}),
+            ),
+            Section(
+                "Routing spec (`alerts/routing.yaml`)",
+                RoutingSpec,
                 "Input of the generated `alerts/alertmanager.yml`: receivers, severities, "
-                "inhibitions and maintenance windows."),
-    ])
+                "inhibitions and maintenance windows.",
+            ),
+        ],
+    )
 
 
 _SLO_INTRO = """
@@ -274,7 +331,16 @@ def render_slo_spec() -> str:
     """``docs/slo-spec.md``."""
     from qobserve.slo import spec
 
-    return render_page("SLO spec reference", _SLO_INTRO,
-                       [Section("`alerts/slo.yaml`", spec.SLOSpec,
-                                "Keys under `slos[]` describe one SLO; `alerts.*` hold the "
-                                "thresholds of the non-SLO alerts.", example=spec)])
+    return render_page(
+        "SLO spec reference",
+        _SLO_INTRO,
+        [
+            Section(
+                "`alerts/slo.yaml`",
+                spec.SLOSpec,
+                "Keys under `slos[]` describe one SLO; `alerts.*` hold the "
+                "thresholds of the non-SLO alerts.",
+                example=spec,
+            )
+        ],
+    )

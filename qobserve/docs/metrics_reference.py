@@ -19,17 +19,28 @@ in PromQL as `time() - metric`.
 
 def render_metrics_reference() -> str:
     """Markdown tables of metrics and attributes."""
-    lines = [HEADER, "## Metrics", "",
-             "| Prometheus name | type | unit | labels | OpenTelemetry name | meaning |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        HEADER,
+        "## Metrics",
+        "",
+        "| Prometheus name | type | unit | labels | OpenTelemetry name | meaning |",
+        "|---|---|---|---|---|---|",
+    ]
     for m in semconv.METRICS.values():
         labels = ", ".join(f"`{label}`" for label in m.labels) or "–"
-        lines.append(f"| `{m.prom_name}` | {m.kind.value} | {m.prom_unit or '–'} | {labels} "
-                     f"| `{m.otel_name}` | {m.description} |")
+        lines.append(
+            f"| `{m.prom_name}` | {m.kind.value} | {m.prom_unit or '–'} | {labels} "
+            f"| `{m.otel_name}` | {m.description} |"
+        )
     lines += ["", "## Attributes", "", "| attribute | Prometheus label |", "|---|---|"]
     for attr in semconv.Attr:
         lines.append(f"| `{attr.value}` | `{semconv.LABEL[attr.value]}` |")
-    lines += ["", "Job ids, circuit hashes and parameter values go on spans only, never on metric labels.",
-              "", "## Alerts", ""]
+    lines += [
+        "",
+        "Job ids, circuit hashes and parameter values go on spans only, never on metric labels.",
+        "",
+        "## Alerts",
+        "",
+    ]
     lines += [f"- [`{name}`](../runbooks/{name}.md)" for name in semconv.ALERTS]
     return "\n".join(lines) + "\n"

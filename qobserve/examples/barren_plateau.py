@@ -63,8 +63,17 @@ def gradient_variance(qubits: int, layers: int, *, samples: int = 200, seed: int
     return float(landscape_variance(grads).mean())
 
 
-def train(qubits: int, layers: int, *, steps: int = 8, seed: int = 0, lr: float = 0.2,
-          components: int = 32, shot_budget: int = 50, **tracking) -> dict:
+def train(
+    qubits: int,
+    layers: int,
+    *,
+    steps: int = 8,
+    seed: int = 0,
+    lr: float = 0.2,
+    components: int = 32,
+    shot_budget: int = 50,
+    **tracking,
+) -> dict:
     """Gradient descent from a random start, tracked; returns what the detectors saw.
 
     Each step differentiates a random subset of ``components`` parameters (an
@@ -77,11 +86,24 @@ def train(qubits: int, layers: int, *, steps: int = 8, seed: int = 0, lr: float 
     rng = np.random.default_rng(seed)
     theta = rng.uniform(0, 2 * np.pi, num_params)
     fired: list[int] = []
-    tracking.setdefault("detectors", [BarrenPlateauDetector(shots=shot_budget, patience=3),
-                                      DivergenceDetector(), StallDetector()])
-    with track_training(f"barren-plateau-{qubits}q-{layers}l", seed=seed, qubits=qubits,
-                        depth=layers, ansatz="random-pauli-cz", backend="aer_simulator",
-                        shots=0, **tracking) as run:
+    tracking.setdefault(
+        "detectors",
+        [
+            BarrenPlateauDetector(shots=shot_budget, patience=3),
+            DivergenceDetector(),
+            StallDetector(),
+        ],
+    )
+    with track_training(
+        f"barren-plateau-{qubits}q-{layers}l",
+        seed=seed,
+        qubits=qubits,
+        depth=layers,
+        ansatz="random-pauli-cz",
+        backend="aer_simulator",
+        shots=0,
+        **tracking,
+    ) as run:
         for _ in range(steps):
             idx = rng.choice(num_params, size=min(components, num_params), replace=False)
             est = parameter_shift(cost, theta, indices=idx, include_value=True)

@@ -68,7 +68,9 @@ class _Model:
         values = np.empty((len(weights), len(x), len(self._x_cols) + len(self._w_cols)))
         values[..., self._w_cols] = weights[:, None, :]
         values[..., self._x_cols] = x[None, :, :]
-        job = self.estimator.run([(self.circuit, self.observable, values)], precision=self.precision)
+        job = self.estimator.run(
+            [(self.circuit, self.observable, values)], precision=self.precision
+        )
         data = job.result()[0].data
         return np.asarray(data.evs), np.asarray(data.stds)
 
@@ -77,15 +79,23 @@ class _Model:
 
         def expectation(batch: np.ndarray) -> Expectations:
             evs, stds = self.predict(batch, x)
-            return Expectations(1 - (evs * y).mean(axis=1),
-                                np.sqrt((stds**2).sum(axis=1)) / len(y))
+            return Expectations(1 - (evs * y).mean(axis=1), np.sqrt((stds**2).sum(axis=1)) / len(y))
 
         return expectation
 
 
-def train(*, steps: int = 15, seed: int = 7, shots: int = 1000, lr: float = 0.6,
-          points: int = 24, qubits: int = QUBITS, layers: int = LAYERS, estimator=None,
-          **tracking) -> dict:
+def train(
+    *,
+    steps: int = 15,
+    seed: int = 7,
+    shots: int = 1000,
+    lr: float = 0.6,
+    points: int = 24,
+    qubits: int = QUBITS,
+    layers: int = LAYERS,
+    estimator=None,
+    **tracking,
+) -> dict:
     """Train the classifier; ``tracking`` goes to :func:`track_training` (providers, detectors).
 
     ``estimator`` defaults to Aer's ``EstimatorV2`` (fast; shot noise modelled as
@@ -102,13 +112,21 @@ def train(*, steps: int = 15, seed: int = 7, shots: int = 1000, lr: float = 0.6,
     model = _Model(estimator, shots, qubits, layers)
     cost = model.loss_fn(x_train, y_train)
 
-    @track_training(EXPERIMENT, seed=seed, ansatz="ry-cz-ring", depth=layers, qubits=qubits,
-                    backend="aer_simulator", shots=shots, **tracking)
+    @track_training(
+        EXPERIMENT,
+        seed=seed,
+        ansatz="ry-cz-ring",
+        depth=layers,
+        qubits=qubits,
+        backend="aer_simulator",
+        shots=shots,
+        **tracking,
+    )
     def fit(run):
         w = np.random.default_rng(seed).uniform(-np.pi, np.pi, qubits * layers)
         loss = np.nan
         for _ in range(steps):
-            est = parameter_shift(cost, w, include_value=True)   # one job
+            est = parameter_shift(cost, w, include_value=True)  # one job
             run.record_step(loss=est.value, estimate=est, learning_rate=lr)
             loss, w = est.value, w - lr * est.gradient
             if run.should_stop:
@@ -116,8 +134,13 @@ def train(*, steps: int = 15, seed: int = 7, shots: int = 1000, lr: float = 0.6,
         f_val, _ = model.predict(w, x_val)
         accuracy = float(np.mean(np.sign(f_val[0]) == y_val))
         run.record_validation(accuracy=accuracy, loss=float(1 - np.mean(f_val[0] * y_val)))
-        return {"loss": float(loss), "accuracy": accuracy, "steps": run.steps,
-                "weights": w, "anomalies": list(run.anomalies)}
+        return {
+            "loss": float(loss),
+            "accuracy": accuracy,
+            "steps": run.steps,
+            "weights": w,
+            "anomalies": list(run.anomalies),
+        }
 
     return fit()
 

@@ -63,9 +63,19 @@ from qobserve.executor._classical import ClassicalTarget
 from qobserve.executor._cloud import TargetUnreachableError
 from qobserve.executor._convert import ConversionError, convert
 from qobserve.executor._executor import ResilientExecutor, Target
-from qobserve.executor._policies import (DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_DEADLINE, BreakerPolicy,
-                                         ConnectionPolicy, ExecutorPolicy, GatePolicy, IdempotencyPolicy, Price,
-                                         RetryBudgetPolicy, RetryPolicy, load_policy)
+from qobserve.executor._policies import (
+    DEFAULT_ATTEMPT_TIMEOUT,
+    DEFAULT_DEADLINE,
+    BreakerPolicy,
+    ConnectionPolicy,
+    ExecutorPolicy,
+    GatePolicy,
+    IdempotencyPolicy,
+    Price,
+    RetryBudgetPolicy,
+    RetryPolicy,
+    load_policy,
+)
 from qobserve.executor._provenance import Attempt, ExecutionResult, JobFailedError, Provenance, Skip
 from qobserve.executor._retry import RetryBudget
 from qobserve.executor._runner import Backend, Submission, adapt

@@ -64,8 +64,15 @@ class Attempts:
     """Attempt handling of :class:`~qobserve.executor.ResilientExecutor` (a mixin:
     it uses the executor's policies, budget, retry budget and telemetry)."""
 
-    def _attempt(self, slot: Slot, prepared: Any, shots: int, prov: Provenance,
-                 deadline_at: float | None, estimate: Decimal) -> dict[str, int]:
+    def _attempt(
+        self,
+        slot: Slot,
+        prepared: Any,
+        shots: int,
+        prov: Provenance,
+        deadline_at: float | None,
+        estimate: Decimal,
+    ) -> dict[str, int]:
         reservation = reserve(self.budget, estimate)  # BudgetExceededError is not retried
         a = Attempt(slot.name, slot.provider, len(prov.attempts) + 1, time.time())
         prov.attempts.append(a)
@@ -112,14 +119,17 @@ class Attempts:
         bound = (waits or 0.0) + self.connection.setup_timeout
         return _cloud.bounded(call, bound, f"{what} on {slot.name}")
 
-    def _submit(self, slot: Slot, prepared: Any, shots: int, prov: Provenance,
-                deadline_at: float | None) -> Submission:
+    def _submit(
+        self, slot: Slot, prepared: Any, shots: int, prov: Provenance, deadline_at: float | None
+    ) -> Submission:
         """``backend.submit``; for a cloud target bounded in time and sent with a
         client token that stays the same until a submission's outcome is known."""
         backend = slot.backend
         if not getattr(backend, "remote", False):
             return backend.submit(prepared, shots, client_id=prov.client_id)
-        known = sum(1 for x in prov.attempts[:-1] if x.backend == slot.name and x.outcome != "unknown")
+        known = sum(
+            1 for x in prov.attempts[:-1] if x.backend == slot.name and x.outcome != "unknown"
+        )
         token = _cloud.client_token(prov.client_id, slot.name, known)
         c = self.connection
         bound = c.setup_timeout
@@ -135,8 +145,16 @@ class Attempts:
 
         return _cloud.bounded(send, bound, f"submit to {slot.name}")
 
-    def _look_up(self, slot: Slot, a: Attempt, prov: Provenance, reservation, estimate: Decimal,
-                 exc: BaseException, span) -> Submission:
+    def _look_up(
+        self,
+        slot: Slot,
+        a: Attempt,
+        prov: Provenance,
+        reservation,
+        estimate: Decimal,
+        exc: BaseException,
+        span,
+    ) -> Submission:
         """A submission's outcome is unknown: find the job by its client id before
         anything is resubmitted. Returns the found job; raises AttemptError otherwise."""
         find = getattr(slot.backend, "find", None)
@@ -147,27 +165,47 @@ class Attempts:
                 found = find(prov.client_id, a.started)
             except Exception as lookup_exc:  # the provider could not say either way
                 error = lookup_exc
-        a.looked_up = "found" if found is not None else ("not found" if find and error is None else "failed")
+        a.looked_up = (
+            "found" if found is not None else ("not found" if find and error is None else "failed")
+        )
         if found is not None:
             return found
         if a.looked_up == "not found" or self.idempotency.allow_duplicates:
             # Not created (or duplicates allowed): resubmitting is safe; same client token.
-            a.outcome, a.error_kind, a.error_type, a.ended = "unknown", "transient", "timeout", time.time()
+            a.outcome, a.error_kind, a.error_type, a.ended = (
+                "unknown",
+                "transient",
+                "timeout",
+                time.time(),
+            )
             if reservation is not None:
                 reservation.release()
             slot.breaker.failure()
             span.set_attribute(_ERROR_TYPE, "timeout")
             span.set_status(Status(StatusCode.ERROR, "timeout; no job found by client id"))
             raise AttemptError(_TIMEOUT, exc, timed_out=True) from exc
-        a.outcome, a.error_kind, a.error_type, a.ended = "timeout", "unresolved", "timeout", time.time()
+        a.outcome, a.error_kind, a.error_type, a.ended = (
+            "timeout",
+            "unresolved",
+            "timeout",
+            time.time(),
+        )
         slot.breaker.failure()
         span.set_status(Status(StatusCode.ERROR, "timeout; submission outcome unknown"))
         if reservation is not None:
             reservation.settle(estimate)  # it may run and be charged
         raise AttemptError(_TIMEOUT, exc, timed_out=True, unresolved=True) from exc
 
-    def _late(self, slot: Slot, sub: Submission, a: Attempt, reservation, estimate: Decimal,
-              deadline_at: float | None, span):
+    def _late(
+        self,
+        slot: Slot,
+        sub: Submission,
+        a: Attempt,
+        reservation,
+        estimate: Decimal,
+        deadline_at: float | None,
+        span,
+    ):
         """An accepted job missed its wait: cancel it, or adopt it if it finished."""
         try:
             cancelled: bool | None = self._remote(slot, sub.cancel, 0.0, "cancel")
@@ -176,8 +214,11 @@ class Attempts:
         poll: float | None = None  # a finished job answers at once
         if cancelled is None and not self.idempotency.allow_duplicates:
             # A second copy must not run while this one may: keep polling it instead.
-            poll = (self.retry.attempt_timeout if deadline_at is None
-                    else max(deadline_at - time.monotonic(), 0.0))
+            poll = (
+                self.retry.attempt_timeout
+                if deadline_at is None
+                else max(deadline_at - time.monotonic(), 0.0)
+            )
             cancelled = False if poll else None
         if cancelled is False:
             try:
@@ -193,7 +234,12 @@ class Attempts:
                 return counts
             cancelled = None
         if cancelled is None and not self.idempotency.allow_duplicates:
-            a.outcome, a.error_kind, a.error_type, a.ended = "timeout", "unresolved", "timeout", time.time()
+            a.outcome, a.error_kind, a.error_type, a.ended = (
+                "timeout",
+                "unresolved",
+                "timeout",
+                time.time(),
+            )
             slot.breaker.failure()
             span.set_status(Status(StatusCode.ERROR, "timeout; cancellation unconfirmed"))
             # The job may still run and be charged: keep its reservation as spend.
@@ -203,9 +249,15 @@ class Attempts:
         self._failed(slot, a, reservation, _TIMEOUT, span, outcome="cancelled")
         raise AttemptError(_TIMEOUT, None, timed_out=True)
 
-    def _failed(self, slot: Slot, a: Attempt, reservation, info: ErrorInfo, span,
-                outcome: str = "error") -> None:
-        a.outcome, a.error_kind, a.error_type, a.ended = outcome, info.kind.value, info.error_type, time.time()
+    def _failed(
+        self, slot: Slot, a: Attempt, reservation, info: ErrorInfo, span, outcome: str = "error"
+    ) -> None:
+        a.outcome, a.error_kind, a.error_type, a.ended = (
+            outcome,
+            info.kind.value,
+            info.error_type,
+            time.time(),
+        )
         if reservation is not None:
             reservation.release()  # failed and cancelled tasks are not charged
         if info.kind is ErrorKind.PERMANENT:
@@ -226,8 +278,9 @@ class Attempts:
         attrs = {_CLIENT_ID: prov.client_id, _ATTEMPT: a.number}
         if not self.record_jobs:
             with self._tracer.start_as_current_span(
-                    f"{slot.provider} {slot.name} attempt",
-                    attributes={**slot.labels, **attrs, _SHOTS: shots}) as span:
+                f"{slot.provider} {slot.name} attempt",
+                attributes={**slot.labels, **attrs, _SHOTS: shots},
+            ) as span:
                 yield span
             return
         rec = self._tel.start(slot.provider, slot.name, "executor", shots=shots, attributes=attrs)
@@ -237,7 +290,13 @@ class Attempts:
                 yield rec.span
         finally:
             ok = a.outcome in ("completed", "adopted")
-            status = JobStatus.COMPLETED if ok else (
-                JobStatus.CANCELLED if a.outcome == "cancelled" else JobStatus.FAILED)
-            rec.finish(status, error=None if ok else (a.error_type or "error"),
-                       cost_usd=float(prov.cost_usd) if ok else None)
+            status = (
+                JobStatus.COMPLETED
+                if ok
+                else (JobStatus.CANCELLED if a.outcome == "cancelled" else JobStatus.FAILED)
+            )
+            rec.finish(
+                status,
+                error=None if ok else (a.error_type or "error"),
+                cost_usd=float(prov.cost_usd) if ok else None,
+            )

@@ -31,8 +31,13 @@ class BreakerState(IntEnum):
 class Breaker:
     """Thread-safe breaker for one backend; ``on_change(state)`` runs on every transition."""
 
-    def __init__(self, policy: BreakerPolicy, *, on_change: Callable[[BreakerState], None] | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        policy: BreakerPolicy,
+        *,
+        on_change: Callable[[BreakerState], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.policy = policy
         self._on_change = on_change
         self._clock = clock
@@ -98,7 +103,10 @@ class Breaker:
         return calls >= p.min_calls and self._window.count(False) / calls >= p.failure_ratio
 
     def _maybe_half_open(self) -> None:
-        if self._state is BreakerState.OPEN and self._clock() - self._opened_at >= self.policy.cooldown:
+        if (
+            self._state is BreakerState.OPEN
+            and self._clock() - self._opened_at >= self.policy.cooldown
+        ):
             self._set(BreakerState.HALF_OPEN)
 
     def _set(self, state: BreakerState) -> None:

@@ -35,7 +35,9 @@ class ClassicalTarget:
         if not isinstance(self.name, str) or not self.name:
             raise ValueError(f"ClassicalTarget: name must be a non-empty string, got {self.name!r}")
         if not callable(self.fn):
-            raise ValueError(f"ClassicalTarget {self.name!r}: fn must be callable as fn(circuit, shots)")
+            raise ValueError(
+                f"ClassicalTarget {self.name!r}: fn must be callable as fn(circuit, shots)"
+            )
 
 
 TOY_MODELS = ("uniform", "zeros")
@@ -50,7 +52,7 @@ def _bits(circuit: Any) -> int:
     return max(int(n), 1)
 
 
-class toy_model:  # noqa: N801 - used like a function: toy_model("uniform")
+class toy_model:
     """A built-in stand-in for a trained classical model, returning counts.
 
     ``uniform`` spreads the shots evenly over every outcome (the maximum-entropy

@@ -39,16 +39,25 @@ from typing import Any
 from qobserve.errors import UNREACHABLE, ErrorInfo, ErrorKind, register_classifier
 from qobserve.semconv import Attr
 
-__all__ = ["TargetUnreachableError", "bounded", "braket_find", "client_token", "ibm_find",
-           "load_braket", "load_ibm", "send_client_tokens"]
+__all__ = [
+    "TargetUnreachableError",
+    "bounded",
+    "braket_find",
+    "client_token",
+    "ibm_find",
+    "load_braket",
+    "load_ibm",
+    "send_client_tokens",
+]
 
 _TAG = Attr.CLIENT_JOB_ID.value
 # Clocks of client and service differ: search a little before the submission.
 _SEARCH_SLACK = 300.0
 
 #: The clientToken of the CreateQuantumTask being sent by this thread.
-_token: contextvars.ContextVar[str | None] = contextvars.ContextVar("qobserve_client_token",
-                                                                     default=None)
+_token: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "qobserve_client_token", default=None
+)
 
 
 class TargetUnreachableError(ConnectionError):
@@ -112,8 +121,11 @@ def _add_token(params: dict, **kwargs) -> None:
 def send_client_tokens(braket_client: Any) -> None:
     """Make ``braket_client`` send the executor's deterministic clientToken with
     CreateQuantumTask (once per client; other callers keep botocore's random token)."""
-    braket_client.meta.events.register_first("provide-client-params.braket.CreateQuantumTask",
-                                             _add_token, unique_id="qobserve-client-token")
+    braket_client.meta.events.register_first(
+        "provide-client-params.braket.CreateQuantumTask",
+        _add_token,
+        unique_id="qobserve-client-token",
+    )
 
 
 def _arn_region(arn: str) -> str | None:
@@ -129,11 +141,18 @@ def load_braket(arn: str, policy) -> Any:
     from botocore.config import Config
     from braket.aws import AwsDevice, AwsSession
 
-    config = Config(connect_timeout=policy.connect_timeout, read_timeout=policy.read_timeout,
-                    retries={"mode": "standard", "total_max_attempts": policy.max_attempts})
+    config = Config(
+        connect_timeout=policy.connect_timeout,
+        read_timeout=policy.read_timeout,
+        retries={"mode": "standard", "total_max_attempts": policy.max_attempts},
+    )
 
-    region = _arn_region(arn) or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") \
+    region = (
+        _arn_region(arn)
+        or os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
         or "us-east-1"
+    )
     boto = boto3.Session(region_name=region)
     session = AwsSession(boto_session=boto, config=config)
     # S3 (results, default bucket) and STS (account id) clients would otherwise
@@ -149,7 +168,9 @@ def load_ibm(name: str, policy) -> Any:
 
     from qiskit_ibm_runtime import QiskitRuntimeService
 
-    service = QiskitRuntimeService(channel=os.environ.get("QISKIT_IBM_CHANNEL", "ibm_quantum_platform"))
+    service = QiskitRuntimeService(
+        channel=os.environ.get("QISKIT_IBM_CHANNEL", "ibm_quantum_platform")
+    )
     return service.backend(name)
 
 
@@ -160,8 +181,10 @@ def braket_find(device: Any, client_id: str, since: float) -> Any | None:
 
     session = device.aws_session
     after = datetime.fromtimestamp(since - _SEARCH_SLACK, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    filters = [{"name": "deviceArn", "operator": "EQUAL", "values": [device.arn]},
-               {"name": "createdAt", "operator": "GTE", "values": [after]}]
+    filters = [
+        {"name": "deviceArn", "operator": "EQUAL", "values": [device.arn]},
+        {"name": "createdAt", "operator": "GTE", "values": [after]},
+    ]
     kwargs: dict[str, Any] = {"filters": filters, "maxResults": 100}
     while True:
         page = session.braket_client.search_quantum_tasks(**kwargs)
@@ -177,6 +200,7 @@ def ibm_find(backend: Any, client_id: str, since: float) -> Any | None:
     """The IBM Quantum job tagged with ``client_id`` on ``backend`` since ``since``, or None."""
     service = backend.service
     after = datetime.fromtimestamp(since - _SEARCH_SLACK).astimezone()
-    jobs = service.jobs(limit=10, backend_name=backend.name, job_tags=[f"{_TAG}={client_id}"],
-                        created_after=after)
+    jobs = service.jobs(
+        limit=10, backend_name=backend.name, job_tags=[f"{_TAG}={client_id}"], created_after=after
+    )
     return jobs[0] if jobs else None

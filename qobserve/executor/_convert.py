@@ -39,8 +39,10 @@ def sdk_of(circuit: Any) -> str:
     mod = type(circuit).__module__.split(".", 1)[0]
     if mod in ("qiskit", "braket", "cirq"):
         return mod
-    raise TypeError(f"circuit: expected a Qiskit, Braket or Cirq circuit or OpenQASM text, "
-                    f"got {type(circuit).__name__}")
+    raise TypeError(
+        f"circuit: expected a Qiskit, Braket or Cirq circuit or OpenQASM text, "
+        f"got {type(circuit).__name__}"
+    )
 
 
 def describe(circuit: Any) -> tuple[int | None, int | None]:
@@ -113,16 +115,38 @@ def _load_qasm2(text: str):
 def _check_ops(qc, target: str, unsupported: set[str]) -> None:
     for inst in qc.data:
         if inst.operation.name in unsupported:
-            raise ConversionError(target, inst.operation.name, "classical control flow has no "
-                                  "equivalent on this route; run it on a Qiskit backend")
+            raise ConversionError(
+                target,
+                inst.operation.name,
+                "classical control flow has no "
+                "equivalent on this route; run it on a Qiskit backend",
+            )
 
 
 # Qiskit standard gate → the Braket built-in with the same matrix, so a program
 # uses native gates (QPUs reject gate definitions); others are defined from U.
 _BRAKET_GATES = {
-    "id": "i", "h": "h", "x": "x", "y": "y", "z": "z", "s": "s", "sdg": "si", "t": "t",
-    "tdg": "ti", "sx": "v", "sxdg": "vi", "rx": "rx", "ry": "ry", "rz": "rz", "p": "phaseshift",
-    "cx": "cnot", "cy": "cy", "cz": "cz", "cp": "cphaseshift", "swap": "swap", "ccx": "ccnot",
+    "id": "i",
+    "h": "h",
+    "x": "x",
+    "y": "y",
+    "z": "z",
+    "s": "s",
+    "sdg": "si",
+    "t": "t",
+    "tdg": "ti",
+    "sx": "v",
+    "sxdg": "vi",
+    "rx": "rx",
+    "ry": "ry",
+    "rz": "rz",
+    "p": "phaseshift",
+    "cx": "cnot",
+    "cy": "cy",
+    "cz": "cz",
+    "cp": "cphaseshift",
+    "swap": "swap",
+    "ccx": "ccnot",
     "cswap": "cswap",
 }
 _GATE_CALL = re.compile(r"^(\s*)([a-z]+)(?=[\s(])", re.MULTILINE)

@@ -25,15 +25,24 @@ from typing import Any
 from opentelemetry import trace
 from opentelemetry.trace import Status, StatusCode
 
+from qobserve.errors import transport_failure
 from qobserve.executor._attempt import Attempts, Slot
 from qobserve.executor._breaker import Breaker, BreakerState
 from qobserve.executor._classical import CLASSICAL_PROVIDER, ClassicalTarget
+from qobserve.executor._cloud import TargetUnreachableError, bounded
 from qobserve.executor._convert import ConversionError, describe
 from qobserve.executor._gates import BudgetLike, DeviceGate
-from qobserve.errors import transport_failure
-from qobserve.executor._cloud import TargetUnreachableError, bounded
-from qobserve.executor._policies import (DEFAULT_DEADLINE, BreakerPolicy, ConnectionPolicy, ExecutorPolicy,
-                                         GatePolicy, IdempotencyPolicy, Price, RetryPolicy, coerce)
+from qobserve.executor._policies import (
+    DEFAULT_DEADLINE,
+    BreakerPolicy,
+    ConnectionPolicy,
+    ExecutorPolicy,
+    GatePolicy,
+    IdempotencyPolicy,
+    Price,
+    RetryPolicy,
+    coerce,
+)
 from qobserve.executor._provenance import Attempt, ExecutionResult, JobFailedError, Provenance, Skip
 from qobserve.executor._retry import AttemptError, RetryBudget, StopReason, retrying
 from qobserve.executor._runner import Backend, adapt
@@ -41,6 +50,7 @@ from qobserve.instrumentation._job import job_telemetry
 from qobserve.semconv import Attr, SpanEvent
 
 __all__ = ["ResilientExecutor", "Target"]
+
 
 @dataclass(frozen=True)
 class Target:
@@ -77,14 +87,18 @@ def _classical_last(targets: list[Any]) -> ClassicalTarget | None:
     """
     for i, t in enumerate(targets[:-1]):
         if isinstance(t, ClassicalTarget):
-            raise ValueError(f"targets[{i}]: a ClassicalTarget must be the last target "
-                             f"(it answers only when every quantum target failed); move {t.name!r} "
-                             f"to targets[{len(targets) - 1}]")
+            raise ValueError(
+                f"targets[{i}]: a ClassicalTarget must be the last target "
+                f"(it answers only when every quantum target failed); move {t.name!r} "
+                f"to targets[{len(targets) - 1}]"
+            )
     last = targets[-1]
     if not isinstance(last, ClassicalTarget):
         return None
     if len(targets) == 1:
-        raise ValueError("targets[0]: a ClassicalTarget needs at least one quantum target before it")
+        raise ValueError(
+            "targets[0]: a ClassicalTarget needs at least one quantum target before it"
+        )
     return last
 
 
@@ -128,14 +142,25 @@ class ResilientExecutor(Attempts):
         sleep: how backoff sleeps (tests and game days pass a scaled one).
     """
 
-    def __init__(self, targets: Sequence[Any], *, retry: RetryPolicy | dict | None = None,
-                 breaker: BreakerPolicy | dict | None = None, gates: GatePolicy | dict | None = None,
-                 idempotency: IdempotencyPolicy | dict | None = None,
-                 connection: ConnectionPolicy | dict | None = None, deadline: float | None = DEFAULT_DEADLINE,
-                 budget: BudgetLike | None = None, retry_budget: RetryBudget | None = None,
-                 concurrency: int = 8, seed: int | None = None, record_jobs: bool = False,
-                 tracer_provider=None, meter_provider=None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        targets: Sequence[Any],
+        *,
+        retry: RetryPolicy | dict | None = None,
+        breaker: BreakerPolicy | dict | None = None,
+        gates: GatePolicy | dict | None = None,
+        idempotency: IdempotencyPolicy | dict | None = None,
+        connection: ConnectionPolicy | dict | None = None,
+        deadline: float | None = DEFAULT_DEADLINE,
+        budget: BudgetLike | None = None,
+        retry_budget: RetryBudget | None = None,
+        concurrency: int = 8,
+        seed: int | None = None,
+        record_jobs: bool = False,
+        tracer_provider=None,
+        meter_provider=None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         if not targets:
             raise ValueError("targets: give at least one backend, e.g. ['qiskit:aer']")
         if concurrency < 1:
@@ -178,16 +203,32 @@ class ResilientExecutor(Attempts):
         return Slot(backend, price, breaker)
 
     @classmethod
-    def from_policy(cls, targets: Sequence[Any], policy: ExecutorPolicy | dict, **kwargs) -> ResilientExecutor:
+    def from_policy(
+        cls, targets: Sequence[Any], policy: ExecutorPolicy | dict, **kwargs
+    ) -> ResilientExecutor:
         """An executor configured by an :class:`ExecutorPolicy` (e.g. from :func:`load_policy`)."""
         p = coerce(ExecutorPolicy, policy, "policy")
         rb = p.retry_budget
-        kwargs.setdefault("retry_budget", RetryBudget(
-            capacity=rb.capacity, retry_cost=rb.retry_cost, timeout_cost=rb.timeout_cost,
-            success_refund=rb.success_refund))
-        return cls(targets, retry=p.retry, breaker=p.breaker, gates=p.gates,
-                   idempotency=p.idempotency, connection=p.connection, deadline=p.deadline,
-                   concurrency=p.concurrency, **kwargs)
+        kwargs.setdefault(
+            "retry_budget",
+            RetryBudget(
+                capacity=rb.capacity,
+                retry_cost=rb.retry_cost,
+                timeout_cost=rb.timeout_cost,
+                success_refund=rb.success_refund,
+            ),
+        )
+        return cls(
+            targets,
+            retry=p.retry,
+            breaker=p.breaker,
+            gates=p.gates,
+            idempotency=p.idempotency,
+            connection=p.connection,
+            deadline=p.deadline,
+            concurrency=p.concurrency,
+            **kwargs,
+        )
 
     @property
     def backends(self) -> list[Backend]:
@@ -206,7 +247,9 @@ class ResilientExecutor(Attempts):
 
     # -- public API -------------------------------------------------------------------
 
-    def run(self, circuit: Any, *, shots: int = 1024, client_id: str | None = None) -> ExecutionResult:
+    def run(
+        self, circuit: Any, *, shots: int = 1024, client_id: str | None = None
+    ) -> ExecutionResult:
         """Run one logical job and return its counts with provenance.
 
         A ``client_id`` this executor has seen before (within
@@ -224,31 +267,45 @@ class ResilientExecutor(Attempts):
             raise ValueError(f"shots: must be >= 1, got {shots}")
         return self._once(circuit, shots, client_id or _new_id())
 
-    def run_many(self, circuits: Iterable[Any], *, shots: int = 1024,
-                 client_ids: Sequence[str] | None = None) -> list[ExecutionResult | Exception]:
+    def run_many(
+        self, circuits: Iterable[Any], *, shots: int = 1024, client_ids: Sequence[str] | None = None
+    ) -> list[ExecutionResult | Exception]:
         """Run logical jobs ``concurrency`` at a time; failures are returned, not raised.
 
         Repeated client ids run once (see :meth:`run`)."""
         circuits = list(circuits)
         ids = list(client_ids) if client_ids is not None else [_new_id() for _ in circuits]
-        futures = [self._executor().submit(self._capture, c, shots, i) for c, i in zip(circuits, ids)]
+        futures = [
+            self._executor().submit(self._capture, c, shots, i)
+            for c, i in zip(circuits, ids, strict=False)
+        ]
         return [f.result() for f in futures]
 
-    async def arun(self, circuit: Any, *, shots: int = 1024, client_id: str | None = None) -> ExecutionResult:
+    async def arun(
+        self, circuit: Any, *, shots: int = 1024, client_id: str | None = None
+    ) -> ExecutionResult:
         """Asyncio form of :meth:`run` (the blocking SDK calls run on worker threads)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor(), lambda: self.run(
-            circuit, shots=shots, client_id=client_id))
+        return await loop.run_in_executor(
+            self._executor(), lambda: self.run(circuit, shots=shots, client_id=client_id)
+        )
 
-    async def arun_many(self, circuits: Iterable[Any], *, shots: int = 1024,
-                        client_ids: Sequence[str] | None = None) -> list[ExecutionResult | Exception]:
+    async def arun_many(
+        self, circuits: Iterable[Any], *, shots: int = 1024, client_ids: Sequence[str] | None = None
+    ) -> list[ExecutionResult | Exception]:
         """Asyncio form of :meth:`run_many`."""
         circuits = list(circuits)
         ids = list(client_ids) if client_ids is not None else [_new_id() for _ in circuits]
         loop = asyncio.get_running_loop()
         pool = self._executor()
-        return list(await asyncio.gather(*(loop.run_in_executor(pool, self._capture, c, shots, i)
-                                           for c, i in zip(circuits, ids))))
+        return list(
+            await asyncio.gather(
+                *(
+                    loop.run_in_executor(pool, self._capture, c, shots, i)
+                    for c, i in zip(circuits, ids, strict=False)
+                )
+            )
+        )
 
     def close(self) -> None:
         """Stop the worker threads of ``run_many`` / ``arun``."""
@@ -267,7 +324,9 @@ class ResilientExecutor(Attempts):
     def _executor(self) -> ThreadPoolExecutor:
         with self._lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="qobserve-exec")
+                self._pool = ThreadPoolExecutor(
+                    self.concurrency, thread_name_prefix="qobserve-exec"
+                )
             return self._pool
 
     def _capture(self, circuit: Any, shots: int, client_id: str) -> ExecutionResult | Exception:
@@ -314,8 +373,9 @@ class ResilientExecutor(Attempts):
     def _execute(self, circuit: Any, shots: int, client_id: str) -> ExecutionResult:
         prov = Provenance(client_id, shots, started=time.time())
         deadline_at = time.monotonic() + self.deadline
-        span = self._tracer.start_span("qobserve executor job",
-                                       attributes={_CLIENT_ID: client_id, _SHOTS: shots})
+        span = self._tracer.start_span(
+            "qobserve executor job", attributes={_CLIENT_ID: client_id, _SHOTS: shots}
+        )
         if not span.is_recording():  # no SDK configured: skip context switching entirely
             return self._along_targets(circuit, shots, prov, deadline_at, span)
         with trace.use_span(span, end_on_exit=True):
@@ -325,8 +385,9 @@ class ResilientExecutor(Attempts):
                 span.set_attribute(Attr.CIRCUIT_DEPTH.value, depth)
             return self._along_targets(circuit, shots, prov, deadline_at, span)
 
-    def _along_targets(self, circuit: Any, shots: int, prov: Provenance,
-                       deadline_at: float | None, span) -> ExecutionResult:
+    def _along_targets(
+        self, circuit: Any, shots: int, prov: Provenance, deadline_at: float | None, span
+    ) -> ExecutionResult:
         """Try each target in order until one returns counts; raise with the reasons."""
         failure: BaseException | None = None
         reasons: list[str] = []
@@ -350,7 +411,8 @@ class ResilientExecutor(Attempts):
             if previous is not None:
                 prov.fallbacks += 1
                 self._tel["quantum_job_fallbacks_total"].add(
-                    1, {Attr.FROM_BACKEND.value: previous.name, Attr.TO_BACKEND.value: slot.name})
+                    1, {Attr.FROM_BACKEND.value: previous.name, Attr.TO_BACKEND.value: slot.name}
+                )
             try:
                 counts = self._on_target(slot, circuit, shots, prov, deadline_at)
             except AttemptError as exc:
@@ -379,8 +441,9 @@ class ResilientExecutor(Attempts):
             raise failure
         raise JobFailedError(prov.reason, prov)
 
-    def _classical_answer(self, circuit: Any, shots: int, prov: Provenance, reasons: list[str],
-                          last: Slot, span) -> ExecutionResult:
+    def _classical_answer(
+        self, circuit: Any, shots: int, prov: Provenance, reasons: list[str], last: Slot, span
+    ) -> ExecutionResult:
         """Every quantum target was skipped or failed: the classical model answers.
 
         No budget, breaker or gate applies and nothing is retried; an error from
@@ -390,8 +453,9 @@ class ResilientExecutor(Attempts):
         why = "; ".join(reasons) or "no quantum target"
         prov.classical_reason = why
         prov.fallbacks += 1
-        self._tel["quantum_job_fallbacks_total"].add(1, {
-            Attr.FROM_BACKEND.value: last.name, Attr.TO_BACKEND.value: target.name})
+        self._tel["quantum_job_fallbacks_total"].add(
+            1, {Attr.FROM_BACKEND.value: last.name, Attr.TO_BACKEND.value: target.name}
+        )
         span.add_event(_CLASSICAL, {Attr.BACKEND.value: target.name, _WHY: why})
         span.set_attribute(_WHY, why)
         attempt = Attempt(target.name, CLASSICAL_PROVIDER, 1, started=time.time())
@@ -400,17 +464,25 @@ class ResilientExecutor(Attempts):
             answer = target.fn(circuit, shots)
         except Exception as exc:
             attempt.ended = prov.ended = time.time()
-            attempt.outcome, attempt.error_kind, attempt.error_type = "error", "permanent", type(exc).__name__
+            attempt.outcome, attempt.error_kind, attempt.error_type = (
+                "error",
+                "permanent",
+                type(exc).__name__,
+            )
             prov.reason = f"{why}; {target.name}: {type(exc).__name__}: {exc}"
             span.set_status(Status(StatusCode.ERROR, prov.reason[:200]))
             raise JobFailedError(prov.reason, prov) from exc
         attempt.ended = prov.ended = time.time()
         attempt.outcome = "completed"
         prov.backend, prov.provider = target.name, CLASSICAL_PROVIDER
-        span.set_attributes({Attr.BACKEND.value: target.name, Attr.PROVIDER.value: CLASSICAL_PROVIDER})
+        span.set_attributes(
+            {Attr.BACKEND.value: target.name, Attr.PROVIDER.value: CLASSICAL_PROVIDER}
+        )
         return ExecutionResult(answer, prov)
 
-    def _admit(self, slot: Slot, circuit: Any, deadline_at: float | None = None) -> str | BaseException | None:
+    def _admit(
+        self, slot: Slot, circuit: Any, deadline_at: float | None = None
+    ) -> str | BaseException | None:
         """None when ``slot`` may get the job, else why not."""
         if not slot.breaker.allow():
             return "breaker open"
@@ -437,8 +509,11 @@ class ResilientExecutor(Attempts):
             slot.breaker.release()
             return exc
         except Exception as exc:
-            why = (f"no status within {self.connection.setup_timeout:g}s"
-                   if isinstance(exc, TimeoutError) else transport_failure(exc))
+            why = (
+                f"no status within {self.connection.setup_timeout:g}s"
+                if isinstance(exc, TimeoutError)
+                else transport_failure(exc)
+            )
             if why is None:
                 raise
             slot.breaker.failure()  # its status API did not answer: as good as unreachable
@@ -452,8 +527,11 @@ class ResilientExecutor(Attempts):
         (its status and calibration come from the provider's API)."""
         if not (self.gate.active and getattr(slot.backend, "remote", False)):
             return self.gate.check(slot.backend)
-        return bounded(lambda: self.gate.check(slot.backend), self.connection.setup_timeout,
-                       f"status of {slot.name}")
+        return bounded(
+            lambda: self.gate.check(slot.backend),
+            self.connection.setup_timeout,
+            f"status of {slot.name}",
+        )
 
     def _prepare(self, slot: Slot, circuit: Any) -> Any:
         key = (id(slot), id(circuit))
@@ -486,8 +564,9 @@ class ResilientExecutor(Attempts):
             return Decimal(0)
         return Decimal(estimate(spec, shots, 1).usd)
 
-    def _on_target(self, slot: Slot, circuit: Any, shots: int, prov: Provenance,
-                   deadline_at: float | None) -> dict[str, int]:
+    def _on_target(
+        self, slot: Slot, circuit: Any, shots: int, prov: Provenance, deadline_at: float | None
+    ) -> dict[str, int]:
         prepared = self._prepare(slot, circuit)
         estimate = self._cost(slot, shots)
         stop = StopReason()
@@ -496,7 +575,8 @@ class ResilientExecutor(Attempts):
             exc = state.outcome.exception()
             prov.retries += 1
             self._tel["quantum_job_retries_total"].add(
-                1, {**slot.labels, Attr.ERROR_TYPE.value: exc.info.error_type})
+                1, {**slot.labels, Attr.ERROR_TYPE.value: exc.info.error_type}
+            )
 
         args = (slot, prepared, shots, prov, deadline_at, estimate)
         try:
@@ -505,9 +585,15 @@ class ResilientExecutor(Attempts):
             return self._attempt(*args)
         except AttemptError as first:
             failed = first
-        controller = retrying(self.retry, self.retry_budget, deadline_at=deadline_at,
-                              stop_reason=stop, before_sleep=before_sleep, sleep=self._sleep,
-                              blocked=lambda: slot.breaker.state is BreakerState.OPEN)
+        controller = retrying(
+            self.retry,
+            self.retry_budget,
+            deadline_at=deadline_at,
+            stop_reason=stop,
+            before_sleep=before_sleep,
+            sleep=self._sleep,
+            blocked=lambda: slot.breaker.state is BreakerState.OPEN,
+        )
         try:
             return controller(_replay_first(failed, self._attempt), *args)
         except AttemptError as exc:

@@ -32,8 +32,12 @@ class DeviceGate:
     @property
     def active(self) -> bool:
         p = self.policy
-        return (p.max_calibration_age is not None or p.require_calibration
-                or p.require_operational or p.max_pending_jobs is not None)
+        return (
+            p.max_calibration_age is not None
+            or p.require_calibration
+            or p.require_operational
+            or p.max_pending_jobs is not None
+        )
 
     def check(self, backend: Backend) -> str | None:
         """None when the backend may get a job, else the reason it is skipped."""
@@ -43,8 +47,12 @@ class DeviceGate:
         status, cal = self._readings(backend)
         if p.require_operational and status is not None and status.operational is False:
             return "not operational"
-        if p.max_pending_jobs is not None and status is not None and status.pending_jobs is not None \
-                and status.pending_jobs > p.max_pending_jobs:
+        if (
+            p.max_pending_jobs is not None
+            and status is not None
+            and status.pending_jobs is not None
+            and status.pending_jobs > p.max_pending_jobs
+        ):
             return f"queue {status.pending_jobs} > {p.max_pending_jobs} jobs"
         if p.max_calibration_age is None and not p.require_calibration:
             return None
@@ -63,10 +71,16 @@ class DeviceGate:
             hit = self._cache.get(key)
         if hit is not None and now - hit[0] < self.policy.refresh:
             return hit[1], hit[2]
-        status = backend.status() if self.policy.require_operational or \
-            self.policy.max_pending_jobs is not None else None
-        cal = backend.calibration() if self.policy.max_calibration_age is not None or \
-            self.policy.require_calibration else None
+        status = (
+            backend.status()
+            if self.policy.require_operational or self.policy.max_pending_jobs is not None
+            else None
+        )
+        cal = (
+            backend.calibration()
+            if self.policy.max_calibration_age is not None or self.policy.require_calibration
+            else None
+        )
         with self._lock:
             self._cache[key] = (now, status, cal)
         return status, cal

@@ -16,9 +16,21 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from qobserve._validation import MAX_DURATION_S, parse_duration, read_yaml, validation_message
 
-__all__ = ["DEFAULT_ATTEMPT_TIMEOUT", "DEFAULT_DEADLINE", "BreakerPolicy", "ConnectionPolicy", "Duration",
-           "ExecutorPolicy", "GatePolicy", "IdempotencyPolicy", "Price", "RetryBudgetPolicy", "RetryPolicy",
-           "coerce", "load_policy"]
+__all__ = [
+    "DEFAULT_ATTEMPT_TIMEOUT",
+    "DEFAULT_DEADLINE",
+    "BreakerPolicy",
+    "ConnectionPolicy",
+    "Duration",
+    "ExecutorPolicy",
+    "GatePolicy",
+    "IdempotencyPolicy",
+    "Price",
+    "RetryBudgetPolicy",
+    "RetryPolicy",
+    "coerce",
+    "load_policy",
+]
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 

@@ -32,8 +32,14 @@ class RetryBudget:
         success_refund: tokens a successful attempt returns (1).
     """
 
-    def __init__(self, *, capacity: int = 500, retry_cost: int = 5, timeout_cost: int = 10,
-                 success_refund: int = 1) -> None:
+    def __init__(
+        self,
+        *,
+        capacity: int = 500,
+        retry_cost: int = 5,
+        timeout_cost: int = 10,
+        success_refund: int = 1,
+    ) -> None:
         if min(capacity, retry_cost, timeout_cost) <= 0 or success_refund < 0:
             raise ValueError("retry budget: capacity and costs must be positive, refund >= 0")
         self.capacity = capacity
@@ -76,8 +82,14 @@ class RetryBudget:
 class AttemptError(Exception):
     """One failed attempt on one backend, classified."""
 
-    def __init__(self, info: ErrorInfo, cause: BaseException | None = None, *,
-                 timed_out: bool = False, unresolved: bool = False) -> None:
+    def __init__(
+        self,
+        info: ErrorInfo,
+        cause: BaseException | None = None,
+        *,
+        timed_out: bool = False,
+        unresolved: bool = False,
+    ) -> None:
         super().__init__(info.error_type)
         self.info = info
         self.cause = cause
@@ -93,9 +105,16 @@ class StopReason:
     reason: str = ""
 
 
-def retrying(policy: RetryPolicy, budget: RetryBudget, *, deadline_at: float | None,
-             stop_reason: StopReason, before_sleep: Callable[[RetryCallState], None],
-             blocked: Callable[[], bool] = lambda: False, sleep: Callable[[float], None] = time.sleep) -> Retrying:
+def retrying(
+    policy: RetryPolicy,
+    budget: RetryBudget,
+    *,
+    deadline_at: float | None,
+    stop_reason: StopReason,
+    before_sleep: Callable[[RetryCallState], None],
+    blocked: Callable[[], bool] = lambda: False,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Retrying:
     """A tenacity controller for the attempts of one job on one backend.
 
     Only transient :class:`AttemptError` are retried (and unknown ones when the

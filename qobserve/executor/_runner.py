@@ -81,8 +81,14 @@ class _SdkBackend:
     """Shared parts of the SDK adapters: identity, conversion, device readings,
     and the lazy, bounded build of a cloud target's SDK object."""
 
-    def __init__(self, native: Any, spec: BackendSpec | None, provider: Provider, name: str,
-                 loader: Callable[[], Any] | None = None) -> None:
+    def __init__(
+        self,
+        native: Any,
+        spec: BackendSpec | None,
+        provider: Provider,
+        name: str,
+        loader: Callable[[], Any] | None = None,
+    ) -> None:
         self._native = native
         self._loader = loader
         self._building: Future | None = None
@@ -115,8 +121,12 @@ class _SdkBackend:
             building = self._building
             if building is None:
                 building = self._building = Future()
-                threading.Thread(target=self._build, args=(building,), daemon=True,
-                                 name=f"qobserve-connect-{self.name}").start()
+                threading.Thread(
+                    target=self._build,
+                    args=(building,),
+                    daemon=True,
+                    name=f"qobserve-connect-{self.name}",
+                ).start()
         try:
             self._native = building.result(timeout)
         except TimeoutError:
@@ -196,12 +206,16 @@ class QiskitBackend(_SdkBackend):
     """A Qiskit ``BackendV2``: circuits are transpiled once per target when it has
     a restricted instruction set (fake and IBM devices), then ``backend.run``."""
 
-    def __init__(self, native: Any, spec: BackendSpec | None = None,
-                 loader: Callable[[], Any] | None = None) -> None:
+    def __init__(
+        self, native: Any, spec: BackendSpec | None = None, loader: Callable[[], Any] | None = None
+    ) -> None:
         name = spec.name if spec else str(getattr(native, "name", type(native).__name__))
         super().__init__(native, spec, Provider.QISKIT, name, loader)
-        self._simulator = type(native).__name__ == "AerSimulator" and spec is not None \
+        self._simulator = (
+            type(native).__name__ == "AerSimulator"
+            and spec is not None
             and spec.kind.value == "simulator"
+        )
 
     def prepare(self, circuit: Any) -> Any:
         qc = convert(circuit, Provider.QISKIT)
@@ -260,8 +274,9 @@ class _BraketTask:
 class BraketBackend(_SdkBackend):
     """A Braket ``Device``: OpenQASM 3 programs; cloud tasks carry the client id as a tag."""
 
-    def __init__(self, native: Any, spec: BackendSpec | None = None,
-                 loader: Callable[[], Any] | None = None) -> None:
+    def __init__(
+        self, native: Any, spec: BackendSpec | None = None, loader: Callable[[], Any] | None = None
+    ) -> None:
         name = spec.name if spec else str(getattr(native, "name", "braket"))
         super().__init__(native, spec, Provider.BRAKET, name, loader)
         self._cloud = self.remote or type(native).__name__ == "AwsDevice"
@@ -269,8 +284,9 @@ class BraketBackend(_SdkBackend):
     def submit(self, prepared: Any, shots: int, *, client_id: str) -> Submission:
         if self._cloud:
             _cloud.send_client_tokens(self.native.aws_session.braket_client)
-            return _BraketTask(self.native.run(prepared, shots=shots,
-                                               tags={Attr.CLIENT_JOB_ID.value: client_id}))
+            return _BraketTask(
+                self.native.run(prepared, shots=shots, tags={Attr.CLIENT_JOB_ID.value: client_id})
+            )
         task = self.native.run(prepared, shots=shots)
         return _Done(str(task.id), _reverse(task.result().measurement_counts))
 
@@ -315,10 +331,16 @@ def _natural(key: str) -> tuple[str, int]:
     return (m.group(1), int(m.group(2))) if m else (key, -1)
 
 
-_ADAPTERS = {Provider.QISKIT: QiskitBackend, Provider.BRAKET: BraketBackend, Provider.CIRQ: CirqBackend}
+_ADAPTERS = {
+    Provider.QISKIT: QiskitBackend,
+    Provider.BRAKET: BraketBackend,
+    Provider.CIRQ: CirqBackend,
+}
 
 
-def adapt(target: Any, *, seed: int | None = None, field: str = "targets", connection=None) -> Backend:
+def adapt(
+    target: Any, *, seed: int | None = None, field: str = "targets", connection=None
+) -> Backend:
     """A :class:`Backend` for a backend spec string, a :class:`BackendSpec`, an SDK
     backend object, or something already implementing the interface.
 
@@ -334,7 +356,10 @@ def adapt(target: Any, *, seed: int | None = None, field: str = "targets", conne
     if isinstance(target, str):
         target = parse_backend(target, field=field)
     if isinstance(target, BackendSpec):
-        if target.kind is BackendKind.CLOUD and target.provider in (Provider.BRAKET, Provider.QISKIT):
+        if target.kind is BackendKind.CLOUD and target.provider in (
+            Provider.BRAKET,
+            Provider.QISKIT,
+        ):
             from qobserve.executor._policies import ConnectionPolicy
 
             policy = connection or ConnectionPolicy()
@@ -343,10 +368,17 @@ def adapt(target: Any, *, seed: int | None = None, field: str = "targets", conne
             return _ADAPTERS[spec.provider](None, spec, lambda: load(spec.target, policy))
         return _ADAPTERS[target.provider](target.load(seed=seed), target)
     family = type(target).__module__.split(".", 1)[0]
-    provider = {"qiskit": Provider.QISKIT, "qiskit_aer": Provider.QISKIT,
-                "qiskit_ibm_runtime": Provider.QISKIT, "braket": Provider.BRAKET,
-                "cirq": Provider.CIRQ, "cirq_google": Provider.CIRQ}.get(family)
+    provider = {
+        "qiskit": Provider.QISKIT,
+        "qiskit_aer": Provider.QISKIT,
+        "qiskit_ibm_runtime": Provider.QISKIT,
+        "braket": Provider.BRAKET,
+        "cirq": Provider.CIRQ,
+        "cirq_google": Provider.CIRQ,
+    }.get(family)
     if provider is None:
-        raise ValueError(f"{field}: {type(target).__name__} is not a backend; pass a spec such "
-                         "as 'qiskit:aer', a Qiskit/Braket/Cirq backend object, or a Backend")
+        raise ValueError(
+            f"{field}: {type(target).__name__} is not a backend; pass a spec such "
+            "as 'qiskit:aer', a Qiskit/Braket/Cirq backend object, or a Backend"
+        )
     return _ADAPTERS[provider](target, None)

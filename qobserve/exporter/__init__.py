@@ -32,7 +32,9 @@ def _logging() -> None:
     root = logging.getLogger()
     if not root.handlers:
         # Libraries at WARNING (Qiskit logs every transpiler pass at INFO), ours at INFO.
-        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(
+            level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
         logging.getLogger("qobserve").setLevel(logging.INFO)
     for handler in root.handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
@@ -54,14 +56,22 @@ def _reload(exporter: Exporter, config_path, echo) -> None:
         log.error("reload refused, keeping the running config: %s", exc)
         return
     except Exception as exc:  # SIGHUP must never kill the process
-        log.error("reload refused, keeping the running config: %s: %s", type(exc).__name__,
-                  str(exc).splitlines()[0] if str(exc) else "")
+        log.error(
+            "reload refused, keeping the running config: %s: %s",
+            type(exc).__name__,
+            str(exc).splitlines()[0] if str(exc) else "",
+        )
         return
     echo("config reloaded")
 
 
-def serve(config_path: str | Path, *, watch_seconds: float | None = None, echo=print,
-          err=lambda line: print(line, file=sys.stderr)) -> int:
+def serve(
+    config_path: str | Path,
+    *,
+    watch_seconds: float | None = None,
+    echo=print,
+    err=lambda line: print(line, file=sys.stderr),
+) -> int:
     """Run the exporter until SIGTERM/SIGINT; returns the exit code.
 
     A config that cannot be used (file, fields, credentials, state directory,
@@ -76,12 +86,17 @@ def serve(config_path: str | Path, *, watch_seconds: float | None = None, echo=p
     # Handlers first: a SIGHUP during the slow start-up (SDK imports) must not end the process.
     stop = threading.Event()
     reload_now = threading.Event()
-    table = {signal.SIGTERM: lambda *_: stop.set(), signal.SIGINT: lambda *_: stop.set(),
-             signal.SIGHUP: lambda *_: reload_now.set()}
+    table = {
+        signal.SIGTERM: lambda *_: stop.set(),
+        signal.SIGINT: lambda *_: stop.set(),
+        signal.SIGHUP: lambda *_: reload_now.set(),
+    }
     with handlers(table):  # restored on return: a leaked handler would outlive this server
         _logging()
         if watch_seconds is not None and not 0 < watch_seconds <= 86400:  # also refuses nan
-            err(f"error: --watch: expected seconds in (0, 86400], got {watch_seconds}; use 0 for SIGHUP only")
+            err(
+                f"error: --watch: expected seconds in (0, 86400], got {watch_seconds}; use 0 for SIGHUP only"
+            )
             return 2
         try:
             config = load_config(config_path)
@@ -92,8 +107,10 @@ def serve(config_path: str | Path, *, watch_seconds: float | None = None, echo=p
         exporter.start()
         host, port = exporter.address
         scheme = "https" if config.web.tls_cert_file else "http"
-        echo(f"qobserve exporter: {len(config.backends)} backends, serving {scheme}://{host}:{port}/metrics, "
-             f"state in {exporter.state_dir}")
+        echo(
+            f"qobserve exporter: {len(config.backends)} backends, serving {scheme}://{host}:{port}/metrics, "
+            f"state in {exporter.state_dir}"
+        )
         mtime = _mtime(config_path)
         while not stop.wait(watch_seconds or 1.0):
             if watch_seconds:

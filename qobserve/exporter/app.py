@@ -35,10 +35,15 @@ log = logging.getLogger("qobserve.exporter")
 
 #: Gauges the probe collector exports; the OTel pipeline must not export them too.
 PROBE_OWNED = (
-    "quantum_backend_calibration_timestamp_seconds", "quantum_backend_up",
-    "quantum_backend_pending_jobs", "quantum_backend_qubit_t1_seconds",
-    "quantum_backend_qubit_t2_seconds", "quantum_backend_qubit_readout_error_ratio",
-    "quantum_rb_error_per_clifford", "quantum_fidelity_ratio", "quantum_backend_gate_error_ratio",
+    "quantum_backend_calibration_timestamp_seconds",
+    "quantum_backend_up",
+    "quantum_backend_pending_jobs",
+    "quantum_backend_qubit_t1_seconds",
+    "quantum_backend_qubit_t2_seconds",
+    "quantum_backend_qubit_readout_error_ratio",
+    "quantum_rb_error_per_clifford",
+    "quantum_fidelity_ratio",
+    "quantum_backend_gate_error_ratio",
 )
 
 _PLOT_PATH = re.compile(r"^/probes/([A-Za-z0-9_.-]+)/rb\.png$")  # names as BackendEntry allows
@@ -71,7 +76,9 @@ class Exporter:
         qobserve.exporter.server.ServerStartError: ``listen`` cannot be bound or TLS files loaded.
     """
 
-    def __init__(self, config: ExporterConfig, *, registry: CollectorRegistry | None = None) -> None:
+    def __init__(
+        self, config: ExporterConfig, *, registry: CollectorRegistry | None = None
+    ) -> None:
         from opentelemetry.exporter.prometheus import PrometheusMetricReader
 
         from qobserve.state import ensure_state_dir
@@ -85,18 +92,29 @@ class Exporter:
         self.telemetry = configure(
             "qobserve-exporter",
             otlp_endpoint=config.otlp.endpoint if config.otlp else None,
-            metric_readers=[PrometheusMetricReader(scope_info_enabled=False, registry=self.registry)],
-            views=[View(instrument_name=semconv.metric(n).otel_name, aggregation=DropAggregation())
-                   for n in PROBE_OWNED],
-            set_global=False)
+            metric_readers=[
+                PrometheusMetricReader(scope_info_enabled=False, registry=self.registry)
+            ],
+            views=[
+                View(instrument_name=semconv.metric(n).otel_name, aggregation=DropAggregation())
+                for n in PROBE_OWNED
+            ],
+            set_global=False,
+        )
         self._loops: dict[str, list[ProbeLoop]] = {}
         self._entries: dict[str, BackendEntry] = {}
         self._probes = _probes(config, self.state_dir)
         self._lock = threading.Lock()
         host, port = config.address
         try:
-            self.server = MetricsServer(host, port, self.registry, self.readiness, config.web,
-                                        extra=self.collector.exposition)
+            self.server = MetricsServer(
+                host,
+                port,
+                self.registry,
+                self.readiness,
+                config.web,
+                extra=self.collector.exposition,
+            )
         except BaseException:
             self.telemetry.shutdown()
             raise
@@ -116,7 +134,9 @@ class Exporter:
             png = self.rb_plot(match.group(1))
             if png is None:
                 start_response("404 Not Found", [("Content-Type", "text/plain")])
-                return [b"no RB plot for this backend yet: set probes.rb.plot and wait for a probe run\n"]
+                return [
+                    b"no RB plot for this backend yet: set probes.rb.plot and wait for a probe run\n"
+                ]
             start_response("200 OK", [("Content-Type", "image/png"), ("Cache-Control", "no-cache")])
             return [png]
 
@@ -136,8 +156,10 @@ class Exporter:
     def start(self) -> None:
         from qobserve.instrumentation import instrument
 
-        instrument(tracer_provider=self.telemetry.tracer_provider,
-                   meter_provider=self.telemetry.meter_provider)
+        instrument(
+            tracer_provider=self.telemetry.tracer_provider,
+            meter_provider=self.telemetry.meter_provider,
+        )
         self.server.start()
         self._apply(self.config)
 
@@ -155,12 +177,18 @@ class Exporter:
         with self._lock:
             keys = {(loop.probe, name) for name, loops in self._loops.items() for loop in loops}
         states = {k: v for k, v in self.collector.states().items() if k in keys}
-        waiting = [k for k in keys if k[0] in FAST_PROBES and (k not in states or states[k][1] is None)]
+        waiting = [
+            k for k in keys if k[0] in FAST_PROBES and (k not in states or states[k][1] is None)
+        ]
         ok = self.server.serving and not waiting
-        lines = ["ready" if ok else f"not ready: first round of {', '.join(FAST_PROBES)} not finished"]
+        lines = [
+            "ready" if ok else f"not ready: first round of {', '.join(FAST_PROBES)} not finished"
+        ]
         for (probe, target), (state, outcome) in sorted(states.items()):
-            lines.append(f"{probe} {target}: {_describe(state, outcome, now)}"
-                         + ("" if probe in FAST_PROBES else " (does not hold readiness)"))
+            lines.append(
+                f"{probe} {target}: {_describe(state, outcome, now)}"
+                + ("" if probe in FAST_PROBES else " (does not hold readiness)")
+            )
         return ok, "\n".join(lines) + "\n"
 
     def reload(self, config: ExporterConfig) -> None:
@@ -192,8 +220,10 @@ class Exporter:
                 if name in self._loops:
                     continue
                 target = Target(name, entry.spec, entry.resolved_credentials)
-                loops = [ProbeLoop(probe, fn, target, schedule, self.collector)
-                         for probe, (fn, schedule) in self._probes.items()]
+                loops = [
+                    ProbeLoop(probe, fn, target, schedule, self.collector)
+                    for probe, (fn, schedule) in self._probes.items()
+                ]
                 self._loops[name], self._entries[name] = loops, entry
                 for loop in loops:
                     loop.start()
@@ -222,7 +252,9 @@ def _describe(state, outcome, now: float) -> str:
     elif outcome.success:
         parts.append(f"ok {now - outcome.finished_at:.0f}s ago")
     else:
-        parts.append(f"failing ({outcome.error_type or 'error'}) {now - outcome.finished_at:.0f}s ago")
+        parts.append(
+            f"failing ({outcome.error_type or 'error'}) {now - outcome.finished_at:.0f}s ago"
+        )
     if state.stale(now):
         parts.append(f"STALE: no run finished in {state.stale_after:.0f}s")
     return ", ".join(parts)

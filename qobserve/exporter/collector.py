@@ -73,12 +73,20 @@ class ProbeCollector(Collector):
         self._version = 0
         self._rendered: tuple[int, bytes] = (-1, b"")
 
-    def register(self, probe: str, target: str, backend_label: str, stale_after: float,
-                 *, now: float | None = None) -> None:
+    def register(
+        self,
+        probe: str,
+        target: str,
+        backend_label: str,
+        stale_after: float,
+        *,
+        now: float | None = None,
+    ) -> None:
         """A loop starts: staleness counts from now until its first finished run."""
         with self._lock:
-            self._states[(probe, target)] = ProbeState(backend_label, stale_after,
-                                                      time.time() if now is None else now)
+            self._states[(probe, target)] = ProbeState(
+                backend_label, stale_after, time.time() if now is None else now
+            )
             self._backend_label[target] = backend_label
 
     def started(self, probe: str, target: str, running) -> None:
@@ -91,7 +99,9 @@ class ProbeCollector(Collector):
     def states(self) -> dict[tuple[str, str], tuple[ProbeState, ProbeOutcome | None]]:
         """A snapshot of every registered loop with its last outcome."""
         with self._lock:
-            return {k: (ProbeState(**vars(s)), self._outcomes.get(k)) for k, s in self._states.items()}
+            return {
+                k: (ProbeState(**vars(s)), self._outcomes.get(k)) for k, s in self._states.items()
+            }
 
     def record(self, probe: str, target: str, backend_label: str, outcome: ProbeOutcome) -> None:
         """Store a probe outcome; a failed run keeps the previous samples visible
@@ -139,10 +149,16 @@ class ProbeCollector(Collector):
     def collect_live(self, now: float | None = None):
         """``qobserve_probe_stale`` and ``qobserve_probe_in_progress`` as of ``now``."""
         now = time.time() if now is None else now
-        stale = GaugeMetricFamily("qobserve_probe_stale", semconv.metric("qobserve_probe_stale").description,
-                                  labels=[_PROBE, _B])
-        running = GaugeMetricFamily("qobserve_probe_in_progress",
-                                    semconv.metric("qobserve_probe_in_progress").description, labels=[_PROBE, _B])
+        stale = GaugeMetricFamily(
+            "qobserve_probe_stale",
+            semconv.metric("qobserve_probe_stale").description,
+            labels=[_PROBE, _B],
+        )
+        running = GaugeMetricFamily(
+            "qobserve_probe_in_progress",
+            semconv.metric("qobserve_probe_in_progress").description,
+            labels=[_PROBE, _B],
+        )
         for (probe, _), (state, _) in sorted(self.states().items()):
             labels = [probe, state.backend_label]
             stale.add_metric(labels, 1.0 if state.stale(now) else 0.0)
@@ -161,20 +177,28 @@ class ProbeCollector(Collector):
         def family(name: str, labels: list[str]) -> GaugeMetricFamily:
             if name not in families:
                 m = semconv.metric(name)
-                families[name] = GaugeMetricFamily(name, m.description, labels=labels, unit=m.prom_unit)
+                families[name] = GaugeMetricFamily(
+                    name, m.description, labels=labels, unit=m.prom_unit
+                )
             return families[name]
 
         by_metric: dict[str, dict[tuple, float]] = defaultdict(dict)
         for (probe, target), out in sorted(outcomes.items()):
             labels = [probe, backend_label[target]]
-            family("qobserve_probe_success", [_PROBE, _B]).add_metric(labels, 1.0 if out.success else 0.0)
-            family("qobserve_probe_duration_seconds", [_PROBE, _B]).add_metric(labels, out.duration_seconds)
+            family("qobserve_probe_success", [_PROBE, _B]).add_metric(
+                labels, 1.0 if out.success else 0.0
+            )
+            family("qobserve_probe_duration_seconds", [_PROBE, _B]).add_metric(
+                labels, out.duration_seconds
+            )
             if (probe, target) in last_success:
                 family("qobserve_probe_last_success_timestamp_seconds", [_PROBE, _B]).add_metric(
-                    labels, last_success[(probe, target)])
+                    labels, last_success[(probe, target)]
+                )
             if (probe, target) in last_run:
                 family("qobserve_probe_last_run_timestamp_seconds", [_PROBE, _B]).add_metric(
-                    labels, last_run[(probe, target)])
+                    labels, last_run[(probe, target)]
+                )
             for s in out.samples:
                 by_metric[s.metric][s.labels] = s.value
         for name, series in by_metric.items():

@@ -29,14 +29,22 @@ import os
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import (AfterValidator, BeforeValidator, Field, PrivateAttr, ValidationError,
-                      field_validator, model_validator)
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from qobserve._validation import parse_duration, read_yaml, validation_message
 from qobserve.backends import BackendKind, BackendSpec, parse_backend
 from qobserve.exporter.credentials import SECRET_KEYS, Credentials, StrictModel, resolve
 
 __all__ = ["ConfigError", "ExporterConfig", "load_config"]
+
 
 class ConfigError(ValueError):
     """A config file that cannot be used; the message is one line naming the field."""
@@ -63,10 +71,18 @@ class BackendEntry(_Strict):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     backend: str
     noise: str | None = None
-    credentials_env: list[str] = Field(default=[], description=(
-        "Environment variables that must be set (values unused by qobserve); prefer credentials."))
-    credentials: Credentials | None = Field(default=None, description=(
-        "Per-backend credentials from {env: NAME} or {file: PATH}, re-read on SIGHUP."))
+    credentials_env: list[str] = Field(
+        default=[],
+        description=(
+            "Environment variables that must be set (values unused by qobserve); prefer credentials."
+        ),
+    )
+    credentials: Credentials | None = Field(
+        default=None,
+        description=(
+            "Per-backend credentials from {env: NAME} or {file: PATH}, re-read on SIGHUP."
+        ),
+    )
     _secrets: dict[str, str] = PrivateAttr(default_factory=dict)  # resolved at load; part of ==
 
     @field_validator("backend")
@@ -76,7 +92,7 @@ class BackendEntry(_Strict):
         return spec
 
     @model_validator(mode="after")
-    def _noise(self) -> "BackendEntry":
+    def _noise(self) -> BackendEntry:
         spec = parse_backend(self.backend, self.noise, field="noise")
         if self.credentials is not None:
             self.credentials.check_backend(spec)
@@ -88,7 +104,9 @@ class BackendEntry(_Strict):
         # Only the variable's name is ever shown, never its value.
         missing = [n for n in names if not os.environ.get(n)]
         if missing:
-            raise ValueError(f"environment variable {missing[0]} is not set; export it before starting")
+            raise ValueError(
+                f"environment variable {missing[0]} is not set; export it before starting"
+            )
         return names
 
     @property
@@ -103,8 +121,9 @@ class BackendEntry(_Strict):
     @property
     def secret_values(self) -> list[str]:
         """The strings to redact: secret credentials and the credentials_env values."""
-        return ([v for k, v in self._secrets.items() if k in SECRET_KEYS]
-                + [os.environ.get(n, "") for n in self.credentials_env])
+        return [v for k, v in self._secrets.items() if k in SECRET_KEYS] + [
+            os.environ.get(n, "") for n in self.credentials_env
+        ]
 
     def load_credentials(self) -> None:
         """Read the configured credentials now (at load, so SIGHUP re-reads rotated secrets).
@@ -132,35 +151,53 @@ class ProbeSchedule(_Strict):
 class RBProbeConfig(ProbeSchedule):
     interval: Duration = 6 * 3600.0
     timeout: Duration = 600.0
-    qubits: list[Annotated[int, Field(ge=0, le=10_000)]] = Field(default=[0], min_length=1, max_length=2)
-    lengths: list[Annotated[int, Field(ge=1, le=100_000)]] | None = Field(default=None, max_length=100)
+    qubits: list[Annotated[int, Field(ge=0, le=10_000)]] = Field(
+        default=[0], min_length=1, max_length=2
+    )
+    lengths: list[Annotated[int, Field(ge=1, le=100_000)]] | None = Field(
+        default=None, max_length=100
+    )
     samples: int = Field(default=20, ge=2, le=10_000)
     shots: int = Field(default=256, ge=1, le=1_000_000)
     max_cost_usd: Usd | None = None
     max_daily_cost_usd: Usd | None = None
-    interleave: str | None = Field(default=None, description=(
-        "Also run interleaved RB of this gate (x, sx; cx, cz, ecr on two qubits) and export "
-        "quantum_backend_gate_error_ratio{source=\"rb\"}; doubles the probe's circuits."))
-    plot: bool = Field(default=False, description=(
-        "Keep the last probe's decay plot per backend, served at /probes/<name>/rb.png (needs qobserve[plot])."))
+    interleave: str | None = Field(
+        default=None,
+        description=(
+            "Also run interleaved RB of this gate (x, sx; cx, cz, ecr on two qubits) and export "
+            'quantum_backend_gate_error_ratio{source="rb"}; doubles the probe\'s circuits.'
+        ),
+    )
+    plot: bool = Field(
+        default=False,
+        description=(
+            "Keep the last probe's decay plot per backend, served at /probes/<name>/rb.png (needs qobserve[plot])."
+        ),
+    )
 
     @model_validator(mode="after")
-    def _interleave(self) -> "RBProbeConfig":
+    def _interleave(self) -> RBProbeConfig:
         from qobserve.benchmarking.cliffords import INTERLEAVABLE
 
         gate = self.interleave
         if gate is not None and gate not in INTERLEAVABLE:
-            raise ValueError(f"interleave: expected one of {', '.join(INTERLEAVABLE)}, got {gate!r}")
+            raise ValueError(
+                f"interleave: expected one of {', '.join(INTERLEAVABLE)}, got {gate!r}"
+            )
         if gate is not None and INTERLEAVABLE[gate] != len(self.qubits):
-            raise ValueError(f"interleave: {gate} acts on {INTERLEAVABLE[gate]} qubit(s) but qubits "
-                             f"has {len(self.qubits)}; give as many qubits as the gate acts on")
+            raise ValueError(
+                f"interleave: {gate} acts on {INTERLEAVABLE[gate]} qubit(s) but qubits "
+                f"has {len(self.qubits)}; give as many qubits as the gate acts on"
+            )
         if self.plot:
             from qobserve.benchmarking.plot import PLOT_EXTRA, _figure_class
 
             try:
                 _figure_class()
             except ImportError:
-                raise ValueError(f"plot: needs matplotlib; pip install '{PLOT_EXTRA}' or set plot: false") from None
+                raise ValueError(
+                    f"plot: needs matplotlib; pip install '{PLOT_EXTRA}' or set plot: false"
+                ) from None
         return self
 
 
@@ -184,8 +221,10 @@ def _bcrypt_hash(hashed: str) -> str:
         except ValueError:
             ok = False
     if not ok:
-        raise ValueError("not a valid bcrypt hash; make one with htpasswd -nBC 10 USER "
-                         "(or python -c 'import bcrypt; print(bcrypt.hashpw(b\"PW\", bcrypt.gensalt()).decode())')")
+        raise ValueError(
+            "not a valid bcrypt hash; make one with htpasswd -nBC 10 USER "
+            "(or python -c 'import bcrypt; print(bcrypt.hashpw(b\"PW\", bcrypt.gensalt()).decode())')"
+        )
     return hashed
 
 
@@ -195,18 +234,34 @@ BcryptHash = Annotated[str, AfterValidator(_bcrypt_hash)]
 class Web(_Strict):
     """TLS and basic auth, following Prometheus' web.yml (bcrypt hashes only)."""
 
-    tls_cert_file: Path | None = Field(default=None, description="PEM certificate (chain); checked readable at load")
-    tls_key_file: Path | None = Field(default=None, description="PEM private key; checked readable at load")
+    tls_cert_file: Path | None = Field(
+        default=None, description="PEM certificate (chain); checked readable at load"
+    )
+    tls_key_file: Path | None = Field(
+        default=None, description="PEM private key; checked readable at load"
+    )
     basic_auth_users: dict[str, BcryptHash] = {}
-    health_requires_auth: bool = Field(default=False, description=(
-        "Ask basic auth on /healthz and /readyz too (default: open, for orchestrator probes)."))
-    handshake_timeout: Duration = Field(default=10.0, description=(
-        "Per-connection limit for the TLS handshake and each read; idle clients are dropped after it."))
-    max_connections: int = Field(default=64, ge=1, le=10_000, description=(
-        "Connections served at once; more are closed immediately."))
+    health_requires_auth: bool = Field(
+        default=False,
+        description=(
+            "Ask basic auth on /healthz and /readyz too (default: open, for orchestrator probes)."
+        ),
+    )
+    handshake_timeout: Duration = Field(
+        default=10.0,
+        description=(
+            "Per-connection limit for the TLS handshake and each read; idle clients are dropped after it."
+        ),
+    )
+    max_connections: int = Field(
+        default=64,
+        ge=1,
+        le=10_000,
+        description=("Connections served at once; more are closed immediately."),
+    )
 
     @model_validator(mode="after")
-    def _pairs(self) -> "Web":
+    def _pairs(self) -> Web:
         if (self.tls_cert_file is None) != (self.tls_key_file is None):
             raise ValueError("tls_cert_file and tls_key_file go together; set both or neither")
         return self
@@ -218,9 +273,13 @@ class ExporterConfig(_Strict):
     probes: Probes = Probes()
     otlp: Otlp | None = None
     web: Web = Web()
-    state_dir: Path | None = Field(default=None, description=(
-        "Where the exporter persists state (RB probe spend); default $QOBSERVE_STATE_DIR, "
-        "then the XDG state directory."))
+    state_dir: Path | None = Field(
+        default=None,
+        description=(
+            "Where the exporter persists state (RB probe spend); default $QOBSERVE_STATE_DIR, "
+            "then the XDG state directory."
+        ),
+    )
 
     @field_validator("backends")
     @classmethod
@@ -234,8 +293,10 @@ class ExporterConfig(_Strict):
             # Series are labelled by device name, so two entries for one device would collide.
             key = (b.spec.provider.value, b.spec.name)
             if key in devices:
-                raise ValueError(f"{b.name!r} and {devices[key]!r} both probe {b.spec.name}; "
-                                 "list each device once")
+                raise ValueError(
+                    f"{b.name!r} and {devices[key]!r} both probe {b.spec.name}; "
+                    "list each device once"
+                )
             devices[key] = b.name
         return backends
 
@@ -255,19 +316,29 @@ def load_config(path: str | Path) -> ExporterConfig:
     try:
         data = read_yaml(path, ConfigError, expect="a mapping with 'backends' and 'probes'")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"
+        ) from None
     except ValueError as exc:  # e.g. a NUL byte or an out-of-range YAML value
         raise ConfigError(f"{path}: cannot read: {str(exc).splitlines()[0]}") from None
     try:
         config = ExporterConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"{path}: {validation_message(exc)}") from None
-    except (ValueError, TypeError, RecursionError) as exc:  # a validator outside pydantic's wrapping
-        raise ConfigError(f"{path}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    except (
+        ValueError,
+        TypeError,
+        RecursionError,
+    ) as exc:  # a validator outside pydantic's wrapping
+        raise ConfigError(
+            f"{path}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        ) from None
     for name in ("tls_cert_file", "tls_key_file"):
         file = getattr(config.web, name)
         if file is not None and not (file.is_file() and os.access(file, os.R_OK)):
-            raise ConfigError(f"{path}: web.{name}: cannot read {file}; give the path of a readable PEM file")
+            raise ConfigError(
+                f"{path}: web.{name}: cannot read {file}; give the path of a readable PEM file"
+            )
     for i, entry in enumerate(config.backends):
         where = f"{path}: backends[{i}]"
         try:
@@ -287,9 +358,15 @@ def _unknown_fake_backend(name: str) -> str | None:
         import qiskit_ibm_runtime.fake_provider as fake_provider
     except ImportError:
         return None  # the probe will say which extra to install
-    known = sorted(n for n in (getattr(getattr(fake_provider, a), "backend_name", None)
-                               for a in dir(fake_provider) if a.startswith("Fake"))
-                   if isinstance(n, str))
+    known = sorted(
+        n
+        for n in (
+            getattr(getattr(fake_provider, a), "backend_name", None)
+            for a in dir(fake_provider)
+            if a.startswith("Fake")
+        )
+        if isinstance(n, str)
+    )
     if name in known:
         return None
     import difflib

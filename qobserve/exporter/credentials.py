@@ -37,9 +37,11 @@ from qobserve.backends import BackendKind, BackendSpec
 __all__ = ["Credentials", "RedactingFilter", "SecretRef", "redact", "resolve", "set_secrets"]
 
 SECRET_KEYS = ("ibm_token", "aws_access_key_id", "aws_secret_access_key", "aws_session_token")
-_FAMILY = {"ibm": ("qiskit:ibm_*", lambda s: s.spec.startswith("qiskit:") and s.kind is BackendKind.CLOUD),
-           "aws": ("braket:arn:…", lambda s: s.spec.startswith("braket:") and s.kind is BackendKind.CLOUD),
-           "google": ("cirq_google:…", lambda s: s.spec.startswith("cirq_google:"))}
+_FAMILY = {
+    "ibm": ("qiskit:ibm_*", lambda s: s.spec.startswith("qiskit:") and s.kind is BackendKind.CLOUD),
+    "aws": ("braket:arn:…", lambda s: s.spec.startswith("braket:") and s.kind is BackendKind.CLOUD),
+    "google": ("cirq_google:…", lambda s: s.spec.startswith("cirq_google:")),
+}
 
 
 class StrictModel(BaseModel):
@@ -55,7 +57,7 @@ class SecretRef(StrictModel):
     file: Path | None = None
 
     @model_validator(mode="after")
-    def _one(self) -> "SecretRef":
+    def _one(self) -> SecretRef:
         if (self.env is None) == (self.file is None):
             raise ValueError("give exactly one of env: VARIABLE or file: /path/to/secret")
         return self
@@ -69,15 +71,21 @@ class SecretRef(StrictModel):
         if self.env is not None:
             value = os.environ.get(self.env, "")
             if not value:
-                raise ValueError(f"env: environment variable {self.env} is not set; export it before starting")
+                raise ValueError(
+                    f"env: environment variable {self.env} is not set; export it before starting"
+                )
             return value.strip()
         try:
             value = Path(self.file).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ValueError(f"file: cannot read {self.file} ({exc.strerror or exc}); "
-                             "mount the secret there or fix the path") from None
+            raise ValueError(
+                f"file: cannot read {self.file} ({exc.strerror or exc}); "
+                "mount the secret there or fix the path"
+            ) from None
         except UnicodeDecodeError:
-            raise ValueError(f"file: {self.file} is not UTF-8 text; store the secret as text") from None
+            raise ValueError(
+                f"file: {self.file} is not UTF-8 text; store the secret as text"
+            ) from None
         if not value:
             raise ValueError(f"file: {self.file} is empty; put the secret in it")
         return value
@@ -89,24 +97,38 @@ Value = str | SecretRef
 class Credentials(StrictModel):
     """Credentials for one backend; each key applies to one provider family."""
 
-    ibm_token: SecretRef | None = Field(default=None, description="secret; QiskitRuntimeService(token=...)")
-    ibm_instance: Value | None = Field(default=None, description="QiskitRuntimeService(instance=...)")
+    ibm_token: SecretRef | None = Field(
+        default=None, description="secret; QiskitRuntimeService(token=...)"
+    )
+    ibm_instance: Value | None = Field(
+        default=None, description="QiskitRuntimeService(instance=...)"
+    )
     aws_profile: Value | None = Field(default=None, description="boto3 Session(profile_name=...)")
-    aws_access_key_id: SecretRef | None = Field(default=None, description="secret; with aws_secret_access_key")
+    aws_access_key_id: SecretRef | None = Field(
+        default=None, description="secret; with aws_secret_access_key"
+    )
     aws_secret_access_key: SecretRef | None = Field(default=None, description="secret")
     aws_session_token: SecretRef | None = Field(default=None, description="secret; temporary keys")
-    aws_role_arn: Value | None = Field(default=None, description=(
-        "assumed with STS on first use, refreshed before expiry"))
+    aws_role_arn: Value | None = Field(
+        default=None, description=("assumed with STS on first use, refreshed before expiry")
+    )
     aws_region: Value | None = Field(default=None, description="boto3 Session(region_name=...)")
-    google_project: Value | None = Field(default=None, description=(
-        "Google Cloud project (the bundled cirq_google specs are virtual engines and need none)"))
-    google_credentials_file: Path | None = Field(default=None, description=(
-        "service-account key file, checked readable at load"))
+    google_project: Value | None = Field(
+        default=None,
+        description=(
+            "Google Cloud project (the bundled cirq_google specs are virtual engines and need none)"
+        ),
+    )
+    google_credentials_file: Path | None = Field(
+        default=None, description=("service-account key file, checked readable at load")
+    )
 
     @model_validator(mode="after")
-    def _pairs(self) -> "Credentials":
+    def _pairs(self) -> Credentials:
         if (self.aws_access_key_id is None) != (self.aws_secret_access_key is None):
-            raise ValueError("aws_access_key_id and aws_secret_access_key go together; set both or neither")
+            raise ValueError(
+                "aws_access_key_id and aws_secret_access_key go together; set both or neither"
+            )
         if self.aws_profile is not None and self.aws_access_key_id is not None:
             raise ValueError("set aws_profile or aws_access_key_id/aws_secret_access_key, not both")
         if self.aws_session_token is not None and self.aws_access_key_id is None:
@@ -120,7 +142,9 @@ class Credentials(StrictModel):
                 continue
             forms, applies = _FAMILY[key.split("_", 1)[0]]
             if not applies(spec):
-                raise ValueError(f"credentials.{key} applies to {forms} backends, not {spec.spec!r}; remove it")
+                raise ValueError(
+                    f"credentials.{key} applies to {forms} backends, not {spec.spec!r}; remove it"
+                )
 
 
 def resolve(credentials: Credentials | None) -> dict[str, str]:
@@ -141,8 +165,10 @@ def resolve(credentials: Credentials | None) -> dict[str, str]:
                 with open(ref, "rb"):
                     pass
             except OSError as exc:
-                raise ValueError(f"{key}: cannot read {ref} ({exc.strerror or exc}); "
-                                 "mount the key file there or fix the path") from None
+                raise ValueError(
+                    f"{key}: cannot read {ref} ({exc.strerror or exc}); "
+                    "mount the key file there or fix the path"
+                ) from None
             values[key] = str(ref)
         elif isinstance(ref, SecretRef):
             try:

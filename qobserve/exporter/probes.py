@@ -11,10 +11,10 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from qobserve import semconv
 from qobserve.backends import BackendSpec
 from qobserve.calibration import read_calibration, read_status
-from qobserve import semconv
-from qobserve.semconv import Attr, LABEL
+from qobserve.semconv import LABEL, Attr
 
 __all__ = ["Sample", "Target", "calibration_probe", "status_probe"]
 
@@ -50,14 +50,21 @@ class Target:
     def device(self) -> Any:
         with self._lock:
             if self._device is None:
-                self._device = (self.spec.load(credentials=self.credentials) if self.credentials
-                                else self.spec.load())
+                self._device = (
+                    self.spec.load(credentials=self.credentials)
+                    if self.credentials
+                    else self.spec.load()
+                )
             return self._device
 
 
 def _gate_error(target: Target, gate: str, qubits: tuple[int, ...], value: float) -> Sample:
-    labels = (*target.labels, (_GATE, gate), (_QUBITS, "_".join(map(str, qubits))),
-              (_SOURCE, semconv.GATE_ERROR_PROVIDER))
+    labels = (
+        *target.labels,
+        (_GATE, gate),
+        (_QUBITS, "_".join(map(str, qubits))),
+        (_SOURCE, semconv.GATE_ERROR_PROVIDER),
+    )
     return Sample(_GATE_ERROR, labels, value)
 
 
@@ -68,12 +75,16 @@ def calibration_probe(target: Target) -> list[Sample]:
     cal = read_calibration(target.spec, target.device())
     samples = []
     if cal.timestamp is not None:
-        samples.append(Sample("quantum_backend_calibration_timestamp_seconds", target.labels, cal.timestamp))
+        samples.append(
+            Sample("quantum_backend_calibration_timestamp_seconds", target.labels, cal.timestamp)
+        )
     for qubit, q in sorted(cal.qubits.items()):
         labels = (*target.labels, (_Q, str(qubit)))
-        for name, value in (("quantum_backend_qubit_t1_seconds", q.t1_seconds),
-                            ("quantum_backend_qubit_t2_seconds", q.t2_seconds),
-                            ("quantum_backend_qubit_readout_error_ratio", q.readout_error)):
+        for name, value in (
+            ("quantum_backend_qubit_t1_seconds", q.t1_seconds),
+            ("quantum_backend_qubit_t2_seconds", q.t2_seconds),
+            ("quantum_backend_qubit_readout_error_ratio", q.readout_error),
+        ):
             if value is not None:
                 samples.append(Sample(name, labels, value))
         if q.readout_error:
@@ -88,5 +99,7 @@ def status_probe(target: Target) -> list[Sample]:
     status = read_status(target.spec, target.device())
     samples = [Sample("quantum_backend_up", target.labels, 1.0 if status.operational else 0.0)]
     if status.pending_jobs is not None:
-        samples.append(Sample("quantum_backend_pending_jobs", target.labels, float(status.pending_jobs)))
+        samples.append(
+            Sample("quantum_backend_pending_jobs", target.labels, float(status.pending_jobs))
+        )
     return samples

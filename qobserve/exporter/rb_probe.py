@@ -22,7 +22,7 @@ from pathlib import Path
 
 from qobserve.exporter.config import RBProbeConfig
 from qobserve.exporter.probes import Sample, Target
-from qobserve.semconv import GATE_ERROR_RB, Attr, LABEL
+from qobserve.semconv import GATE_ERROR_RB, LABEL, Attr
 
 __all__ = ["RBProbe", "RBProbeRefused"]
 
@@ -61,8 +61,12 @@ class RBProbe:
             from qobserve.cost import Budget
             from qobserve.cost.store_sqlite import SqliteBudgetStore
 
-            self._budget = Budget("rb-probe", self.config.max_daily_cost_usd, period="day",
-                                  store=SqliteBudgetStore(self.store_path))
+            self._budget = Budget(
+                "rb-probe",
+                self.config.max_daily_cost_usd,
+                period="day",
+                store=SqliteBudgetStore(self.store_path),
+            )
         return self._budget
 
     def _reserve(self, target: Target):
@@ -74,8 +78,10 @@ class RBProbe:
         sets = 2 if cfg.interleave else 1  # interleaved RB runs a second set of sequences
         price = estimate(target.spec, cfg.shots, circuits=sets * len(lengths) * cfg.samples)
         if cfg.max_cost_usd is not None and price.usd > Decimal(str(cfg.max_cost_usd)):
-            raise RBProbeRefused(f"rb probe on {target.name} priced ${price.usd} > probes.rb.max_cost_usd "
-                                 f"${cfg.max_cost_usd}; lower samples/shots or raise the cap")
+            raise RBProbeRefused(
+                f"rb probe on {target.name} priced ${price.usd} > probes.rb.max_cost_usd "
+                f"${cfg.max_cost_usd}; lower samples/shots or raise the cap"
+            )
         budget = self._daily_budget()
         if budget is None:
             return None
@@ -90,9 +96,15 @@ class RBProbe:
         cfg = self.config
         reservation = self._reserve(target)
         try:
-            result = run_rb(target.spec, tuple(cfg.qubits), lengths=cfg.lengths,
-                            num_samples=cfg.samples, shots=cfg.shots, device=target.device(),
-                            interleave=cfg.interleave)
+            result = run_rb(
+                target.spec,
+                tuple(cfg.qubits),
+                lengths=cfg.lengths,
+                num_samples=cfg.samples,
+                shots=cfg.shots,
+                device=target.device(),
+                interleave=cfg.interleave,
+            )
         except BaseException:
             if reservation is not None:
                 reservation.release()
@@ -105,13 +117,26 @@ class RBProbe:
         if not fit.ok:
             raise RuntimeError(f"rb fit on {target.name}: {fit.status.value} ({fit.message})")
         labels = (*target.labels, (LABEL[Attr.QUBITS], result.experiment.label))
-        samples = [Sample("quantum_rb_error_per_clifford", labels, float(fit.epc)),
-                   Sample("quantum_fidelity_ratio", (*labels, (LABEL[Attr.METHOD], "rb")), float(fit.fidelity))]
+        samples = [
+            Sample("quantum_rb_error_per_clifford", labels, float(fit.epc)),
+            Sample(
+                "quantum_fidelity_ratio", (*labels, (LABEL[Attr.METHOD], "rb")), float(fit.fidelity)
+            ),
+        ]
         irb = result.interleaved
         if irb is not None and irb.ok:
-            samples.append(Sample("quantum_backend_gate_error_ratio",
-                                  (*target.labels, (LABEL[Attr.GATE], irb.gate), labels[-1],
-                                   (LABEL[Attr.SOURCE], GATE_ERROR_RB)), float(irb.gate_error)))
+            samples.append(
+                Sample(
+                    "quantum_backend_gate_error_ratio",
+                    (
+                        *target.labels,
+                        (LABEL[Attr.GATE], irb.gate),
+                        labels[-1],
+                        (LABEL[Attr.SOURCE], GATE_ERROR_RB),
+                    ),
+                    float(irb.gate_error),
+                )
+            )
         elif irb is not None:  # the EPC is still good data; the gate's series goes away
             log.warning("rb on %s: no %s gate error: %s", target.name, irb.gate, irb.message)
         return samples

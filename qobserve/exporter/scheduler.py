@@ -42,18 +42,29 @@ def _one_line(exc: BaseException) -> str:
 class ProbeLoop:
     """Runs one probe against one target until stopped."""
 
-    def __init__(self, probe: str, fn: Callable[[Target], list[Sample]], target: Target,
-                 schedule: ProbeSchedule, collector: ProbeCollector, *, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        probe: str,
+        fn: Callable[[Target], list[Sample]],
+        target: Target,
+        schedule: ProbeSchedule,
+        collector: ProbeCollector,
+        *,
+        seed: int | None = None,
+    ) -> None:
         self.probe, self.fn, self.target = probe, fn, target
         self.schedule, self.collector = schedule, collector
         self._stop = threading.Event()
         self._rng = random.Random(seed)
         self._pending: Future | None = None
-        self._thread = threading.Thread(target=self._loop, name=f"loop-{probe}-{target.name}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop, name=f"loop-{probe}-{target.name}", daemon=True
+        )
 
     def start(self) -> None:
-        self.collector.register(self.probe, self.target.name, self.target.spec.name,
-                                self.schedule.stale_after)
+        self.collector.register(
+            self.probe, self.target.name, self.target.spec.name, self.schedule.stale_after
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -72,7 +83,9 @@ class ProbeLoop:
                 except BaseException as exc:
                     future.set_exception(exc)
 
-        threading.Thread(target=work, name=f"probe-{self.probe}-{self.target.name}", daemon=True).start()
+        threading.Thread(
+            target=work, name=f"probe-{self.probe}-{self.target.name}", daemon=True
+        ).start()
         return future
 
     def join(self, timeout: float | None = None) -> None:
@@ -82,23 +95,39 @@ class ProbeLoop:
         """Run the probe once with its timeout and record the outcome."""
         started = time.monotonic()
         if self._pending is not None and not self._pending.done():
-            outcome = ProbeOutcome(False, 0.0, time.time(), completed=False, error_type="still_running")
-            log.warning("probe %s on %s: previous run still in progress, skipped",
-                        self.probe, self.target.name)
+            outcome = ProbeOutcome(
+                False, 0.0, time.time(), completed=False, error_type="still_running"
+            )
+            log.warning(
+                "probe %s on %s: previous run still in progress, skipped",
+                self.probe,
+                self.target.name,
+            )
         else:
             self._pending = self._submit()
             self.collector.started(self.probe, self.target.name, self._pending)
             try:
                 samples = self._pending.result(timeout=self.schedule.timeout)
-                outcome = ProbeOutcome(True, time.monotonic() - started, time.time(), tuple(samples))
+                outcome = ProbeOutcome(
+                    True, time.monotonic() - started, time.time(), tuple(samples)
+                )
             except FutureTimeout:
-                outcome = ProbeOutcome(False, time.monotonic() - started, time.time(), error_type="timeout")
-                log.warning("probe %s on %s timed out after %.0f s",
-                            self.probe, self.target.name, self.schedule.timeout)
+                outcome = ProbeOutcome(
+                    False, time.monotonic() - started, time.time(), error_type="timeout"
+                )
+                log.warning(
+                    "probe %s on %s timed out after %.0f s",
+                    self.probe,
+                    self.target.name,
+                    self.schedule.timeout,
+                )
             except Exception as exc:  # a probe failure is data, not a crash
-                outcome = ProbeOutcome(False, time.monotonic() - started, time.time(),
-                                       error_type=type(exc).__name__)
-                log.warning("probe %s on %s failed: %s", self.probe, self.target.name, _one_line(exc))
+                outcome = ProbeOutcome(
+                    False, time.monotonic() - started, time.time(), error_type=type(exc).__name__
+                )
+                log.warning(
+                    "probe %s on %s failed: %s", self.probe, self.target.name, _one_line(exc)
+                )
         if not self._stop.is_set():
             self.collector.record(self.probe, self.target.name, self.target.spec.name, outcome)
         return outcome

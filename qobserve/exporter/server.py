@@ -95,8 +95,10 @@ def _tls_context(web: Web) -> ssl.SSLContext | None:
         ctx.load_cert_chain(web.tls_cert_file, web.tls_key_file)
     except (OSError, ssl.SSLError) as exc:
         reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or str(exc)
-        raise ServerStartError(f"web.tls_cert_file/web.tls_key_file: cannot load {web.tls_cert_file} with "
-                               f"{web.tls_key_file} ({reason}); give a PEM certificate and its key") from None
+        raise ServerStartError(
+            f"web.tls_cert_file/web.tls_key_file: cannot load {web.tls_cert_file} with "
+            f"{web.tls_key_file} ({reason}); give a PEM certificate and its key"
+        ) from None
     return ctx
 
 
@@ -104,11 +106,15 @@ def _bind(host: str, port: int, tls: ssl.SSLContext | None, web: Web) -> _Server
     try:
         return _Server((host, port), tls, web)
     except socket.gaierror:
-        raise ServerStartError(f"listen: cannot resolve host {host!r}; use an address such as "
-                               "127.0.0.1:9464 or 0.0.0.0:9464") from None
+        raise ServerStartError(
+            f"listen: cannot resolve host {host!r}; use an address such as "
+            "127.0.0.1:9464 or 0.0.0.0:9464"
+        ) from None
     except OSError as exc:
-        raise ServerStartError(f"listen: cannot bind {host}:{port} ({exc.strerror or exc}); "
-                               "choose a free port or address in listen") from None
+        raise ServerStartError(
+            f"listen: cannot bind {host}:{port} ({exc.strerror or exc}); "
+            "choose a free port or address in listen"
+        ) from None
 
 
 class MetricsServer:
@@ -125,23 +131,37 @@ class MetricsServer:
         ServerStartError: the address cannot be bound or the TLS files loaded.
     """
 
-    def __init__(self, host: str, port: int, registry, ready: Callable[[], tuple[bool, str]], web: Web,
-                 extra: Callable[[], bytes] = bytes) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        registry,
+        ready: Callable[[], tuple[bool, str]],
+        web: Web,
+        extra: Callable[[], bytes] = bytes,
+    ) -> None:
         users = dict(web.basic_auth_users)
         open_health = not web.health_requires_auth
 
         def app(environ, start_response):
             path = environ.get("PATH_INFO", "/")
             if users and not (open_health and path in _HEALTH) and not _authorized(environ, users):
-                start_response("401 Unauthorized", [("WWW-Authenticate", 'Basic realm="qobserve"'),
-                                                    ("Content-Type", "text/plain")])
+                start_response(
+                    "401 Unauthorized",
+                    [
+                        ("WWW-Authenticate", 'Basic realm="qobserve"'),
+                        ("Content-Type", "text/plain"),
+                    ],
+                )
                 return [b"unauthorized\n"]
             if path == "/healthz":
                 start_response("200 OK", [("Content-Type", "text/plain")])
                 return [b"ok\n"]
             if path == "/readyz":
                 ok, body = ready()
-                start_response("200 OK" if ok else "503 Service Unavailable", [("Content-Type", "text/plain")])
+                start_response(
+                    "200 OK" if ok else "503 Service Unavailable", [("Content-Type", "text/plain")]
+                )
                 return [body.encode()]
             if path in ("/metrics", "/"):
                 start_response("200 OK", [("Content-Type", CONTENT_TYPE_LATEST)])
@@ -152,7 +172,9 @@ class MetricsServer:
         self._httpd = _bind(host, port, _tls_context(web), web)
         self._httpd.set_app(app)
         self.address = self._httpd.server_address[:2]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="metrics-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, name="metrics-server", daemon=True
+        )
 
     def start(self) -> None:
         self._thread.start()

@@ -62,8 +62,9 @@ def cirq_ideal(circuit: Any, *, max_qubits: int = 20) -> _VectorIdeal:
     qubits = sorted(circuit.all_qubits())
     if len(qubits) > max_qubits:
         raise TooWide(f"{len(qubits)} qubits > max_qubits={max_qubits}")
-    state = cirq.final_state_vector(circuit, qubit_order=qubits, ignore_terminal_measurements=True,
-                                    dtype=np.complex128)
+    state = cirq.final_state_vector(
+        circuit, qubit_order=qubits, ignore_terminal_measurements=True, dtype=np.complex128
+    )
     probs = np.abs(state.reshape((2,) * len(qubits))) ** 2  # axis i = qubits[i]
     axes = [qubits.index(q) for _, _, q in measured]
     if len(set(axes)) != len(axes):

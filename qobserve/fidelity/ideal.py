@@ -56,7 +56,7 @@ def _terminal(circuit) -> _Terminal:
         qubits = [index[q] for q in inst.qubits]
         if name == "barrier" or name == "delay":
             continue
-        if getattr(op, "condition", None) is not None or inst.clbits and name != "measure":
+        if getattr(op, "condition", None) is not None or (inst.clbits and name != "measure"):
             raise Unsupported(f"classically controlled {name!r}")
         if name == "measure":
             q, c = qubits[0], clbit_index[inst.clbits[0]]
@@ -76,8 +76,9 @@ def _terminal(circuit) -> _Terminal:
 def _bits(keys: Sequence[str], nclbits: int) -> np.ndarray:
     """(len(keys), nclbits) 0/1 array, column c = clbit c (Qiskit keys put clbit 0 rightmost)."""
     rows = [k.zfill(nclbits)[::-1][:nclbits] for k in keys]
-    return (np.frombuffer("".join(rows).encode(), dtype=np.uint8).reshape(len(keys), nclbits)
-            - ord("0")).astype(bool)
+    return (
+        np.frombuffer("".join(rows).encode(), dtype=np.uint8).reshape(len(keys), nclbits) - ord("0")
+    ).astype(bool)
 
 
 class DenseIdeal:
@@ -109,9 +110,22 @@ class DenseIdeal:
 
 
 # Clifford gates by Qiskit name → stim gate; Z rotations by multiples of pi/2 below.
-_STIM = {"id": "I", "x": "X", "y": "Y", "z": "Z", "h": "H", "s": "S", "sdg": "S_DAG",
-         "sx": "SQRT_X", "sxdg": "SQRT_X_DAG", "cx": "CX", "cy": "CY", "cz": "CZ",
-         "swap": "SWAP", "ecr": None}
+_STIM = {
+    "id": "I",
+    "x": "X",
+    "y": "Y",
+    "z": "Z",
+    "h": "H",
+    "s": "S",
+    "sdg": "S_DAG",
+    "sx": "SQRT_X",
+    "sxdg": "SQRT_X_DAG",
+    "cx": "CX",
+    "cy": "CY",
+    "cz": "CZ",
+    "swap": "SWAP",
+    "ecr": None,
+}
 _QUARTER_TURNS = {0: None, 1: "S", 2: "Z", 3: "S_DAG"}
 
 
@@ -169,11 +183,11 @@ class StabilizerIdeal:
             return 0.0
         sim = self._sim.copy()
         try:
-            for q, bit in zip(self._reads, written):
+            for q, bit in zip(self._reads, written, strict=False):
                 sim.postselect_z(q, desired_value=bit)
         except ValueError:  # the outcome is outside the support
             return 0.0
-        return 2.0 ** -self.dimension
+        return 2.0**-self.dimension
 
     def __call__(self, keys: Sequence[str]) -> np.ndarray:
         bits = _bits(keys, len(self._measured))
@@ -192,7 +206,7 @@ def ideal_distribution(circuit, *, max_qubits: int = 20) -> DenseIdeal | Stabili
         TooWide: not Clifford and more than ``max_qubits`` active qubits.
     """
     t = _terminal(circuit)
-    if t.width > max_qubits or t.width > 12 and is_clifford(t):
+    if t.width > max_qubits or (t.width > 12 and is_clifford(t)):
         if not is_clifford(t):
             raise TooWide(f"{t.width} active qubits > max_qubits={max_qubits} and not Clifford")
         return StabilizerIdeal(t)

@@ -62,8 +62,14 @@ def _aligned(counts: Mapping[str, int], ideal: Ideal) -> tuple[np.ndarray, np.nd
     return n, np.asarray(ideal(keys), dtype=float), shots
 
 
-def bootstrap(n: np.ndarray, q: np.ndarray, *, resamples: int = 200, level: float = 0.95,
-              seed: int | None = None) -> tuple[float, float, float]:
+def bootstrap(
+    n: np.ndarray,
+    q: np.ndarray,
+    *,
+    resamples: int = 200,
+    level: float = 0.95,
+    seed: int | None = None,
+) -> tuple[float, float, float]:
     """Basic multinomial-bootstrap interval and bias estimate of the Hellinger fidelity.
 
     Args:
@@ -87,8 +93,9 @@ def bootstrap(n: np.ndarray, q: np.ndarray, *, resamples: int = 200, level: floa
     return max(0.0, float(low)), min(1.0, float(high)), float(np.mean(f_star) - f_hat)
 
 
-def compare(counts: Mapping[str, int], ideal: Ideal, *, resamples: int = 200,
-            seed: int | None = None) -> Comparison:
+def compare(
+    counts: Mapping[str, int], ideal: Ideal, *, resamples: int = 200, seed: int | None = None
+) -> Comparison:
     """Hellinger fidelity, TVD and the bootstrap interval of ``counts`` against ``ideal``.
 
     Args:

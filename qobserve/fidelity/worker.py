@@ -53,7 +53,9 @@ def check_rate(rate: float, name: str = "output_fidelity") -> float:
     try:
         value = float(rate)
     except (TypeError, ValueError):
-        raise ValueError(f"{name}: sampling rate must be a number in [0, 1], got {rate!r}") from None
+        raise ValueError(
+            f"{name}: sampling rate must be a number in [0, 1], got {rate!r}"
+        ) from None
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"{name}: sampling rate must be in [0, 1], got {rate!r}")
     return value
@@ -73,7 +75,9 @@ def _env_max_qubits() -> int:
     except ValueError:
         value = -1
     if value < 1:
-        raise ValueError(f"QOBSERVE_OUTPUT_FIDELITY_MAX_QUBITS: must be a positive integer, got {raw!r}")
+        raise ValueError(
+            f"QOBSERVE_OUTPUT_FIDELITY_MAX_QUBITS: must be a positive integer, got {raw!r}"
+        )
     return value
 
 
@@ -100,9 +104,16 @@ class FidelityRecorder:
         seed: seeds the sampling draws and the bootstrap (tests).
     """
 
-    def __init__(self, telemetry, *, rate: float | None = None, max_qubits: int | None = None,
-                 max_queue: int = DEFAULT_QUEUE_SIZE, resamples: int = 200,
-                 seed: int | None = None) -> None:
+    def __init__(
+        self,
+        telemetry,
+        *,
+        rate: float | None = None,
+        max_qubits: int | None = None,
+        max_queue: int = DEFAULT_QUEUE_SIZE,
+        resamples: int = 200,
+        seed: int | None = None,
+    ) -> None:
         self.telemetry = telemetry
         self.rate = _env_rate() if rate is None else check_rate(rate)
         self.max_qubits = _env_max_qubits() if max_qubits is None else int(max_qubits)
@@ -123,9 +134,16 @@ class FidelityRecorder:
             rate = self.rate
         return rate > 0.0 and (rate >= 1.0 or self._random.random() < rate)
 
-    def submit(self, provider: str, backend: str, record, circuits: Sequence[Any],
-               results: Callable[[], Sequence[dict | None]], *,
-               ideal: Callable[..., Any] = ideal_distribution) -> bool:
+    def submit(
+        self,
+        provider: str,
+        backend: str,
+        record,
+        circuits: Sequence[Any],
+        results: Callable[[], Sequence[dict | None]],
+        *,
+        ideal: Callable[..., Any] = ideal_distribution,
+    ) -> bool:
         """Queue a finished job without blocking; False (and counted) when the queue is full.
 
         Args:
@@ -135,14 +153,29 @@ class FidelityRecorder:
             ideal: ``ideal(circuit, max_qubits=N)`` → lookup of ideal probabilities
                 (default: Qiskit circuits, :func:`~qobserve.fidelity.ideal.ideal_distribution`).
         """
-        return self._enqueue(_Task(provider, backend, record.span.get_span_context(), circuits,
-                                   results, ideal))
+        return self._enqueue(
+            _Task(provider, backend, record.span.get_span_context(), circuits, results, ideal)
+        )
 
-    def submit_expectations(self, provider: str, backend: str, record, pubs: Sequence[Any],
-                            results: Callable[[], Sequence[Any]]) -> bool:
+    def submit_expectations(
+        self,
+        provider: str,
+        backend: str,
+        record,
+        pubs: Sequence[Any],
+        results: Callable[[], Sequence[Any]],
+    ) -> bool:
         """Queue a finished estimator job; ``results()`` gives each PUB's ``evs`` array."""
-        return self._enqueue(_Task(provider, backend, record.span.get_span_context(), pubs,
-                                   results, kind="expectations"))
+        return self._enqueue(
+            _Task(
+                provider,
+                backend,
+                record.span.get_span_context(),
+                pubs,
+                results,
+                kind="expectations",
+            )
+        )
 
     def _enqueue(self, task: _Task) -> bool:
         try:
@@ -172,8 +205,9 @@ class FidelityRecorder:
             return
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="qobserve-output-fidelity",
-                                                daemon=True)
+                self._thread = threading.Thread(
+                    target=self._run, name="qobserve-output-fidelity", daemon=True
+                )
                 self._thread.start()
 
     def _run(self) -> None:
@@ -192,7 +226,7 @@ class FidelityRecorder:
             self._process_expectations(task)
             return
         all_counts = list(task.results())
-        for index, (circuit, counts) in enumerate(zip(task.circuits, all_counts)):
+        for index, (circuit, counts) in enumerate(zip(task.circuits, all_counts, strict=False)):
             if index >= MAX_CIRCUITS_PER_JOB:
                 break
             if not counts:
@@ -216,7 +250,7 @@ class FidelityRecorder:
 
         labels = {_P: task.provider, _B: task.backend}
         errors = []
-        for index, (pub, evs) in enumerate(zip(task.circuits, task.results())):
+        for index, (pub, evs) in enumerate(zip(task.circuits, task.results(), strict=False)):
             if index >= MAX_CIRCUITS_PER_JOB:
                 break
             try:
@@ -234,11 +268,16 @@ class FidelityRecorder:
         if not errors:
             return
         span = self.telemetry.tracer.start_span(
-            f"{task.provider} {task.backend} expectation_error", kind=SpanKind.INTERNAL,
+            f"{task.provider} {task.backend} expectation_error",
+            kind=SpanKind.INTERNAL,
             links=[Link(task.span_context)],
-            attributes={**labels, Attr.EXPECTATION_ERROR_MAX.value: max(errors),
-                        Attr.EXPECTATION_ERROR_MEAN.value: float(np.mean(errors)),
-                        Attr.EXPECTATION_COUNT.value: len(errors)})
+            attributes={
+                **labels,
+                Attr.EXPECTATION_ERROR_MAX.value: max(errors),
+                Attr.EXPECTATION_ERROR_MEAN.value: float(np.mean(errors)),
+                Attr.EXPECTATION_COUNT.value: len(errors),
+            },
+        )
         span.end()
 
     def _record(self, task: _Task, index: int, circuit, method: str, result) -> None:
@@ -247,17 +286,23 @@ class FidelityRecorder:
         qubits = getattr(circuit, "num_qubits", None)
         if qubits is None and hasattr(circuit, "all_qubits"):  # a Cirq circuit
             qubits = len(circuit.all_qubits())
-        attrs = {**labels, Attr.CIRCUIT_INDEX.value: index,
-                 Attr.CIRCUIT_QUBITS.value: int(qubits or 0),
-                 Attr.JOB_SHOTS.value: result.shots,
-                 Attr.OUTPUT_FIDELITY.value: result.fidelity,
-                 Attr.OUTPUT_TVD.value: result.tvd,
-                 Attr.OUTPUT_FIDELITY_METHOD.value: method}
+        attrs = {
+            **labels,
+            Attr.CIRCUIT_INDEX.value: index,
+            Attr.CIRCUIT_QUBITS.value: int(qubits or 0),
+            Attr.JOB_SHOTS.value: result.shots,
+            Attr.OUTPUT_FIDELITY.value: result.fidelity,
+            Attr.OUTPUT_TVD.value: result.tvd,
+            Attr.OUTPUT_FIDELITY_METHOD.value: method,
+        }
         if result.ci_low is not None:
             attrs[Attr.OUTPUT_FIDELITY_CI_LOW.value] = result.ci_low
             attrs[Attr.OUTPUT_FIDELITY_CI_HIGH.value] = result.ci_high
             attrs[Attr.OUTPUT_FIDELITY_BIAS.value] = result.bias
         span = self.telemetry.tracer.start_span(
-            f"{task.provider} {task.backend} output_fidelity", kind=SpanKind.INTERNAL,
-            links=[Link(task.span_context)], attributes=attrs)
+            f"{task.provider} {task.backend} output_fidelity",
+            kind=SpanKind.INTERNAL,
+            links=[Link(task.span_context)],
+            attributes=attrs,
+        )
         span.end()

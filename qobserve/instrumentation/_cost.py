@@ -14,16 +14,29 @@ __all__ = ["job_cost_usd"]
 log = logging.getLogger("qobserve.jobs")
 
 
-def job_cost_usd(provider: str, backend: str, *, shots: int, tasks: int = 1,
-                 status: str = "completed", billed_seconds: float | None = None) -> float | None:
+def job_cost_usd(
+    provider: str,
+    backend: str,
+    *,
+    shots: int,
+    tasks: int = 1,
+    status: str = "completed",
+    billed_seconds: float | None = None,
+) -> float | None:
     """Cost of one job in USD as ``qobserve.cost.job_cost`` prices it, or None."""
     try:
         from qobserve.cost import job_cost
     except ImportError:
         return None
     try:
-        cost = job_cost(provider, backend, shots=shots, tasks=tasks, status=status,
-                        billed_seconds=billed_seconds)
+        cost = job_cost(
+            provider,
+            backend,
+            shots=shots,
+            tasks=tasks,
+            status=status,
+            billed_seconds=billed_seconds,
+        )
     except Exception as exc:  # unpriced backend, bad price file: observe, don't fail
         log.debug("qobserve: no price for %s %s (%s)", provider, backend, type(exc).__name__)
         return None

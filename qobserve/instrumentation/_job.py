@@ -34,8 +34,15 @@ from qobserve import semconv
 from qobserve.errors import ErrorInfo, classify
 from qobserve.semconv import Attr, Instrument, JobStatus
 
-__all__ = ["DEFAULT_MAX_JOB_LIFETIME", "DEFAULT_MAX_OPEN_JOBS", "JobRecord", "JobTelemetry", "add_job_listener",
-           "job_telemetry", "remove_job_listener"]
+__all__ = [
+    "DEFAULT_MAX_JOB_LIFETIME",
+    "DEFAULT_MAX_OPEN_JOBS",
+    "JobRecord",
+    "JobTelemetry",
+    "add_job_listener",
+    "job_telemetry",
+    "remove_job_listener",
+]
 
 #: Seconds a job span may stay open without an observed terminal state.
 DEFAULT_MAX_JOB_LIFETIME = 7 * 86400.0
@@ -48,7 +55,11 @@ _SCOPE = "qobserve"
 
 # Attribute keys as plain strings: Enum member .value lookups on every job add up.
 _PROVIDER, _BACKEND, _OPERATION = Attr.PROVIDER.value, Attr.BACKEND.value, Attr.JOB_OPERATION.value
-_SHOTS, _CIRCUITS, _QUBITS = Attr.JOB_SHOTS.value, Attr.CIRCUIT_COUNT.value, Attr.CIRCUIT_QUBITS.value
+_SHOTS, _CIRCUITS, _QUBITS = (
+    Attr.JOB_SHOTS.value,
+    Attr.CIRCUIT_COUNT.value,
+    Attr.CIRCUIT_QUBITS.value,
+)
 _DEPTH, _JOB_ID, _STATUS = Attr.CIRCUIT_DEPTH.value, Attr.JOB_ID.value, Attr.JOB_STATUS.value
 _ERROR_TYPE, _COST = Attr.ERROR_TYPE.value, Attr.JOB_COST_USD.value
 _MAX_LIFETIME = Attr.JOB_MAX_LIFETIME.value
@@ -142,14 +153,23 @@ _BUDGET_LIMIT, _BUDGET_SPENT = "quantum_budget_limit_usd", "quantum_budget_spent
 class JobTelemetry:
     """Instruments built once from :mod:`qobserve.semconv` for one provider pair."""
 
-    def __init__(self, tracer_provider=None, meter_provider=None, *,
-                 max_job_lifetime: float | None = None, max_open_jobs: int | None = None) -> None:
+    def __init__(
+        self,
+        tracer_provider=None,
+        meter_provider=None,
+        *,
+        max_job_lifetime: float | None = None,
+        max_open_jobs: int | None = None,
+    ) -> None:
         self.tracer = trace.get_tracer(_SCOPE, _version(), tracer_provider)
         self.open_jobs = _OpenJobs(
-            max_job_lifetime if max_job_lifetime is not None
+            max_job_lifetime
+            if max_job_lifetime is not None
             else _env_number("QOBSERVE_JOB_MAX_LIFETIME", DEFAULT_MAX_JOB_LIFETIME),
-            max_open_jobs if max_open_jobs is not None
-            else int(_env_number("QOBSERVE_MAX_OPEN_JOBS", DEFAULT_MAX_OPEN_JOBS)))
+            max_open_jobs
+            if max_open_jobs is not None
+            else int(_env_number("QOBSERVE_MAX_OPEN_JOBS", DEFAULT_MAX_OPEN_JOBS)),
+        )
         meter = metrics.get_meter(_SCOPE, _version(), meter_provider)
         self.instruments: dict[str, object] = {}
         self._budgets: dict[str, weakref.ref] = {}
@@ -157,14 +177,20 @@ class JobTelemetry:
         for m in semconv.METRICS.values():
             if m.prom_name in (_BUDGET_LIMIT, _BUDGET_SPENT):
                 inst = meter.create_observable_gauge(
-                    m.otel_name, callbacks=[self._budget_callback(m.prom_name)], unit=m.unit,
-                    description=m.description)
+                    m.otel_name,
+                    callbacks=[self._budget_callback(m.prom_name)],
+                    unit=m.unit,
+                    description=m.description,
+                )
             elif m.kind is Instrument.COUNTER:
                 inst = meter.create_counter(m.otel_name, unit=m.unit, description=m.description)
             elif m.kind is Instrument.HISTOGRAM:
                 inst = meter.create_histogram(
-                    m.otel_name, unit=m.unit, description=m.description,
-                    explicit_bucket_boundaries_advisory=list(m.buckets or ()))
+                    m.otel_name,
+                    unit=m.unit,
+                    description=m.description,
+                    explicit_bucket_boundaries_advisory=list(m.buckets or ()),
+                )
             else:
                 inst = meter.create_gauge(m.otel_name, unit=m.unit, description=m.description)
             self.instruments[m.prom_name] = inst
@@ -197,8 +223,12 @@ class JobTelemetry:
                 try:
                     value = budget.limit_usd if prom_name == _BUDGET_LIMIT else budget.spent()
                 except Exception as exc:  # a store outage must not break the whole scrape
-                    log.warning("budget %r: cannot read spend for %s (%s)", name, prom_name,
-                                type(exc).__name__)
+                    log.warning(
+                        "budget %r: cannot read spend for %s (%s)",
+                        name,
+                        prom_name,
+                        type(exc).__name__,
+                    )
                     continue
                 yield Observation(float(value), {Attr.BUDGET.value: name})
 
@@ -235,8 +265,11 @@ class JobTelemetry:
             attrs.update(attributes)
         t0 = time.time() if start_time is None else start_time
         span = self.tracer.start_span(
-            f"{provider} {backend} {operation}", kind=SpanKind.CLIENT,
-            attributes=attrs, start_time=int(t0 * 1e9))
+            f"{provider} {backend} {operation}",
+            kind=SpanKind.CLIENT,
+            attributes=attrs,
+            start_time=int(t0 * 1e9),
+        )
         if shots:
             self._shots.add(shots * (circuits or 1), labels)
         record = JobRecord(self, span, labels, t0, job_id)
@@ -246,7 +279,8 @@ class JobTelemetry:
     def record_calibration(self, provider: str, backend: str, timestamp: float) -> None:
         """Export the Unix time of a backend's last calibration."""
         self["quantum_backend_calibration_timestamp_seconds"].set(
-            timestamp, {Attr.PROVIDER.value: provider, Attr.BACKEND.value: backend})
+            timestamp, {Attr.PROVIDER.value: provider, Attr.BACKEND.value: backend}
+        )
 
 
 @dataclass
@@ -258,7 +292,7 @@ class _Finished:
 class JobRecord:
     """The telemetry of one job; ``finish`` is idempotent and thread-safe."""
 
-    __slots__ = ("_t", "span", "labels", "t0", "job_id", "_lock", "finished", "_events", "expired")
+    __slots__ = ("_events", "_lock", "_t", "expired", "finished", "job_id", "labels", "span", "t0")
 
     def __init__(self, t: JobTelemetry, span, labels: dict, t0: float, job_id: str | None) -> None:
         self._t = t
@@ -354,11 +388,20 @@ class JobRecord:
             ctx = span.get_span_context()
             backend = labels[_BACKEND]
             log.info(
-                "job %s %s on %s", self.job_id, status_value, backend,
-                extra={"job_id": self.job_id, "backend": backend,
-                       "provider": labels[_PROVIDER], "status": status_value,
-                       "error_type": error_type, "trace_id": f"{ctx.trace_id:032x}",
-                       "span_id": f"{ctx.span_id:016x}"})
+                "job %s %s on %s",
+                self.job_id,
+                status_value,
+                backend,
+                extra={
+                    "job_id": self.job_id,
+                    "backend": backend,
+                    "provider": labels[_PROVIDER],
+                    "status": status_value,
+                    "error_type": error_type,
+                    "trace_id": f"{ctx.trace_id:032x}",
+                    "span_id": f"{ctx.span_id:016x}",
+                },
+            )
         if not expired:
             span.end(end_time=end_ns)
         for listener in tuple(_listeners):

@@ -14,8 +14,21 @@ from qobserve.slo.rules import burn_windows, render_slo_rules, slo_rule_groups
 from qobserve.slo.spec import SLO, SLOSpec, load_spec, parse_spec
 
 __all__ = [
-    "AlertsConfig", "Links", "RoutingSpec", "SLO", "SLOSpec", "SpecError",
-    "alertmanager_config", "burn_windows", "from_openslo", "load_routing", "load_spec", "parse_spec",
-    "quantum_alert_rules", "render_alertmanager", "render_quantum_rules", "render_slo_rules",
+    "SLO",
+    "AlertsConfig",
+    "Links",
+    "RoutingSpec",
+    "SLOSpec",
+    "SpecError",
+    "alertmanager_config",
+    "burn_windows",
+    "from_openslo",
+    "load_routing",
+    "load_spec",
+    "parse_spec",
+    "quantum_alert_rules",
+    "render_alertmanager",
+    "render_quantum_rules",
+    "render_slo_rules",
     "slo_rule_groups",
 ]

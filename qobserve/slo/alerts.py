@@ -16,8 +16,13 @@ from qobserve.slo.config import AlertOptions, AlertsConfig, Links
 from qobserve.slo.spec import SLOSpec
 from qobserve.slo.windows import format_float, format_number, parse_duration
 
-__all__ = ["gate_error_drift_rules", "meta_alert_rules", "quantum_alert_rules", "render_meta_rules",
-           "render_quantum_rules"]
+__all__ = [
+    "gate_error_drift_rules",
+    "meta_alert_rules",
+    "quantum_alert_rules",
+    "render_meta_rules",
+    "render_quantum_rules",
+]
 
 _P, _B = semconv.LABEL[Attr.PROVIDER], semconv.LABEL[Attr.BACKEND]
 _EXP = semconv.LABEL[Attr.EXPERIMENT]
@@ -41,48 +46,73 @@ class _Builder:
     def __init__(self, links: Links) -> None:
         self.links, self.rules = links, []
 
-    def add(self, name: str, cfg: AlertOptions, expr: str, summary: str, description: str, *,
-            labels: dict[str, str] | None = None, severity: str | None = None,
-            for_: str | None = None, dashboard_vars: dict[str, str] | None = None) -> None:
+    def add(
+        self,
+        name: str,
+        cfg: AlertOptions,
+        expr: str,
+        summary: str,
+        description: str,
+        *,
+        labels: dict[str, str] | None = None,
+        severity: str | None = None,
+        for_: str | None = None,
+        dashboard_vars: dict[str, str] | None = None,
+    ) -> None:
         if not cfg.enabled:
             return
         duration = for_ or cfg.for_
-        self.rules.append({
-            "alert": name,
-            "expr": expr,
-            **({"for": duration} if duration else {}),  # the heartbeat fires at once
-            "labels": {semconv.SEVERITY_LABEL: severity or cfg.severity, **(labels or {})},
-            "annotations": {
-                "summary": summary,
-                "description": description,
-                "runbook_url": self.links.runbook(name),
-                "dashboard_url": self.links.dashboard(cfg.dashboard_uid, **(dashboard_vars or {})),
-            },
-        })
+        self.rules.append(
+            {
+                "alert": name,
+                "expr": expr,
+                **({"for": duration} if duration else {}),  # the heartbeat fires at once
+                "labels": {semconv.SEVERITY_LABEL: severity or cfg.severity, **(labels or {})},
+                "annotations": {
+                    "summary": summary,
+                    "description": description,
+                    "runbook_url": self.links.runbook(name),
+                    "dashboard_url": self.links.dashboard(
+                        cfg.dashboard_uid, **(dashboard_vars or {})
+                    ),
+                },
+            }
+        )
 
 
 def _cost(b: _Builder, cfg: AlertsConfig) -> None:
     c = cfg.cost_budget
-    ratio = f"{semconv.metric('quantum_budget_spent_usd').prom_name} / " \
-            f"{semconv.metric('quantum_budget_limit_usd').prom_name}"
+    ratio = (
+        f"{semconv.metric('quantum_budget_spent_usd').prom_name} / "
+        f"{semconv.metric('quantum_budget_limit_usd').prom_name}"
+    )
     # Bands are exclusive, so exactly one threshold alert fires per budget at a time.
     bounds = [*c.ticket_at, c.page_at]
     for i, low in enumerate(bounds):
         high = f" < {_num(bounds[i + 1])}" if i + 1 < len(bounds) else ""
         page = i == len(bounds) - 1
         pct = f"{_num(low * 100)}%"
-        b.add("QuantumCostBudgetBurn", c, f"{ratio} >= {_num(low)}{high}",
-              f"Budget {_lbl(_BUDGET)} is over {pct} spent",
-              f"{{{{ $value | humanizePercentage }}}} of budget {_lbl(_BUDGET)} is spent.",
-              labels={"budget_threshold": pct}, severity="page" if page else c.severity)
+        b.add(
+            "QuantumCostBudgetBurn",
+            c,
+            f"{ratio} >= {_num(low)}{high}",
+            f"Budget {_lbl(_BUDGET)} is over {pct} spent",
+            f"{{{{ $value | humanizePercentage }}}} of budget {_lbl(_BUDGET)} is spent.",
+            labels={"budget_threshold": pct},
+            severity="page" if page else c.severity,
+        )
     spent = semconv.metric("quantum_budget_spent_usd").prom_name
     limit = semconv.metric("quantum_budget_limit_usd").prom_name
-    b.add("QuantumCostBudgetBurn", c,
-          f"predict_linear({spent}[{c.projection_window}], {_secs(c.projection_horizon)}) > {limit}",
-          f"Budget {_lbl(_BUDGET)} is projected to overspend within {c.projection_horizon}",
-          f"At the spend rate of the last {c.projection_window}, budget {_lbl(_BUDGET)} "
-          f"will exceed its limit within {c.projection_horizon}.",
-          labels={"budget_threshold": "projected"}, for_=c.projection_for)
+    b.add(
+        "QuantumCostBudgetBurn",
+        c,
+        f"predict_linear({spent}[{c.projection_window}], {_secs(c.projection_horizon)}) > {limit}",
+        f"Budget {_lbl(_BUDGET)} is projected to overspend within {c.projection_horizon}",
+        f"At the spend rate of the last {c.projection_window}, budget {_lbl(_BUDGET)} "
+        f"will exceed its limit within {c.projection_horizon}.",
+        labels={"budget_threshold": "projected"},
+        for_=c.projection_for,
+    )
 
 
 def quantum_alert_rules(config: AlertsConfig, links: Links) -> list[dict]:
@@ -91,56 +121,91 @@ def quantum_alert_rules(config: AlertsConfig, links: Links) -> list[dict]:
     backend = f"{_lbl(_P)}/{_lbl(_B)}"
     by_backend = {_B: _lbl(_B)}
     cal = config.calibration_stale
-    b.add("QuantumCalibrationStale", cal,
-          f"time() - {semconv.metric('quantum_backend_calibration_timestamp_seconds').prom_name}"
-          f" > {_secs(cal.max_age)}",
-          f"Calibration of {backend} is older than {cal.max_age}",
-          f"{backend} was last calibrated {{{{ $value | humanizeDuration }}}} ago; jobs may run "
-          "on drifted qubits and fidelity SLOs degrade.", dashboard_vars=by_backend)
+    b.add(
+        "QuantumCalibrationStale",
+        cal,
+        f"time() - {semconv.metric('quantum_backend_calibration_timestamp_seconds').prom_name}"
+        f" > {_secs(cal.max_age)}",
+        f"Calibration of {backend} is older than {cal.max_age}",
+        f"{backend} was last calibrated {{{{ $value | humanizeDuration }}}} ago; jobs may run "
+        "on drifted qubits and fidelity SLOs degrade.",
+        dashboard_vars=by_backend,
+    )
     _cost(b, config)
-    b.add("QuantumBackendDown", config.backend_down,
-          f"{semconv.metric('quantum_backend_up').prom_name} == 0",
-          f"Backend {backend} is down",
-          f"{backend} has reported itself not operational for {config.backend_down.for_}; "
-          "the executor should fall back to another backend.", dashboard_vars=by_backend)
+    b.add(
+        "QuantumBackendDown",
+        config.backend_down,
+        f"{semconv.metric('quantum_backend_up').prom_name} == 0",
+        f"Backend {backend} is down",
+        f"{backend} has reported itself not operational for {config.backend_down.for_}; "
+        "the executor should fall back to another backend.",
+        dashboard_vars=by_backend,
+    )
     r = config.retry_rate_high
-    retries = f"sum by ({_P}, {_B}) (rate(" \
-              f"{semconv.metric('quantum_job_retries_total').prom_name}[{r.window}]))"
-    jobs = f"sum by ({_P}, {_B}) (rate({semconv.metric('quantum_jobs_total').prom_name}[{r.window}]))"
-    b.add("QuantumRetryRateHigh", r, f"{retries}\n/\n{jobs}\n> {_num(r.ratio)}",
-          f"More than {_num(r.ratio * 100)}% of jobs on {backend} are retried",
-          f"{{{{ $value | humanizePercentage }}}} of jobs on {backend} needed a resubmission "
-          f"over the last {r.window}.", dashboard_vars=by_backend)
+    retries = (
+        f"sum by ({_P}, {_B}) (rate("
+        f"{semconv.metric('quantum_job_retries_total').prom_name}[{r.window}]))"
+    )
+    jobs = (
+        f"sum by ({_P}, {_B}) (rate({semconv.metric('quantum_jobs_total').prom_name}[{r.window}]))"
+    )
+    b.add(
+        "QuantumRetryRateHigh",
+        r,
+        f"{retries}\n/\n{jobs}\n> {_num(r.ratio)}",
+        f"More than {_num(r.ratio * 100)}% of jobs on {backend} are retried",
+        f"{{{{ $value | humanizePercentage }}}} of jobs on {backend} needed a resubmission "
+        f"over the last {r.window}.",
+        dashboard_vars=by_backend,
+    )
     bp = config.training_barren_plateau
     flag = f"{semconv.metric('quantum_training_barren_plateau').prom_name} == 1"
     if bp.gradient_variance_below is not None:
         var = semconv.metric("quantum_training_gradient_variance").prom_name
         flag = f"{flag}\n  or\n  {var} < {_num(bp.gradient_variance_below)}"
-    b.add("QuantumTrainingBarrenPlateau", bp, f"max by ({_EXP}) (\n  {flag}\n)",
-          f"Training {_lbl(_EXP)} is on a barren plateau",
-          f"Gradients of {_lbl(_EXP)} vanished (detector flag or variance below "
-          f"{_num(bp.gradient_variance_below or 0)}); more shots will not help.",
-          dashboard_vars={_EXP: _lbl(_EXP)})
-    b.add("QuantumTrainingDiverging", config.training_diverging,
-          f"{semconv.metric('quantum_training_diverging').prom_name} == 1",
-          f"Training {_lbl(_EXP)} is diverging",
-          f"The loss of {_lbl(_EXP)} keeps growing; check the learning rate and shot noise.",
-          dashboard_vars={_EXP: _lbl(_EXP)})
-    b.add("QuantumProbeFailing", config.probe_failing,
-          f"{semconv.metric('qobserve_probe_success').prom_name} == 0",
-          f"Probe {_lbl(_PROBE)} is failing on {_lbl(_B)}",
-          f"The {_lbl(_PROBE)} probe against {_lbl(_B)} has failed for "
-          f"{config.probe_failing.for_}.", dashboard_vars=by_backend)
+    b.add(
+        "QuantumTrainingBarrenPlateau",
+        bp,
+        f"max by ({_EXP}) (\n  {flag}\n)",
+        f"Training {_lbl(_EXP)} is on a barren plateau",
+        f"Gradients of {_lbl(_EXP)} vanished (detector flag or variance below "
+        f"{_num(bp.gradient_variance_below or 0)}); more shots will not help.",
+        dashboard_vars={_EXP: _lbl(_EXP)},
+    )
+    b.add(
+        "QuantumTrainingDiverging",
+        config.training_diverging,
+        f"{semconv.metric('quantum_training_diverging').prom_name} == 1",
+        f"Training {_lbl(_EXP)} is diverging",
+        f"The loss of {_lbl(_EXP)} keeps growing; check the learning rate and shot noise.",
+        dashboard_vars={_EXP: _lbl(_EXP)},
+    )
+    b.add(
+        "QuantumProbeFailing",
+        config.probe_failing,
+        f"{semconv.metric('qobserve_probe_success').prom_name} == 0",
+        f"Probe {_lbl(_PROBE)} is failing on {_lbl(_B)}",
+        f"The {_lbl(_PROBE)} probe against {_lbl(_B)} has failed for {config.probe_failing.for_}.",
+        dashboard_vars=by_backend,
+    )
     for name in config.telemetry_absent.metrics:
-        b.add("QuantumTelemetryAbsent", config.telemetry_absent, f"absent({name})",
-              f"No {name} telemetry",
-              f"Prometheus has no {name} series: the exporter or instrumentation is not "
-              "scraped, so SLO alerts are blind.", labels={"absent_metric": name})
+        b.add(
+            "QuantumTelemetryAbsent",
+            config.telemetry_absent,
+            f"absent({name})",
+            f"No {name} telemetry",
+            f"Prometheus has no {name} series: the exporter or instrumentation is not "
+            "scraped, so SLO alerts are blind.",
+            labels={"absent_metric": name},
+        )
     return b.rules
 
 
-_GATE, _QUBITS, _SOURCE = (semconv.LABEL[Attr.GATE], semconv.LABEL[Attr.QUBITS],
-                           semconv.LABEL[Attr.SOURCE])
+_GATE, _QUBITS, _SOURCE = (
+    semconv.LABEL[Attr.GATE],
+    semconv.LABEL[Attr.QUBITS],
+    semconv.LABEL[Attr.SOURCE],
+)
 _GATE_KEY = f"{_P}, {_B}, {_GATE}, {_QUBITS}"
 
 
@@ -161,18 +226,22 @@ def gate_error_drift_rules(config: AlertsConfig, links: Links) -> list[dict]:
     for window in semconv.GATE_ERROR_DRIFT_WINDOWS:
         measured = _mean_gate_error(semconv.GATE_ERROR_RB, window)
         reported = _mean_gate_error(semconv.GATE_ERROR_PROVIDER, window)
-        rules.append({"record": semconv.gate_error_drift(window),
-                      "expr": f"{measured}\n/\n({reported} > 0)"})
+        rules.append(
+            {"record": semconv.gate_error_drift(window), "expr": f"{measured}\n/\n({reported} > 0)"}
+        )
     d = config.gate_error_drift
     b = _Builder(links)
     gate = f"{_lbl(_GATE)} on qubits {_lbl(_QUBITS)} of {_lbl(_P)}/{_lbl(_B)}"
-    b.add(semconv.ALERT_GATE_ERROR_DRIFT, d,
-          f"{semconv.gate_error_drift(d.window)} > {_num(d.factor)}",
-          f"{gate}: measured error over {_num(d.factor)}x the provider's figure",
-          f"Randomized benchmarking measures {{{{ printf \"%.2f\" $value }}}}x the error the "
-          f"provider reports for {gate} (mean over {d.window}, for {d.for_}); the "
-          "calibration is stale or the gate has drifted.",
-          dashboard_vars={_B: _lbl(_B)})
+    b.add(
+        semconv.ALERT_GATE_ERROR_DRIFT,
+        d,
+        f"{semconv.gate_error_drift(d.window)} > {_num(d.factor)}",
+        f"{gate}: measured error over {_num(d.factor)}x the provider's figure",
+        f'Randomized benchmarking measures {{{{ printf "%.2f" $value }}}}x the error the '
+        f"provider reports for {gate} (mean over {d.window}, for {d.for_}); the "
+        "calibration is stale or the gate has drifted.",
+        dashboard_vars={_B: _lbl(_B)},
+    )
     return rules + b.rules
 
 
@@ -180,45 +249,67 @@ def _bridge_failing(b: _Builder, cfg: AlertsConfig) -> None:
     f = cfg.alert_bridge_delivery_failing
     name, cond = semconv.ALERT_BRIDGE_DELIVERY_FAILING, semconv.BRIDGE_CONDITION_LABEL
     oldest = semconv.metric("qobserve_alert_bridge_oldest_pending_timestamp_seconds").prom_name
-    b.add(name, f, f"time() - ({oldest} > 0) > {_secs(f.max_pending_age)}",
-          "Alert bridge {{ $labels.instance }} has undelivered Slack messages",
-          "The oldest message waiting for Slack on {{ $labels.instance }} was received "
-          "{{ $value | humanizeDuration }} ago (limit "
-          f"{f.max_pending_age}): alerts are not reaching Slack.", labels={cond: "backlog"})
+    b.add(
+        name,
+        f,
+        f"time() - ({oldest} > 0) > {_secs(f.max_pending_age)}",
+        "Alert bridge {{ $labels.instance }} has undelivered Slack messages",
+        "The oldest message waiting for Slack on {{ $labels.instance }} was received "
+        "{{ $value | humanizeDuration }} ago (limit "
+        f"{f.max_pending_age}): alerts are not reaching Slack.",
+        labels={cond: "backlog"},
+    )
     by = "sum by (job, instance)"
     failures = semconv.metric("qobserve_alert_bridge_delivery_failures_total").prom_name
     delivered = semconv.metric("qobserve_alert_bridge_messages_delivered_total").prom_name
     # Failing attempts alone can be rate limits the bridge rides out; failing attempts
     # with not one delivery over the window means nothing gets through.
-    b.add(name, f, f"{by} (rate({failures}[{f.failure_window}])) > 0\n"
-          f"unless on (job, instance)\n{by} (rate({delivered}[{f.failure_window}])) > 0",
-          "Alert bridge {{ $labels.instance }} fails every Slack delivery",
-          "{{ $labels.instance }} made {{ printf \"%.2f\" $value }} failed Slack attempts per "
-          "second "
-          f"and delivered nothing over {f.failure_window}.", labels={cond: "failing"})
+    b.add(
+        name,
+        f,
+        f"{by} (rate({failures}[{f.failure_window}])) > 0\n"
+        f"unless on (job, instance)\n{by} (rate({delivered}[{f.failure_window}])) > 0",
+        "Alert bridge {{ $labels.instance }} fails every Slack delivery",
+        '{{ $labels.instance }} made {{ printf "%.2f" $value }} failed Slack attempts per '
+        "second "
+        f"and delivered nothing over {f.failure_window}.",
+        labels={cond: "failing"},
+    )
     up = f'up{{job="{f.job}"}}'
-    b.add(name, f, f"max by (job) ({up}) == 0\nor\nabsent({up})",
-          "No alert bridge replica is up",
-          f"Prometheus scrapes no healthy target of job {f.job} (all down, or none "
-          "discovered): Alertmanager's webhooks to Slack fail or go nowhere.",
-          labels={cond: "down"})
+    b.add(
+        name,
+        f,
+        f"max by (job) ({up}) == 0\nor\nabsent({up})",
+        "No alert bridge replica is up",
+        f"Prometheus scrapes no healthy target of job {f.job} (all down, or none "
+        "discovered): Alertmanager's webhooks to Slack fail or go nowhere.",
+        labels={cond: "down"},
+    )
 
 
 def meta_alert_rules(config: AlertsConfig, links: Links) -> list[dict]:
     """Alerts on the alert path itself: the heartbeat and the Slack bridge's health (pure)."""
     b = _Builder(links)
-    b.add(semconv.ALERT_HEARTBEAT, config.alerting_heartbeat, "vector(1)",
-          "Alerting pipeline heartbeat (always firing)",
-          "Always firing on purpose: Alertmanager sends it to the dead-man's-switch receiver "
-          "every repeat interval, and the switch pages when the pings stop (Prometheus, "
-          "its rules or Alertmanager are down).")
+    b.add(
+        semconv.ALERT_HEARTBEAT,
+        config.alerting_heartbeat,
+        "vector(1)",
+        "Alerting pipeline heartbeat (always firing)",
+        "Always firing on purpose: Alertmanager sends it to the dead-man's-switch receiver "
+        "every repeat interval, and the switch pages when the pings stop (Prometheus, "
+        "its rules or Alertmanager are down).",
+    )
     _bridge_failing(b, config)
     dead = semconv.metric("qobserve_alert_bridge_dead_letters").prom_name
-    b.add(semconv.ALERT_BRIDGE_DEAD_LETTERS, config.alert_bridge_dead_letters, f"{dead} > 0",
-          "Slack refused {{ $value }} alert message(s) for good on {{ $labels.instance }}",
-          "Messages Slack rejected permanently (also in plain text and in the fallback "
-          "channel) wait in the dead-letter table: list them with `qobserve alert-bridge "
-          "dead-letters list`.")
+    b.add(
+        semconv.ALERT_BRIDGE_DEAD_LETTERS,
+        config.alert_bridge_dead_letters,
+        f"{dead} > 0",
+        "Slack refused {{ $value }} alert message(s) for good on {{ $labels.instance }}",
+        "Messages Slack rejected permanently (also in plain text and in the fallback "
+        "channel) wait in the dead-letter table: list them with `qobserve alert-bridge "
+        "dead-letters list`.",
+    )
     return b.rules
 
 
@@ -231,6 +322,8 @@ def render_meta_rules(spec: SLOSpec, *, source: str = "alerts/slo.yaml") -> str:
 def render_quantum_rules(spec: SLOSpec, *, source: str = "alerts/slo.yaml") -> str:
     """The ``quantum.rules.yml`` text for ``spec``'s alert config, with the generated header."""
     group = {"name": "qobserve-quantum", "rules": quantum_alert_rules(spec.alerts, spec.links)}
-    drift = {"name": "qobserve-gate-error-drift",
-             "rules": gate_error_drift_rules(spec.alerts, spec.links)}
+    drift = {
+        "name": "qobserve-gate-error-drift",
+        "rules": gate_error_drift_rules(spec.alerts, spec.links),
+    }
     return dump_generated({"groups": [group, drift]}, source=source)

@@ -23,8 +23,8 @@ __all__ = [
     "AlertsConfig",
     "Duration",
     "Links",
-    "SpecError",
     "Severity",
+    "SpecError",
     "StrictModel",
     "check_duration",
     "check_query_metrics",
@@ -35,7 +35,7 @@ class SpecError(ValueError):
     """An invalid spec; the message names each bad field and how to fix it."""
 
     @classmethod
-    def from_validation(cls, exc: ValidationError, source: str) -> "SpecError":
+    def from_validation(cls, exc: ValidationError, source: str) -> SpecError:
         return cls(f"{source}: {validation_message(exc)}")
 
 
@@ -79,8 +79,10 @@ def check_query_metrics(query: str) -> str:
         raise ValueError(f"not valid PromQL ({exc}): {query!r}") from None
     for name in sorted(names):
         if not _known(name):
-            raise ValueError(f"unknown metric {name!r}: declare it in qobserve/semconv.py "
-                             "(METRICS) or select a recording rule (a name with a colon)")
+            raise ValueError(
+                f"unknown metric {name!r}: declare it in qobserve/semconv.py "
+                "(METRICS) or select a recording rule (a name with a colon)"
+            )
     return query
 
 
@@ -183,8 +185,11 @@ class AlertBridgeDeliveryFailing(AlertOptions):
     # a burst of a hundred alerts in under two minutes, so three means the bridge is stuck.
     max_pending_age: Duration = "3m"
     failure_window: Duration = "5m"
-    job: str = Field("qobserve-alert-bridge", min_length=1,
-                     description="Prometheus job label of the bridge's scrape target")
+    job: str = Field(
+        "qobserve-alert-bridge",
+        min_length=1,
+        description="Prometheus job label of the bridge's scrape target",
+    )
 
 
 class AlertBridgeDeadLetters(AlertOptions):

@@ -39,8 +39,11 @@ class Heartbeat(StrictModel):
 class BridgeAlerts(StrictModel):
     """Route of the bridge's own alerts, around the bridge; several receivers fan out."""
 
-    receivers: list[str] = Field(min_length=1, description="receivers that do not post "
-                                 "through the bridge (a paging service or heartbeat webhook)")
+    receivers: list[str] = Field(
+        min_length=1,
+        description="receivers that do not post "
+        "through the bridge (a paging service or heartbeat webhook)",
+    )
     group_wait: Duration | None = None
     group_interval: Duration | None = None
     repeat_interval: Duration | None = None
@@ -49,8 +52,10 @@ class BridgeAlerts(StrictModel):
 class MetaMonitoring(StrictModel):
     """Routing of the heartbeat and of the alert bridge's own alerts."""
 
-    bridge_receiver: str = Field(description="the receiver whose webhook is `qobserve "
-                                 "alert-bridge`; the bridge's alerts must avoid it")
+    bridge_receiver: str = Field(
+        description="the receiver whose webhook is `qobserve "
+        "alert-bridge`; the bridge's alerts must avoid it"
+    )
     heartbeat: Heartbeat
     bridge_alerts: BridgeAlerts
 
@@ -62,17 +67,22 @@ def check_meta_receivers(meta: MetaMonitoring, urls: dict[str, str]) -> None:
         ValueError: naming the ``meta_monitoring`` field and the fix.
     """
     declared = ", ".join(urls)
-    uses = [("bridge_receiver", meta.bridge_receiver), ("heartbeat.receiver",
-            meta.heartbeat.receiver),
-            *(("bridge_alerts.receivers", r) for r in meta.bridge_alerts.receivers)]
+    uses = [
+        ("bridge_receiver", meta.bridge_receiver),
+        ("heartbeat.receiver", meta.heartbeat.receiver),
+        *(("bridge_alerts.receivers", r) for r in meta.bridge_alerts.receivers),
+    ]
     for field, name in uses:
         if name not in urls:
-            raise ValueError(f"meta_monitoring.{field}: unknown receiver {name!r}; declare it "
-                             f"under receivers ({declared})")
+            raise ValueError(
+                f"meta_monitoring.{field}: unknown receiver {name!r}; declare it "
+                f"under receivers ({declared})"
+            )
     bridge_url = urls[meta.bridge_receiver]
     for field, name in uses[1:]:
         if name == meta.bridge_receiver or urls[name] == bridge_url:
             raise ValueError(
                 f"meta_monitoring.{field}: {name!r} posts through the alert bridge "
                 f"({bridge_url}); use a receiver that does not (a paging service or "
-                "heartbeat webhook), or the bridge's failures would be reported through it")
+                "heartbeat webhook), or the bridge's failures would be reported through it"
+            )

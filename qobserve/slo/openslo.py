@@ -18,8 +18,10 @@ __all__ = ["from_openslo"]
 def _query(ratio: dict, key: str) -> str | None:
     source = (ratio.get(key) or {}).get("metricSource") or {}
     if source and source.get("type", "Prometheus").lower() != "prometheus":
-        raise ValueError(f"spec.indicator.spec.ratioMetric.{key}.metricSource.type: only "
-                         f"Prometheus is supported, got {source.get('type')!r}")
+        raise ValueError(
+            f"spec.indicator.spec.ratioMetric.{key}.metricSource.type: only "
+            f"Prometheus is supported, got {source.get('type')!r}"
+        )
     return (source.get("spec") or {}).get("query")
 
 

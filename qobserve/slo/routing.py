@@ -28,8 +28,13 @@ from qobserve.slo.config import Duration, SpecError, StrictModel
 from qobserve.slo.meta_routing import MetaMonitoring, check_meta_receivers
 from qobserve.slo.time_intervals import TimeInterval
 
-__all__ = ["RoutingSpec", "Severities", "alertmanager_config", "load_routing",
-           "render_alertmanager"]
+__all__ = [
+    "RoutingSpec",
+    "Severities",
+    "alertmanager_config",
+    "load_routing",
+    "render_alertmanager",
+]
 
 _B = semconv.LABEL[Attr.BACKEND]
 _NAME = r"^[a-z0-9][a-z0-9_-]*$"
@@ -77,8 +82,10 @@ class Maintenance(StrictModel):
     name: str = Field(pattern=_NAME)
     backends: list[str] = Field(min_length=1)
     time_intervals: list[TimeInterval] = Field(
-        min_length=1, description="Alertmanager time_interval entries (times, weekdays, "
-        "days_of_month, months, years, location)")
+        min_length=1,
+        description="Alertmanager time_interval entries (times, weekdays, "
+        "days_of_month, months, years, location)",
+    )
 
 
 class RoutingSpec(StrictModel):
@@ -93,14 +100,19 @@ class RoutingSpec(StrictModel):
     receivers: dict[str, Webhook]
     severities: Severities
     backend_down_inhibits: list[str] = [
-        "QuantumJobSuccessBudgetBurn", "QuantumJobLatencyBudgetBurn",
-        "QuantumRetryRateHigh", "QuantumProbeFailing"]
+        "QuantumJobSuccessBudgetBurn",
+        "QuantumJobLatencyBudgetBurn",
+        "QuantumRetryRateHigh",
+        "QuantumProbeFailing",
+    ]
     maintenance: list[Maintenance] = []
     # Required in every file `load_routing` reads (alerts/routing.yaml); only a spec built
     # in code without the meta rules (the demo stack) may leave it out.
     meta_monitoring: MetaMonitoring | None = Field(
-        None, description="required in alerts/routing.yaml: where the heartbeat and the alert "
-        "bridge's own alerts go (around the bridge)")
+        None,
+        description="required in alerts/routing.yaml: where the heartbeat and the alert "
+        "bridge's own alerts go (around the bridge)",
+    )
 
     @field_validator("group_by")
     @classmethod
@@ -111,7 +123,7 @@ class RoutingSpec(StrictModel):
         return value
 
     @model_validator(mode="after")
-    def _references(self) -> "RoutingSpec":
+    def _references(self) -> RoutingSpec:
         names = [m.name for m in self.maintenance]
         if dup := sorted({n for n in names if names.count(n) > 1}):
             raise ValueError(f"maintenance: window names must be unique; {dup} repeat")
@@ -120,15 +132,20 @@ class RoutingSpec(StrictModel):
         for sev, route in self.severities.items():
             for name in route.receivers:
                 if name not in self.receivers:
-                    raise ValueError(f"severities.{sev}.receivers: unknown receiver {name!r}; "
-                                     f"declare it under receivers ({', '.join(self.receivers)})")
+                    raise ValueError(
+                        f"severities.{sev}.receivers: unknown receiver {name!r}; "
+                        f"declare it under receivers ({', '.join(self.receivers)})"
+                    )
         for i, name in enumerate(self.backend_down_inhibits):
             if name not in semconv.ALERTS:
-                raise ValueError(f"backend_down_inhibits[{i}]: {name!r} is not an alert of the "
-                                 "contract (semconv.ALERTS)")
+                raise ValueError(
+                    f"backend_down_inhibits[{i}]: {name!r} is not an alert of the "
+                    "contract (semconv.ALERTS)"
+                )
         if self.meta_monitoring is not None:
-            check_meta_receivers(self.meta_monitoring,
-                                 {n: h.url for n, h in self.receivers.items()})
+            check_meta_receivers(
+                self.meta_monitoring, {n: h.url for n, h in self.receivers.items()}
+            )
         return self
 
 
@@ -137,14 +154,18 @@ def _receiver(name: str, hook: Webhook) -> dict:
     if hook.max_alerts:
         config["max_alerts"] = hook.max_alerts
     if hook.credentials_file:
-        config["http_config"] = {"authorization": {"type": "Bearer",
-                                                   "credentials_file": hook.credentials_file}}
+        config["http_config"] = {
+            "authorization": {"type": "Bearer", "credentials_file": hook.credentials_file}
+        }
     return {"name": name, "webhook_configs": [config]}
 
 
 def _timings(route: object) -> dict:
-    return {k: v for k in ("group_wait", "group_interval", "repeat_interval")
-            if (v := getattr(route, k))}
+    return {
+        k: v
+        for k in ("group_wait", "group_interval", "repeat_interval")
+        if (v := getattr(route, k))
+    }
 
 
 def _fan_out(receivers: list[str], matcher: str, timings: dict, mute: list[str]) -> list[dict]:
@@ -160,9 +181,13 @@ def _fan_out(receivers: list[str], matcher: str, timings: dict, mute: list[str])
 
 
 def _severity_routes(spec: RoutingSpec, mute: list[str]) -> list[dict]:
-    return [r for sev, route in spec.severities.items()
-            for r in _fan_out(route.receivers, f'{semconv.SEVERITY_LABEL}="{sev}"',
-                              _timings(route), mute)]
+    return [
+        r
+        for sev, route in spec.severities.items()
+        for r in _fan_out(
+            route.receivers, f'{semconv.SEVERITY_LABEL}="{sev}"', _timings(route), mute
+        )
+    ]
 
 
 def _meta_routes(spec: RoutingSpec) -> list[dict]:
@@ -171,12 +196,16 @@ def _meta_routes(spec: RoutingSpec) -> list[dict]:
     meta = spec.meta_monitoring
     if meta is None:
         return []
-    heartbeat = {"receiver": meta.heartbeat.receiver,
-                 "matchers": [f'alertname="{semconv.ALERT_HEARTBEAT}"'],
-                 **_timings(meta.heartbeat)}
+    heartbeat = {
+        "receiver": meta.heartbeat.receiver,
+        "matchers": [f'alertname="{semconv.ALERT_HEARTBEAT}"'],
+        **_timings(meta.heartbeat),
+    }
     bridge = f'alertname=~"{"|".join(semconv.BRIDGE_ALERTS)}"'
-    return [heartbeat, *_fan_out(meta.bridge_alerts.receivers, bridge,
-                                 _timings(meta.bridge_alerts), [])]
+    return [
+        heartbeat,
+        *_fan_out(meta.bridge_alerts.receivers, bridge, _timings(meta.bridge_alerts), []),
+    ]
 
 
 def _maintenance_routes(spec: RoutingSpec) -> list[dict]:
@@ -186,26 +215,41 @@ def _maintenance_routes(spec: RoutingSpec) -> list[dict]:
     for m in spec.maintenance:
         for backend in m.backends:
             windows.setdefault(backend, []).append(m.name)
-    return [{"receiver": spec.default_receiver, "matchers": [f'{_B}="{backend}"'],
-             "mute_time_intervals": mute, "routes": _severity_routes(spec, mute)}
-            for backend, mute in windows.items()]
+    return [
+        {
+            "receiver": spec.default_receiver,
+            "matchers": [f'{_B}="{backend}"'],
+            "mute_time_intervals": mute,
+            "routes": _severity_routes(spec, mute),
+        }
+        for backend, mute in windows.items()
+    ]
 
 
 def _inhibit_rules(spec: RoutingSpec) -> list[dict]:
     tier = semconv.BURN_TIER_LABEL
-    rules = [{
-        "source_matchers": [f'{tier}="page"'],
-        "target_matchers": [f'{tier}="ticket"'],
-        "equal": ["alertname", semconv.SLO_LABEL, semconv.SLO_SERVICE_LABEL,
-                  semconv.LABEL[Attr.PROVIDER], _B],
-    }]
+    rules = [
+        {
+            "source_matchers": [f'{tier}="page"'],
+            "target_matchers": [f'{tier}="ticket"'],
+            "equal": [
+                "alertname",
+                semconv.SLO_LABEL,
+                semconv.SLO_SERVICE_LABEL,
+                semconv.LABEL[Attr.PROVIDER],
+                _B,
+            ],
+        }
+    ]
     if spec.backend_down_inhibits:
-        rules.append({
-            "source_matchers": ['alertname="QuantumBackendDown"'],
-            "target_matchers": [f'alertname=~"{"|".join(spec.backend_down_inhibits)}"'],
-            # Probe alerts carry no provider label, so match on the backend alone.
-            "equal": [_B],
-        })
+        rules.append(
+            {
+                "source_matchers": ['alertname="QuantumBackendDown"'],
+                "target_matchers": [f'alertname=~"{"|".join(spec.backend_down_inhibits)}"'],
+                # Probe alerts carry no provider label, so match on the backend alone.
+                "equal": [_B],
+            }
+        )
     return rules
 
 
@@ -213,17 +257,24 @@ def alertmanager_config(spec: RoutingSpec) -> dict:
     """The Alertmanager configuration for ``spec`` (pure; no I/O)."""
     config: dict = {
         "global": {"resolve_timeout": spec.resolve_timeout},
-        "route": {"receiver": spec.default_receiver, "group_by": spec.group_by,
-                  **spec.timings.model_dump(),
-                  "routes": [*_meta_routes(spec), *_maintenance_routes(spec),
-                             *_severity_routes(spec, [])]},
+        "route": {
+            "receiver": spec.default_receiver,
+            "group_by": spec.group_by,
+            **spec.timings.model_dump(),
+            "routes": [
+                *_meta_routes(spec),
+                *_maintenance_routes(spec),
+                *_severity_routes(spec, []),
+            ],
+        },
         "inhibit_rules": _inhibit_rules(spec),
         "receivers": [_receiver(n, h) for n, h in spec.receivers.items()],
     }
     if spec.maintenance:
-        config["time_intervals"] = [{"name": m.name, "time_intervals": [
-            t.to_alertmanager() for t in m.time_intervals]}
-                                    for m in spec.maintenance]
+        config["time_intervals"] = [
+            {"name": m.name, "time_intervals": [t.to_alertmanager() for t in m.time_intervals]}
+            for m in spec.maintenance
+        ]
     return config
 
 
@@ -238,14 +289,17 @@ def load_routing(path: str | Path) -> RoutingSpec:
     Raises:
         SpecError: invalid YAML or spec; the message names the field.
     """
-    data = read_yaml(path, SpecError, expect="a routing spec mapping (apiVersion, receivers, "
-                     "severities, ...)")
+    data = read_yaml(
+        path, SpecError, expect="a routing spec mapping (apiVersion, receivers, severities, ...)"
+    )
     try:
         spec = RoutingSpec.model_validate(data)
     except ValidationError as exc:
         raise SpecError.from_validation(exc, str(path)) from None
     if spec.meta_monitoring is None:
-        raise SpecError(f"{path}: meta_monitoring: required: name the bridge_receiver, the "
-                        "heartbeat receiver (a dead-man's switch) and the bridge_alerts "
-                        "receivers that do not go through the bridge")
+        raise SpecError(
+            f"{path}: meta_monitoring: required: name the bridge_receiver, the "
+            "heartbeat receiver (a dead-man's switch) and the bridge_alerts "
+            "receivers that do not go through the bridge"
+        )
     return spec

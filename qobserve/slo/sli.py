@@ -10,7 +10,7 @@ samples, ``avg_over_time`` of it: the fraction of time the SLI was violated.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Annotated, ClassVar, Literal, Union
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -20,14 +20,14 @@ from qobserve.slo.config import Duration, StrictModel, check_query_metrics
 from qobserve.slo.windows import format_float, format_number, parse_duration
 
 __all__ = [
+    "SLI",
+    "WINDOW_PLACEHOLDER",
     "CalibrationFreshnessSLI",
     "EventsSLI",
     "FidelitySLI",
     "JobLatencySLI",
     "JobSuccessSLI",
     "ProbeSuccessSLI",
-    "SLI",
-    "WINDOW_PLACEHOLDER",
 ]
 
 #: Placeholder for the window in raw event queries (Sloth's spelling).
@@ -56,13 +56,15 @@ class _Template(StrictModel):
     has_events: ClassVar[bool] = True
 
     @model_validator(mode="after")
-    def _labels_exist(self) -> "_Template":
+    def _labels_exist(self) -> _Template:
         labels = semconv.metric(self._metric).labels
         for field, names in (("selector", list(self.selector)), ("group_by", self.group_by)):
             for name in names:
                 if name not in labels:
-                    raise ValueError(f"{field}: label {name!r} is not a label of "
-                                     f"{self._metric} (labels: {', '.join(labels)})")
+                    raise ValueError(
+                        f"{field}: label {name!r} is not a label of "
+                        f"{self._metric} (labels: {', '.join(labels)})"
+                    )
         return self
 
     def _sel(self, *extra: tuple[str, str, str]) -> str:
@@ -107,9 +109,11 @@ class JobLatencySLI(_Template):
     def _is_bucket(cls, value: float) -> float:
         buckets = semconv.metric("quantum_job_duration_seconds").buckets or ()
         if value not in buckets:
-            raise ValueError(f"threshold {value:g}s is not a bucket bound of "
-                             f"quantum_job_duration_seconds; pick one of "
-                             f"{', '.join(f'{b:g}' for b in buckets)}")
+            raise ValueError(
+                f"threshold {value:g}s is not a bucket bound of "
+                f"quantum_job_duration_seconds; pick one of "
+                f"{', '.join(f'{b:g}' for b in buckets)}"
+            )
         return value
 
     def _le(self) -> str:
@@ -194,8 +198,10 @@ class EventsSLI(StrictModel):
     @classmethod
     def _valid(cls, value: str) -> str:
         if WINDOW_PLACEHOLDER not in value:
-            raise ValueError(f"must contain {WINDOW_PLACEHOLDER} where the range goes, "
-                             f"e.g. rate(x_total[{WINDOW_PLACEHOLDER}])")
+            raise ValueError(
+                f"must contain {WINDOW_PLACEHOLDER} where the range goes, "
+                f"e.g. rate(x_total[{WINDOW_PLACEHOLDER}])"
+            )
         check_query_metrics(value.replace(WINDOW_PLACEHOLDER, "5m"))
         return value
 
@@ -213,7 +219,11 @@ class EventsSLI(StrictModel):
 
 
 SLI = Annotated[
-    Union[JobSuccessSLI, JobLatencySLI, FidelitySLI, CalibrationFreshnessSLI,
-          ProbeSuccessSLI, EventsSLI],
+    JobSuccessSLI
+    | JobLatencySLI
+    | FidelitySLI
+    | CalibrationFreshnessSLI
+    | ProbeSuccessSLI
+    | EventsSLI,
     Field(discriminator="kind"),
 ]

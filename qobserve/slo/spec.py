@@ -35,12 +35,18 @@ from pydantic import Field, ValidationError, model_validator
 from qobserve._validation import read_yaml
 from qobserve.slo.config import AlertsConfig, Duration, Links, Severity, SpecError, StrictModel
 from qobserve.slo.sli import SLI
-from qobserve.slo.windows import (DEFAULT_TIERS, BurnWindow, Tier, format_duration,
-                                  format_number, parse_duration)
+from qobserve.slo.windows import (
+    DEFAULT_TIERS,
+    BurnWindow,
+    Tier,
+    format_duration,
+    format_number,
+    parse_duration,
+)
 
 __all__ = [
-    "Alerting",
     "SLO",
+    "Alerting",
     "SLOSpec",
     "SpecError",
     "TierAlerting",
@@ -62,8 +68,12 @@ class TierSpec(StrictModel):
     short: Duration
 
     def to_tier(self) -> Tier:
-        return Tier(self.tier, Fraction(str(self.budget_percent)),
-                    parse_duration(self.long), parse_duration(self.short))
+        return Tier(
+            self.tier,
+            Fraction(str(self.budget_percent)),
+            parse_duration(self.long),
+            parse_duration(self.short),
+        )
 
 
 class WindowsSpec(StrictModel):
@@ -91,7 +101,9 @@ class Alerting(StrictModel):
     name: str = Field(pattern=_ALERT_NAME)
     labels: dict[str, str] = {}
     annotations: dict[str, str] = {}
-    min_events: int = Field(0, ge=0, le=1_000_000_000, description="events needed in the long window to alert")
+    min_events: int = Field(
+        0, ge=0, le=1_000_000_000, description="events needed in the long window to alert"
+    )
     dashboard_uid: str = "qobserve-slo"
     page: TierAlerting = TierAlerting()
     ticket: TierAlerting = TierAlerting()
@@ -109,12 +121,14 @@ class SLO(StrictModel):
     alerting: Alerting
 
     @model_validator(mode="after")
-    def _objective_in_range(self) -> "SLO":
+    def _objective_in_range(self) -> SLO:
         if not 0 < self.objective < 100:
             raise ValueError(f"objective must be in (0, 100) percent, got {self.objective}")
         if self.alerting.min_events and not self.sli.has_events:
-            raise ValueError(f"alerting.min_events: a {self.sli.kind} SLI has no events to "
-                             "count; remove min_events")
+            raise ValueError(
+                f"alerting.min_events: a {self.sli.kind} SLI has no events to "
+                "count; remove min_events"
+            )
         return self
 
     @property
@@ -136,27 +150,31 @@ class SLOSpec(StrictModel):
     slos: list[SLO] = []
 
     @model_validator(mode="after")
-    def _cross_checks(self) -> "SLOSpec":
+    def _cross_checks(self) -> SLOSpec:
         seen: dict[str, int] = {}
         compression = self.windows.time_compression
         tiers = self.windows.resolved_tiers()
         longest = max(t.long_ms for t in tiers)
         for i, slo in enumerate(self.slos):
             if slo.name in seen:
-                raise ValueError(f"slos[{i}].name: duplicate SLO name {slo.name!r} "
-                                 f"(also slos[{seen[slo.name]}]); SLO names must be unique")
+                raise ValueError(
+                    f"slos[{i}].name: duplicate SLO name {slo.name!r} "
+                    f"(also slos[{seen[slo.name]}]); SLO names must be unique"
+                )
             seen[slo.name] = i
             period = parse_duration(slo.period)
             if period < longest:
                 raise ValueError(
                     f"slos[{i}].period: {slo.period} is shorter than the longest alert window "
-                    f"{format_duration(longest)}; use a longer period or shorter windows.tiers")
+                    f"{format_duration(longest)}; use a longer period or shorter windows.tiers"
+                )
             windows = {w for t in tiers for w in (t.long_ms, t.short_ms)} | {period}
             for ms in sorted(windows):
                 if ms % compression:
                     raise ValueError(
                         f"windows.time_compression: {compression} does not divide slos[{i}]'s "
-                        f"window {format_duration(ms)} into whole milliseconds; pick a divisor")
+                        f"window {format_duration(ms)} into whole milliseconds; pick a divisor"
+                    )
             _check_reachable(i, slo, tiers, period)
         return self
 
@@ -170,15 +188,17 @@ def _check_reachable(i: int, slo: SLO, tiers: tuple[Tier, ...], period_ms: int) 
     for tier in tiers:
         if getattr(slo.alerting, tier.severity_tier).disable:
             continue
-        window = BurnWindow.resolve(tier, period_ms=period_ms,
-                                    objective_percent=slo.objective_ratio * 100)
+        window = BurnWindow.resolve(
+            tier, period_ms=period_ms, objective_percent=slo.objective_ratio * 100
+        )
         if window.threshold >= 1:
             raise ValueError(
                 f"slos[{i}].objective: {slo.objective}% leaves a budget so large that the "
                 f"{tier.severity_tier} tier ({format_number(window.factor)}x over {window.long}) "
                 f"needs an error ratio of {format_number(window.threshold)}, which can never "
                 f"happen; raise the objective, set alerting.{tier.severity_tier}.disable, "
-                "or use windows.tiers with a smaller budget_percent")
+                "or use windows.tiers with a smaller budget_percent"
+            )
 
 
 def parse_spec(data: object, *, source: str = "SLO spec") -> SLOSpec:

@@ -31,8 +31,20 @@ __all__ = ["TimeInterval", "TimeRange"]
 
 _TIME = re.compile(r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")  # Alertmanager's own pattern
 _WEEKDAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
-           "september", "october", "november", "december")
+_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 
 
 def _minutes(value: str) -> int:
@@ -50,20 +62,28 @@ class TimeRange(StrictModel):
     """A time of day range, ``start_time`` inclusive, ``end_time`` exclusive."""
 
     start_time: Annotated[str, BeforeValidator(_time)] = Field(
-        description='"HH:MM" (quote it: YAML 1.1 reads 02:00 as a number), 00:00–23:59')
+        description='"HH:MM" (quote it: YAML 1.1 reads 02:00 as a number), 00:00–23:59'
+    )
     end_time: Annotated[str, BeforeValidator(_time)] = Field(
-        description='"HH:MM" after start_time, up to 24:00')
+        description='"HH:MM" after start_time, up to 24:00'
+    )
 
     @model_validator(mode="after")
-    def _ordered(self) -> "TimeRange":
+    def _ordered(self) -> TimeRange:
         if _minutes(self.start_time) >= _minutes(self.end_time):
-            raise ValueError(f"start_time {self.start_time} must be before end_time "
-                             f"{self.end_time}; split a window over midnight into two ranges")
+            raise ValueError(
+                f"start_time {self.start_time} must be before end_time "
+                f"{self.end_time}; split a window over midnight into two ranges"
+            )
         return self
 
 
-def _ranges(kind: str, member: Callable[[str], int], *,
-            ordered: Callable[[int, int], bool] = lambda a, b: a <= b) -> Callable[[list], list]:
+def _ranges(
+    kind: str,
+    member: Callable[[str], int],
+    *,
+    ordered: Callable[[int, int], bool] = lambda a, b: a <= b,
+) -> Callable[[list], list]:
     """A validator for a list of members or ``start:end`` ranges, as Alertmanager parses them."""
 
     def check(values: list) -> list:
@@ -124,15 +144,17 @@ class TimeInterval(StrictModel):
     """One Alertmanager ``time_interval`` entry; every field it omits matches any value."""
 
     times: list[TimeRange] | None = None
-    weekdays: list[str] | None = Field(None, description="sunday … saturday or a range "
-                                       "monday:friday")
-    days_of_month: list[str | int] | None = Field(None, description="1–31, -31…-1 from the "
-                                                  "month's end, or a range 1:7")
-    months: list[str | int] | None = Field(None, description="january … december, 1–12, or a "
-                                           "range")
+    weekdays: list[str] | None = Field(
+        None, description="sunday … saturday or a range monday:friday"
+    )
+    days_of_month: list[str | int] | None = Field(
+        None, description="1–31, -31…-1 from the month's end, or a range 1:7"
+    )
+    months: list[str | int] | None = Field(None, description="january … december, 1–12, or a range")
     years: list[str | int] | None = Field(None, description="2026 or a range 2026:2027")
-    location: str | None = Field(None, description="IANA time zone, e.g. Europe/Berlin; "
-                                 "default UTC")
+    location: str | None = Field(
+        None, description="IANA time zone, e.g. Europe/Berlin; default UTC"
+    )
 
     @field_validator(*_CHECKS)
     @classmethod
@@ -147,8 +169,9 @@ class TimeInterval(StrictModel):
         try:
             zoneinfo.ZoneInfo(value)
         except (ValueError, zoneinfo.ZoneInfoNotFoundError):
-            raise ValueError(f"{value!r} is not an IANA time zone such as Europe/Berlin or UTC"
-                             ) from None
+            raise ValueError(
+                f"{value!r} is not an IANA time zone such as Europe/Berlin or UTC"
+            ) from None
         return value
 
     def to_alertmanager(self) -> dict:

@@ -17,8 +17,8 @@ from decimal import Decimal, localcontext
 from fractions import Fraction
 
 __all__ = [
-    "BurnWindow",
     "DEFAULT_TIERS",
+    "BurnWindow",
     "Tier",
     "format_duration",
     "format_float",
@@ -39,7 +39,7 @@ def parse_duration(text: str) -> int:
     match = _DURATION.match(text.strip()) if isinstance(text, str) else None
     if not match or not any(match.groups()):
         raise ValueError(f"{text!r} is not a duration: use e.g. 30d, 6h, 5m, 30s or 1h30m")
-    ms = sum(int(v) * _UNITS_MS[u] for v, u in zip(match.groups(), _UNITS_MS) if v)
+    ms = sum(int(v) * _UNITS_MS[u] for v, u in zip(match.groups(), _UNITS_MS, strict=False) if v)
     if ms <= 0:
         raise ValueError(f"{text!r}: a duration must be positive")
     return ms
@@ -116,8 +116,9 @@ class BurnWindow:
     threshold: Fraction
 
     @classmethod
-    def resolve(cls, tier: Tier, *, period_ms: int, objective_percent: Fraction,
-                compression: int = 1) -> "BurnWindow":
+    def resolve(
+        cls, tier: Tier, *, period_ms: int, objective_percent: Fraction, compression: int = 1
+    ) -> BurnWindow:
         """Scale ``tier`` by ``compression`` and derive its factor for ``period_ms``.
 
         ``period_ms`` is already compressed; the factor is unchanged by compression
@@ -126,5 +127,11 @@ class BurnWindow:
         long_ms, short_ms = tier.long_ms // compression, tier.short_ms // compression
         factor = tier.budget_percent / 100 * Fraction(period_ms, long_ms)
         budget = 1 - objective_percent / 100
-        return cls(tier.severity_tier, format_duration(long_ms), format_duration(short_ms),
-                   long_ms, factor, factor * budget)
+        return cls(
+            tier.severity_tier,
+            format_duration(long_ms),
+            format_duration(short_ms),
+            long_ms,
+            factor,
+            factor * budget,
+        )

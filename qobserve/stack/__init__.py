@@ -11,9 +11,16 @@ Traces go to an OTLP receiver or to OTLP JSON lines (:mod:`.traces`).
 
 from importlib import import_module
 
-_HOME = {"RunOptions": "run", "leftover_processes": "run", "run_stack": "run",
-         "Scenario": "scenario", "ScenarioResult": "scenario", "Timings": "scenario",
-         "Stack": "stack", "StackOptions": "stack"}
+_HOME = {
+    "RunOptions": "run",
+    "leftover_processes": "run",
+    "run_stack": "run",
+    "Scenario": "scenario",
+    "ScenarioResult": "scenario",
+    "Timings": "scenario",
+    "Stack": "stack",
+    "StackOptions": "stack",
+}
 
 
 def __getattr__(name: str):
@@ -23,5 +30,13 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'qobserve.stack' has no attribute {name!r}")
 
 
-__all__ = ["RunOptions", "Scenario", "ScenarioResult", "Stack", "StackOptions", "Timings",
-           "leftover_processes", "run_stack"]
+__all__ = [
+    "RunOptions",
+    "Scenario",
+    "ScenarioResult",
+    "Stack",
+    "StackOptions",
+    "Timings",
+    "leftover_processes",
+    "run_stack",
+]

@@ -16,7 +16,14 @@ from pathlib import Path
 
 import yaml
 
-from qobserve.slo import RoutingSpec, SLOSpec, parse_spec, render_alertmanager, render_quantum_rules, render_slo_rules
+from qobserve.slo import (
+    RoutingSpec,
+    SLOSpec,
+    parse_spec,
+    render_alertmanager,
+    render_quantum_rules,
+    render_slo_rules,
+)
 from qobserve.slo.config import SpecError
 
 __all__ = [
@@ -53,7 +60,8 @@ def demo_spec(compression: int | None = None) -> SLOSpec:
 def demo_routing(bridge_url: str, token_file: Path) -> RoutingSpec:
     """The demo routing spec pointing every receiver at the local alert bridge."""
     text = string.Template(_packaged(DEMO_ROUTING)).substitute(
-        bridge_url=bridge_url, token_file=str(token_file))
+        bridge_url=bridge_url, token_file=str(token_file)
+    )
     try:
         return RoutingSpec.model_validate(yaml.safe_load(text))
     except ValueError as exc:
@@ -71,8 +79,10 @@ class DemoRules:
 def write_rules(workdir: Path, spec: SLOSpec, routing: RoutingSpec) -> DemoRules:
     """Render the spec's rules and the routing into ``workdir``."""
     source = f"qobserve/stack/{DEMO_SLO}"
-    rules = {"slo.rules.yml": render_slo_rules(spec, source=source),
-             "quantum.rules.yml": render_quantum_rules(spec, source=source)}
+    rules = {
+        "slo.rules.yml": render_slo_rules(spec, source=source),
+        "quantum.rules.yml": render_quantum_rules(spec, source=source),
+    }
     paths = []
     for name, text in rules.items():
         (workdir / name).write_text(text)
@@ -82,18 +92,26 @@ def write_rules(workdir: Path, spec: SLOSpec, routing: RoutingSpec) -> DemoRules
     return DemoRules(tuple(paths), am)
 
 
-def bridge_config(port: int, slack_api_url: str, spool_dir: Path, *, token_env: str,
-                  bearer_env: str) -> dict:
+def bridge_config(
+    port: int, slack_api_url: str, spool_dir: Path, *, token_env: str, bearer_env: str
+) -> dict:
     """``qobserve alert-bridge`` config posting to the local Slack sink."""
-    return {"listen": f"127.0.0.1:{port}",
-            "slack": {"token_env": token_env, "base_url": slack_api_url,
-                      "channels": {"page": "#quantum-oncall", "ticket": "#quantum-alerts"}},
-            "spool_dir": str(spool_dir),
-            "auth": {"bearer_token_env": bearer_env}}
+    return {
+        "listen": f"127.0.0.1:{port}",
+        "slack": {
+            "token_env": token_env,
+            "base_url": slack_api_url,
+            "channels": {"page": "#quantum-oncall", "ticket": "#quantum-alerts"},
+        },
+        "spool_dir": str(spool_dir),
+        "auth": {"bearer_token_env": bearer_env},
+    }
 
 
 def exporter_config(port: int, backends: dict[str, str]) -> dict:
     """``qobserve exporter`` config probing ``name -> spec`` every couple of seconds."""
-    return {"listen": f"127.0.0.1:{port}",
-            "backends": [{"name": n, "backend": b} for n, b in backends.items()],
-            "probes": {"calibration": {"interval": "5s"}, "status": {"interval": "2s"}}}
+    return {
+        "listen": f"127.0.0.1:{port}",
+        "backends": [{"name": n, "backend": b} for n, b in backends.items()],
+        "probes": {"calibration": {"interval": "5s"}, "status": {"interval": "2s"}},
+    }

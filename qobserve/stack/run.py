@@ -10,7 +10,7 @@ from __future__ import annotations
 import signal
 import time
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rich.console import Console
 from rich.live import Live
@@ -18,10 +18,10 @@ from rich.table import Table
 
 from qobserve._signals import handlers
 from qobserve.slo.config import SpecError
-from qobserve.stack.scenario import Scenario, ScenarioResult, Timings, TimelineEvent
+from qobserve.stack.scenario import Scenario, ScenarioResult, TimelineEvent, Timings
+from qobserve.stack.stack import Stack, StackOptions
 from qobserve.testing.services import ServiceError, missing_packages
 from qobserve.testing.slack import SlackMessage
-from qobserve.stack.stack import Stack, StackOptions
 
 __all__ = ["RunOptions", "leftover_processes", "run_stack"]
 
@@ -31,8 +31,8 @@ class RunOptions:
     """``stack``: services; ``timings``: the scenario; ``live``: draw the rich view;
     ``serve_seconds``: keep the stack up after the scenario to explore the UIs."""
 
-    stack: StackOptions = StackOptions()
-    timings: Timings = Timings()
+    stack: StackOptions = field(default_factory=StackOptions)
+    timings: Timings = field(default_factory=Timings)
     live: bool = True
     serve_seconds: float = 0.0
     seed: int = 7
@@ -42,8 +42,11 @@ def leftover_processes() -> list[str]:
     """Child processes of this process still alive (``name[pid]``)."""
     import psutil
 
-    return [f"{p.name()}[{p.pid}]" for p in psutil.Process().children(recursive=True)
-            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    return [
+        f"{p.name()}[{p.pid}]"
+        for p in psutil.Process().children(recursive=True)
+        if p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+    ]
 
 
 def _raise_interrupt(signum, frame) -> None:
@@ -56,7 +59,10 @@ def _print_message(console: Console):
         console.print(f"[bold]slack[/] {m.channel_name} [{colour}]{m.text}[/]")
         if runbook := m.button_urls().get("runbook"):
             # One unbroken line however narrow the terminal, so the URL copies and pastes whole.
-            console.print(f"      runbook: {runbook}", soft_wrap=True, markup=False, highlight=False)
+            console.print(
+                f"      runbook: {runbook}", soft_wrap=True, markup=False, highlight=False
+            )
+
     return show
 
 
@@ -73,7 +79,9 @@ def _trace_tree(console: Console, stack: Stack) -> None:
     from qobserve.stack.traces import job_tree, pick_job, read_spans
 
     if stack.traces_file is None:
-        console.print(f"traces were sent to {stack.options.otlp_endpoint or 'OTEL_EXPORTER_OTLP_ENDPOINT'}")
+        console.print(
+            f"traces were sent to {stack.options.otlp_endpoint or 'OTEL_EXPORTER_OTLP_ENDPOINT'}"
+        )
         return
     if not stack.traces_file.exists():
         console.print("no traces were written")
@@ -90,8 +98,10 @@ def run_stack(options: RunOptions, console: Console | None = None) -> int:
     stack could not start, 130 on Ctrl-C."""
     console = console or Console()
     if missing := missing_packages():
-        console.print(f"[red]error[/]: the demo stack needs the Debian package(s) "
-                      f"{', '.join(missing)}: apt-get install {' '.join(missing)}")
+        console.print(
+            f"[red]error[/]: the demo stack needs the Debian package(s) "
+            f"{', '.join(missing)}: apt-get install {' '.join(missing)}"
+        )
         return 2
     try:
         stack = Stack(options.stack, on_message=_print_message(console))
@@ -110,9 +120,13 @@ def run_stack(options: RunOptions, console: Console | None = None) -> int:
                     console.print(f"  {name} UI: {urls[name]}")
             from qobserve.stack import view
 
-            live = Live(console=console, refresh_per_second=4, transient=False) if options.live \
+            live = (
+                Live(console=console, refresh_per_second=4, transient=False)
+                if options.live
                 else nullcontext()
+            )
             with live:
+
                 def tick(scenario: Scenario) -> None:
                     if options.live:
                         live.update(view.render(scenario))
@@ -121,8 +135,9 @@ def run_stack(options: RunOptions, console: Console | None = None) -> int:
                     if not options.live and e.kind != "slack":
                         console.print(f"[dim]{e.at - t0:5.0f} s[/] {e.kind}: {e.text}")
 
-                scenario = Scenario(stack, options.timings, seed=options.seed, on_tick=tick,
-                                    on_event=event)
+                scenario = Scenario(
+                    stack, options.timings, seed=options.seed, on_tick=tick, on_event=event
+                )
                 result = scenario.run()
             from qobserve.demo.summary import sli_table
 
@@ -149,8 +164,9 @@ def run_stack(options: RunOptions, console: Console | None = None) -> int:
     return code
 
 
-def _summary(console: Console, stack: Stack, result: ScenarioResult | None, urls: dict,
-             slis, t0: float) -> None:
+def _summary(
+    console: Console, stack: Stack, result: ScenarioResult | None, urls: dict, slis, t0: float
+) -> None:
     console.rule("summary")
     for name in ("prometheus", "alertmanager", "mlflow"):
         if name in urls:
@@ -163,8 +179,10 @@ def _summary(console: Console, stack: Stack, result: ScenarioResult | None, urls
     if slis is not None:
         console.print(slis)
     messages = stack.messages()
-    console.print(f"Slack messages delivered: {len(messages)} "
-                  f"({sum(m.alert_status == 'firing' for m in messages)} firing, "
-                  f"{sum(m.alert_status == 'resolved' for m in messages)} resolved)")
+    console.print(
+        f"Slack messages delivered: {len(messages)} "
+        f"({sum(m.alert_status == 'firing' for m in messages)} firing, "
+        f"{sum(m.alert_status == 'resolved' for m in messages)} resolved)"
+    )
     _trace_tree(console, stack)
     console.print(f"configs and logs: {stack.workdir}")

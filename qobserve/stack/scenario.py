@@ -28,8 +28,15 @@ from qobserve.slo.windows import parse_duration
 from qobserve.stack.stack import Stack
 from qobserve.stack.workload import Workload
 
-__all__ = ["PAGE_ALERT", "STALE_ALERT", "PhaseResult", "Scenario", "ScenarioResult", "Timings",
-           "TimelineEvent"]
+__all__ = [
+    "PAGE_ALERT",
+    "STALE_ALERT",
+    "PhaseResult",
+    "Scenario",
+    "ScenarioResult",
+    "TimelineEvent",
+    "Timings",
+]
 
 PAGE_ALERT = "QuantumJobSuccessBudgetBurn"
 STALE_ALERT = "QuantumCalibrationStale"
@@ -100,35 +107,63 @@ class Scenario:
         on_phase_end: called with the finished :class:`PhaseResult` before the next starts.
     """
 
-    def __init__(self, stack: Stack, timings: Timings = Timings(), *, seed: int = 7,
-                 on_tick: Callable[[Scenario], None] | None = None,
-                 on_event: Callable[[TimelineEvent], None] | None = None,
-                 on_phase_end: Callable[[PhaseResult], None] | None = None) -> None:
+    def __init__(
+        self,
+        stack: Stack,
+        timings: Timings = Timings(),
+        *,
+        seed: int = 7,
+        on_tick: Callable[[Scenario], None] | None = None,
+        on_event: Callable[[TimelineEvent], None] | None = None,
+        on_phase_end: Callable[[PhaseResult], None] | None = None,
+    ) -> None:
         self.stack, self.timings = stack, timings
         max_age = parse_duration(stack.spec.alerts.calibration_stale.max_age) / 1000
         healthy = Faults(calibration_age=_FRESH)
         self.phases = [
-            _Phase("healthy", "Healthy training",
-                   "jobs succeed and Prometheus scrapes them, the exporter and the bridge",
-                   healthy, lambda s, t0: s._scraped(), timings.healthy),
-            _Phase("outage", "Backend outage (HTTP 503 on every submission)",
-                   f"the executor falls back and {PAGE_ALERT} pages and reaches Slack",
-                   Faults(transient_error_rate=1.0, calibration_age=_FRESH),
-                   lambda s, t0: s._fell_back() and s.slack_seen(PAGE_ALERT, "firing", t0),
-                   timings.outage),
-            _Phase("stale", "Outage over, calibration stale",
-                   f"{STALE_ALERT} reaches Slack and the page resolves",
-                   Faults(calibration_age=max_age + 4 * 3600),
-                   lambda s, t0: s.slack_seen(STALE_ALERT, "firing")
-                   and s.slack_seen(PAGE_ALERT, "resolved", t0), timings.hold),
-            _Phase("recovery", "Recovery: fresh calibration",
-                   "jobs complete on the primary again and every alert resolved in Slack",
-                   healthy, lambda s, t0: s._primary_serving() and s._all_resolved(),
-                   timings.hold),
+            _Phase(
+                "healthy",
+                "Healthy training",
+                "jobs succeed and Prometheus scrapes them, the exporter and the bridge",
+                healthy,
+                lambda s, t0: s._scraped(),
+                timings.healthy,
+            ),
+            _Phase(
+                "outage",
+                "Backend outage (HTTP 503 on every submission)",
+                f"the executor falls back and {PAGE_ALERT} pages and reaches Slack",
+                Faults(transient_error_rate=1.0, calibration_age=_FRESH),
+                lambda s, t0: s._fell_back() and s.slack_seen(PAGE_ALERT, "firing", t0),
+                timings.outage,
+            ),
+            _Phase(
+                "stale",
+                "Outage over, calibration stale",
+                f"{STALE_ALERT} reaches Slack and the page resolves",
+                Faults(calibration_age=max_age + 4 * 3600),
+                lambda s, t0: (
+                    s.slack_seen(STALE_ALERT, "firing") and s.slack_seen(PAGE_ALERT, "resolved", t0)
+                ),
+                timings.hold,
+            ),
+            _Phase(
+                "recovery",
+                "Recovery: fresh calibration",
+                "jobs complete on the primary again and every alert resolved in Slack",
+                healthy,
+                lambda s, t0: s._primary_serving() and s._all_resolved(),
+                timings.hold,
+            ),
         ]
-        self.workload = Workload(stack.telemetry, healthy=healthy, calibration_max_age=max_age,
-                                 pace=timings.pace, seed=seed,
-                                 mlflow_tracking_uri=getattr(stack.services.get("mlflow"), "url", None))
+        self.workload = Workload(
+            stack.telemetry,
+            healthy=healthy,
+            calibration_max_age=max_age,
+            pace=timings.pace,
+            seed=seed,
+            mlflow_tracking_uri=getattr(stack.services.get("mlflow"), "url", None),
+        )
         self._jobs = job_telemetry(stack.telemetry.tracer_provider, stack.telemetry.meter_provider)
         self.result = ScenarioResult()
         self.current: _Phase | None = None
@@ -150,22 +185,30 @@ class Scenario:
     def slack_seen(self, alertname: str, status: str, since_monotonic: float = 0.0) -> bool:
         """Whether the sink got a ``status`` message for ``alertname`` since then."""
         since = since_monotonic + self._wall_offset if since_monotonic else 0.0
-        return any(m.alertname == alertname and m.alert_status == status and m.received >= since
-                   for m in self.stack.messages())
+        return any(
+            m.alertname == alertname and m.alert_status == status and m.received >= since
+            for m in self.stack.messages()
+        )
 
     def _scraped(self) -> bool:
         up = self.stack.targets_up()
-        return (set(up) == set(self.stack.scrape_targets) and all(up.values())
-                and bool(self.stack.query(f'{_JOBS}{{{_B}="{self.workload.primary.name}"}}')))
+        return (
+            set(up) == set(self.stack.scrape_targets)
+            and all(up.values())
+            and bool(self.stack.query(f'{_JOBS}{{{_B}="{self.workload.primary.name}"}}'))
+        )
 
     def _fell_back(self) -> bool:
         return bool(self.stack.query(f'{_FALLBACKS}{{{_FROM}="{self.workload.primary.name}"}} > 0'))
 
     def _primary_serving(self) -> bool:
         completed = semconv.JobStatus.COMPLETED.value
-        return bool(self.stack.query(
-            f'increase({_JOBS}{{{_B}="{self.workload.primary.name}",{_STATUS}="{completed}"}}[10s])'
-            " > 0"))
+        return bool(
+            self.stack.query(
+                f'increase({_JOBS}{{{_B}="{self.workload.primary.name}",{_STATUS}="{completed}"}}[10s])'
+                " > 0"
+            )
+        )
 
     def _all_resolved(self) -> bool:
         """No alert that reached Slack is still active, and each one's last message is a resolve."""
@@ -179,21 +222,27 @@ class Scenario:
     def _observe(self) -> None:
         self.stack.ensure_running()
         if self.workload.error is not None:
-            raise RuntimeError(f"the workload failed: {self.workload.error!r}") from self.workload.error
+            raise RuntimeError(
+                f"the workload failed: {self.workload.error!r}"
+            ) from self.workload.error
         cal = self.workload.primary.calibration()
         if cal is not None and cal.timestamp is not None:  # the in-process calibration probe
-            self._jobs.record_calibration(self.workload.primary.provider.value,
-                                          self.workload.primary.name, cal.timestamp)
+            self._jobs.record_calibration(
+                self.workload.primary.provider.value, self.workload.primary.name, cal.timestamp
+            )
         self.alerts = self.stack.active_alerts()
-        active = {f'{a["labels"].get("alertname")} ({a["labels"].get("severity", "?")}'
-                  f'{", " + a["labels"][_B] if a["labels"].get(_B) else ""})' for a in self.alerts}
+        active = {
+            f"{a['labels'].get('alertname')} ({a['labels'].get('severity', '?')}"
+            f"{', ' + a['labels'][_B] if a['labels'].get(_B) else ''})"
+            for a in self.alerts
+        }
         for text in sorted(active - self._active):
             self._event("alertmanager", f"active: {text}")
         for text in sorted(self._active - active):
             self._event("alertmanager", f"no longer active: {text}")
         self._active = active
         messages = self.stack.messages()
-        for m in messages[self._seen_messages:]:
+        for m in messages[self._seen_messages :]:
             self._event("slack", f"{m.channel_name}: {m.text}")
         self._seen_messages = len(messages)
 

@@ -37,8 +37,9 @@ _BEARER_ENV = "QOBSERVE_DEMO_BRIDGE_TOKEN"
 EXPORTER_BACKENDS = {"aer": "qiskit:aer"}
 
 
-def demo_telemetry(registry: CollectorRegistry, *, otlp_endpoint: str | None,
-                   traces_file: Path | None):
+def demo_telemetry(
+    registry: CollectorRegistry, *, otlp_endpoint: str | None, traces_file: Path | None
+):
     """Providers for the demo process: ``/metrics`` on a free port for Prometheus, traces
     to the OTLP endpoint or, without one, to ``traces_file`` as OTLP JSON lines.
 
@@ -50,11 +51,17 @@ def demo_telemetry(registry: CollectorRegistry, *, otlp_endpoint: str | None,
     from qobserve.stack.traces import OtlpJsonFileExporter
     from qobserve.telemetry import configure
 
-    telemetry = configure("qobserve-demo", prometheus_port=0, registry=registry,
-                          otlp_endpoint=otlp_endpoint, set_global=False)
+    telemetry = configure(
+        "qobserve-demo",
+        prometheus_port=0,
+        registry=registry,
+        otlp_endpoint=otlp_endpoint,
+        set_global=False,
+    )
     if traces_file is not None:
-        telemetry.tracer_provider.add_span_processor(BatchSpanProcessor(
-            OtlpJsonFileExporter(traces_file), schedule_delay_millis=1000))
+        telemetry.tracer_provider.add_span_processor(
+            BatchSpanProcessor(OtlpJsonFileExporter(traces_file), schedule_delay_millis=1000)
+        )
     return telemetry
 
 
@@ -83,8 +90,9 @@ class StackOptions:
 class Stack:
     """Start with ``start()`` (or ``with Stack(...) as stack``); ``close()`` stops everything."""
 
-    def __init__(self, options: StackOptions, *,
-                 on_message: Callable[[SlackMessage], None] | None = None) -> None:
+    def __init__(
+        self, options: StackOptions, *, on_message: Callable[[SlackMessage], None] | None = None
+    ) -> None:
         self.options = options
         self.workdir = Path(options.workdir or tempfile.mkdtemp(prefix="qobserve-demo-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -123,7 +131,8 @@ class Stack:
         exporter_port = free_port()
         self._write("exporter.yml", cfg.exporter_config(exporter_port, EXPORTER_BACKENDS))
         self.services["exporter"] = spawn_python(
-            "exporter", ["exporter", "--config", str(w / "exporter.yml")], exporter_port, w)
+            "exporter", ["exporter", "--config", str(w / "exporter.yml")], exporter_port, w
+        )
         if self.options.mlflow:  # slow to start (imports, migrations): up to 3 minutes
             from qobserve.testing import start_mlflow_server
 
@@ -131,41 +140,62 @@ class Stack:
             self.services["mlflow"] = start_mlflow_server(w / "mlflow", timeout=max(timeout, 180))
         self.sink = SlackServer(slack_token, on_message=self._on_message).start()
         bridge_port = free_port()
-        self._write("alert-bridge.yml", cfg.bridge_config(
-            bridge_port, self.sink.api_url, w / "spool", token_env=_SLACK_TOKEN_ENV,
-            bearer_env=_BEARER_ENV))
+        self._write(
+            "alert-bridge.yml",
+            cfg.bridge_config(
+                bridge_port,
+                self.sink.api_url,
+                w / "spool",
+                token_env=_SLACK_TOKEN_ENV,
+                bearer_env=_BEARER_ENV,
+            ),
+        )
         self.services["alert-bridge"] = spawn_python(
-            "alert-bridge", ["alert-bridge", "--config", str(w / "alert-bridge.yml")], bridge_port,
-            w, env={_SLACK_TOKEN_ENV: slack_token, _BEARER_ENV: bearer},
-            stop_signal=signal.SIGINT)  # SIGINT: the bridge closes its spool cleanly
+            "alert-bridge",
+            ["alert-bridge", "--config", str(w / "alert-bridge.yml")],
+            bridge_port,
+            w,
+            env={_SLACK_TOKEN_ENV: slack_token, _BEARER_ENV: bearer},
+            stop_signal=signal.SIGINT,
+        )  # SIGINT: the bridge closes its spool cleanly
         token_file = w / "alert-bridge.token"
         token_file.touch(mode=0o600)  # Alertmanager reads the bearer token from here
         token_file.write_text(bearer)
         routing = cfg.demo_routing(f"http://127.0.0.1:{bridge_port}/alerts", token_file)
         rules = cfg.write_rules(w, self.spec, routing)
         self.services["alert-bridge"].wait_ready("/healthz", timeout)
-        self.services["alertmanager"] = start_alertmanager(rules.alertmanager_config, w,
-                                                           timeout=timeout)
-        self.telemetry = demo_telemetry(self.registry, otlp_endpoint=self.options.otlp_endpoint,
-                                        traces_file=self.traces_file)
+        self.services["alertmanager"] = start_alertmanager(
+            rules.alertmanager_config, w, timeout=timeout
+        )
+        self.telemetry = demo_telemetry(
+            self.registry, otlp_endpoint=self.options.otlp_endpoint, traces_file=self.traces_file
+        )
         if "mlflow" in self.services:
             from qobserve.stack.workload import EXPERIMENT
 
             self.telemetry.tracer_provider.add_span_processor(
-                self.services["mlflow"].span_processor(EXPERIMENT))
+                self.services["mlflow"].span_processor(EXPERIMENT)
+            )
         host, port = self.telemetry.prometheus_address
         # The exporter is not waited for: Prometheus scrapes it once it is up, and
         # the scenario's healthy phase waits for that (see Scenario).
-        targets = {"qobserve-demo": f"{host}:{port}",
-                   "qobserve-exporter": f"127.0.0.1:{exporter_port}",
-                   "qobserve-alert-bridge": f"127.0.0.1:{bridge_port}"}
+        targets = {
+            "qobserve-demo": f"{host}:{port}",
+            "qobserve-exporter": f"127.0.0.1:{exporter_port}",
+            "qobserve-alert-bridge": f"127.0.0.1:{bridge_port}",
+        }
         self.scrape_targets = targets
         # One-second scrapes and evaluations let the compressed windows (5 s at the
         # default compression) hold several samples each.
         self.services["prometheus"] = start_prometheus(
-            workdir=w, timeout=timeout, rule_files=rules.rule_files, scrape_targets=targets,
-            alertmanagers=[self.services["alertmanager"].url], scrape_interval="1s",
-            evaluation_interval="1s")
+            workdir=w,
+            timeout=timeout,
+            rule_files=rules.rule_files,
+            scrape_targets=targets,
+            alertmanagers=[self.services["alertmanager"].url],
+            scrape_interval="1s",
+            evaluation_interval="1s",
+        )
 
     def _write(self, name: str, data: dict) -> Path:
         path = self.workdir / name
@@ -227,5 +257,6 @@ class Stack:
         """Raise :class:`ServiceError` if a service process has exited."""
         for name, service in self.services.items():
             if service.process.poll() is not None:
-                raise ServiceError(f"{name} exited with {service.process.returncode}: "
-                                   f"{service.log_tail(1000)}")
+                raise ServiceError(
+                    f"{name} exited with {service.process.returncode}: {service.log_tail(1000)}"
+                )

@@ -32,8 +32,10 @@ _STATUS_ERROR = 2  # opentelemetry.proto.trace.v1.Status.StatusCode.STATUS_CODE_
 def _hex_ids(node: object) -> object:
     """OTLP JSON carries ids as hex strings, not protobuf JSON's base64."""
     if isinstance(node, dict):
-        return {k: (base64.b64decode(v).hex() if k in _ID_KEYS and isinstance(v, str) else _hex_ids(v))
-                for k, v in node.items()}
+        return {
+            k: (base64.b64decode(v).hex() if k in _ID_KEYS and isinstance(v, str) else _hex_ids(v))
+            for k, v in node.items()
+        }
     if isinstance(node, list):
         return [_hex_ids(v) for v in node]
     return node
@@ -105,11 +107,16 @@ def read_spans(path: str | Path) -> list[SpanRecord]:
             for ss in rs.get("scopeSpans", ()):
                 for s in ss.get("spans", ()):
                     spans[s["spanId"]] = SpanRecord(
-                        s["traceId"], s["spanId"], s.get("parentSpanId", ""), s["name"],
-                        int(s["startTimeUnixNano"]), int(s["endTimeUnixNano"]),
+                        s["traceId"],
+                        s["spanId"],
+                        s.get("parentSpanId", ""),
+                        s["name"],
+                        int(s["startTimeUnixNano"]),
+                        int(s["endTimeUnixNano"]),
                         {a["key"]: _value(a["value"]) for a in s.get("attributes", ())},
                         [e["name"] for e in s.get("events", ())],
-                        s.get("status", {}).get("code") == _STATUS_ERROR)
+                        s.get("status", {}).get("code") == _STATUS_ERROR,
+                    )
     for span in spans.values():
         if span.parent_id in spans:
             spans[span.parent_id].children.append(span)

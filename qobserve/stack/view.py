@@ -69,9 +69,14 @@ def sli_table(stack) -> Table:
         e = error.get(backend)
         success = None if e is None else 1 - e
         style = "red" if e is not None and e > 0.05 else ""
-        table.add_row(backend, f"{rate.get(backend, 0):.1f}", _pct(success),
-                      f"{burn[backend]:.1f}x" if backend in burn else "–",
-                      budget_left(left.get(backend)), style=style)
+        table.add_row(
+            backend,
+            f"{rate.get(backend, 0):.1f}",
+            _pct(success),
+            f"{burn[backend]:.1f}x" if backend in burn else "–",
+            budget_left(left.get(backend)),
+            style=style,
+        )
     fallbacks = stack.query(f"sum({semconv.metric('quantum_job_fallbacks_total').prom_name})")
     if fallbacks:
         table.caption = f"executor fallbacks so far: {float(fallbacks[0]['value'][1]):.0f}"
@@ -86,8 +91,13 @@ def alerts_table(alerts: list[dict]) -> Table:
         labels = a.get("labels", {})
         since = a.get("startsAt", "")[11:19]
         style = "bold red" if labels.get("severity") == "page" else "yellow"
-        table.add_row(labels.get("alertname", "?"), labels.get("severity", ""),
-                      labels.get(_B, ""), since, style=style)
+        table.add_row(
+            labels.get("alertname", "?"),
+            labels.get("severity", ""),
+            labels.get(_B, ""),
+            since,
+            style=style,
+        )
     if not alerts:
         table.add_row("[green]none[/]", "", "", "")
     return table
@@ -99,8 +109,12 @@ def messages_table(messages, limit: int = 6) -> Table:
         table.add_column(col, overflow="ellipsis", no_wrap=col != "message")
     for m in messages[-limit:]:
         style = "red" if m.alert_status == "firing" else "green"
-        table.add_row(datetime.fromtimestamp(m.received).strftime("%H:%M:%S"), m.channel_name,
-                      m.text, style=style)
+        table.add_row(
+            datetime.fromtimestamp(m.received).strftime("%H:%M:%S"),
+            m.channel_name,
+            m.text,
+            style=style,
+        )
     if not messages:
         table.add_row("", "", "[dim]nothing yet[/]")
     return table
@@ -115,6 +129,11 @@ def render(scenario) -> RenderableType:
     header = Panel(
         f"[bold]{title}[/]  ({elapsed:.0f} s)\nwaiting until: {phase.goal if phase else ''}\n"
         f"training steps: {scenario.workload.steps}",
-        title=f"qobserve demo --stack · phase {index}/{len(scenario.phases)}")
-    return Group(header, sli_table(scenario.stack), alerts_table(scenario.alerts),
-                 messages_table(scenario.stack.messages()))
+        title=f"qobserve demo --stack · phase {index}/{len(scenario.phases)}",
+    )
+    return Group(
+        header,
+        sli_table(scenario.stack),
+        alerts_table(scenario.alerts),
+        messages_table(scenario.stack.messages()),
+    )

@@ -18,7 +18,13 @@ import numpy as np
 from opentelemetry import trace
 
 from qobserve.chaos import ChaosBackend, Faults, Ledger
-from qobserve.executor import BreakerPolicy, GatePolicy, JobFailedError, ResilientExecutor, RetryPolicy
+from qobserve.executor import (
+    BreakerPolicy,
+    GatePolicy,
+    JobFailedError,
+    ResilientExecutor,
+    RetryPolicy,
+)
 from qobserve.training import Expectations, parameter_shift, track_training
 
 __all__ = ["EXPERIMENT", "FALLBACK", "PRIMARY", "Workload"]
@@ -96,10 +102,20 @@ class Workload:
         pace: pause between optimizer steps, seconds.
     """
 
-    def __init__(self, telemetry, *, healthy: Faults, calibration_max_age: float,
-                 pace: float = 0.2, seed: int = 7, mlflow_tracking_uri: str | None = None) -> None:
-        providers = {"tracer_provider": telemetry.tracer_provider,
-                     "meter_provider": telemetry.meter_provider}
+    def __init__(
+        self,
+        telemetry,
+        *,
+        healthy: Faults,
+        calibration_max_age: float,
+        pace: float = 0.2,
+        seed: int = 7,
+        mlflow_tracking_uri: str | None = None,
+    ) -> None:
+        providers = {
+            "tracer_provider": telemetry.tracer_provider,
+            "meter_provider": telemetry.meter_provider,
+        }
         self.ledger = Ledger()
         self.primary = ChaosBackend(PRIMARY, healthy, ledger=self.ledger, seed=seed)
         self.fallback = ChaosBackend(FALLBACK, Faults(), ledger=self.ledger, seed=seed)
@@ -111,7 +127,11 @@ class Workload:
             retry=RetryPolicy(max_attempts=3, initial=0.05, maximum=0.2),
             breaker=BreakerPolicy(enabled=False),
             gates=GatePolicy(max_calibration_age=calibration_max_age),
-            deadline=60, record_jobs=True, seed=seed, **providers)
+            deadline=60,
+            record_jobs=True,
+            seed=seed,
+            **providers,
+        )
         self._providers = providers
         self._pace, self._seed = pace, seed
         self._mlflow_uri = mlflow_tracking_uri  # None: no MLflow logging
@@ -153,9 +173,16 @@ class Workload:
 
     def _training_run(self, rng: np.random.Generator) -> None:
         theta = rng.uniform(0.5, 1.1, size=2)  # away from the stationary point at 0
-        with track_training(EXPERIMENT, seed=self._seed, ansatz="ry-cx", qubits=2,
-                            backend=self.primary.name, shots=SHOTS,
-                            mlflow_tracking_uri=self._mlflow_uri, **self._providers) as run:
+        with track_training(
+            EXPERIMENT,
+            seed=self._seed,
+            ansatz="ry-cx",
+            qubits=2,
+            backend=self.primary.name,
+            shots=SHOTS,
+            mlflow_tracking_uri=self._mlflow_uri,
+            **self._providers,
+        ) as run:
             for _ in range(STEPS_PER_RUN):
                 if self._stop.is_set():
                     return

@@ -30,7 +30,11 @@ from __future__ import annotations
 
 import importlib.util
 
-from qobserve.testing._alertmanager import Alertmanager, start_alertmanager, start_alertmanager_cluster
+from qobserve.testing._alertmanager import (
+    Alertmanager,
+    start_alertmanager,
+    start_alertmanager_cluster,
+)
 from qobserve.testing._mlflow import MlflowServer, start_mlflow_server
 from qobserve.testing._prometheus import Prometheus, prometheus_config, start_prometheus
 from qobserve.testing._redis import RedisServer, start_redis
@@ -43,10 +47,24 @@ from qobserve.testing.services import (
     spawn_python,
 )
 
-__all__ = ["Alertmanager", "MissingBinary", "MlflowServer", "Prometheus", "RedisServer", "Service",
-           "ServiceError", "find_binary", "missing_packages", "prometheus_config",
-           "spawn_python", "start_alertmanager", "start_alertmanager_cluster",
-           "start_mlflow_server", "start_prometheus", "start_redis"]
+__all__ = [
+    "Alertmanager",
+    "MissingBinary",
+    "MlflowServer",
+    "Prometheus",
+    "RedisServer",
+    "Service",
+    "ServiceError",
+    "find_binary",
+    "missing_packages",
+    "prometheus_config",
+    "spawn_python",
+    "start_alertmanager",
+    "start_alertmanager_cluster",
+    "start_mlflow_server",
+    "start_prometheus",
+    "start_redis",
+]
 
 if importlib.util.find_spec("pytest") is not None:  # the fixtures need it; the services do not
     from qobserve.testing._fixtures import (
@@ -61,5 +79,13 @@ if importlib.util.find_spec("pytest") is not None:  # the fixtures need it; the 
     )
 
     # pytest finds the fixtures and hooks as this module's attributes.
-    __all__ += ["alertmanager", "alertmanager_cluster", "free_port", "prometheus",
-                "pytest_runtest_call", "pytest_runtest_setup", "redis_server", "slack_server"]
+    __all__ += [
+        "alertmanager",
+        "alertmanager_cluster",
+        "free_port",
+        "prometheus",
+        "pytest_runtest_call",
+        "pytest_runtest_setup",
+        "redis_server",
+        "slack_server",
+    ]

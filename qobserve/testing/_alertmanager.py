@@ -38,31 +38,51 @@ class Alertmanager(Service):
     def alerts(self, **filters: Any) -> list[dict]:
         """Alerts it holds (``/api/v2/alerts``); ``filters`` such as ``active=True``,
         ``silenced=False``, ``receiver="pager"``."""
-        return self.get("/api/v2/alerts", **{k: str(v).lower() if isinstance(v, bool) else v
-                                             for k, v in filters.items()})
+        return self.get(
+            "/api/v2/alerts",
+            **{k: str(v).lower() if isinstance(v, bool) else v for k, v in filters.items()},
+        )
 
-    def wait_for_alerts(self, predicate: Callable[[list[dict]], object] = bool,
-                        timeout: float = 30, **filters: Any) -> list[dict]:
+    def wait_for_alerts(
+        self, predicate: Callable[[list[dict]], object] = bool, timeout: float = 30, **filters: Any
+    ) -> list[dict]:
         """Poll :meth:`alerts` (with ``filters``) until ``predicate`` holds (default: any alert).
 
         Raises:
             ServiceError: not within ``timeout`` seconds; names the last answer.
         """
-        return poll(lambda: self.alerts(**filters), predicate, timeout=timeout, service=self,
-                    what=f"Alertmanager alerts {filters or ''}")
+        return poll(
+            lambda: self.alerts(**filters),
+            predicate,
+            timeout=timeout,
+            service=self,
+            what=f"Alertmanager alerts {filters or ''}",
+        )
 
     def groups(self) -> list[dict]:
         """Alert groups per receiver (``/api/v2/alerts/groups``)."""
         return self.get("/api/v2/alerts/groups")
 
-    def silence(self, matchers: Mapping[str, str], *, duration: dt.timedelta = dt.timedelta(hours=1),
-                comment: str = "qobserve.testing", created_by: str = "pytest") -> str:
+    def silence(
+        self,
+        matchers: Mapping[str, str],
+        *,
+        duration: dt.timedelta = dt.timedelta(hours=1),
+        comment: str = "qobserve.testing",
+        created_by: str = "pytest",
+    ) -> str:
         """Create a silence of exact ``label: value`` matchers from now; returns its id."""
-        now = dt.datetime.now(dt.timezone.utc)
-        body = {"matchers": [{"name": k, "value": v, "isRegex": False, "isEqual": True}
-                             for k, v in matchers.items()],
-                "startsAt": now.isoformat(), "endsAt": (now + duration).isoformat(),
-                "createdBy": created_by, "comment": comment}
+        now = dt.datetime.now(dt.UTC)
+        body = {
+            "matchers": [
+                {"name": k, "value": v, "isRegex": False, "isEqual": True}
+                for k, v in matchers.items()
+            ],
+            "startsAt": now.isoformat(),
+            "endsAt": (now + duration).isoformat(),
+            "createdBy": created_by,
+            "comment": comment,
+        }
         return self.post("/api/v2/silences", body)["silenceID"]
 
     def silences(self) -> list[dict]:
@@ -84,28 +104,49 @@ def _config_path(config: Config, workdir: Path, name: str) -> Path:
     return Path(config)
 
 
-def _spawn(config: Config, workdir: Path | None, port: int | None, cluster_port: int | None,
-           peers: Sequence[str], peer_timeout: str) -> Alertmanager:
+def _spawn(
+    config: Config,
+    workdir: Path | None,
+    port: int | None,
+    cluster_port: int | None,
+    peers: Sequence[str],
+    peer_timeout: str,
+) -> Alertmanager:
     binary = find_binary(ALERTMANAGER)
     workdir, owned = workdir_for("alertmanager", workdir)
     port = port or free_port()
-    argv = [binary, f"--config.file={_config_path(config, workdir, 'alertmanager.yml')}",
-            f"--storage.path={workdir / 'am-data'}", f"--web.listen-address=127.0.0.1:{port}"]
+    argv = [
+        binary,
+        f"--config.file={_config_path(config, workdir, 'alertmanager.yml')}",
+        f"--storage.path={workdir / 'am-data'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+    ]
     if cluster_port is None:
         argv.append("--cluster.listen-address=")
     else:
-        argv += [f"--cluster.listen-address=127.0.0.1:{cluster_port}",
-                 f"--cluster.advertise-address=127.0.0.1:{cluster_port}",
-                 f"--cluster.peer-timeout={peer_timeout}", "--cluster.gossip-interval=50ms",
-                 "--cluster.pushpull-interval=1s",
-                 *(f"--cluster.peer={peer}" for peer in peers)]
-    return spawn("alertmanager", argv, f"http://127.0.0.1:{port}", workdir, owned_dir=owned,
-                 cls=Alertmanager)
+        argv += [
+            f"--cluster.listen-address=127.0.0.1:{cluster_port}",
+            f"--cluster.advertise-address=127.0.0.1:{cluster_port}",
+            f"--cluster.peer-timeout={peer_timeout}",
+            "--cluster.gossip-interval=50ms",
+            "--cluster.pushpull-interval=1s",
+            *(f"--cluster.peer={peer}" for peer in peers),
+        ]
+    return spawn(
+        "alertmanager", argv, f"http://127.0.0.1:{port}", workdir, owned_dir=owned, cls=Alertmanager
+    )
 
 
-def start_alertmanager(config: Config, workdir: Path | None = None, *, port: int | None = None,
-                       timeout: float = 30, cluster_port: int | None = None,
-                       peers: Sequence[str] = (), peer_timeout: str = "15s") -> Alertmanager:
+def start_alertmanager(
+    config: Config,
+    workdir: Path | None = None,
+    *,
+    port: int | None = None,
+    timeout: float = 30,
+    cluster_port: int | None = None,
+    peers: Sequence[str] = (),
+    peer_timeout: str = "15s",
+) -> Alertmanager:
     """Run Alertmanager with ``config`` on 127.0.0.1 and wait until it is ready.
 
     Clustering is off unless ``cluster_port`` is given; then it gossips on
@@ -125,9 +166,14 @@ def start_alertmanager(config: Config, workdir: Path | None = None, *, port: int
     return am.wait_ready("/-/ready", timeout)
 
 
-def start_alertmanager_cluster(config: Config | Sequence[Config], replicas: int = 2, *,
-                               workdir: Path | None = None, peer_timeout: str = "15s",
-                               timeout: float = 30) -> list[Alertmanager]:
+def start_alertmanager_cluster(
+    config: Config | Sequence[Config],
+    replicas: int = 2,
+    *,
+    workdir: Path | None = None,
+    peer_timeout: str = "15s",
+    timeout: float = 30,
+) -> list[Alertmanager]:
     """Run ``replicas`` Alertmanagers that gossip with each other; return once each sees all.
 
     Args:
@@ -139,24 +185,37 @@ def start_alertmanager_cluster(config: Config | Sequence[Config], replicas: int 
     Raises:
         ServiceError: a replica did not start, or the cluster did not form within ``timeout``.
     """
-    configs = list(config) if isinstance(config, Sequence) and not isinstance(config, str) \
+    configs = (
+        list(config)
+        if isinstance(config, Sequence) and not isinstance(config, str)
         else [config] * replicas
+    )
     ports = [free_port() for _ in configs]
     members: list[Alertmanager] = []
     try:
         for i, cfg in enumerate(configs):
             peers = [f"127.0.0.1:{p}" for j, p in enumerate(ports) if j != i]
-            members.append(_spawn(cfg, workdir / f"am{i}" if workdir else None, None, ports[i],
-                                  peers, peer_timeout))
+            members.append(
+                _spawn(
+                    cfg,
+                    workdir / f"am{i}" if workdir else None,
+                    None,
+                    ports[i],
+                    peers,
+                    peer_timeout,
+                )
+            )
         for am in members:
             am.wait_ready("/-/ready", timeout)
         for am in members:
-            wait_until(lambda am=am: len(am.peers()) == len(members), timeout=timeout,
-                       what=f"Alertmanager {am.url} seeing {len(members)} cluster peers",
-                       service=am)
+            wait_until(
+                lambda am=am: len(am.peers()) == len(members),
+                timeout=timeout,
+                what=f"Alertmanager {am.url} seeing {len(members)} cluster peers",
+                service=am,
+            )
     except BaseException:
         for am in members:
             am.stop()
         raise
     return members
-

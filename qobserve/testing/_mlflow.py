@@ -60,13 +60,17 @@ class MlflowServer(Service):
 
         env = mlflow_trace_env(experiment, tracking_uri=self.url)
         header, _, value = env["OTEL_EXPORTER_OTLP_TRACES_HEADERS"].partition("=")
-        return BatchSpanProcessor(OTLPSpanExporter(
-            endpoint=env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"], headers={header: value}),
-            schedule_delay_millis=1000)
+        return BatchSpanProcessor(
+            OTLPSpanExporter(
+                endpoint=env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"], headers={header: value}
+            ),
+            schedule_delay_millis=1000,
+        )
 
 
-def start_mlflow_server(workdir: Path | None = None, *, port: int | None = None,
-                        timeout: float = 180) -> MlflowServer:
+def start_mlflow_server(
+    workdir: Path | None = None, *, port: int | None = None, timeout: float = 180
+) -> MlflowServer:
     """Start ``mlflow server`` with ``sqlite:///<workdir>/mlflow.db`` and artifacts in ``<workdir>/artifacts``.
 
     Args:
@@ -81,10 +85,28 @@ def start_mlflow_server(workdir: Path | None = None, *, port: int | None = None,
     """
     workdir, owned = workdir_for("mlflow", Path(workdir) if workdir is not None else None)
     port = port or free_port()
-    argv = [sys.executable, "-m", "mlflow", "server",
-            "--backend-store-uri", f"sqlite:///{workdir / 'mlflow.db'}",
-            "--artifacts-destination", str(workdir / "artifacts"),
-            "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
-    server = spawn("mlflow-server", argv, f"http://127.0.0.1:{port}", workdir, cls=MlflowServer,
-                   owned_dir=owned)
+    argv = [
+        sys.executable,
+        "-m",
+        "mlflow",
+        "server",
+        "--backend-store-uri",
+        f"sqlite:///{workdir / 'mlflow.db'}",
+        "--artifacts-destination",
+        str(workdir / "artifacts"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+    ]
+    server = spawn(
+        "mlflow-server",
+        argv,
+        f"http://127.0.0.1:{port}",
+        workdir,
+        cls=MlflowServer,
+        owned_dir=owned,
+    )
     return server.wait_ready("/health", timeout)

@@ -47,15 +47,21 @@ class Prometheus(Service):
             raise ServiceError(f"query {promql!r}: {answer}")
         return answer["data"]["result"]
 
-    def wait_for(self, promql: str, predicate: Callable[[list[dict]], object] = bool,
-                 timeout: float = 30) -> list[dict]:
+    def wait_for(
+        self, promql: str, predicate: Callable[[list[dict]], object] = bool, timeout: float = 30
+    ) -> list[dict]:
         """Query until ``predicate(result)`` is true (default: any series) and return the result.
 
         Raises:
             ServiceError: not within ``timeout`` seconds; names the query and its last result.
         """
-        return poll(lambda: self.query(promql), predicate, timeout=timeout, service=self,
-                    what=f"Prometheus query {promql!r}")
+        return poll(
+            lambda: self.query(promql),
+            predicate,
+            timeout=timeout,
+            service=self,
+            what=f"Prometheus query {promql!r}",
+        )
 
     def alerts(self) -> list[dict]:
         """Pending and firing alerts (``/api/v1/alerts``)."""
@@ -80,19 +86,28 @@ class Prometheus(Service):
         try:
             self.post("/-/reload")
         except urllib.error.HTTPError as exc:
-            raise ServiceError(f"Prometheus reload failed: {exc.read().decode(errors='replace')}"
-                               ) from None
+            raise ServiceError(
+                f"Prometheus reload failed: {exc.read().decode(errors='replace')}"
+            ) from None
 
 
-def prometheus_config(*, rule_files: Iterable[str | os.PathLike] = (),
-                      scrape_targets: ScrapeTargets = (), scrape_interval: str = "1s",
-                      evaluation_interval: str = "1s", alertmanagers: Iterable[str] = (),
-                      extra_config: Mapping[str, Any] | None = None) -> dict:
+def prometheus_config(
+    *,
+    rule_files: Iterable[str | os.PathLike] = (),
+    scrape_targets: ScrapeTargets = (),
+    scrape_interval: str = "1s",
+    evaluation_interval: str = "1s",
+    alertmanagers: Iterable[str] = (),
+    extra_config: Mapping[str, Any] | None = None,
+) -> dict:
     """A Prometheus configuration: scrape ``scrape_targets``, load ``rule_files``, alert to
     ``alertmanagers`` (``host:port`` or URLs); ``extra_config``'s top-level keys win."""
     config: dict[str, Any] = {
-        "global": {"scrape_interval": scrape_interval, "evaluation_interval": evaluation_interval,
-                   "scrape_timeout": scrape_interval},
+        "global": {
+            "scrape_interval": scrape_interval,
+            "evaluation_interval": evaluation_interval,
+            "scrape_timeout": scrape_interval,
+        },
         "rule_files": [str(p) for p in rule_files],
         "scrape_configs": _scrape_configs(scrape_targets),
     }
@@ -103,8 +118,13 @@ def prometheus_config(*, rule_files: Iterable[str | os.PathLike] = (),
 
 def _scrape_configs(targets: ScrapeTargets) -> list[dict]:
     if isinstance(targets, Mapping):
-        return [{"job_name": job, "static_configs": [
-            {"targets": [t] if isinstance(t, str) else list(t)}]} for job, t in targets.items()]
+        return [
+            {
+                "job_name": job,
+                "static_configs": [{"targets": [t] if isinstance(t, str) else list(t)}],
+            }
+            for job, t in targets.items()
+        ]
     plain = [t for t in targets if isinstance(t, str)]
     whole = [dict(t) for t in targets if not isinstance(t, str)]
     return ([{"job_name": "test", "static_configs": [{"targets": plain}]}] if plain else []) + whole
@@ -116,8 +136,14 @@ def _write_config(path: Path, config: Mapping[str, Any] | str) -> None:
     path.write_text(config if isinstance(config, str) else yaml.safe_dump(dict(config)))
 
 
-def start_prometheus(config: Mapping[str, Any] | str | None = None, workdir: Path | None = None, *,
-                     port: int | None = None, timeout: float = 30, **options: Any) -> Prometheus:
+def start_prometheus(
+    config: Mapping[str, Any] | str | None = None,
+    workdir: Path | None = None,
+    *,
+    port: int | None = None,
+    timeout: float = 30,
+    **options: Any,
+) -> Prometheus:
     """Run Prometheus on 127.0.0.1 (lifecycle API on, for :meth:`Prometheus.reload`).
 
     Args:
@@ -136,9 +162,21 @@ def start_prometheus(config: Mapping[str, Any] | str | None = None, workdir: Pat
     port = port or free_port()
     cfg = workdir / "prometheus.yml"
     _write_config(cfg, config if config is not None else prometheus_config(**options))
-    argv = [binary, f"--config.file={cfg}", f"--storage.tsdb.path={workdir / 'data'}",
-            f"--web.listen-address=127.0.0.1:{port}", "--web.enable-lifecycle",
-            "--storage.tsdb.retention.time=1d"]
-    prom = spawn("prometheus", argv, f"http://127.0.0.1:{port}", workdir, owned_dir=owned,
-                 cls=Prometheus, config_path=cfg)
+    argv = [
+        binary,
+        f"--config.file={cfg}",
+        f"--storage.tsdb.path={workdir / 'data'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--web.enable-lifecycle",
+        "--storage.tsdb.retention.time=1d",
+    ]
+    prom = spawn(
+        "prometheus",
+        argv,
+        f"http://127.0.0.1:{port}",
+        workdir,
+        owned_dir=owned,
+        cls=Prometheus,
+        config_path=cfg,
+    )
     return prom.wait_ready("/-/ready", timeout)

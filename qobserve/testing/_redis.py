@@ -37,8 +37,9 @@ class RedisServer(Service):
         return redis.Redis.from_url(self.url)
 
 
-def start_redis(workdir: Path | None = None, *, port: int | None = None,
-                timeout: float = 15) -> RedisServer:
+def start_redis(
+    workdir: Path | None = None, *, port: int | None = None, timeout: float = 15
+) -> RedisServer:
     """Run redis-server on 127.0.0.1 with no RDB or AOF files, in ``workdir``.
 
     Raises:
@@ -48,8 +49,25 @@ def start_redis(workdir: Path | None = None, *, port: int | None = None,
     binary = find_binary(REDIS_SERVER)
     workdir, owned = workdir_for("redis", workdir)
     port = port or free_port()
-    argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--dir", str(workdir)]
-    server = spawn("redis-server", argv, f"redis://127.0.0.1:{port}/0", workdir, owned_dir=owned,
-                   cls=RedisServer)
+    argv = [
+        binary,
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        str(workdir),
+    ]
+    server = spawn(
+        "redis-server",
+        argv,
+        f"redis://127.0.0.1:{port}/0",
+        workdir,
+        owned_dir=owned,
+        cls=RedisServer,
+    )
     return server.wait_ready(server.ping, timeout)

@@ -20,4 +20,6 @@ def assert_golden(text: str, out: Path) -> None:
     if os.environ.get(UPDATE_ENV):
         out.write_text(text)
     assert out.exists(), f"{out.name} missing: run with {UPDATE_ENV}=1"
-    assert text == out.read_text(), f"{out.name} differs: run with {UPDATE_ENV}=1 and review the diff"
+    assert text == out.read_text(), (
+        f"{out.name} differs: run with {UPDATE_ENV}=1 and review the diff"
+    )

@@ -32,9 +32,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-__all__ = ["ALERTMANAGER", "PROMETHEUS", "REDIS_SERVER", "Binary", "MissingBinary", "Service",
-           "ServiceError", "find_binary", "free_port", "missing_packages", "poll", "spawn",
-           "spawn_python", "wait_until"]
+__all__ = [
+    "ALERTMANAGER",
+    "PROMETHEUS",
+    "REDIS_SERVER",
+    "Binary",
+    "MissingBinary",
+    "Service",
+    "ServiceError",
+    "find_binary",
+    "free_port",
+    "missing_packages",
+    "poll",
+    "spawn",
+    "spawn_python",
+    "wait_until",
+]
 
 T = TypeVar("T")
 S = TypeVar("S", bound="Service")
@@ -59,8 +72,9 @@ class Binary:
 
 PROMETHEUS = Binary(("prometheus",), "prometheus", "PROMETHEUS_BIN")
 # Debian installs Alertmanager as prometheus-alertmanager; upstream tarballs as alertmanager.
-ALERTMANAGER = Binary(("prometheus-alertmanager", "alertmanager"), "prometheus-alertmanager",
-                      "ALERTMANAGER_BIN")
+ALERTMANAGER = Binary(
+    ("prometheus-alertmanager", "alertmanager"), "prometheus-alertmanager", "ALERTMANAGER_BIN"
+)
 REDIS_SERVER = Binary(("redis-server",), "redis-server", "REDIS_SERVER_BIN")
 
 
@@ -74,13 +88,17 @@ def find_binary(binary: Binary) -> str:
     if override := os.environ.get(binary.env):
         if path := shutil.which(override):
             return path
-        raise MissingBinary(f"{binary.env}={override} is not an executable: fix or unset "
-                            f"{binary.env}, or {install} (Debian package {binary.package})")
+        raise MissingBinary(
+            f"{binary.env}={override} is not an executable: fix or unset "
+            f"{binary.env}, or {install} (Debian package {binary.package})"
+        )
     for name in binary.names:
         if path := shutil.which(name):
             return path
-    raise MissingBinary(f"{binary.names[0]} not found on PATH: {install} (Debian package "
-                        f"{binary.package}) or set {binary.env}")
+    raise MissingBinary(
+        f"{binary.names[0]} not found on PATH: {install} (Debian package "
+        f"{binary.package}) or set {binary.env}"
+    )
 
 
 def missing_packages(*binaries: Binary) -> list[str]:
@@ -101,8 +119,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until(predicate: Callable[[], T], *, timeout: float, what: str,
-               service: Service | None = None, interval: float = 0.1) -> T:
+def wait_until(
+    predicate: Callable[[], T],
+    *,
+    timeout: float,
+    what: str,
+    service: Service | None = None,
+    interval: float = 0.1,
+) -> T:
     """Poll ``predicate`` until it returns something truthy and return that.
 
     ``OSError`` from the predicate counts as not yet. Raises :class:`ServiceError`
@@ -112,8 +136,10 @@ def wait_until(predicate: Callable[[], T], *, timeout: float, what: str,
     deadline = time.monotonic() + timeout
     while True:
         if service is not None and service.process.poll() is not None:
-            raise ServiceError(f"{service.name} exited with {service.process.returncode} while "
-                               f"waiting for {what}:\n{service.log_tail()}")
+            raise ServiceError(
+                f"{service.name} exited with {service.process.returncode} while "
+                f"waiting for {what}:\n{service.log_tail()}"
+            )
         try:
             value = predicate()
         except OSError:
@@ -126,8 +152,15 @@ def wait_until(predicate: Callable[[], T], *, timeout: float, what: str,
         time.sleep(interval)
 
 
-def poll(fetch: Callable[[], T], predicate: Callable[[T], object], *, timeout: float, what: str,
-         service: Service | None = None, interval: float = 0.25) -> T:
+def poll(
+    fetch: Callable[[], T],
+    predicate: Callable[[T], object],
+    *,
+    timeout: float,
+    what: str,
+    service: Service | None = None,
+    interval: float = 0.25,
+) -> T:
     """Call ``fetch`` until ``predicate`` holds for its answer and return that answer.
 
     Raises:
@@ -174,15 +207,20 @@ class Service:
     def get(self, path: str, **params: Any) -> Any:
         """GET a JSON API path, e.g. ``/api/v1/query`` with ``query=up``."""
         query = urllib.parse.urlencode(params, doseq=True)
-        with urllib.request.urlopen(f"{self.url}{path}{'?' + query if query else ''}",
-                                    timeout=10) as r:
+        with urllib.request.urlopen(
+            f"{self.url}{path}{'?' + query if query else ''}", timeout=10
+        ) as r:
             return json.loads(r.read())
 
     def post(self, path: str, body: object = None) -> Any:
         """POST ``body`` as JSON (nothing when None); the decoded answer, None if empty."""
         data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(f"{self.url}{path}", data=data, method="POST",
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            f"{self.url}{path}",
+            data=data,
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(req, timeout=10) as r:
             answer = r.read()
         return json.loads(answer) if answer else None
@@ -201,7 +239,9 @@ class Service:
                 return True
 
         try:
-            wait_until(probe, timeout=timeout, what=f"{self.name} ready at {self.url}", service=self)
+            wait_until(
+                probe, timeout=timeout, what=f"{self.name} ready at {self.url}", service=self
+            )
         except ServiceError:
             self.stop()  # the error already holds the output's tail
             raise
@@ -245,9 +285,18 @@ def workdir_for(name: str, workdir: Path | None) -> tuple[Path, Path | None]:
     return owned, owned
 
 
-def spawn(name: str, argv: list[str], url: str, workdir: Path, *, env: dict[str, str] | None = None,
-          cls: type[S], stop_signal: int = signal.SIGTERM, owned_dir: Path | None = None,
-          **fields: Any) -> S:
+def spawn(
+    name: str,
+    argv: list[str],
+    url: str,
+    workdir: Path,
+    *,
+    env: dict[str, str] | None = None,
+    cls: type[S],
+    stop_signal: int = signal.SIGTERM,
+    owned_dir: Path | None = None,
+    **fields: Any,
+) -> S:
     """Start ``argv`` in ``workdir`` with its output in ``workdir/<name>.log``; not waited for.
 
     Returns:
@@ -257,19 +306,47 @@ def spawn(name: str, argv: list[str], url: str, workdir: Path, *, env: dict[str,
     with log_path.open("wb") as log:
         # A session of its own: Ctrl-C reaches only the parent, which stops
         # the services in order instead of racing their own SIGINT handling.
-        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=workdir, env=env,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-    return cls(name=name, url=url, process=proc, log_path=log_path, stop_signal=stop_signal,
-               owned_dir=owned_dir, **fields)
+        proc = subprocess.Popen(
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=workdir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    return cls(
+        name=name,
+        url=url,
+        process=proc,
+        log_path=log_path,
+        stop_signal=stop_signal,
+        owned_dir=owned_dir,
+        **fields,
+    )
 
 
-def spawn_python(name: str, args: list[str], port: int, workdir: Path, *,
-                 env: dict[str, str] | None = None, stop_signal: int = signal.SIGTERM) -> Service:
+def spawn_python(
+    name: str,
+    args: list[str],
+    port: int,
+    workdir: Path,
+    *,
+    env: dict[str, str] | None = None,
+    stop_signal: int = signal.SIGTERM,
+) -> Service:
     """Start ``python -m qobserve.cli <args>`` serving on ``127.0.0.1:port``; not waited for.
 
     Call :meth:`Service.wait_ready` with the command's health path before use.
     """
     workdir.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "qobserve.cli", *args]
-    return spawn(name, argv, f"http://127.0.0.1:{port}", workdir, cls=Service,
-                 env={**os.environ, **(env or {})}, stop_signal=stop_signal)
+    return spawn(
+        name,
+        argv,
+        f"http://127.0.0.1:{port}",
+        workdir,
+        cls=Service,
+        env={**os.environ, **(env or {})},
+        stop_signal=stop_signal,
+    )

@@ -39,9 +39,19 @@ from typing import Any
 __all__ = ["LIMITS", "SlackMessage", "SlackServer", "block_errors"]
 
 #: Block Kit and chat.postMessage limits (api.slack.com/reference/block-kit/blocks, chat.postMessage).
-LIMITS = {"blocks": 50, "header": 150, "section_text": 3000, "field_text": 2000, "fields": 10,
-          "button_text": 75, "button_url": 3000, "context_elements": 10, "context_text": 3000,
-          "actions_elements": 25, "text": 40000}
+LIMITS = {
+    "blocks": 50,
+    "header": 150,
+    "section_text": 3000,
+    "field_text": 2000,
+    "fields": 10,
+    "button_text": 75,
+    "button_url": 3000,
+    "context_elements": 10,
+    "context_text": 3000,
+    "actions_elements": 25,
+    "text": 40000,
+}
 
 # The bridge's notification text: "[FIRING] AlertName: summary".
 _ALERT_TEXT = re.compile(r"^\[(?P<status>[A-Z]+)\] (?P<name>[A-Za-z0-9_]+):")
@@ -78,13 +88,21 @@ class SlackMessage:
 
     def button_urls(self) -> dict[str, str]:
         """``action_id -> url`` of every button (runbook, dashboard, silence)."""
-        return {e.get("action_id", ""): e["url"]
-                for b in self.blocks if b.get("type") == "actions"
-                for e in b.get("elements", ()) if "url" in e}
+        return {
+            e.get("action_id", ""): e["url"]
+            for b in self.blocks
+            if b.get("type") == "actions"
+            for e in b.get("elements", ())
+            if "url" in e
+        }
 
     def as_api(self, with_metadata: bool) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": "message", "text": self.text, "ts": self.ts,
-                               "blocks": self.blocks}
+        out: dict[str, Any] = {
+            "type": "message",
+            "text": self.text,
+            "ts": self.ts,
+            "blocks": self.blocks,
+        }
         if self.thread_ts:
             out["thread_ts"] = self.thread_ts
         if with_metadata and self.metadata:
@@ -116,7 +134,8 @@ def block_errors(blocks: list[dict[str, Any]]) -> list[str]:
         if kind == "context":
             elements = b.get("elements") or []
             if len(elements) > LIMITS["context_elements"] or any(
-                    _text_len(e) > LIMITS["context_text"] for e in elements):
+                _text_len(e) > LIMITS["context_text"] for e in elements
+            ):
                 errors.append(f"[{i}] context over its limits")
         if kind == "actions":
             for e in b.get("elements") or []:
@@ -139,10 +158,16 @@ class SlackServer:
         port: 0 picks a free port.
     """
 
-    def __init__(self, token: str = "xoxb-test-token", *, channels: tuple[str, ...] = (),
-                 auto_create: bool = True, enforce_limits: bool = True,
-                 on_message: Callable[[SlackMessage], None] | None = None,
-                 port: int = 0) -> None:
+    def __init__(
+        self,
+        token: str = "xoxb-test-token",
+        *,
+        channels: tuple[str, ...] = (),
+        auto_create: bool = True,
+        enforce_limits: bool = True,
+        on_message: Callable[[SlackMessage], None] | None = None,
+        port: int = 0,
+    ) -> None:
         self.token = token
         self.auto_create = auto_create
         self.enforce_limits = enforce_limits
@@ -182,8 +207,9 @@ class SlackServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), _handler(self))
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), name="slack-server",
-                         daemon=True).start()
+        threading.Thread(
+            target=self.httpd.serve_forever, args=(0.05,), name="slack-server", daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
@@ -204,8 +230,9 @@ class SlackServer:
             else:
                 self._refused_channels.pop(cid, None)
 
-    def refuse_messages(self, predicate: Callable[[dict[str, Any]], bool],
-                        error: str = "invalid_blocks") -> None:
+    def refuse_messages(
+        self, predicate: Callable[[dict[str, Any]], bool], error: str = "invalid_blocks"
+    ) -> None:
         """Refuse every post whose request body satisfies ``predicate``."""
         with self._lock:
             self._refusals.append((predicate, error))
@@ -240,16 +267,21 @@ class SlackServer:
             cid = self._resolve(channel, create=True) if channel else None
             return [m for m in self._messages if cid is None or m.channel == cid]
 
-    def wait_for(self, n: int, timeout: float = 15.0, channel: str | None = None,
-                 ) -> list[SlackMessage]:
+    def wait_for(
+        self,
+        n: int,
+        timeout: float = 15.0,
+        channel: str | None = None,
+    ) -> list[SlackMessage]:
         """Wait until at least ``n`` messages are stored; return them."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if len(got := self.messages(channel)) >= n:
                 return got
             time.sleep(0.02)
-        raise AssertionError(f"Slack stand-in has {len(self.messages(channel))} messages, "
-                             f"expected {n}")
+        raise AssertionError(
+            f"Slack stand-in has {len(self.messages(channel))} messages, expected {n}"
+        )
 
     # -- the API -----------------------------------------------------------------------
 
@@ -265,8 +297,9 @@ class SlackServer:
 
     def authorized(self, header: str | None) -> bool:
         scheme, _, token = (header or "").partition(" ")
-        return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(),
-                                                                  self.token.encode())
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            token.strip().encode(), self.token.encode()
+        )
 
     def call(self, method: str, args: dict[str, Any]) -> tuple[int, dict[str, Any], float]:
         """Run one API method; returns (HTTP status, reply, seconds to wait before answering)."""
@@ -276,23 +309,34 @@ class SlackServer:
         with self._lock:
             return handler(args)
 
-    def _store(self, channel: str, args: dict[str, Any], blocks: list[dict[str, Any]]
-               ) -> SlackMessage:
+    def _store(
+        self, channel: str, args: dict[str, Any], blocks: list[dict[str, Any]]
+    ) -> SlackMessage:
         self._count += 1
         ts = f"{int(time.time())}.{self._count:06d}"
         metadata = args.get("metadata")
         if isinstance(metadata, str):
             metadata = json.loads(metadata)
         name = next((f"#{n}" for n, cid in self._names.items() if cid == channel), channel)
-        msg = SlackMessage(channel, args.get("text") or "", blocks, ts,
-                           args.get("thread_ts") or None, metadata, name)
+        msg = SlackMessage(
+            channel,
+            args.get("text") or "",
+            blocks,
+            ts,
+            args.get("thread_ts") or None,
+            metadata,
+            name,
+        )
         self._messages.append(msg)
         return msg
 
     def _m_chat_postMessage(self, args: dict[str, Any]) -> tuple[int, dict[str, Any], float]:
         if self._rate_limited:
-            return 429, {"ok": False, "error": "ratelimited",
-                         "_retry_after": self._rate_limited.pop(0)}, 0.0
+            return (
+                429,
+                {"ok": False, "error": "ratelimited", "_retry_after": self._rate_limited.pop(0)},
+                0.0,
+            )
         cid = self._resolve(str(args.get("channel") or ""), create=self.auto_create)
         if not cid:
             return 200, {"ok": False, "error": "channel_not_found"}, 0.0
@@ -307,10 +351,9 @@ class SlackServer:
         warnings = []
         if self.enforce_limits:
             if errors := block_errors(blocks):
-                return 200, {"ok": False, "error": "invalid_blocks",
-                             "errors": errors}, 0.0
+                return 200, {"ok": False, "error": "invalid_blocks", "errors": errors}, 0.0
             if len(args.get("text") or "") > LIMITS["text"]:
-                args = {**args, "text": args["text"][:LIMITS["text"]]}
+                args = {**args, "text": args["text"][: LIMITS["text"]]}
                 warnings.append("message_truncated")
         msg = self._store(cid, args, blocks)
         if self._on_message is not None:
@@ -334,53 +377,74 @@ class SlackServer:
                 return 200, {"ok": True, "channel": cid, "ts": m.ts}, 0.0
         return 200, {"ok": False, "error": "message_not_found"}, 0.0
 
-    def _page(self, items: list[dict[str, Any]], args: dict[str, Any], key: str
-              ) -> dict[str, Any]:
+    def _page(self, items: list[dict[str, Any]], args: dict[str, Any], key: str) -> dict[str, Any]:
         limit = min(int(args.get("limit") or 100), 1000)
         start = int(args.get("cursor") or 0)
-        page = items[start:start + limit]
+        page = items[start : start + limit]
         more = start + limit < len(items)
-        return {"ok": True, key: page, "has_more": more,
-                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+        return {
+            "ok": True,
+            key: page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _history_args(self, args: dict[str, Any]) -> tuple[str, bool, float]:
         cid = str(args.get("channel") or "")
         meta = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
         return cid, meta, float(args.get("oldest") or 0)
 
-    def _m_conversations_history(self, args: dict[str, Any]
-                                 ) -> tuple[int, dict[str, Any], float]:
+    def _m_conversations_history(self, args: dict[str, Any]) -> tuple[int, dict[str, Any], float]:
         cid, meta, oldest = self._history_args(args)
         if cid not in self._names.values():  # history takes IDs only, like Slack
             return 200, {"ok": False, "error": "channel_not_found"}, 0.0
-        found = [m.as_api(meta) for m in reversed(self._messages)  # newest first
-                 if m.channel == cid and m.thread_ts is None and float(m.ts) >= oldest]
+        found = [
+            m.as_api(meta)
+            for m in reversed(self._messages)  # newest first
+            if m.channel == cid and m.thread_ts is None and float(m.ts) >= oldest
+        ]
         return 200, self._page(found, args, "messages"), 0.0
 
-    def _m_conversations_replies(self, args: dict[str, Any]
-                                 ) -> tuple[int, dict[str, Any], float]:
+    def _m_conversations_replies(self, args: dict[str, Any]) -> tuple[int, dict[str, Any], float]:
         cid, meta, oldest = self._history_args(args)
         if cid not in self._names.values():
             return 200, {"ok": False, "error": "channel_not_found"}, 0.0
         parent = args.get("ts")
-        found = [m.as_api(meta) for m in self._messages  # oldest first, parent first
-                 if m.channel == cid and parent in (m.ts, m.thread_ts)
-                 and float(m.ts) >= oldest]
+        found = [
+            m.as_api(meta)
+            for m in self._messages  # oldest first, parent first
+            if m.channel == cid and parent in (m.ts, m.thread_ts) and float(m.ts) >= oldest
+        ]
         if not found:
             return 200, {"ok": False, "error": "thread_not_found"}, 0.0
         return 200, self._page(found, args, "messages"), 0.0
 
     def _m_conversations_list(self, args: dict[str, Any]) -> tuple[int, dict[str, Any], float]:
         if self.missing_scopes:
-            return 200, {"ok": False, "error": "missing_scope",
-                         "needed": "channels:read,groups:read"}, 0.0
-        chans = [{"id": cid, "name": name, "is_channel": True, "is_archived": False}
-                 for name, cid in self._names.items()]
+            return (
+                200,
+                {"ok": False, "error": "missing_scope", "needed": "channels:read,groups:read"},
+                0.0,
+            )
+        chans = [
+            {"id": cid, "name": name, "is_channel": True, "is_archived": False}
+            for name, cid in self._names.items()
+        ]
         return 200, self._page(chans, args, "channels"), 0.0
 
     def _m_auth_test(self, args: dict[str, Any]) -> tuple[int, dict[str, Any], float]:
-        return 200, {"ok": True, "url": "https://qobserve-test.slack.com/", "team": "test",
-                     "user": "qobserve-bot", "team_id": "T000", "user_id": "U000"}, 0.0
+        return (
+            200,
+            {
+                "ok": True,
+                "url": "https://qobserve-test.slack.com/",
+                "team": "test",
+                "user": "qobserve-bot",
+                "team_id": "T000",
+                "user_id": "U000",
+            },
+            0.0,
+        )
 
     def _m_api_test(self, args: dict[str, Any]) -> tuple[int, dict[str, Any], float]:
         return 200, {"ok": True, "args": args}, 0.0
@@ -412,8 +476,9 @@ def _handler(server: SlackServer) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *args: Any) -> None:
             pass
 
-        def _reply(self, status: int, body: dict[str, Any] | str,
-                   headers: dict[str, str] | None = None) -> None:
+        def _reply(
+            self, status: int, body: dict[str, Any] | str, headers: dict[str, str] | None = None
+        ) -> None:
             data = (body if isinstance(body, str) else json.dumps(body)).encode()
             try:
                 self.send_response(status)
@@ -457,6 +522,6 @@ def _handler(server: SlackServer) -> type[BaseHTTPRequestHandler]:
                 time.sleep(delay)
             self._reply(status, reply, headers)
 
-        do_GET = do_POST = _handle  # noqa: N815 (http.server naming)
+        do_GET = do_POST = _handle
 
     return Handler

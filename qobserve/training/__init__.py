@@ -36,6 +36,7 @@ thread: :mod:`qobserve.training.mlflow_log`.
 
 from __future__ import annotations
 
+from qobserve.training._mlflow_util import mlflow_trace_env
 from qobserve.training.adapters import braket_expectation, cirq_expectation, qiskit_expectation
 from qobserve.training.detectors import (
     BarrenPlateauDetector,
@@ -53,7 +54,6 @@ from qobserve.training.gradients import (
     sample_landscape,
     spsa,
 )
-from qobserve.training._mlflow_util import mlflow_trace_env
 from qobserve.training.mlflow_settings import MlflowSettings
 from qobserve.training.run import StepRecord, StopTraining, TrainingRun
 from qobserve.training.snr import (

@@ -17,9 +17,12 @@ __all__ = ["mlflow_trace_env"]
 #: MLflow's limits on one param value and one tag value (characters).
 PARAM_LIMIT, TAG_LIMIT = 6000, 8000
 #: Distribution of each SDK family whose version is logged when it is imported.
-SDK_DISTRIBUTIONS = {"qiskit": ("qiskit", "qiskit-aer", "qiskit-ibm-runtime"),
-                     "cirq": ("cirq-core", "cirq-google"), "braket": ("amazon-braket-sdk",),
-                     "stim": ("stim",)}
+SDK_DISTRIBUTIONS = {
+    "qiskit": ("qiskit", "qiskit-aer", "qiskit-ibm-runtime"),
+    "cirq": ("cirq-core", "cirq-google"),
+    "braket": ("amazon-braket-sdk",),
+    "stim": ("stim",),
+}
 
 
 def metric(key: str, value, timestamp_ms: int, step: int):
@@ -134,7 +137,7 @@ def log_plot(client, run_id: str, history: dict[str, list]) -> None:
     for ax, key, label in ((ax_loss, "loss", "loss"), (ax_snr, "gradient_snr", "gradient SNR")):
         points = [(s, v) for s, v in history.get(key, ()) if math.isfinite(v)]
         if points:
-            ax.plot(*zip(*points), lw=1.2)
+            ax.plot(*zip(*points, strict=False), lw=1.2)
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
     if any(v > 0 for _, v in history.get("gradient_snr", ())):
@@ -167,7 +170,11 @@ def mlflow_trace_env(experiment: str, tracking_uri: str | None = None) -> dict[s
 
     uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI", "")
     if not uri.startswith(("http://", "https://")):
-        raise ValueError(f"tracking_uri: traces need an MLflow server (http://HOST:PORT), got {uri!r}")
+        raise ValueError(
+            f"tracking_uri: traces need an MLflow server (http://HOST:PORT), got {uri!r}"
+        )
     exp_id = experiment_id(MlflowClient(tracking_uri=uri), experiment)
-    return {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": f"{uri.rstrip('/')}/v1/traces",
-            "OTEL_EXPORTER_OTLP_TRACES_HEADERS": f"x-mlflow-experiment-id={exp_id}"}
+    return {
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": f"{uri.rstrip('/')}/v1/traces",
+        "OTEL_EXPORTER_OTLP_TRACES_HEADERS": f"x-mlflow-experiment-id={exp_id}",
+    }

@@ -25,12 +25,16 @@ __all__ = ["braket_expectation", "cirq_expectation", "qiskit_expectation"]
 def _check_width(batch: np.ndarray, width: int, names) -> np.ndarray:
     batch = np.atleast_2d(np.asarray(batch, dtype=float))
     if batch.shape[1] != width:
-        raise ValueError(f"params: circuit has {width} parameters {list(names)[:6]}, "
-                         f"got parameter sets of width {batch.shape[1]}")
+        raise ValueError(
+            f"params: circuit has {width} parameters {list(names)[:6]}, "
+            f"got parameter sets of width {batch.shape[1]}"
+        )
     return batch
 
 
-def qiskit_expectation(estimator, circuit, observable, *, precision: float | None = None) -> ExpectationFn:
+def qiskit_expectation(
+    estimator, circuit, observable, *, precision: float | None = None
+) -> ExpectationFn:
     """Qiskit ``BaseEstimatorV2`` (StatevectorEstimator, Aer, Runtime local mode).
 
     All parameter sets go in one PUB, so one call is one job. Columns follow
@@ -49,15 +53,22 @@ def qiskit_expectation(estimator, circuit, observable, *, precision: float | Non
         pub = estimator.run([(circuit, observable, batch)], precision=precision).result()[0]
         stds = np.asarray(pub.data.stds, float).reshape(-1)
         floor = float(pub.metadata.get("target_precision") or 0.0)
-        return Expectations(np.asarray(pub.data.evs, float).reshape(-1),
-                            stds if np.any(stds > 0) else np.full_like(stds, floor))
+        return Expectations(
+            np.asarray(pub.data.evs, float).reshape(-1),
+            stds if np.any(stds > 0) else np.full_like(stds, floor),
+        )
 
     return expectation
 
 
 def braket_expectation(
-    device, circuit, observable, target: Sequence[int] | None = None, *,
-    shots: int, parameter_names: Sequence[str] | None = None,
+    device,
+    circuit,
+    observable,
+    target: Sequence[int] | None = None,
+    *,
+    shots: int,
+    parameter_names: Sequence[str] | None = None,
 ) -> ExpectationFn:
     """Braket device (``LocalSimulator`` or AWS) with FreeParameter inputs, one task per set.
 
@@ -75,7 +86,9 @@ def braket_expectation(
         batch = _check_width(batch, len(names), names)
         values, var = np.empty(len(batch)), np.empty(len(batch))
         for i, row in enumerate(batch):
-            result = device.run(program, shots=shots, inputs=dict(zip(names, map(float, row)))).result()
+            result = device.run(
+                program, shots=shots, inputs=dict(zip(names, map(float, row), strict=False))
+            ).result()
             values[i], var[i] = result.values[-2], result.values[-1]
         stderr = np.sqrt(np.clip(var, 0, None) / shots) if shots else np.zeros_like(values)
         return Expectations(values, stderr)
@@ -98,8 +111,10 @@ def cirq_expectation(
 
     def expectation(batch: np.ndarray) -> Expectations:
         batch = _check_width(batch, len(names), names)
-        params = [dict(zip(names, map(float, row))) for row in batch]
-        out = sampler.sample_expectation_values(circuit, terms, num_samples=repetitions, params=params)
+        params = [dict(zip(names, map(float, row), strict=False)) for row in batch]
+        out = sampler.sample_expectation_values(
+            circuit, terms, num_samples=repetitions, params=params
+        )
         per_term = np.real(np.asarray(out, dtype=complex))  # (m, terms)
         var = np.clip(coeff2[None, :] - per_term**2, 0, None).sum(axis=1)
         return Expectations(per_term.sum(axis=1), np.sqrt(var / repetitions))

@@ -80,8 +80,14 @@ class BarrenPlateauDetector:
     name = "barren_plateau"
     metric = "quantum_training_barren_plateau"
 
-    def __init__(self, *, variance_threshold: float | None = None, shots: int | None = None,
-                 snr_threshold: float = 1.0, patience: int = 5) -> None:
+    def __init__(
+        self,
+        *,
+        variance_threshold: float | None = None,
+        shots: int | None = None,
+        snr_threshold: float = 1.0,
+        patience: int = 5,
+    ) -> None:
         if patience < 1:
             raise ValueError(f"patience: must be >= 1 step, got {patience}")
         if variance_threshold is None:
@@ -169,8 +175,10 @@ class StallDetector:
             return None
         best_recent = min(self._recent)
         if self._best_before - best_recent <= self.min_delta + self.rtol * abs(self._best_before):
-            return (f"best loss {best_recent:.4g} in the last {len(self._recent)} steps does not "
-                    f"improve on {self._best_before:.4g}")
+            return (
+                f"best loss {best_recent:.4g} in the last {len(self._recent)} steps does not "
+                f"improve on {self._best_before:.4g}"
+            )
         return None
 
 

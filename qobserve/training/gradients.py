@@ -16,7 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
-    "Expectations", "ExpectationFn", "GradientEstimate", "parameter_shift", "sample_landscape", "spsa",
+    "ExpectationFn",
+    "Expectations",
+    "GradientEstimate",
+    "parameter_shift",
+    "sample_landscape",
+    "spsa",
 ]
 
 
@@ -65,8 +70,10 @@ def _evaluate(expectation: ExpectationFn, batch: np.ndarray) -> Expectations:
     values = np.asarray(out.values, float).reshape(-1)
     stderr = np.asarray(out.stderr, float).reshape(-1)
     if values.shape != (len(batch),) or stderr.shape != values.shape:
-        raise ValueError(f"expectation: returned {values.shape} values and {stderr.shape} "
-                         f"stderr for {len(batch)} parameter sets; return one of each per row")
+        raise ValueError(
+            f"expectation: returned {values.shape} values and {stderr.shape} "
+            f"stderr for {len(batch)} parameter sets; return one of each per row"
+        )
     return Expectations(values, stderr)
 
 
@@ -111,14 +118,16 @@ def parameter_shift(
         raise ValueError(f"shift: sin(shift) must be non-zero, got shift={shift}")
     idx = np.arange(theta.size) if indices is None else np.asarray(indices, dtype=int).reshape(-1)
     if idx.size == 0 or idx.min() < 0 or idx.max() >= theta.size:
-        raise ValueError(f"indices: must be non-empty and within [0, {theta.size}), got {idx.tolist()}")
+        raise ValueError(
+            f"indices: must be non-empty and within [0, {theta.size}), got {idx.tolist()}"
+        )
     p = idx.size
     eye = np.zeros((p, theta.size))
     eye[np.arange(p), idx] = shift
     batch = np.concatenate([theta + eye, theta - eye] + ([theta[None, :]] if include_value else []))
     ev = _evaluate(expectation, batch)
-    plus, minus = ev.values[:p], ev.values[p:2 * p]
-    se_p, se_m = ev.stderr[:p], ev.stderr[p:2 * p]
+    plus, minus = ev.values[:p], ev.values[p : 2 * p]
+    se_p, se_m = ev.stderr[:p], ev.stderr[p : 2 * p]
     return GradientEstimate(
         gradient=(plus - minus) / denom,
         stderr=np.sqrt(se_p**2 + se_m**2) / abs(denom),
@@ -149,7 +158,9 @@ def spsa(
     """
     theta = _params(params)
     if samples < 2:
-        raise ValueError(f"samples: need >= 2 SPSA estimates to measure their spread, got {samples}")
+        raise ValueError(
+            f"samples: need >= 2 SPSA estimates to measure their spread, got {samples}"
+        )
     if c <= 0:
         raise ValueError(f"c: perturbation size must be > 0, got {c}")
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
@@ -191,7 +202,9 @@ def sample_landscape(
         raise ValueError(f"samples: need >= 2 random settings for a variance, got {samples}")
     idx = np.asarray(indices, dtype=int).reshape(-1)
     if idx.size == 0 or idx.min() < 0 or idx.max() >= num_params:
-        raise ValueError(f"indices: must be non-empty and within [0, {num_params}), got {idx.tolist()}")
+        raise ValueError(
+            f"indices: must be non-empty and within [0, {num_params}), got {idx.tolist()}"
+        )
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     thetas = gen.uniform(low, high, size=(samples, num_params))
     shifts = np.zeros((idx.size, num_params))

@@ -52,15 +52,29 @@ log = logging.getLogger("qobserve.training.mlflow")
 #: MLflow's log_batch limits per request.
 MAX_METRICS, MAX_PARAMS, MAX_TAGS = 1000, 100, 100
 _FAILURES, _DROPPED = "qobserve_mlflow_log_failures_total", "qobserve_mlflow_dropped_total"
-_STEP_KEYS = ("loss", "gradient_norm", "gradient_snr", "gradient_variance", "shot_variance",
-              "step_time")
+_STEP_KEYS = (
+    "loss",
+    "gradient_norm",
+    "gradient_snr",
+    "gradient_variance",
+    "shot_variance",
+    "step_time",
+)
 
 
 class MlflowLog:
     """One run's MLflow sink: hot-path methods enqueue, a worker thread sends."""
 
-    def __init__(self, experiment: str, settings: MlflowSettings, telemetry, *,
-                 trace_id: int = 0, params: dict | None = None, tags: dict | None = None) -> None:
+    def __init__(
+        self,
+        experiment: str,
+        settings: MlflowSettings,
+        telemetry,
+        *,
+        trace_id: int = 0,
+        params: dict | None = None,
+        tags: dict | None = None,
+    ) -> None:
         self.settings = settings
         self.experiment = settings.experiment or experiment
         self.run_id: str | None = settings.run_id
@@ -105,13 +119,20 @@ class MlflowLog:
             norm = snr = var = None
         else:
             norm, snr, var = stats.norm, stats.snr_median, stats.variance
-        self._put(("step", index, int(time.time() * 1000),
-                   (loss, norm, snr, var, shot_variance, elapsed)))
+        self._put(
+            ("step", index, int(time.time() * 1000), (loss, norm, snr, var, shot_variance, elapsed))
+        )
 
     def validation(self, index: int, scores: dict[str, float]) -> None:
         """Queue ``validation_<name>`` metrics at step ``index``."""
-        self._put(("metrics", index, int(time.time() * 1000),
-                   {f"validation_{k}": v for k, v in scores.items()}))
+        self._put(
+            (
+                "metrics",
+                index,
+                int(time.time() * 1000),
+                {f"validation_{k}": v for k, v in scores.items()},
+            )
+        )
 
     def tag(self, key: str, value) -> None:
         """Queue a run tag."""
@@ -123,10 +144,13 @@ class MlflowLog:
         if self.trace_id is None or f"{ctx.trace_id:032x}" != self.trace_id:
             return
         attrs = getattr(record.span, "attributes", None) or {}
-        job = {"job_id": record.job_id, "status": getattr(status, "value", str(status)),
-               "backend": record.labels.get(Attr.BACKEND.value),
-               "shots": attrs.get(Attr.JOB_SHOTS.value),
-               "calibration_timestamp": attrs.get(Attr.CALIBRATION_TIMESTAMP.value)}
+        job = {
+            "job_id": record.job_id,
+            "status": getattr(status, "value", str(status)),
+            "backend": record.labels.get(Attr.BACKEND.value),
+            "shots": attrs.get(Attr.JOB_SHOTS.value),
+            "calibration_timestamp": attrs.get(Attr.CALIBRATION_TIMESTAMP.value),
+        }
         # Results are held until the worker reads their counts (it counts the histograms
         # logged), so only while the sample is not yet full.
         keep = result if self._histograms < self.settings.histogram_jobs else None
@@ -146,8 +170,11 @@ class MlflowLog:
         self._thread.join(self.settings.close_timeout)
         if self._thread.is_alive():
             # Logged once: after a failure warning this is its consequence, not news.
-            (log.info if self._warned else log.warning)("mlflow: run %s not fully logged within %.0f s; giving up on the rest",
-                        self.run_id, self.settings.close_timeout)
+            (log.info if self._warned else log.warning)(
+                "mlflow: run %s not fully logged within %.0f s; giving up on the rest",
+                self.run_id,
+                self.settings.close_timeout,
+            )
         return self.run_id
 
     def wait_run_id(self, timeout: float | None = None) -> str | None:
@@ -190,7 +217,7 @@ class MlflowLog:
         tags = [util.run_tag(k, v) for k, v in self._tags.items()]
         params = [util.param(k, v) for k, v in self._params.items()]
         for i in range(0, max(len(params), len(tags)), MAX_PARAMS):
-            self._send([], params[i:i + MAX_PARAMS], tags[i:i + MAX_TAGS])
+            self._send([], params[i : i + MAX_PARAMS], tags[i : i + MAX_TAGS])
         self._ready.set()
 
     def _create_run(self) -> str:
@@ -224,7 +251,7 @@ class MlflowLog:
 
     def _step_metrics(self, index: int, ts: int, values: tuple) -> list:
         out = []
-        for key, value in zip(_STEP_KEYS, values):
+        for key, value in zip(_STEP_KEYS, values, strict=False):
             if value is not None:
                 out.append(util.metric(key, value, ts, index))
                 if key in self._history and len(self._history[key]) < 100_000:
@@ -243,8 +270,13 @@ class MlflowLog:
             if counts is not None:
                 self._histograms += 1
                 n = len(self._jobs)
-                self._attempt("histogram", self._client.log_dict, self.run_id,
-                              {**job, "counts": counts}, f"histograms/job-{n}.json")
+                self._attempt(
+                    "histogram",
+                    self._client.log_dict,
+                    self.run_id,
+                    {**job, "counts": counts},
+                    f"histograms/job-{n}.json",
+                )
         return tags
 
     def _finish(self) -> None:
@@ -254,29 +286,58 @@ class MlflowLog:
             tags.append(util.run_tag("qobserve.job_ids", ",".join(ids)))
         self._send([], [], tags)
         if self._jobs:
-            self._attempt("jobs.json", self._client.log_dict, self.run_id, {"jobs": self._jobs},
-                          "jobs.json")
+            self._attempt(
+                "jobs.json", self._client.log_dict, self.run_id, {"jobs": self._jobs}, "jobs.json"
+            )
         if self.settings.plot and self._history["loss"]:
             self._attempt("plot", util.log_plot, self._client, self.run_id, self._history)
-        if self.trace_id and self._attempt("link trace", self._client.link_traces_to_run,
-                                           [f"tr-{self.trace_id}"], self.run_id, quiet=True) is None:
+        if (
+            self.trace_id
+            and self._attempt(
+                "link trace",
+                self._client.link_traces_to_run,
+                [f"tr-{self.trace_id}"],
+                self.run_id,
+                quiet=True,
+            )
+            is None
+        ):
             # The trace reaches MLflow's /v1/traces only when the span processor exports
             # its first spans (5 s batches by default); try again a while from a daemon thread.
-            threading.Thread(target=self._link_later, name="qobserve-mlflow-link",
-                             daemon=True).start()
+            threading.Thread(
+                target=self._link_later, name="qobserve-mlflow-link", daemon=True
+            ).start()
         if not self._joined:
             self._attempt("end run", self._client.set_terminated, self.run_id, self._end_status)
 
     def _link_later(self, attempts: int = 15, every: float = 2.0) -> None:
         for _ in range(attempts):
             time.sleep(every)
-            if self._attempt("link trace", self._client.link_traces_to_run,
-                             [f"tr-{self.trace_id}"], self.run_id, quiet=True) is not None:
+            if (
+                self._attempt(
+                    "link trace",
+                    self._client.link_traces_to_run,
+                    [f"tr-{self.trace_id}"],
+                    self.run_id,
+                    quiet=True,
+                )
+                is not None
+            ):
                 return
 
     def _send(self, metrics: list, params: list, tags: list) -> None:
-        if self._attempt("log_batch", self._client.log_batch, self.run_id, metrics, params,
-                         tags, synchronous=True) is None:
+        if (
+            self._attempt(
+                "log_batch",
+                self._client.log_batch,
+                self.run_id,
+                metrics,
+                params,
+                tags,
+                synchronous=True,
+            )
+            is None
+        ):
             self._drop(len(metrics) + len(params) + len(tags))
 
     def _attempt(self, what: str, fn, *args, quiet: bool = False, **kwargs):
@@ -293,8 +354,11 @@ class MlflowLog:
                 now = time.monotonic()
                 if util.permanent(exc):
                     return None
-                if (self._degraded or now - start + delay > self.settings.retry_budget
-                        or now + delay > self._deadline):
+                if (
+                    self._degraded
+                    or now - start + delay > self.settings.retry_budget
+                    or now + delay > self._deadline
+                ):
                     # A batch that spent its budget puts the sink in degraded mode: one
                     # attempt per batch until one succeeds, so a dead server cannot make
                     # every batch wait out a budget (or the run's end wait for all of them).
@@ -314,9 +378,15 @@ class MlflowLog:
         self._t[_FAILURES].add(1, {**self._labels, Attr.ERROR_TYPE.value: type(exc).__name__})
         if not self._warned:
             self._warned = True
-            log.warning("mlflow: %s failed for experiment %s (%s); retrying for up to %.0f s a "
-                        "batch, counted in %s; Prometheus metrics are unaffected", what,
-                        self.experiment, util.short(exc), self.settings.retry_budget, _FAILURES)
+            log.warning(
+                "mlflow: %s failed for experiment %s (%s); retrying for up to %.0f s a "
+                "batch, counted in %s; Prometheus metrics are unaffected",
+                what,
+                self.experiment,
+                util.short(exc),
+                self.settings.retry_budget,
+                _FAILURES,
+            )
         else:
             log.debug("mlflow: %s failed: %s", what, util.short(exc))
 
@@ -331,13 +401,26 @@ class MlflowLog:
         self._drop(n)
 
 
-_PARAM_NAMES = {Attr.TRAINING_SEED: "seed", Attr.TRAINING_ANSATZ: "ansatz",
-                Attr.TRAINING_ANSATZ_DEPTH: "depth", Attr.CIRCUIT_QUBITS: "qubits",
-                Attr.BACKEND: "backend", Attr.TRAINING_SHOTS: "shots"}
+_PARAM_NAMES = {
+    Attr.TRAINING_SEED: "seed",
+    Attr.TRAINING_ANSATZ: "ansatz",
+    Attr.TRAINING_ANSATZ_DEPTH: "depth",
+    Attr.CIRCUIT_QUBITS: "qubits",
+    Attr.BACKEND: "backend",
+    Attr.TRAINING_SHOTS: "shots",
+}
 
 
-def open_log(experiment: str, settings: MlflowSettings, telemetry, span, *, meta: dict,
-             span_attributes: dict, params: dict | None) -> MlflowLog:
+def open_log(
+    experiment: str,
+    settings: MlflowSettings,
+    telemetry,
+    span,
+    *,
+    meta: dict,
+    span_attributes: dict,
+    params: dict | None,
+) -> MlflowLog:
     """The :class:`MlflowLog` of a run starting now, with the run's params and tags."""
     all_params = {name: meta.get(key) for key, name in _PARAM_NAMES.items()}
     all_params["code_version"] = span_attributes.get(Attr.TRAINING_CODE_VERSION.value)
@@ -345,5 +428,11 @@ def open_log(experiment: str, settings: MlflowSettings, telemetry, span, *, meta
     all_params.update({k: v for k, v in span_attributes.items() if not k.startswith("quantum.")})
     all_params.update(params or {})
     tags = {Attr.EXPERIMENT.value: experiment, Attr.BACKEND.value: all_params.get("backend")}
-    return MlflowLog(experiment, settings, telemetry, trace_id=span.get_span_context().trace_id,
-                     params=all_params, tags=tags)
+    return MlflowLog(
+        experiment,
+        settings,
+        telemetry,
+        trace_id=span.get_span_context().trace_id,
+        params=all_params,
+        tags=tags,
+    )

@@ -42,7 +42,9 @@ class MlflowSettings:
     plot: bool = True
 
 
-def settings_from(mlflow, tracking_uri: str | None, experiment: str | None) -> MlflowSettings | None:
+def settings_from(
+    mlflow, tracking_uri: str | None, experiment: str | None
+) -> MlflowSettings | None:
     """``track_training``'s ``mlflow=``/``mlflow_tracking_uri=``/``mlflow_experiment=`` → settings.
 
     None when MLflow logging is off (``mlflow`` false and no URI or experiment given).
@@ -54,6 +56,9 @@ def settings_from(mlflow, tracking_uri: str | None, experiment: str | None) -> M
     else:
         return None
     if tracking_uri or experiment:
-        base = replace(base, tracking_uri=tracking_uri or base.tracking_uri,
-                       experiment=experiment or base.experiment)
+        base = replace(
+            base,
+            tracking_uri=tracking_uri or base.tracking_uri,
+            experiment=experiment or base.experiment,
+        )
     return base

@@ -60,9 +60,18 @@ class StepRecord:
 class TrainingRun:
     """Handle yielded by :func:`~qobserve.training.track_training`; not thread-safe."""
 
-    def __init__(self, experiment: str, telemetry, span, *, detectors: list[Detector],
-                 on_detection: Callable[[TrainingRun, Detection], None] | None,
-                 strict: bool, step_spans: str, metrics_interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        experiment: str,
+        telemetry,
+        span,
+        *,
+        detectors: list[Detector],
+        on_detection: Callable[[TrainingRun, Detection], None] | None,
+        strict: bool,
+        step_spans: str,
+        metrics_interval: float = 1.0,
+    ) -> None:
         self.experiment = experiment
         self.span = span
         self.strict = strict
@@ -91,8 +100,10 @@ class TrainingRun:
     def _open_step(self, *, current: bool = True) -> None:
         ctx = trace.set_span_in_context(self.span)
         self._step_span = self._t.tracer.start_span(
-            STEP_SPAN, context=ctx, attributes={_K.EXPERIMENT: self.experiment,
-                                                _K.TRAINING_STEP: self.steps + 1})
+            STEP_SPAN,
+            context=ctx,
+            attributes={_K.EXPERIMENT: self.experiment, _K.TRAINING_STEP: self.steps + 1},
+        )
         if current:
             self._step_token = otel_context.attach(trace.set_span_in_context(self._step_span))
 
@@ -106,8 +117,11 @@ class TrainingRun:
                 otel_context.detach(token)
             else:  # someone else changed the current context; stop linking rather than clobber it
                 self._auto = False
-                self._anomaly("step span is no longer the current span (context changed inside "
-                              "the loop); use `with run.step():` to link jobs to steps", fatal=False)
+                self._anomaly(
+                    "step span is no longer the current span (context changed inside "
+                    "the loop); use `with run.step():` to link jobs to steps",
+                    fatal=False,
+                )
         if not recorded:
             span.set_attribute(_K.TRAINING_STEP_RECORDED, False)
         if error is not None:
@@ -165,9 +179,17 @@ class TrainingRun:
             return None
         return float(arr.mean())
 
-    def record_step(self, loss=None, *, gradient_samples=None, gradient=None,
-                    gradient_stderr=None, estimate: GradientEstimate | None = None,
-                    shot_variance=None, **attributes) -> StepRecord:
+    def record_step(
+        self,
+        loss=None,
+        *,
+        gradient_samples=None,
+        gradient=None,
+        gradient_stderr=None,
+        estimate: GradientEstimate | None = None,
+        shot_variance=None,
+        **attributes,
+    ) -> StepRecord:
         """Record one optimizer step.
 
         Args:
@@ -236,8 +258,9 @@ class TrainingRun:
             if stats.snr_median is not None:
                 gauges["quantum_training_gradient_snr"] = stats.snr_median
                 attrs[_K.TRAINING_GRADIENT_SNR] = stats.snr_median
-                attrs[_K.TRAINING_GRADIENT_SNR_PER_PARAMETER] = (
-                    stats.snr[:SPAN_DETAIL_LIMIT].tolist())
+                attrs[_K.TRAINING_GRADIENT_SNR_PER_PARAMETER] = stats.snr[
+                    :SPAN_DETAIL_LIMIT
+                ].tolist()
         if shot_var is not None:
             gauges["quantum_training_shot_variance"] = attrs[_K.TRAINING_SHOT_VARIANCE] = shot_var
         attrs.update(attributes)
@@ -285,8 +308,10 @@ class TrainingRun:
             span.add_event(name, event)
             self.span.add_event(name, event)
             if self.mlflow is not None:
-                self.mlflow.tag(f"qobserve.detector.{c.detector}",
-                                f"{'firing' if c.firing else 'cleared'} at step {c.step}: {c.reason}")
+                self.mlflow.tag(
+                    f"qobserve.detector.{c.detector}",
+                    f"{'firing' if c.firing else 'cleared'} at step {c.step}: {c.reason}",
+                )
         return changes
 
     def _end_detections(self) -> None:
@@ -296,7 +321,9 @@ class TrainingRun:
             if d.metric:
                 self._t[d.metric].set(0, self._labels)
         for name in list(self.firing):
-            self.span.add_event(f"{name}.cleared", {"reason": "run ended", _K.TRAINING_STEP: self.steps})
+            self.span.add_event(
+                f"{name}.cleared", {"reason": "run ended", _K.TRAINING_STEP: self.steps}
+            )
         self.firing.clear()
 
     def _notify(self, change: Detection) -> None:
@@ -320,14 +347,17 @@ class TrainingRun:
             try:
                 number = float(value)
             except (TypeError, ValueError):
-                self._anomaly(f"record_validation: {name} must be a number, got {type(value).__name__}")
+                self._anomaly(
+                    f"record_validation: {name} must be a number, got {type(value).__name__}"
+                )
                 continue
             if not math.isfinite(number):
                 self._anomaly(f"record_validation: {name} is {number}; pass a finite score")
                 continue
             clean[name] = number
             self._t["quantum_training_validation_score"].set(
-                number, {**self._labels, _K.METRIC: name})
+                number, {**self._labels, _K.METRIC: name}
+            )
         if clean:
             self.span.add_event("validation", {**clean, _K.TRAINING_STEP: self.steps})
             if self.mlflow is not None:

@@ -94,26 +94,35 @@ def shot_snr(
     """
     if samples is not None:
         if gradient is not None or stderr is not None:
-            raise ValueError("gradient_samples: pass either gradient_samples or "
-                             "gradient/gradient_stderr, not both")
+            raise ValueError(
+                "gradient_samples: pass either gradient_samples or "
+                "gradient/gradient_stderr, not both"
+            )
         arr = _as_float_array(samples, "gradient_samples", 2)
         if arr.shape[0] < 2:
-            raise ValueError(f"gradient_samples: need k >= 2 estimates to measure their spread, "
-                             f"got shape {arr.shape}; pass gradient= and gradient_stderr= instead")
+            raise ValueError(
+                f"gradient_samples: need k >= 2 estimates to measure their spread, "
+                f"got shape {arr.shape}; pass gradient= and gradient_stderr= instead"
+            )
         g = arr.mean(axis=0)
         sigma = arr.std(axis=0, ddof=1)
     else:
         if gradient is None or stderr is None:
-            raise ValueError("gradient_stderr: shot SNR needs gradient_samples, or gradient "
-                             "together with gradient_stderr")
+            raise ValueError(
+                "gradient_stderr: shot SNR needs gradient_samples, or gradient "
+                "together with gradient_stderr"
+            )
         g = _as_float_array(gradient, "gradient", 1)
         sigma = _as_float_array(stderr, "gradient_stderr", 1)
         if sigma.shape != g.shape:
-            raise ValueError(f"gradient_stderr: shape {sigma.shape} does not match "
-                             f"gradient shape {g.shape}")
+            raise ValueError(
+                f"gradient_stderr: shape {sigma.shape} does not match gradient shape {g.shape}"
+            )
         if sigma.min() < 0:
-            raise ValueError("gradient_stderr: standard errors must be >= 0, got "
-                             f"{sigma[sigma < 0][:3].tolist()}")
+            raise ValueError(
+                "gradient_stderr: standard errors must be >= 0, got "
+                f"{sigma[sigma < 0][:3].tolist()}"
+            )
     magnitude = np.abs(g)
     # |g|/0 is inf, 0/0 is NaN; np.divide with `where` avoids np.errstate's cost per step.
     snr = np.full_like(magnitude, np.nan)
@@ -145,9 +154,14 @@ def gradient_stats(samples=None, *, gradient=None, stderr=None) -> GradientStats
         g, sigma, snr = shot_snr(samples, gradient=gradient, stderr=stderr)
         k = 1 if samples is None else int(np.shape(samples)[0])
     return GradientStats(
-        gradient=g, sigma=sigma, snr=snr,
+        gradient=g,
+        sigma=sigma,
+        snr=snr,
         snr_median=None if snr is None else _median(snr),
-        norm=math.sqrt(float(g @ g)), variance=_variance(g), samples=k)
+        norm=math.sqrt(float(g @ g)),
+        variance=_variance(g),
+        samples=k,
+    )
 
 
 def _variance(g: np.ndarray) -> float:
@@ -191,8 +205,10 @@ def suggest_shots(
     if target_snr <= 0:
         raise ValueError(f"target_snr: must be > 0, got {target_snr}")
     if not snr_median > 0:
-        raise ValueError(f"snr_median: must be > 0 to extrapolate, got {snr_median}; "
-                         "a zero gradient cannot be resolved by more shots")
+        raise ValueError(
+            f"snr_median: must be > 0 to extrapolate, got {snr_median}; "
+            "a zero gradient cannot be resolved by more shots"
+        )
     if math.isinf(snr_median):
         return int(shots)
     needed = math.ceil(shots * (target_snr / snr_median) ** 2)

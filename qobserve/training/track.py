@@ -25,7 +25,8 @@ from qobserve.training.run import StopTraining, TrainingRun
 __all__ = ["TrainingTracker", "code_version", "current_run", "track_training"]
 
 _current: contextvars.ContextVar[TrainingRun | None] = contextvars.ContextVar(
-    "qobserve_training_run", default=None)
+    "qobserve_training_run", default=None
+)
 
 
 def current_run() -> TrainingRun | None:
@@ -36,8 +37,14 @@ def current_run() -> TrainingRun | None:
 @lru_cache(maxsize=32)
 def _git_describe(directory: str) -> str | None:
     try:
-        out = subprocess.run(["git", "describe", "--tags", "--always", "--dirty"], cwd=directory,
-                             capture_output=True, text=True, timeout=5, check=False)
+        out = subprocess.run(
+            ["git", "describe", "--tags", "--always", "--dirty"],
+            cwd=directory,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return (out.stdout.strip() or None) if out.returncode == 0 else None
@@ -64,15 +71,30 @@ def code_version(fn: Callable | None = None) -> str:
 class TrainingTracker:
     """Returned by :func:`track_training`; use with ``with`` or as ``@decorator``."""
 
-    def __init__(self, experiment: str, *, seed=None, ansatz: str | None = None,
-                 depth: int | None = None, qubits: int | None = None, backend=None,
-                 shots: int | None = None, code_version: str | None = None,
-                 attributes: dict | None = None, detectors: Sequence[Detector] | None = None,
-                 on_detection: Callable[[TrainingRun, Detection], None] | None = None,
-                 strict: bool = False, step_spans: str = "auto", metrics_interval: float = 1.0,
-                 params: dict | None = None, mlflow=False, mlflow_tracking_uri: str | None = None,
-                 mlflow_experiment: str | None = None,
-                 tracer_provider=None, meter_provider=None) -> None:
+    def __init__(
+        self,
+        experiment: str,
+        *,
+        seed=None,
+        ansatz: str | None = None,
+        depth: int | None = None,
+        qubits: int | None = None,
+        backend=None,
+        shots: int | None = None,
+        code_version: str | None = None,
+        attributes: dict | None = None,
+        detectors: Sequence[Detector] | None = None,
+        on_detection: Callable[[TrainingRun, Detection], None] | None = None,
+        strict: bool = False,
+        step_spans: str = "auto",
+        metrics_interval: float = 1.0,
+        params: dict | None = None,
+        mlflow=False,
+        mlflow_tracking_uri: str | None = None,
+        mlflow_experiment: str | None = None,
+        tracer_provider=None,
+        meter_provider=None,
+    ) -> None:
         if not isinstance(experiment, str) or not experiment.strip():
             raise ValueError(f"experiment: must be a non-empty name, got {experiment!r}")
         if step_spans not in ("auto", "explicit"):
@@ -82,9 +104,14 @@ class TrainingTracker:
         if detectors is not None and not all(isinstance(d, Detector) for d in detectors):
             raise ValueError("detectors: each needs name, metric and observe(step)")
         self.experiment = experiment
-        self._meta = {Attr.TRAINING_SEED: seed, Attr.TRAINING_ANSATZ: ansatz,
-                      Attr.TRAINING_ANSATZ_DEPTH: depth, Attr.CIRCUIT_QUBITS: qubits,
-                      Attr.BACKEND: getattr(backend, "name", backend), Attr.TRAINING_SHOTS: shots}
+        self._meta = {
+            Attr.TRAINING_SEED: seed,
+            Attr.TRAINING_ANSATZ: ansatz,
+            Attr.TRAINING_ANSATZ_DEPTH: depth,
+            Attr.CIRCUIT_QUBITS: qubits,
+            Attr.BACKEND: getattr(backend, "name", backend),
+            Attr.TRAINING_SHOTS: shots,
+        }
         self._code_version = code_version
         self._attributes = dict(attributes or {})
         self._detectors = detectors
@@ -100,28 +127,52 @@ class TrainingTracker:
         self._active: list[tuple] = []
 
     def _attrs(self, fn: Callable | None) -> dict:
-        attrs = {Attr.EXPERIMENT.value: self.experiment,
-                 Attr.TRAINING_CODE_VERSION.value: self._code_version or code_version(fn)}
-        attrs.update({k.value: v if isinstance(v, (bool, int, float, str)) else str(v)
-                      for k, v in self._meta.items() if v is not None})
+        attrs = {
+            Attr.EXPERIMENT.value: self.experiment,
+            Attr.TRAINING_CODE_VERSION.value: self._code_version or code_version(fn),
+        }
+        attrs.update(
+            {
+                k.value: v if isinstance(v, (bool, int, float, str)) else str(v)
+                for k, v in self._meta.items()
+                if v is not None
+            }
+        )
         attrs.update(self._attributes)
         return attrs
 
     def _start(self, fn: Callable | None = None) -> TrainingRun:
         # Detectors keep state: each run gets its own copy, so decorated calls start afresh.
-        detectors = ([copy.deepcopy(d) for d in self._detectors] if self._detectors is not None
-                     else default_detectors(self._meta[Attr.TRAINING_SHOTS]))
+        detectors = (
+            [copy.deepcopy(d) for d in self._detectors]
+            if self._detectors is not None
+            else default_detectors(self._meta[Attr.TRAINING_SHOTS])
+        )
         telemetry = job_telemetry(*self._providers)
         attrs = self._attrs(fn)
         span = telemetry.tracer.start_span(f"training {self.experiment}", attributes=attrs)
         token = trace.use_span(span, end_on_exit=False)
         token.__enter__()
-        run = TrainingRun(self.experiment, telemetry, span, detectors=detectors,
-                          on_detection=self._on_detection, strict=self._strict,
-                          step_spans=self._step_spans, metrics_interval=self._metrics_interval)
+        run = TrainingRun(
+            self.experiment,
+            telemetry,
+            span,
+            detectors=detectors,
+            on_detection=self._on_detection,
+            strict=self._strict,
+            step_spans=self._step_spans,
+            metrics_interval=self._metrics_interval,
+        )
         if self._mlflow is not None:
-            run.mlflow = open_log(self.experiment, self._mlflow, telemetry, span, meta=self._meta,
-                                  span_attributes=attrs, params=self._params)
+            run.mlflow = open_log(
+                self.experiment,
+                self._mlflow,
+                telemetry,
+                span,
+                meta=self._meta,
+                span_attributes=attrs,
+                params=self._params,
+            )
         if self._step_spans == "auto":
             run._open_step()
         self._active.append((run, token, _current.set(run)))
@@ -137,8 +188,9 @@ class TrainingTracker:
         run._end_detections()
         run.span.set_attribute(Attr.TRAINING_STEPS.value, run.steps)
         if run.mlflow is not None:
-            run_id = run.mlflow.close("FAILED" if exc is not None and not stopped else "FINISHED",
-                                      firing=firing_at_end)
+            run_id = run.mlflow.close(
+                "FAILED" if exc is not None and not stopped else "FINISHED", firing=firing_at_end
+            )
             if run_id:
                 run.span.set_attribute("mlflow.run_id", run_id)
         if exc is not None and not stopped:

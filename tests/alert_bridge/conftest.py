@@ -9,8 +9,13 @@ from qobserve.alert_bridge.server import AlertBridge
 from tests.alert_bridge.helpers import BEARER, CHANNELS, TOKEN
 
 #: Delivery timings scaled down so tests run in seconds (production: 1 s, 15 s, 2 s, 1 s).
-FAST = {"backoff_initial": "50ms", "backoff_max": "500ms", "probe_interval": "100ms",
-        "min_interval": "10ms", "poll_interval": "200ms"}
+FAST = {
+    "backoff_initial": "50ms",
+    "backoff_max": "500ms",
+    "probe_interval": "100ms",
+    "min_interval": "10ms",
+    "poll_interval": "200ms",
+}
 
 
 @pytest.fixture
@@ -21,11 +26,15 @@ def slack(slack_server):
     return slack_server
 
 
-def bridge_config(slack_server, spool_dir, *, webhook: bool = False, auth: bool = True,
-                  **extra) -> dict:
+def bridge_config(
+    slack_server, spool_dir, *, webhook: bool = False, auth: bool = True, **extra
+) -> dict:
     """A bridge config (as a mapping) pointing at the stand-in, with fast timings."""
-    transport = ({"webhook_url_env": "TEST_SLACK_WEBHOOK"} if webhook else
-                 {"token_env": "TEST_SLACK_TOKEN", "base_url": slack_server.api_url})
+    transport = (
+        {"webhook_url_env": "TEST_SLACK_WEBHOOK"}
+        if webhook
+        else {"token_env": "TEST_SLACK_TOKEN", "base_url": slack_server.api_url}
+    )
     slack_extra = extra.pop("slack", {})
     return {
         "listen": "127.0.0.1:0",

@@ -58,8 +58,11 @@ def get(url: str, path: str) -> tuple[int, bytes]:
 def metrics(url: str) -> dict[tuple[str, tuple], float]:
     """Every sample of ``url``/metrics by (name, sorted labels)."""
     text = urllib.request.urlopen(f"{url}/metrics", timeout=5).read().decode()
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for fam in text_string_to_metric_families(text) for s in fam.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for fam in text_string_to_metric_families(text)
+        for s in fam.samples
+    }
 
 
 def eventually(check, timeout: float = 15.0, what: str = "condition"):

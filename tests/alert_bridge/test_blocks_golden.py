@@ -15,8 +15,8 @@ import pytest
 
 from qobserve.alert_bridge.blocks import alert_message, plain_text
 from qobserve.alert_bridge.payload import parse_payload
-from qobserve.testing.slack import block_errors
 from qobserve.testing.golden import assert_golden
+from qobserve.testing.slack import block_errors
 
 GOLDEN = Path(__file__).parents[1] / "golden" / "alert_bridge"
 CASES = sorted(GOLDEN.glob("in-*.json"))
@@ -24,8 +24,10 @@ CASES = sorted(GOLDEN.glob("in-*.json"))
 
 def _render(path: Path) -> list[dict]:
     payload = parse_payload(path.read_bytes())
-    return [{"message": alert_message(a, external_url=payload.externalURL),
-             "plain": plain_text(a)} for a in payload.alerts]
+    return [
+        {"message": alert_message(a, external_url=payload.externalURL), "plain": plain_text(a)}
+        for a in payload.alerts
+    ]
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)

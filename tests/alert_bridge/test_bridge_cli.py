@@ -31,12 +31,18 @@ def test_serves_healthz_and_stops_on_sigterm(tmp_path, slack):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     path = tmp_path / "bridge.yaml"
-    path.write_text(f"listen: 127.0.0.1:{port}\nspool_dir: {tmp_path / 'spool'}\n"
-                    f"slack: {{token_env: BRIDGE_SLACK_TOKEN, base_url: '{slack.api_url}',"
-                    f" channels: {{page: '#p', ticket: '#t'}}}}\n")
+    path.write_text(
+        f"listen: 127.0.0.1:{port}\nspool_dir: {tmp_path / 'spool'}\n"
+        f"slack: {{token_env: BRIDGE_SLACK_TOKEN, base_url: '{slack.api_url}',"
+        f" channels: {{page: '#p', ticket: '#t'}}}}\n"
+    )
     env = {**os.environ, "BRIDGE_SLACK_TOKEN": TOKEN}
-    proc = subprocess.Popen([sys.executable, "-m", "qobserve.cli", "alert-bridge", "--config",
-                             str(path)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qobserve.cli", "alert-bridge", "--config", str(path)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     body = b""
     try:
         for _ in range(100):
@@ -63,12 +69,16 @@ def test_port_in_use_and_unusable_spool_are_one_line_errors(tmp_path, slack, mon
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        for listen, spool, field in [(f"127.0.0.1:{port}", tmp_path / "spool", "listen"),
-                                     ("127.0.0.1:0", tmp_path / "file", "spool_dir")]:
+        for listen, spool, field in [
+            (f"127.0.0.1:{port}", tmp_path / "spool", "listen"),
+            ("127.0.0.1:0", tmp_path / "file", "spool_dir"),
+        ]:
             path = tmp_path / "bridge.yaml"
-            path.write_text(f"listen: {listen}\nspool_dir: {spool}\nslack: {{token_env: "
-                            f"BRIDGE_SLACK_TOKEN, base_url: '{slack.api_url}', channels: "
-                            f"{{page: '#p', ticket: '#t'}}}}\n")
+            path.write_text(
+                f"listen: {listen}\nspool_dir: {spool}\nslack: {{token_env: "
+                f"BRIDGE_SLACK_TOKEN, base_url: '{slack.api_url}', channels: "
+                f"{{page: '#p', ticket: '#t'}}}}\n"
+            )
             result = CliRunner().invoke(app, ["alert-bridge", "--config", str(path)])
             assert result.exit_code == 2, result.output
             assert result.output.startswith(f"error: {field}: ") and result.output.count("\n") == 1

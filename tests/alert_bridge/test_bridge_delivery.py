@@ -49,28 +49,36 @@ def test_refused_blocks_are_posted_as_plain_text(bridge_factory, slack):
 
 
 def test_refused_channel_goes_to_fallback_then_dead_letter_and_replay(
-        bridge_factory, slack, tmp_path):
+    bridge_factory, slack, tmp_path
+):
     """Refused in its channel: the fallback channel gets it; refused there too: a dead letter,
     listed and replayed by the CLI once the channel is fixed."""
     slack.refuse_channel("#alerts", "is_archived")
-    bridge = bridge_factory(slack={"channels": {"page": "#oncall", "ticket": "#alerts",
-                                                "fallback": "#fallback"}})
+    bridge = bridge_factory(
+        slack={"channels": {"page": "#oncall", "ticket": "#alerts", "fallback": "#fallback"}}
+    )
     post(bridge.url, numbered(1, severity="ticket"))
     fallback = slack.wait_for(1, channel="#fallback")[0]
     assert fallback.text.startswith("(refused in #alerts, posted here instead)\n[FIRING]")
     slack.refuse_channel("#fallback", "is_archived")
     post(bridge.url, numbered(2, severity="ticket"))
-    eventually(lambda: metrics(bridge.url)[("qobserve_alert_bridge_dead_letters", ())] == 1,
-               what="one dead letter")
+    eventually(
+        lambda: metrics(bridge.url)[("qobserve_alert_bridge_dead_letters", ())] == 1,
+        what="one dead letter",
+    )
     config = tmp_path / "bridge.yaml"
-    config.write_text(f"slack: {{token_env: T, channels: {{page: a, ticket: b}}}}\n"
-                      f"spool_dir: {bridge.spool.path.parent}\n")
-    listed = CliRunner().invoke(app, ["alert-bridge", "dead-letters", "list", "--config",
-                                      str(config)])
+    config.write_text(
+        f"slack: {{token_env: T, channels: {{page: a, ticket: b}}}}\n"
+        f"spool_dir: {bridge.spool.path.parent}\n"
+    )
+    listed = CliRunner().invoke(
+        app, ["alert-bridge", "dead-letters", "list", "--config", str(config)]
+    )
     assert listed.exit_code == 0 and "#alerts" in listed.output and "is_archived" in listed.output
     slack.refuse_channel("#alerts", None)  # someone un-archived the channel
-    replay = CliRunner().invoke(app, ["alert-bridge", "dead-letters", "retry", "--config",
-                                      str(config)])
+    replay = CliRunner().invoke(
+        app, ["alert-bridge", "dead-letters", "retry", "--config", str(config)]
+    )
     assert replay.exit_code == 0 and "1 dead letter(s) queued again" in replay.output
     slack.wait_for(1, channel="#alerts")
     assert _sent(slack, "#alerts") == ["fp0002"]
@@ -102,8 +110,14 @@ def test_outage_backlog_drains_within_20s_of_recovery(bridge_factory, slack):
     probe failed and only the 15 s cap applied (15 + 3 = 18 s).
     """
     slack.outage(True)
-    bridge = bridge_factory(delivery={"backoff_initial": "1s", "backoff_max": "15s",
-                                      "probe_interval": "2s", "min_interval": "1s"})
+    bridge = bridge_factory(
+        delivery={
+            "backoff_initial": "1s",
+            "backoff_max": "15s",
+            "probe_interval": "2s",
+            "min_interval": "1s",
+        }
+    )
     for i in range(3):
         post(bridge.url, numbered(i))
         post(bridge.url, numbered(10 + i, severity="ticket"))
@@ -145,8 +159,9 @@ def test_lane_that_keeps_dying_fails_healthz(bridge_factory, slack, monkeypatch)
 
     monkeypatch.setattr(bridge.spool, "pending", broken)
     bridge.delivery.wake()
-    status, body = eventually(lambda: (r := get(bridge.url, "/healthz"))[0] == 503 and r,
-                              timeout=15, what="/healthz 503")
+    _status, body = eventually(
+        lambda: (r := get(bridge.url, "/healthz"))[0] == 503 and r, timeout=15, what="/healthz 503"
+    )
     assert b"not restarted" in body
 
 
@@ -177,8 +192,9 @@ def test_replica_config_is_accepted(slack, tmp_path):
     """The replica section validates (index, stagger) as the HA docs show it."""
     from qobserve.alert_bridge.config import BridgeConfig
 
-    cfg = BridgeConfig.model_validate(bridge_config(slack, tmp_path, replica={"index": 1,
-                                                                              "stagger": "3s"}))
+    cfg = BridgeConfig.model_validate(
+        bridge_config(slack, tmp_path, replica={"index": 1, "stagger": "3s"})
+    )
     assert cfg.replica is not None and cfg.replica.stagger == 3.0
 
 
@@ -213,8 +229,10 @@ def test_invalid_token_dead_letters_without_crashing_lanes(bridge_factory, slack
     monkeypatch.setenv("TEST_SLACK_TOKEN", "xoxb-revoked")
     bridge = bridge_factory()
     post(bridge.url, numbered(1))
-    eventually(lambda: metrics(bridge.url)[("qobserve_alert_bridge_dead_letters", ())] == 1,
-               what="a dead letter")
+    eventually(
+        lambda: metrics(bridge.url)[("qobserve_alert_bridge_dead_letters", ())] == 1,
+        what="a dead letter",
+    )
     assert bridge.spool.dead_letters()[0].error == "invalid_auth"
     time.sleep(1.0)
     assert get(bridge.url, "/healthz")[0] == 200

@@ -21,15 +21,26 @@ def alertmanager_config(tmp_path: Path, bridge_url: str, name: str = "alertmanag
     token_file = tmp_path / "bridge.token"
     token_file.write_text(BEARER)
     spec = load_routing(ROOT / "alerts" / "routing.yaml")
-    hooks = {r: Webhook(url=f"{bridge_url}/alerts" if r == "alert-bridge"
-                        else f"http://127.0.0.1:{free_port()}/pager",
-                        credentials_file=str(token_file) if r == "alert-bridge" else None)
-             for r in spec.receivers}
-    fast = {n: sev.model_copy(update={"group_wait": "1s", "group_interval": "1s"})
-            for n, sev in spec.severities.items()}
-    spec = spec.model_copy(update={"receivers": hooks, "severities": fast, "timings":
-                                   spec.timings.model_copy(update={"group_wait": "1s",
-                                                                   "group_interval": "1s"})})
+    hooks = {
+        r: Webhook(
+            url=f"{bridge_url}/alerts"
+            if r == "alert-bridge"
+            else f"http://127.0.0.1:{free_port()}/pager",
+            credentials_file=str(token_file) if r == "alert-bridge" else None,
+        )
+        for r in spec.receivers
+    }
+    fast = {
+        n: sev.model_copy(update={"group_wait": "1s", "group_interval": "1s"})
+        for n, sev in spec.severities.items()
+    }
+    spec = spec.model_copy(
+        update={
+            "receivers": hooks,
+            "severities": fast,
+            "timings": spec.timings.model_copy(update={"group_wait": "1s", "group_interval": "1s"}),
+        }
+    )
     config = tmp_path / name
     config.write_text(render_alertmanager(spec))
     return config
@@ -37,11 +48,19 @@ def alertmanager_config(tmp_path: Path, bridge_url: str, name: str = "alertmanag
 
 def page_alert(name: str = ALERTS[5], backend: str = "fake_manila") -> dict:
     """A firing page alert as Prometheus would post it to Alertmanager."""
-    return {"labels": {"alertname": name, "severity": "page", "quantum_provider": "qiskit",
-                       "quantum_backend": backend},
-            "annotations": {"summary": f"{backend} is down",
-                            "runbook_url": f"https://example.test/runbooks/{name}.md"},
-            "startsAt": dt.datetime.now(dt.timezone.utc).isoformat()}
+    return {
+        "labels": {
+            "alertname": name,
+            "severity": "page",
+            "quantum_provider": "qiskit",
+            "quantum_backend": backend,
+        },
+        "annotations": {
+            "summary": f"{backend} is down",
+            "runbook_url": f"https://example.test/runbooks/{name}.md",
+        },
+        "startsAt": dt.datetime.now(dt.UTC).isoformat(),
+    }
 
 
 @pytest.fixture
@@ -59,7 +78,7 @@ def test_page_reaches_slack_and_resolves_in_thread(alertmanager, slack):
     firing = slack.wait_for(1, timeout=30)[0]
     assert firing.channel_name == "#oncall"
     assert firing.text == f"[FIRING] {ALERTS[5]}: fake_manila is down"
-    alert["endsAt"] = dt.datetime.now(dt.timezone.utc).isoformat()
+    alert["endsAt"] = dt.datetime.now(dt.UTC).isoformat()
     alertmanager.post("/api/v2/alerts", [alert])
     resolved = slack.wait_for(2, timeout=30)[1]
     assert resolved.text.startswith(f"[RESOLVED] {ALERTS[5]}")

@@ -29,8 +29,12 @@ def _raw(url: str, head: bytes, body: bytes = b"", *, wait: float = 5.0) -> byte
 
 
 def _head(length: str | None, extra: str = "") -> bytes:
-    lines = ["POST /alerts HTTP/1.1", "Host: bridge", f"Authorization: Bearer {BEARER}",
-             "Content-Type: application/json"]
+    lines = [
+        "POST /alerts HTTP/1.1",
+        "Host: bridge",
+        f"Authorization: Bearer {BEARER}",
+        "Content-Type: application/json",
+    ]
     if length is not None:
         lines.append(f"Content-Length: {length}")
     return ("\r\n".join(lines) + "\r\n" + extra + "\r\n").encode()
@@ -39,16 +43,21 @@ def _head(length: str | None, extra: str = "") -> bytes:
 VALID = json.dumps(numbered(1)).encode()
 
 
-@pytest.mark.parametrize(("length", "extra", "body", "code"), [
-    ("-1", "", VALID + b" " * 50_000_000, b" 400 "),
-    ("abc", "", VALID, b" 400 "),
-    (str(len(VALID) + 50_000_000), "", VALID, b" 413 "),
-    (None, "", VALID, b" 411 "),
-    (None, "Transfer-Encoding: chunked\r\n", b"5\r\nhello\r\n0\r\n\r\n", b" 411 "),
-    (f"{len(VALID)}\r\nContent-Length: 7", "", VALID, b" 400 "),
-], ids=["negative", "not-a-number", "50MB", "missing", "chunked", "conflicting"])
-def test_bad_content_length_never_gets_2xx(bridge_factory, slack, caplog, length, extra, body,
-                                           code):
+@pytest.mark.parametrize(
+    ("length", "extra", "body", "code"),
+    [
+        ("-1", "", VALID + b" " * 50_000_000, b" 400 "),
+        ("abc", "", VALID, b" 400 "),
+        (str(len(VALID) + 50_000_000), "", VALID, b" 413 "),
+        (None, "", VALID, b" 411 "),
+        (None, "Transfer-Encoding: chunked\r\n", b"5\r\nhello\r\n0\r\n\r\n", b" 411 "),
+        (f"{len(VALID)}\r\nContent-Length: 7", "", VALID, b" 400 "),
+    ],
+    ids=["negative", "not-a-number", "50MB", "missing", "chunked", "conflicting"],
+)
+def test_bad_content_length_never_gets_2xx(
+    bridge_factory, slack, caplog, length, extra, body, code
+):
     """Negative, invalid, conflicting, missing or oversized lengths get a 4xx and queue nothing."""
     bridge = bridge_factory()
     answer = _raw(bridge.url, _head(length, extra), body)

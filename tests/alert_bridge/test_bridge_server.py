@@ -8,7 +8,16 @@ import time
 
 import pytest
 
-from tests.alert_bridge.helpers import BEARER, TOKEN, eventually, get, metrics, numbered, payload, post
+from tests.alert_bridge.helpers import (
+    BEARER,
+    TOKEN,
+    eventually,
+    get,
+    metrics,
+    numbered,
+    payload,
+    post,
+)
 
 
 def _posts(slack) -> list[dict]:
@@ -114,14 +123,20 @@ def test_webhook_transport_delivers(bridge_factory, slack):
     assert msg.channel_name == "#webhook" and msg.text.startswith("[FIRING] QuantumBackendDown")
 
 
-@pytest.mark.parametrize(("raw", "reason"), [
-    (b"{not json", "not valid JSON"),
-    (json.dumps({"version": "4"}).encode(), "groupKey"),
-    (json.dumps({**payload("firing"), "version": "3"}).encode(), "version"),
-    (json.dumps({**payload("firing"), "alerts": [{"status": "burning"}]}).encode(),
-     "alerts.0.status"),
-    (b"[" * 100_000, "nests deeper than 32"),
-], ids=["bad-json", "missing-fields", "version-3", "bad-status", "deep-nesting"])
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"{not json", "not valid JSON"),
+        (json.dumps({"version": "4"}).encode(), "groupKey"),
+        (json.dumps({**payload("firing"), "version": "3"}).encode(), "version"),
+        (
+            json.dumps({**payload("firing"), "alerts": [{"status": "burning"}]}).encode(),
+            "alerts.0.status",
+        ),
+        (b"[" * 100_000, "nests deeper than 32"),
+    ],
+    ids=["bad-json", "missing-fields", "version-3", "bad-status", "deep-nesting"],
+)
 def test_malformed_payloads_get_400_with_reason(bridge_factory, slack, raw, reason, caplog):
     """Bad JSON, deep nesting or a non-v4 shape is refused with 400 naming the problem."""
     bridge = bridge_factory()

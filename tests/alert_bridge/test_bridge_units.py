@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import unquote
 
 import pytest
@@ -23,27 +24,44 @@ def _write(tmp_path, text: str):
 
 def test_config_example_loads(tmp_path):
     """The documented config shape loads with host and port split out."""
-    cfg = load_config(_write(tmp_path, """
+    cfg = load_config(
+        _write(
+            tmp_path,
+            """
 listen: 127.0.0.1:9095
 slack: {token_env: SLACK_BOT_TOKEN, channels: {page: "#p", ticket: "#t"}}
 spool_dir: /tmp/spool
 auth: {bearer_token_env: BRIDGE_TOKEN}
-"""))
+""",
+        )
+    )
     assert (cfg.host, cfg.port, cfg.slack.channels.page) == ("127.0.0.1", 9095, "#p")
 
 
-@pytest.mark.parametrize(("text", "field"), [
-    ("slack: {channels: {page: a, ticket: b}}\nspool_dir: x", "slack: set exactly one"),
-    ("slack: {token_env: T, channels: {page: a}}\nspool_dir: x", "slack.channels.ticket"),
-    ("slack: {token_env: T, channels: {page: a, ticket: b}}\nspool_dir: x\nlisten: nope",
-     "listen must be host:port"),
-    ("slack: {token_env: T, channels: {page: a, ticket: b}, colour: red}\nspool_dir: x",
-     "slack.colour: unknown key"),
-    ("slack: {token_env: T, channels: {page: a, ticket: b}}\ndelivery: {backoff_max: 0s}",
-     "delivery.backoff_max"),
-    ("slack: {token_env: T, channels: {page: a, ticket: b}}\nhttp: {max_connections: 0}",
-     "http.max_connections"),
-], ids=["no-transport", "no-ticket", "bad-listen", "unknown-key", "bad-backoff", "bad-http"])
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("slack: {channels: {page: a, ticket: b}}\nspool_dir: x", "slack: set exactly one"),
+        ("slack: {token_env: T, channels: {page: a}}\nspool_dir: x", "slack.channels.ticket"),
+        (
+            "slack: {token_env: T, channels: {page: a, ticket: b}}\nspool_dir: x\nlisten: nope",
+            "listen must be host:port",
+        ),
+        (
+            "slack: {token_env: T, channels: {page: a, ticket: b}, colour: red}\nspool_dir: x",
+            "slack.colour: unknown key",
+        ),
+        (
+            "slack: {token_env: T, channels: {page: a, ticket: b}}\ndelivery: {backoff_max: 0s}",
+            "delivery.backoff_max",
+        ),
+        (
+            "slack: {token_env: T, channels: {page: a, ticket: b}}\nhttp: {max_connections: 0}",
+            "http.max_connections",
+        ),
+    ],
+    ids=["no-transport", "no-ticket", "bad-listen", "unknown-key", "bad-backoff", "bad-http"],
+)
 def test_config_errors_name_the_field(tmp_path, text, field):
     """Invalid configs raise ConfigError naming the field at fault."""
     with pytest.raises(ConfigError, match=field.replace(".", r"\.")):
@@ -53,7 +71,9 @@ def test_config_errors_name_the_field(tmp_path, text, field):
 def test_missing_secret_names_variable_not_value(monkeypatch):
     """An unset secret variable is reported by name."""
     monkeypatch.delenv("NOPE_TOKEN", raising=False)
-    with pytest.raises(ConfigError, match="slack.token_env: environment variable NOPE_TOKEN"):
+    with pytest.raises(
+        ConfigError, match=re.escape("slack.token_env: environment variable NOPE_TOKEN")
+    ):
         resolve_secret("NOPE_TOKEN", "slack.token_env")
 
 
@@ -79,8 +99,11 @@ def test_firing_message_blocks():
     kinds = [b["type"] for b in msg["blocks"]]
     assert kinds == ["header", "section", "section", "section", "context", "actions"]
     fields = [f["text"] for f in msg["blocks"][3]["fields"]]
-    assert fields == ["*severity*\npage", "*quantum_provider*\nqiskit",
-                      "*quantum_backend*\nibm_brisbane"]
+    assert fields == [
+        "*severity*\npage",
+        "*quantum_provider*\nqiskit",
+        "*quantum_backend*\nibm_brisbane",
+    ]
     buttons = {b["action_id"]: b["url"] for b in msg["blocks"][-1]["elements"]}
     assert buttons["runbook"].endswith("runbooks/QuantumBackendDown.md")
     assert buttons["dashboard"].startswith("http://grafana.local/d/qobserve-oncall")
@@ -160,14 +183,23 @@ def test_delivery_ids_are_stable_and_distinct():
     assert resolved.message["firing_delivery_id"] == firing.delivery_id
 
 
-@pytest.mark.parametrize("make_bad", [
-    lambda tmp: (tmp / "file").write_text("x") and tmp / "file",
-    lambda tmp: (tmp / "file").write_text("x") and tmp / "file" / "sub",
-], ids=["a-file", "below-a-file"])
+@pytest.mark.parametrize(
+    "make_bad",
+    [
+        lambda tmp: (tmp / "file").write_text("x") and tmp / "file",
+        lambda tmp: (tmp / "file").write_text("x") and tmp / "file" / "sub",
+    ],
+    ids=["a-file", "below-a-file"],
+)
 def test_unusable_spool_dir_is_one_line_naming_the_field(tmp_path, make_bad):
     """A spool_dir that is a file (or below one) is a ConfigError naming spool_dir."""
-    cfg = load_config(_write(tmp_path, f"slack: {{token_env: T, channels: {{page: a, ticket: b}}}}"
-                                       f"\nspool_dir: {make_bad(tmp_path)}\n"))
+    cfg = load_config(
+        _write(
+            tmp_path,
+            f"slack: {{token_env: T, channels: {{page: a, ticket: b}}}}"
+            f"\nspool_dir: {make_bad(tmp_path)}\n",
+        )
+    )
     with pytest.raises(ConfigError, match=r"^spool_dir: .* is not a writable directory") as err:
         cfg.spool_path()
     assert "\n" not in str(err.value)
@@ -175,8 +207,13 @@ def test_unusable_spool_dir_is_one_line_naming_the_field(tmp_path, make_bad):
 
 def test_spool_defaults_to_the_state_dir(tmp_path, monkeypatch):
     """Without spool_dir the spool lives in <state_dir>/alert-bridge ($QOBSERVE_STATE_DIR too)."""
-    cfg = load_config(_write(tmp_path, "slack: {token_env: T, channels: {page: a, ticket: b}}\n"
-                                       f"state_dir: {tmp_path / 'state'}\n"))
+    cfg = load_config(
+        _write(
+            tmp_path,
+            "slack: {token_env: T, channels: {page: a, ticket: b}}\n"
+            f"state_dir: {tmp_path / 'state'}\n",
+        )
+    )
     assert cfg.spool_path() == tmp_path / "state" / "alert-bridge"
     monkeypatch.setenv("QOBSERVE_STATE_DIR", str(tmp_path / "env"))
     cfg = load_config(_write(tmp_path, "slack: {token_env: T, channels: {page: a, ticket: b}}"))
@@ -203,8 +240,11 @@ def test_oversized_alert_fits_slack_limits_keeping_essentials():
     text = json.dumps(msg["blocks"])
     assert "QuantumBackendDown" in text and "*severity*\\npage" in text
     assert "Backend ibm_brisbane (qiskit) is down" in text
-    long_links = next(b for b in msg["blocks"] if b["type"] == "section"
-                      and b.get("text", {}).get("type") == "plain_text")["text"]["text"]
+    long_links = next(
+        b
+        for b in msg["blocks"]
+        if b["type"] == "section" and b.get("text", {}).get("type") == "plain_text"
+    )["text"]["text"]
     assert long_links.startswith("*Runbook:* https://runbooks.example/rrr")
     assert {e["action_id"] for e in msg["blocks"][-1]["elements"]} == {"dashboard"}
     assert msg["blocks"][2]["text"]["text"].endswith("…")
@@ -223,8 +263,9 @@ def test_plain_text_keeps_name_severity_summary_and_runbook():
 def test_prune_forgets_only_old_delivered_messages(tmp_path):
     """Delivered messages past the retention go; pending and recent ones stay."""
     spool = Spool(tmp_path)
-    spool.append([SpoolEntry(f"k{i}", f"d{i}", f"fp{i}", "firing", "#a", {"text": "t"})
-                  for i in range(3)])
+    spool.append(
+        [SpoolEntry(f"k{i}", f"d{i}", f"fp{i}", "firing", "#a", {"text": "t"}) for i in range(3)]
+    )
     first, second, _ = spool.pending()
     spool.mark_delivered(first, "1.1", "C1")
     spool.mark_delivered(second, "1.2", "C1")
@@ -246,7 +287,8 @@ def test_spool_of_an_older_bridge_is_migrated(tmp_path):
         " body TEXT NOT NULL, created REAL NOT NULL);"
         "CREATE TABLE deliveries (message_id INTEGER PRIMARY KEY, ts TEXT, delivered REAL NOT NULL);"
         "INSERT INTO messages (dedupe_key, fingerprint, status, channel, body, created)"
-        " VALUES ('k', 'fp', 'firing', '#a', '{\"text\": \"t\", \"blocks\": []}', 1.0);")
+        " VALUES ('k', 'fp', 'firing', '#a', '{\"text\": \"t\", \"blocks\": []}', 1.0);"
+    )
     db.commit()
     db.close()
     spool = Spool(tmp_path)
@@ -263,7 +305,9 @@ def test_replica_index_auto_from_the_host_name(monkeypatch, host, index):
     monkeypatch.setenv("HOSTNAME", host)
     assert ReplicaConfig(index="auto").position() == index
     monkeypatch.setenv("HOSTNAME", "laptop")
-    with pytest.raises(ConfigError, match="replica.index: auto needs a host name ending in -N"):
+    with pytest.raises(
+        ConfigError, match=re.escape("replica.index: auto needs a host name ending in -N")
+    ):
         ReplicaConfig(index="auto").position()
 
 

@@ -53,9 +53,23 @@ class BadFile:
 
 def bad_files() -> st.SearchStrategy[BadFile]:
     """Missing, directory, empty, binary, non-UTF-8, not YAML, not a mapping."""
-    text = st.sampled_from(["- a\n- b\n", "42\n", "just text\n", "null\n", "[1, 2]\n", "~\n",
-                            "key: [unclosed\n", "a: b: c\n", "\t- x\n", "{: }\n", "? [1]\n: 2\n",
-                            "!!python/object:os.system {}\n", "&a [*a]\n"])
+    text = st.sampled_from(
+        [
+            "- a\n- b\n",
+            "42\n",
+            "just text\n",
+            "null\n",
+            "[1, 2]\n",
+            "~\n",
+            "key: [unclosed\n",
+            "a: b: c\n",
+            "\t- x\n",
+            "{: }\n",
+            "? [1]\n: 2\n",
+            "!!python/object:os.system {}\n",
+            "&a [*a]\n",
+        ]
+    )
     return st.one_of(
         st.just(BadFile("missing")),
         st.just(BadFile("directory")),
@@ -127,11 +141,15 @@ def mutations(draw, base: dict) -> Mutation:
     mappings = [(p, v) for p, v in _leaves(base) if isinstance(v, dict)]
     path, value = draw(st.sampled_from(mappings))
     key = draw(st.sampled_from(UNKNOWN_KEYS).filter(lambda k: k not in value))
-    return Mutation(_set(base, path, {**value, key: 1}), f"{_dotted(path)} + {key!r}", (key.strip(),))
+    return Mutation(
+        _set(base, path, {**value, key: 1}), f"{_dotted(path)} + {key!r}", (key.strip(),)
+    )
 
 
 def _dotted(path: tuple) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".") or "<root>"
+    return (
+        "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".") or "<root>"
+    )
 
 
 @dataclass(frozen=True)
@@ -158,10 +176,13 @@ class ConfigCase:
 def one_line_error(result, names: tuple[str, ...] = ()) -> str:
     """Assert the CliRunner ``result`` is a clean operator error and return its line."""
     assert result.exception is None or isinstance(result.exception, SystemExit), (
-        f"exception escaped: {result.exception!r}")
+        f"exception escaped: {result.exception!r}"
+    )
     assert result.exit_code != 0, f"exit 0 (silently accepted); stdout: {result.stdout[-500:]!r}"
     lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].strip(), f"stderr is not one line: {result.stderr[-2000:]!r}"
+    assert len(lines) == 1 and lines[0].strip(), (
+        f"stderr is not one line: {result.stderr[-2000:]!r}"
+    )
     line = lines[0]
     assert "Traceback" not in result.output and "internal error" not in line, line
     if names:

@@ -20,8 +20,18 @@ import signal
 import tempfile
 from pathlib import Path
 
-from tests.bad_input.cases import (BAD_FOR_MAPPING, UNKNOWN_KEYS, BadFile, Mutation, _bad_values, _dotted,
-                                   _leaves, _names, _set, invoke)
+from tests.bad_input.cases import (
+    BAD_FOR_MAPPING,
+    UNKNOWN_KEYS,
+    BadFile,
+    Mutation,
+    _bad_values,
+    _dotted,
+    _leaves,
+    _names,
+    _set,
+    invoke,
+)
 
 
 class _Hung(BaseException):
@@ -60,8 +70,13 @@ def _classify_process(args, names) -> tuple[str, str]:
     import subprocess
     import sys
 
-    proc = subprocess.Popen([sys.executable, "-m", "qobserve.cli", *map(str, args)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qobserve.cli", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         out, err = proc.communicate(timeout=20)
     except subprocess.TimeoutExpired:
@@ -74,14 +89,23 @@ def _classify_process(args, names) -> tuple[str, str]:
         return "silent", "exit 0"
     lines = err.splitlines()
     if len(lines) != 1 or not any(n in lines[0] for n in names):
-        return "unclear", (" | ".join(lines) or f"(stderr empty; stdout: {out.strip()[-200:]!r})")[:300]
+        return "unclear", (" | ".join(lines) or f"(stderr empty; stdout: {out.strip()[-200:]!r})")[
+            :300
+        ]
     return "clear", lines[0][:300]
 
 
 def _config_mistakes(base: dict) -> list[BadFile | Mutation]:
-    files = [BadFile("missing"), BadFile("directory"), BadFile("empty", b""),
-             BadFile("non-UTF-8", b"jobs: \xff\xfe\n"), BadFile("binary", b"\x00\x01\x02\x89PNG"),
-             BadFile("list", b"- a\n- b\n"), BadFile("scalar", b"42\n"), BadFile("not YAML", b"key: [unclosed\n")]
+    files = [
+        BadFile("missing"),
+        BadFile("directory"),
+        BadFile("empty", b""),
+        BadFile("non-UTF-8", b"jobs: \xff\xfe\n"),
+        BadFile("binary", b"\x00\x01\x02\x89PNG"),
+        BadFile("list", b"- a\n- b\n"),
+        BadFile("scalar", b"42\n"),
+        BadFile("not YAML", b"key: [unclosed\n"),
+    ]
     out: list[BadFile | Mutation] = list(files)
     for path, value in _leaves(base):
         if not path:
@@ -89,9 +113,16 @@ def _config_mistakes(base: dict) -> list[BadFile | Mutation]:
         for bad in _bad_values(value):
             out.append(Mutation(_set(base, path, bad), f"{_dotted(path)} = {bad!r}", _names(path)))
         if isinstance(value, dict):
-            out.append(Mutation(_set(base, path, {**value, UNKNOWN_KEYS[0]: 1}),
-                                f"{_dotted(path)} + {UNKNOWN_KEYS[0]!r}", (UNKNOWN_KEYS[0],)))
-    out.append(Mutation({**base, UNKNOWN_KEYS[0]: 1}, f"<root> + {UNKNOWN_KEYS[0]!r}", (UNKNOWN_KEYS[0],)))
+            out.append(
+                Mutation(
+                    _set(base, path, {**value, UNKNOWN_KEYS[0]: 1}),
+                    f"{_dotted(path)} + {UNKNOWN_KEYS[0]!r}",
+                    (UNKNOWN_KEYS[0],),
+                )
+            )
+    out.append(
+        Mutation({**base, UNKNOWN_KEYS[0]: 1}, f"<root> + {UNKNOWN_KEYS[0]!r}", (UNKNOWN_KEYS[0],))
+    )
     assert BAD_FOR_MAPPING
     return out
 
@@ -112,7 +143,7 @@ def _config_case(case, bad) -> tuple[str, str]:
                 return "unclear", " | ".join(message.splitlines())[:300]
         except _Hung:
             return "silent", "loader still running after 20 s"
-        except Exception as exc:  # noqa: BLE001 - counting what escapes is the point
+        except Exception as exc:
             return "traceback", f"{type(exc).__name__}: {str(exc)[:200]}"
         finally:
             signal.alarm(0)
@@ -126,12 +157,24 @@ def main() -> None:
     from tests.bad_input import test_commands, test_configs
 
     parser = argparse.ArgumentParser()
-    parser.add_argument("--owned-elsewhere", action="store_true", help="measure others' cases instead")
+    parser.add_argument(
+        "--owned-elsewhere", action="store_true", help="measure others' cases instead"
+    )
     parser.add_argument("--show", action="append", default=[], help="print the cases of this class")
-    parser.add_argument("--skip", action="append", default=[], help="leave out this command group "
-                        "(e.g. 'demo --stack' on a tree that would start the stack)")
-    parser.add_argument("--subprocess", action="append", default=[], help="run this command group's "
-                        "cases in a fresh process each (commands that may serve or run on)")
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        help="leave out this command group "
+        "(e.g. 'demo --stack' on a tree that would start the stack)",
+    )
+    parser.add_argument(
+        "--subprocess",
+        action="append",
+        default=[],
+        help="run this command group's "
+        "cases in a fresh process each (commands that may serve or run on)",
+    )
     opts = parser.parse_args()
     signal.signal(signal.SIGALRM, _alarm)
     counts: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
@@ -149,7 +192,11 @@ def main() -> None:
         if command == "cost" and option != "--shots":
             args += ["--shots", "10"]
         classify = _classify_process if command in opts.subprocess else _classify_cli
-        record(command.split()[0], f"{option} {value!r}", classify(args, test_commands._names(option, value)))
+        record(
+            command.split()[0],
+            f"{option} {value!r}",
+            classify(args, test_commands._names(option, value)),
+        )
     configs = test_configs.OWNED_ELSEWHERE if opts.owned_elsewhere else test_configs.MINE
     for case in configs:
         for bad in _config_mistakes(case.base):
@@ -158,9 +205,15 @@ def main() -> None:
     total: collections.Counter = collections.Counter()
     for group, counter in counts.items():
         total.update(counter)
-        print(f"{group:22} " + " ".join(f"{k}={counter[k]}" for k in ("clear", "unclear", "traceback", "silent")))
-    print(f"{'total':22} " + " ".join(f"{k}={total[k]}" for k in ("clear", "unclear", "traceback", "silent")),
-          flush=True)
+        print(
+            f"{group:22} "
+            + " ".join(f"{k}={counter[k]}" for k in ("clear", "unclear", "traceback", "silent"))
+        )
+    print(
+        f"{'total':22} "
+        + " ".join(f"{k}={total[k]}" for k in ("clear", "unclear", "traceback", "silent")),
+        flush=True,
+    )
     os._exit(0)  # a command that ran on would leave threads behind
 
 

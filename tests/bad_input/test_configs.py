@@ -15,23 +15,49 @@ from pathlib import Path
 
 import pytest
 import yaml
-from tests.bad_input.cases import REPO, BadFile, ConfigCase, Mutation, bad_files, invoke, mutations, one_line_error
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qobserve.gameday import ScenarioError, load_scenario
 from qobserve.executor._policies import load_policy
+from qobserve.gameday import ScenarioError, load_scenario
+from tests.bad_input.cases import (
+    REPO,
+    BadFile,
+    ConfigCase,
+    Mutation,
+    bad_files,
+    invoke,
+    mutations,
+    one_line_error,
+)
 
-SETTINGS = settings(max_examples=int(os.environ.get("QOBSERVE_BAD_INPUT_EXAMPLES", "40")), deadline=None, derandomize=True, database=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=int(os.environ.get("QOBSERVE_BAD_INPUT_EXAMPLES", "40")),
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 SCENARIO = {
-    "jobs": 4, "shots": 10, "circuit": "bell", "seed": 7, "budget_usd": 5,
+    "jobs": 4,
+    "shots": 10,
+    "circuit": "bell",
+    "seed": 7,
+    "budget_usd": 5,
     "executor": {"max_attempts": 3, "max_calibration_age": "1h", "deadline": "5s"},
     "backends": [
-        {"name": "primary", "backend": "qiskit:aer", "price": {"per_task_usd": 0.3, "per_shot_usd": 0.001},
-         "faults": {"transient_error_rate": 0.2, "timeout_rate": 0.1, "calibration_age": "2h",
-                    "outage": {"after_jobs": 1, "for_jobs": 2}}},
+        {
+            "name": "primary",
+            "backend": "qiskit:aer",
+            "price": {"per_task_usd": 0.3, "per_shot_usd": 0.001},
+            "faults": {
+                "transient_error_rate": 0.2,
+                "timeout_rate": 0.1,
+                "calibration_age": "2h",
+                "outage": {"after_jobs": 1, "for_jobs": 2},
+            },
+        },
         {"name": "secondary", "backend": "braket:local", "noise": "depolarizing:0.01"},
     ],
 }
@@ -39,7 +65,9 @@ POLICY = {
     "retry": {"max_attempts": 4, "initial": "1s", "maximum": "1m", "attempt_timeout": "2h"},
     "breaker": {"failure_threshold": 5, "cooldown": "5m", "failure_ratio": 0.5},
     "gates": {"max_calibration_age": "24h", "max_pending_jobs": 500, "require_calibration": False},
-    "retry_budget": {"capacity": 500}, "deadline": "6h", "concurrency": 8,
+    "retry_budget": {"capacity": 500},
+    "deadline": "6h",
+    "concurrency": 8,
 }
 
 
@@ -48,8 +76,14 @@ def _scenario_cli(path: Path) -> list[str]:
 
 
 MINE = [
-    ConfigCase("game-day scenario", SCENARIO, load_scenario, ScenarioError, "scenario.yaml",
-               cli=_scenario_cli),
+    ConfigCase(
+        "game-day scenario",
+        SCENARIO,
+        load_scenario,
+        ScenarioError,
+        "scenario.yaml",
+        cli=_scenario_cli,
+    ),
     ConfigCase("executor policy", POLICY, load_policy, ValueError, "policy.yaml"),
 ]
 
@@ -71,23 +105,81 @@ def _owned_elsewhere() -> list[ConfigCase]:
     def copy(name: str):
         return lambda root: shutil.copy(REPO / "alerts" / name, root / "alerts" / name)
 
-    prices = {"version": "t1", "price_date": "2026-11-01", "currency": "USD", "rules": [
-        {"name": "ionq", "provider": "braket", "match": ["Aria-*"], "model": "per_shot",
-         "per_task_usd": "0.30", "per_shot_usd": "0.03", "on_failed": "free"},
-        {"name": "sv1", "provider": "braket", "match": ["SV1"], "model": "per_time",
-         "per_minute_usd": "0.075", "minimum_seconds": 3, "estimate_seconds": 3}]}
+    prices = {
+        "version": "t1",
+        "price_date": "2026-11-01",
+        "currency": "USD",
+        "rules": [
+            {
+                "name": "ionq",
+                "provider": "braket",
+                "match": ["Aria-*"],
+                "model": "per_shot",
+                "per_task_usd": "0.30",
+                "per_shot_usd": "0.03",
+                "on_failed": "free",
+            },
+            {
+                "name": "sv1",
+                "provider": "braket",
+                "match": ["SV1"],
+                "model": "per_time",
+                "per_minute_usd": "0.075",
+                "minimum_seconds": 3,
+                "estimate_seconds": 3,
+            },
+        ],
+    }
     return [
-        ConfigCase("exporter config", _yaml("docs/examples/exporter.yaml"), load_exporter, ExporterError,
-                   cli=lambda p: ["exporter", "--config", p]),
-        ConfigCase("alert-bridge config", _yaml("docs/examples/alert-bridge.yaml"), load_bridge, BridgeError,
-                   cli=lambda p: ["alert-bridge", "--config", p]),
-        ConfigCase("SLO spec", _yaml("alerts/slo.yaml"), load_spec, SpecError, "alerts/slo.yaml",
-                   cli=lambda p: ["generate", "--check", "--root", p.parents[1]], extra=copy("routing.yaml")),
-        ConfigCase("routing spec", _yaml("alerts/routing.yaml"), load_routing, SpecError, "alerts/routing.yaml",
-                   cli=lambda p: ["generate", "--check", "--root", p.parents[1]], extra=copy("slo.yaml")),
-        ConfigCase("pricing table", prices, load_table, PricingError, "prices.yaml",
-                   cli=lambda p: ["cost", "estimate", "--backend", "braket:local", "--shots", "10",
-                                  "--prices", p]),
+        ConfigCase(
+            "exporter config",
+            _yaml("docs/examples/exporter.yaml"),
+            load_exporter,
+            ExporterError,
+            cli=lambda p: ["exporter", "--config", p],
+        ),
+        ConfigCase(
+            "alert-bridge config",
+            _yaml("docs/examples/alert-bridge.yaml"),
+            load_bridge,
+            BridgeError,
+            cli=lambda p: ["alert-bridge", "--config", p],
+        ),
+        ConfigCase(
+            "SLO spec",
+            _yaml("alerts/slo.yaml"),
+            load_spec,
+            SpecError,
+            "alerts/slo.yaml",
+            cli=lambda p: ["generate", "--check", "--root", p.parents[1]],
+            extra=copy("routing.yaml"),
+        ),
+        ConfigCase(
+            "routing spec",
+            _yaml("alerts/routing.yaml"),
+            load_routing,
+            SpecError,
+            "alerts/routing.yaml",
+            cli=lambda p: ["generate", "--check", "--root", p.parents[1]],
+            extra=copy("slo.yaml"),
+        ),
+        ConfigCase(
+            "pricing table",
+            prices,
+            load_table,
+            PricingError,
+            "prices.yaml",
+            cli=lambda p: [
+                "cost",
+                "estimate",
+                "--backend",
+                "braket:local",
+                "--shots",
+                "10",
+                "--prices",
+                p,
+            ],
+        ),
     ]
 
 
@@ -99,9 +191,19 @@ OWNED_ELSEWHERE = _owned_elsewhere()
 
 
 def _params() -> list:
-    return [*(pytest.param(c, id=c.name) for c in MINE),
-            *(pytest.param(c, id=c.name, marks=pytest.mark.skip(reason=f"owned elsewhere: {KNOWN_FAILING[c.name]}"))
-              if c.name in KNOWN_FAILING else pytest.param(c, id=c.name) for c in OWNED_ELSEWHERE)]
+    return [
+        *(pytest.param(c, id=c.name) for c in MINE),
+        *(
+            pytest.param(
+                c,
+                id=c.name,
+                marks=pytest.mark.skip(reason=f"owned elsewhere: {KNOWN_FAILING[c.name]}"),
+            )
+            if c.name in KNOWN_FAILING
+            else pytest.param(c, id=c.name)
+            for c in OWNED_ELSEWHERE
+        ),
+    ]
 
 
 def _check(case: ConfigCase, bad: BadFile | Mutation) -> None:

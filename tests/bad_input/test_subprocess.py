@@ -21,8 +21,14 @@ pytestmark = pytest.mark.timeout(120)
 
 def _qobserve(*args: str, cwd=None) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1", "COLUMNS": "80"}
-    return subprocess.run([sys.executable, "-m", "qobserve.cli", *args], capture_output=True, text=True,
-                          env=env, timeout=90, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "qobserve.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=90,
+        cwd=cwd,
+    )
 
 
 def _one_line(proc: subprocess.CompletedProcess, *names: str) -> str:
@@ -41,18 +47,25 @@ def test_demo_on_a_busy_port_is_one_line_with_holder_hint_and_fix():
         sock.listen()
         port = sock.getsockname()[1]
         proc = _qobserve("demo", "--port", str(port))
-    line = _one_line(proc, f"port {port} on 127.0.0.1 is already in use", f"ss -ltnp 'sport = :{port}'",
-                     "--port 0")
+    line = _one_line(
+        proc,
+        f"port {port} on 127.0.0.1 is already in use",
+        f"ss -ltnp 'sport = :{port}'",
+        "--port 0",
+    )
     assert line.startswith("error: qobserve demo: --port: ") and proc.returncode == 1
 
 
-@pytest.mark.parametrize(("args", "names"), [
-    (["demo", "--jobs", "abc"], ["qobserve demo", "--jobs"]),
-    (["nosuch"], ["No such command 'nosuch'"]),
-    (["gameday", "--scenario", "/nonexistent/s.yaml"], ["/nonexistent/s.yaml", "cannot read"]),
-    (["cost", "estimate", "--backend", "qiskit:aer", "--shots", "1e20"], ["--shots"]),
-    (["silence", "--backend", "ibm_brisbane", "--duration", "soon"], ["--duration"]),
-])
+@pytest.mark.parametrize(
+    ("args", "names"),
+    [
+        (["demo", "--jobs", "abc"], ["qobserve demo", "--jobs"]),
+        (["nosuch"], ["No such command 'nosuch'"]),
+        (["gameday", "--scenario", "/nonexistent/s.yaml"], ["/nonexistent/s.yaml", "cannot read"]),
+        (["cost", "estimate", "--backend", "qiskit:aer", "--shots", "1e20"], ["--shots"]),
+        (["silence", "--backend", "ibm_brisbane", "--duration", "soon"], ["--duration"]),
+    ],
+)
 def test_operator_mistakes_are_one_line_in_a_real_process(args, names):
     """Bad options and files through the real entry point: one stderr line, non-zero exit."""
     _one_line(_qobserve(*args), *names)

@@ -10,7 +10,9 @@ from qobserve.benchmarking.rb_analysis import FitStatus, RBData, analyze, epc_fr
 LENGTHS = (1, 10, 20, 50, 75, 100, 125, 150, 175, 200)
 
 
-def _binomial_data(alpha: float, samples: int = 30, shots: int = 1024, seed: int = 0, d: int = 2) -> RBData:
+def _binomial_data(
+    alpha: float, samples: int = 30, shots: int = 1024, seed: int = 0, d: int = 2
+) -> RBData:
     m = np.asarray(LENGTHS)
     p = (1 - 1 / d) * alpha ** (m + 1) + 1 / d  # depolarizing after every Clifford and the recovery
     s = np.random.default_rng(seed).binomial(shots, p, size=(samples, len(m))) / shots
@@ -43,14 +45,25 @@ def test_noiseless_data_gives_zero_with_interval_containing_zero():
     assert fit.epc_ci[0] <= 0.0 <= fit.epc_ci[1]
 
 
-@pytest.mark.parametrize(("lengths", "survival", "status"), [
-    ((1, 10), np.full((5, 2), 0.9), FitStatus.TOO_FEW_LENGTHS),
-    ((1, 10, 20), np.full((5, 3), 0.5), FitStatus.NO_DECAY),  # flat at 1/d: nothing left to decay
-    ((1, 10, 20), np.tile([0.55, 0.75, 0.95], (5, 1)), FitStatus.NO_DECAY),  # rising with length
-    ((1, 10, 20), np.where(np.eye(5, 3) > 0, np.nan, 0.8), FitStatus.INVALID_DATA),
-    ((1, 10, 20), np.full((5, 3), 1.2), FitStatus.INVALID_DATA),
-    ((1, 10, 20, 40), np.tile([0.95, 0.6, 0.6, 0.6], (5, 1)), FitStatus.DECAY_TOO_FAST),
-])
+@pytest.mark.parametrize(
+    ("lengths", "survival", "status"),
+    [
+        ((1, 10), np.full((5, 2), 0.9), FitStatus.TOO_FEW_LENGTHS),
+        (
+            (1, 10, 20),
+            np.full((5, 3), 0.5),
+            FitStatus.NO_DECAY,
+        ),  # flat at 1/d: nothing left to decay
+        (
+            (1, 10, 20),
+            np.tile([0.55, 0.75, 0.95], (5, 1)),
+            FitStatus.NO_DECAY,
+        ),  # rising with length
+        ((1, 10, 20), np.where(np.eye(5, 3) > 0, np.nan, 0.8), FitStatus.INVALID_DATA),
+        ((1, 10, 20), np.full((5, 3), 1.2), FitStatus.INVALID_DATA),
+        ((1, 10, 20, 40), np.tile([0.95, 0.6, 0.6, 0.6], (5, 1)), FitStatus.DECAY_TOO_FAST),
+    ],
+)
 def test_bad_data_is_a_state_without_numbers(lengths, survival, status):
     """Too few lengths, flat, rising or instantly decayed data and NaN give a status and a message, no EPC."""
     fit = analyze(RBData(1, lengths, survival, 100))
@@ -73,8 +86,13 @@ def test_point_estimate_matches_scipy_curve_fit(seed):
 
     data = _binomial_data(0.985, samples=10, shots=200, seed=seed)
     fit = analyze(data, seed=seed)
-    params, _ = curve_fit(lambda m, a, alpha, b: a * alpha**m + b, np.asarray(LENGTHS, float),
-                          data.survival.mean(0), p0=[0.5, 0.98, 0.5], bounds=([0, 0, 0], [1, 1, 1]))
+    params, _ = curve_fit(
+        lambda m, a, alpha, b: a * alpha**m + b,
+        np.asarray(LENGTHS, float),
+        data.survival.mean(0),
+        p0=[0.5, 0.98, 0.5],
+        bounds=([0, 0, 0], [1, 1, 1]),
+    )
     assert fit.alpha == pytest.approx(params[1], abs=1e-5)
     assert (fit.a, fit.b) == pytest.approx((params[0], params[2]), abs=1e-3)
 
@@ -87,9 +105,13 @@ def test_a_free_b_drifting_up_on_a_noisy_tail_is_pinned():
     whose own α^199 ≈ 0.45 hid that the data span only ~1/4 of the decay. The pinned
     fit (α^199 ≈ 0.78) shows it, so B is fixed at 1/2 and EPC lands within 10 % of the truth.
     """
-    counts = [[100, 100, 99, 97, 96, 97, 90, 89, 84, 91], [100, 100, 98, 97, 94, 96, 88, 90, 84, 89],
-              [99, 100, 97, 95, 96, 95, 92, 86, 90, 86], [100, 99, 99, 98, 92, 88, 91, 94, 93, 93],
-              [99, 100, 99, 97, 98, 95, 96, 91, 96, 90]]
+    counts = [
+        [100, 100, 99, 97, 96, 97, 90, 89, 84, 91],
+        [100, 100, 98, 97, 94, 96, 88, 90, 84, 89],
+        [99, 100, 97, 95, 96, 95, 92, 86, 90, 86],
+        [100, 99, 99, 98, 92, 88, 91, 94, 93, 93],
+        [99, 100, 99, 97, 98, 95, 96, 91, 96, 90],
+    ]
     data = RBData(1, (1, 10, 20, 50, 75, 100, 125, 150, 175, 200), np.array(counts) / 100, 100)
     fit = analyze(data, seed=10)
     assert fit.ok and fit.b_fixed and fit.b == 0.5

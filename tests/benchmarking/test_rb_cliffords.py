@@ -48,9 +48,9 @@ def test_recovery_inverts_each_prefix(n):
     group = clifford_group(n)
     seq = np.random.default_rng(5).integers(len(group), size=40).tolist()
     lengths = [0, 1, 7, 40]
-    for m, rec in zip(lengths, group.recoveries(seq, lengths)):
+    for m, rec in zip(lengths, group.recoveries(seq, lengths), strict=False):
         acc = stim.Tableau(n)
-        for i in seq[:m] + [rec]:
+        for i in [*seq[:m], rec]:
             acc = acc.then(group.tableaus[i])
         assert acc == stim.Tableau(n)
 

@@ -13,8 +13,12 @@ from cirq.devices.noise_utils import OpIdentifier
 from qobserve.backends import parse_backend
 from qobserve.benchmarking import RBExperiment, run_rb
 from qobserve.benchmarking.circuits import to_cirq
-from qobserve.benchmarking.emulation import (MomentCachingDensityMatrixSampler, device_noise_model,
-                                              local_sampler, restrict_noise_properties)
+from qobserve.benchmarking.emulation import (
+    MomentCachingDensityMatrixSampler,
+    device_noise_model,
+    local_sampler,
+    restrict_noise_properties,
+)
 
 PROCESSOR = "willow_pink"
 
@@ -40,7 +44,9 @@ def test_restricted_properties_keep_only_the_used_qubits(properties, grid):
     chosen = grid[:2]
     small = restrict_noise_properties(properties, chosen)
     assert set(small.t1_ns) == set(small.readout_errors) == set(chosen)
-    assert small.gate_pauli_errors and all(set(k.qubits) <= set(chosen) for k in small.gate_pauli_errors)
+    assert small.gate_pauli_errors and all(
+        set(k.qubits) <= set(chosen) for k in small.gate_pauli_errors
+    )
     assert small.gate_times_ns == properties.gate_times_ns
     pxz = OpIdentifier(cirq.PhasedXZGate, chosen[0])
     assert small.gate_pauli_errors[pxz] == properties.gate_pauli_errors[pxz]
@@ -84,13 +90,17 @@ def test_one_qubit_probe_is_fast_and_matches_the_reported_gate_error(sampler, gr
     per_qubit = [properties.gate_pauli_errors[OpIdentifier(cirq.PhasedXZGate, q)] for q in grid]
     low, high = (2 / 3) * min(per_qubit), (2 / 3) * max(per_qubit)
     start = time.process_time()
-    result = run_rb(f"cirq_google:{PROCESSOR}", (0,), num_samples=5, shots=100, seed=1, device=sampler)
+    result = run_rb(
+        f"cirq_google:{PROCESSOR}", (0,), num_samples=5, shots=100, seed=1, device=sampler
+    )
     cpu = time.process_time() - start
     assert result.fit.ok, result.fit.message
     assert len(result.experiment.lengths) == 10
     assert result.fit.epc == pytest.approx(expected, rel=0.30)
     assert low <= result.fit.epc <= high
-    assert cpu < 30  # measured about 1 s; the bound only catches a return to whole-device simulation
+    assert (
+        cpu < 30
+    )  # measured about 1 s; the bound only catches a return to whole-device simulation
 
 
 def test_two_qubit_probe_sees_the_cz_error(sampler, properties, grid):
@@ -101,10 +111,18 @@ def test_two_qubit_probe_sees_the_cz_error(sampler, properties, grid):
     3.5 PhasedXZ at ~(2/3)·1e-3 each and idling decoherence: roughly 6-9e-3 (this design measured
     6.4-8.0e-3 over 10 seeds). Short lengths and few samples here, so a factor-2 window.
     """
-    assert properties.gate_pauli_errors[OpIdentifier(cirq.CZPowGate, grid[0], grid[1])] == \
-        pytest.approx(3.26e-3, rel=0.01)
-    result = run_rb(f"cirq_google:{PROCESSOR}", (0, 1), lengths=(1, 5, 10, 20, 40), num_samples=3,
-                    shots=200, seed=2, device=sampler)
+    assert properties.gate_pauli_errors[
+        OpIdentifier(cirq.CZPowGate, grid[0], grid[1])
+    ] == pytest.approx(3.26e-3, rel=0.01)
+    result = run_rb(
+        f"cirq_google:{PROCESSOR}",
+        (0, 1),
+        lengths=(1, 5, 10, 20, 40),
+        num_samples=3,
+        shots=200,
+        seed=2,
+        device=sampler,
+    )
     assert result.fit.ok, result.fit.message
     assert 3.5e-3 < result.fit.epc < 1.6e-2
     assert np.all(result.survival <= 1.0)
@@ -115,22 +133,34 @@ def test_moment_caching_sampler_matches_cirqs_density_matrix_simulator(qubits, g
     """Populations equal Cirq's (complex128) density-matrix simulation with the same noise model."""
     targets = [grid[q] for q in qubits]
     model = device_noise_model(PROCESSOR, targets)
-    circuits = to_cirq(RBExperiment(qubits, (1, 6, 15), num_samples=1, seed=3).circuits(), targets,
-                       google_native=True)
+    circuits = to_cirq(
+        RBExperiment(qubits, (1, 6, 15), num_samples=1, seed=3).circuits(),
+        targets,
+        google_native=True,
+    )
     exact = cirq.DensityMatrixSimulator(noise=model, dtype=np.complex128)
     fast = MomentCachingDensityMatrixSampler(model, seed=1)
     for circuit in circuits:
         rho = exact.simulate(circuit[:-1], qubit_order=targets).final_density_matrix
-        assert fast._populations(circuit[:-1], targets) == pytest.approx(np.diag(rho).real, abs=1e-10)
+        assert fast._populations(circuit[:-1], targets) == pytest.approx(
+            np.diag(rho).real, abs=1e-10
+        )
 
 
 def test_moment_caching_sampler_measures_like_cirq():
     """Keys, shapes and invert masks follow cirq; a mid-circuit measurement falls back to Cirq's simulator."""
     a, b = cirq.LineQubit.range(2)
     sampler = MomentCachingDensityMatrixSampler(cirq.depolarize(0.0), seed=2)
-    result = sampler.run(cirq.Circuit(cirq.X(a), cirq.measure(a, key="x"),
-                                      cirq.measure(b, key="y", invert_mask=(True,))), repetitions=5)
-    assert result.measurements["x"].tolist() == [[1]] * 5 and result.measurements["y"].tolist() == [[1]] * 5
+    result = sampler.run(
+        cirq.Circuit(
+            cirq.X(a), cirq.measure(a, key="x"), cirq.measure(b, key="y", invert_mask=(True,))
+        ),
+        repetitions=5,
+    )
+    assert (
+        result.measurements["x"].tolist() == [[1]] * 5
+        and result.measurements["y"].tolist() == [[1]] * 5
+    )
     mid = cirq.Circuit(cirq.measure(a, key="m0"), cirq.X(a), cirq.measure(a, key="m1"))
     assert sampler.run(mid, repetitions=3).measurements["m1"].tolist() == [[1]] * 3
 
@@ -140,8 +170,21 @@ def test_probe_jobs_are_still_recorded_as_the_processors_jobs(instrument_with, s
     from qobserve.instrumentation.cirq import CirqInstrumentor
 
     otel = instrument_with(CirqInstrumentor())
-    run_rb(f"cirq_google:{PROCESSOR}", (0,), lengths=(1, 2, 3), num_samples=1, shots=10, seed=1,
-           device=sampler, **otel.providers)
+    run_rb(
+        f"cirq_google:{PROCESSOR}",
+        (0,),
+        lengths=(1, 2, 3),
+        num_samples=1,
+        shots=10,
+        seed=1,
+        device=sampler,
+        **otel.providers,
+    )
     names = {s.name for s in otel.spans()}
     assert {f"cirq {PROCESSOR} run_batch", f"cirq {PROCESSOR} rb"} <= names
-    assert otel.value("quantum.jobs", **{"quantum.backend": PROCESSOR, "quantum.job.status": "completed"}) == 1
+    assert (
+        otel.value(
+            "quantum.jobs", **{"quantum.backend": PROCESSOR, "quantum.job.status": "completed"}
+        )
+        == 1
+    )

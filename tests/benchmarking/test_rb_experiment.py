@@ -20,11 +20,13 @@ def test_circuits_are_nested_prefixes_per_sample_with_recovery_last():
     """Within a sample, the length-m circuit is the first m Cliffords of the longest plus a recovery."""
     exp = RBExperiment((0, 1), (2, 6, 10), num_samples=3, seed=1)
     circuits = exp.circuits()
-    assert [(c.sample, c.length) for c in circuits] == [(s, m) for s in range(3) for m in (2, 6, 10)]
+    assert [(c.sample, c.length) for c in circuits] == [
+        (s, m) for s in range(3) for m in (2, 6, 10)
+    ]
     for s in range(3):
         longest = circuits[3 * s + 2].cliffords[:-1]
-        for c in circuits[3 * s:3 * s + 3]:
-            assert c.cliffords[:-1] == longest[:c.length]
+        for c in circuits[3 * s : 3 * s + 3]:
+            assert c.cliffords[:-1] == longest[: c.length]
             assert len(c.layers) == c.length + 1
 
 
@@ -35,13 +37,16 @@ def test_defaults_and_label():
     assert RBExperiment((4, 2)).label == qubits_label((4, 2)) == "4_2"
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [
-    ({"qubits": (0, 1, 2)}, "qubits"),
-    ({"qubits": (1, 1)}, "qubits"),
-    ({"qubits": (0,), "lengths": (1, 1, 5)}, "lengths"),
-    ({"qubits": (0,), "lengths": (-1, 5)}, "lengths"),
-    ({"qubits": (0,), "num_samples": 0}, "samples"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"qubits": (0, 1, 2)}, "qubits"),
+        ({"qubits": (1, 1)}, "qubits"),
+        ({"qubits": (0,), "lengths": (1, 1, 5)}, "lengths"),
+        ({"qubits": (0,), "lengths": (-1, 5)}, "lengths"),
+        ({"qubits": (0,), "num_samples": 0}, "samples"),
+    ],
+)
 def test_bad_input_names_the_field(kwargs, field):
     """Invalid qubits, lengths or sample counts raise a ValueError naming the field."""
     with pytest.raises(ValueError, match=f"^{field}:"):

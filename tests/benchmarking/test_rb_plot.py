@@ -12,8 +12,21 @@ from typer.testing import CliRunner
 
 from qobserve.cli import app
 
-ARGS = ["rb", "--backend", "stim", "--lengths", "1,10,30,60", "--samples", "6", "--shots", "200", "--seed", "3",
-        "--noise", "depolarizing:0.02"]
+ARGS = [
+    "rb",
+    "--backend",
+    "stim",
+    "--lengths",
+    "1,10,30,60",
+    "--samples",
+    "6",
+    "--shots",
+    "200",
+    "--seed",
+    "3",
+    "--noise",
+    "depolarizing:0.02",
+]
 
 
 def _read(path) -> np.ndarray:
@@ -44,24 +57,42 @@ def test_plot_without_matplotlib_names_the_option_and_the_extra(tmp_path, monkey
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     result = CliRunner().invoke(app, [*ARGS, "--plot", str(tmp_path / "rb.png")])
     assert result.exit_code == 2
-    assert result.stderr.strip() == "error: --plot: matplotlib is not installed; pip install 'qobserve[plot]'"
+    assert (
+        result.stderr.strip()
+        == "error: --plot: matplotlib is not installed; pip install 'qobserve[plot]'"
+    )
     assert not (tmp_path / "rb.png").exists()
 
 
 def test_plot_needs_a_png_name_and_a_writable_path(tmp_path):
     """A non-PNG name is bad input (exit 2); an unwritable path is one line naming --plot (exit 1)."""
     result = CliRunner().invoke(app, [*ARGS, "--plot", str(tmp_path / "rb.svg")])
-    assert result.exit_code == 2 and "error: --plot: expected a file name ending in .png" in result.stderr
+    assert (
+        result.exit_code == 2
+        and "error: --plot: expected a file name ending in .png" in result.stderr
+    )
     result = CliRunner().invoke(app, [*ARGS, "--plot", str(tmp_path / "missing" / "rb.png")])
     assert result.exit_code == 1 and result.stderr.startswith("error: --plot: cannot write")
 
 
 def test_no_home_keeps_matplotlib_warnings_off_stderr(tmp_path):
     """Without a writable home (the exporter's uid) matplotlib uses a temp dir and stderr stays empty."""
-    env = {k: v for k, v in os.environ.items() if k not in ("MPLCONFIGDIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME")}
-    env.update(HOME="/proc/no-home", OMP_NUM_THREADS="1")  # nothing can be created under /proc, even as root
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("MPLCONFIGDIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME")
+    }
+    env.update(
+        HOME="/proc/no-home", OMP_NUM_THREADS="1"
+    )  # nothing can be created under /proc, even as root
     path = tmp_path / "rb.png"
-    done = subprocess.run([sys.executable, "-m", "qobserve.cli", *ARGS, "--plot", str(path)], capture_output=True,
-                          text=True, env=env, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "qobserve.cli", *ARGS, "--plot", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stderr == "" and path.stat().st_size > 10_000

@@ -12,14 +12,25 @@ from qobserve.semconv import METRICS, Attr
 
 
 def _gauge(otel, prom_name, **labels):
-    return [p for p in otel.points(METRICS[prom_name].otel_name)
-            if all(p.attributes.get(k) == v for k, v in labels.items())]
+    return [
+        p
+        for p in otel.points(METRICS[prom_name].otel_name)
+        if all(p.attributes.get(k) == v for k, v in labels.items())
+    ]
 
 
 def test_good_fit_sets_gauges_and_span(otel):
     """EPC and fidelity gauges carry provider/backend/qubits (+method=rb); the span has the fit."""
-    result = run_rb("stim", (0, 1), lengths=(1, 5, 10, 20), num_samples=8, shots=256, seed=1,
-                    noise="depolarizing:0.02", **otel.providers)
+    result = run_rb(
+        "stim",
+        (0, 1),
+        lengths=(1, 5, 10, 20),
+        num_samples=8,
+        shots=256,
+        seed=1,
+        noise="depolarizing:0.02",
+        **otel.providers,
+    )
     labels = {"quantum.provider": "stim", "quantum.backend": "stim", "quantum.qubits": "0_1"}
     [epc] = _gauge(otel, "quantum_rb_error_per_clifford", **labels)
     [fid] = _gauge(otel, "quantum_fidelity_ratio", method="rb", **labels)
@@ -52,7 +63,16 @@ def test_span_carries_the_calibration_timestamp_of_the_backend(otel):
     device = spec.load()
     expected = _calibration_timestamp(spec, device)
     assert expected is not None  # the Qiskit device module reads fake backends' properties
-    run_rb(spec, (0,), lengths=(1, 4, 8), num_samples=2, shots=64, seed=2, device=device, **otel.providers)
+    run_rb(
+        spec,
+        (0,),
+        lengths=(1, 4, 8),
+        num_samples=2,
+        shots=64,
+        seed=2,
+        device=device,
+        **otel.providers,
+    )
     rb_spans = [s for s in otel.spans() if s.name.endswith(" rb")]
     assert rb_spans[0].attributes.get(Attr.CALIBRATION_TIMESTAMP) == expected
     assert rb_spans[0].attributes[Attr.BACKEND] == "fake_manila"
@@ -69,13 +89,16 @@ def test_missing_device_module_means_no_timestamp(monkeypatch):
     assert _calibration_timestamp(parse_backend("qiskit:aer"), object()) is None
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [
-    ({"backend": "qiskit:aer", "readout_error": 0.1}, "readout_error"),
-    ({"backend": "stim", "shots": 0}, "shots"),
-    ({"backend": "stim", "noise": "thermal:1"}, "noise"),
-    ({"backend": "qiskit:nope"}, "backend"),
-    ({"backend": "cirq_google:willow_pink", "noise": "depolarizing:0.01"}, "noise"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"backend": "qiskit:aer", "readout_error": 0.1}, "readout_error"),
+        ({"backend": "stim", "shots": 0}, "shots"),
+        ({"backend": "stim", "noise": "thermal:1"}, "noise"),
+        ({"backend": "qiskit:nope"}, "backend"),
+        ({"backend": "cirq_google:willow_pink", "noise": "depolarizing:0.01"}, "noise"),
+    ],
+)
 def test_bad_arguments_name_the_field(kwargs, field):
     """Bad probe arguments raise a ValueError that names the field."""
     with pytest.raises(ValueError, match=f"^{field}"):
@@ -85,17 +108,39 @@ def test_bad_arguments_name_the_field(kwargs, field):
 def test_injected_noise_is_applied_once_even_with_a_caller_device():
     """A device from spec.load() (per-gate noise) is replaced, so EPC stays λ/2 (±35%)."""
     spec = parse_backend("qiskit:aer", noise="depolarizing:0.04")
-    result = run_rb(spec, (0,), lengths=(1, 5, 10, 20, 40), num_samples=6, shots=400, seed=5,
-                    device=spec.load(seed=5))
+    result = run_rb(
+        spec,
+        (0,),
+        lengths=(1, 5, 10, 20, 40),
+        num_samples=6,
+        shots=400,
+        seed=5,
+        device=spec.load(seed=5),
+    )
     assert result.fit.epc == pytest.approx(0.02, rel=0.35)
 
 
 def test_interleaving_sets_the_gate_error_gauge_and_span(otel):
     """--interleave cz: quantum_backend_gate_error_ratio{gate="cz", source="rb"} and the span's gate error."""
-    result = run_rb("stim", (0, 1), lengths=(1, 5, 10, 20), num_samples=8, shots=256, seed=1,
-                    noise="depolarizing:0.02", interleave="cz", **otel.providers)
+    result = run_rb(
+        "stim",
+        (0, 1),
+        lengths=(1, 5, 10, 20),
+        num_samples=8,
+        shots=256,
+        seed=1,
+        noise="depolarizing:0.02",
+        interleave="cz",
+        **otel.providers,
+    )
     assert result.interleaved.ok
-    [gauge] = _gauge(otel, "quantum_backend_gate_error_ratio", gate="cz", source="rb", **{"quantum.qubits": "0_1"})
+    [gauge] = _gauge(
+        otel,
+        "quantum_backend_gate_error_ratio",
+        gate="cz",
+        source="rb",
+        **{"quantum.qubits": "0_1"},
+    )
     assert gauge.value == pytest.approx(result.interleaved.gate_error)
     [span] = otel.spans()
     assert span.attributes["quantum.rb.gate"] == "cz"

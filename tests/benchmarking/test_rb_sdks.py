@@ -19,8 +19,9 @@ LENGTHS = (1, 5, 10, 20, 40)
 @pytest.mark.parametrize("backend", ["qiskit:aer", "braket:local_dm", "cirq:density_matrix"])
 def test_one_qubit_depolarizing_per_clifford_gives_half_lambda(backend):
     """depolarizing:λ after each Clifford gives EPC = λ(d-1)/d = λ/2 on every SDK."""
-    result = run_rb(backend, (0,), lengths=LENGTHS, num_samples=6, shots=400, seed=5,
-                    noise="depolarizing:0.04")
+    result = run_rb(
+        backend, (0,), lengths=LENGTHS, num_samples=6, shots=400, seed=5, noise="depolarizing:0.04"
+    )
     assert result.fit.ok, result.fit.message
     assert result.fit.epc == pytest.approx(0.02, rel=0.35)
 
@@ -32,8 +33,15 @@ def test_two_qubit_depolarizing_gives_three_quarters_lambda(backend):
     # Braket's LocalSimulator takes no seed, so its shot noise differs run to run: 12
     # sequences x 1000 shots keep the spread (measured ±10% over repeats) well inside ±40%,
     # where 6 x 400 once landed at +55%.
-    result = run_rb(backend, (0, 1), lengths=(1, 3, 6, 12, 20), num_samples=12, shots=1000, seed=2,
-                    noise="depolarizing:0.04")
+    result = run_rb(
+        backend,
+        (0, 1),
+        lengths=(1, 3, 6, 12, 20),
+        num_samples=12,
+        shots=1000,
+        seed=2,
+        noise="depolarizing:0.04",
+    )
     assert result.fit.ok, result.fit.message
     assert result.fit.epc == pytest.approx(0.03, rel=0.40)
 
@@ -49,7 +57,9 @@ def test_noiseless_backends_give_zero_with_interval_containing_zero(backend):
 
 def test_fake_backend_runs_with_its_own_noise_on_physical_qubits():
     """A fake backend's device noise gives a small, positive EPC on a coupled qubit pair."""
-    result = run_rb("qiskit:fake_manila", (1, 2), lengths=(1, 3, 6, 10), num_samples=3, shots=200, seed=3)
+    result = run_rb(
+        "qiskit:fake_manila", (1, 2), lengths=(1, 3, 6, 10), num_samples=3, shots=200, seed=3
+    )
     assert result.fit.ok, result.fit.message
     assert 0.0 < result.fit.epc < 0.2
 
@@ -63,10 +73,19 @@ def test_ecr_fake_backend_is_transpiled_onto_the_requested_pair():
     device = parse_backend("qiskit:fake_sherbrooke").load()
     [circuit] = qiskit_circuits(device, RBExperiment((1, 0), (3,), 1, 4).circuits(), (1, 0))
     assert "ecr" in circuit.count_ops() and "cx" not in circuit.count_ops()
-    measured = {circuit.find_bit(i.qubits[0]).index for i in circuit.data if i.operation.name == "measure"}
+    measured = {
+        circuit.find_bit(i.qubits[0]).index for i in circuit.data if i.operation.name == "measure"
+    }
     assert measured == {0, 1}
-    result = run_rb("qiskit:fake_sherbrooke", (1, 0), lengths=(1, 3, 6, 10, 15), num_samples=4, shots=300,
-                    seed=2, device=device)
+    result = run_rb(
+        "qiskit:fake_sherbrooke",
+        (1, 0),
+        lengths=(1, 3, 6, 10, 15),
+        num_samples=4,
+        shots=300,
+        seed=2,
+        device=device,
+    )
     assert result.fit.ok, result.fit.message
     assert 0.0 < result.fit.epc < 0.1
 
@@ -77,8 +96,15 @@ def test_lengths_short_of_the_decay_pin_b_and_still_cover_the_truth():
     With B free this seeded run fitted B = 0 and EPC 0.0020 with an interval excluding the
     true λ/2 = 0.005; pinned at the unital asymptote the interval covers it.
     """
-    result = run_rb("qiskit:aer", (0,), lengths=(1, 20, 50, 100), num_samples=5, shots=200, seed=7,
-                    noise="depolarizing:0.01")
+    result = run_rb(
+        "qiskit:aer",
+        (0,),
+        lengths=(1, 20, 50, 100),
+        num_samples=5,
+        shots=200,
+        seed=7,
+        noise="depolarizing:0.01",
+    )
     assert result.fit.ok and result.fit.b == 0.5
     assert "less than half the decay" in result.fit.message
     lo, hi = result.fit.epc_ci

@@ -10,8 +10,14 @@ from qobserve.benchmarking.runners import run_stim
 
 def _stim_fit(qubits, p, *, samples, seed, lengths=None, shots=1024, readout_error=0.0):
     exp = RBExperiment(qubits, lengths, samples, seed)
-    s = run_stim(exp.circuits(), exp.num_qubits, shots=shots, depolarizing=p,
-                 readout_error=readout_error, seed=seed)
+    s = run_stim(
+        exp.circuits(),
+        exp.num_qubits,
+        shots=shots,
+        depolarizing=p,
+        readout_error=readout_error,
+        seed=seed,
+    )
     return analyze(RBData(exp.num_qubits, exp.lengths, s.reshape(samples, -1), shots), seed=seed)
 
 
@@ -48,7 +54,9 @@ def test_bootstrap_interval_covers_truth_in_at_least_17_of_20_seeds():
     truth = 2 * p / 3
     hits = 0
     for seed in range(20):
-        fit = _stim_fit((0,), p, samples=30, seed=100 + seed, lengths=(1, 20, 50, 100, 150), shots=512)
+        fit = _stim_fit(
+            (0,), p, samples=30, seed=100 + seed, lengths=(1, 20, 50, 100, 150), shots=512
+        )
         hits += fit.ok and fit.epc_ci[0] <= truth <= fit.epc_ci[1]
     assert hits >= 17
 

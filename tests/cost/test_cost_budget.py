@@ -59,7 +59,11 @@ def test_refused_reservation_raises_before_spending(store):
         budget.reserve("0.60")
     err = info.value
     assert (err.budget, err.limit_usd, err.spent_usd, err.requested_usd) == (
-        "team-a", Decimal(10), Decimal("9.5"), Decimal("0.6"))
+        "team-a",
+        Decimal(10),
+        Decimal("9.5"),
+        Decimal("0.6"),
+    )
     assert "team-a" in str(err) and "Raise the limit" in str(err)
     assert budget.spent() == Decimal("9.5")
     assert classify(err).kind is ErrorKind.PERMANENT
@@ -117,23 +121,32 @@ class _Clock:
         return self.t
 
 
-@pytest.mark.parametrize(("period", "rolling", "spend_at", "later", "still_counted"), [
-    ("day", False, "2026-11-25T23:59:00", "2026-11-26T00:00:01", False),
-    ("day", False, "2026-11-25T00:00:00", "2026-11-25T23:59:59", True),
-    ("day", True, "2026-11-25T23:59:00", "2026-11-26T23:58:00", True),
-    ("day", True, "2026-11-25T23:59:00", "2026-11-27T00:00:00", False),
-    # 2026-11-23 is a Monday: the calendar week runs Mon 23 – Sun 29
-    ("week", False, "2026-11-23T00:00:00", "2026-11-29T23:59:59", True),
-    ("week", False, "2026-11-29T23:59:59", "2026-11-30T00:00:00", False),
-    ("month", False, "2026-01-31T23:00:00", "2026-02-01T00:00:01", False),
-    ("month", True, "2026-01-31T23:00:00", "2026-02-01T00:00:01", True),
-    ("month", True, "2026-01-01T00:00:00", "2026-01-31T00:00:01", False),
-])
+@pytest.mark.parametrize(
+    ("period", "rolling", "spend_at", "later", "still_counted"),
+    [
+        ("day", False, "2026-11-25T23:59:00", "2026-11-26T00:00:01", False),
+        ("day", False, "2026-11-25T00:00:00", "2026-11-25T23:59:59", True),
+        ("day", True, "2026-11-25T23:59:00", "2026-11-26T23:58:00", True),
+        ("day", True, "2026-11-25T23:59:00", "2026-11-27T00:00:00", False),
+        # 2026-11-23 is a Monday: the calendar week runs Mon 23 – Sun 29
+        ("week", False, "2026-11-23T00:00:00", "2026-11-29T23:59:59", True),
+        ("week", False, "2026-11-29T23:59:59", "2026-11-30T00:00:00", False),
+        ("month", False, "2026-01-31T23:00:00", "2026-02-01T00:00:01", False),
+        ("month", True, "2026-01-31T23:00:00", "2026-02-01T00:00:01", True),
+        ("month", True, "2026-01-01T00:00:00", "2026-01-31T00:00:01", False),
+    ],
+)
 def test_periods_calendar_and_rolling(tmp_path, period, rolling, spend_at, later, still_counted):
     """Spend counts in its period (UTC calendar or rolling window) and not after it."""
     clock = _Clock(spend_at)
-    budget = Budget("p", 10, period, rolling=rolling,
-                    store=SqliteBudgetStore(tmp_path / "s.sqlite"), clock=clock)
+    budget = Budget(
+        "p",
+        10,
+        period,
+        rolling=rolling,
+        store=SqliteBudgetStore(tmp_path / "s.sqlite"),
+        clock=clock,
+    )
     budget.reserve(4).settle(4)
     clock.set(later)
     assert budget.spent() == (Decimal(4) if still_counted else 0)
@@ -193,12 +206,15 @@ def test_foreign_database_is_rejected(tmp_path):
         SqliteBudgetStore(path)
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [
-    ({"name": "", "limit_usd": 1}, "name"),
-    ({"name": "b", "limit_usd": -1}, "limit_usd"),
-    ({"name": "b", "limit_usd": "lots"}, "limit_usd"),
-    ({"name": "b", "limit_usd": 1, "period": "year"}, "period"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"name": "", "limit_usd": 1}, "name"),
+        ({"name": "b", "limit_usd": -1}, "limit_usd"),
+        ({"name": "b", "limit_usd": "lots"}, "limit_usd"),
+        ({"name": "b", "limit_usd": 1, "period": "year"}, "period"),
+    ],
+)
 def test_bad_budget_arguments_name_the_field(tmp_path, kwargs, field):
     """Invalid budget settings raise ValueError naming the field."""
     with pytest.raises(ValueError, match=f"^{field}:"):
@@ -207,8 +223,9 @@ def test_bad_budget_arguments_name_the_field(tmp_path, kwargs, field):
 
 def test_budget_gauges_are_exported(tmp_path, otel):
     """quantum_budget_limit_usd and quantum_budget_spent_usd carry the budget label."""
-    budget = Budget("gauged", 20, "month", store=SqliteBudgetStore(tmp_path / "s.sqlite"),
-                    **otel.providers)
+    budget = Budget(
+        "gauged", 20, "month", store=SqliteBudgetStore(tmp_path / "s.sqlite"), **otel.providers
+    )
     r = budget.reserve(5)
     assert otel.value("quantum.budget.limit_usd", budget="gauged") == 20
     assert otel.value("quantum.budget.spent_usd", budget="gauged") == 5
@@ -219,8 +236,14 @@ def test_budget_gauges_are_exported(tmp_path, otel):
 def test_budget_gauge_shows_the_new_period_after_rollover(tmp_path, otel):
     """Spend is read at collection time: past midnight UTC the daily gauge shows the new day's spend."""
     now = [1_796_083_200.0 - 60]  # one minute before a UTC midnight
-    budget = Budget("daily", 10, "day", store=SqliteBudgetStore(tmp_path / "s.sqlite"),
-                    clock=lambda: now[0], **otel.providers)
+    budget = Budget(
+        "daily",
+        10,
+        "day",
+        store=SqliteBudgetStore(tmp_path / "s.sqlite"),
+        clock=lambda: now[0],
+        **otel.providers,
+    )
     budget.reserve(9.5).settle(9.5)
     assert otel.value("quantum.budget.spent_usd", budget="daily") == 9.5  # the 95 % page fires
     now[0] += 120  # no job runs after midnight

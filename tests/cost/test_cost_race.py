@@ -30,7 +30,9 @@ def _race(kind: str, target: str, barrier, results) -> None:
 def _run_race(kind: str, target: str) -> list[str]:
     ctx = mp.get_context("spawn")
     barrier, results = ctx.Barrier(PROCESSES), ctx.Queue()
-    procs = [ctx.Process(target=_race, args=(kind, target, barrier, results)) for _ in range(PROCESSES)]
+    procs = [
+        ctx.Process(target=_race, args=(kind, target, barrier, results)) for _ in range(PROCESSES)
+    ]
     for p in procs:
         p.start()
     outcomes = [results.get(timeout=120) for _ in procs]

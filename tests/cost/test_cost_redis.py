@@ -41,9 +41,15 @@ _WORKER = textwrap.dedent("""\
 
 def test_four_processes_never_exceed_a_shared_budget(redis_url, redis_store):
     """4 processes × 8 threads on one Redis budget of $5 take exactly what fits, never more."""
-    procs = [subprocess.Popen([sys.executable, "-c", _WORKER, redis_url, "8"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(4)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WORKER, redis_url, "8"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
     outs = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), [o[1][-2000:] for o in outs]
     total = sum(int(o[0].strip()) for o in outs)
@@ -73,8 +79,15 @@ def test_settled_spend_cannot_be_released(redis_store):
 
 def test_unreachable_redis_is_a_clear_error():
     """A Redis that is not there raises BudgetStoreError without the URL's password."""
-    store = RedisBudgetStore(redis.Redis(host="127.0.0.1", port=1, password="s3cret",
-                                         socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0)))
+    store = RedisBudgetStore(
+        redis.Redis(
+            host="127.0.0.1",
+            port=1,
+            password="s3cret",
+            socket_connect_timeout=0.5,
+            retry=Retry(NoBackoff(), 0),
+        )
+    )
     with pytest.raises(BudgetStoreError) as info:
         Budget("down", 1, "day", store=store).reserve(1)
     assert "s3cret" not in str(info.value) and "unchanged" in str(info.value)

@@ -26,7 +26,9 @@ def test_no_state_directory_is_one_line_naming_the_settings(monkeypatch):
     with pytest.raises(BudgetStoreError) as info:
         SqliteBudgetStore()
     message = str(info.value)
-    assert "\n" not in message and "QOBSERVE_STATE_DIR" in message and "QOBSERVE_BUDGET_DB" in message
+    assert (
+        "\n" not in message and "QOBSERVE_STATE_DIR" in message and "QOBSERVE_BUDGET_DB" in message
+    )
 
 
 def test_unwritable_directory_names_the_settings(tmp_path, monkeypatch):

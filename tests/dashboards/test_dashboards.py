@@ -88,8 +88,11 @@ def test_every_panel_has_unit_and_description(name):
         assert len(panel.get("description", "")) >= 20, panel["title"]
 
 
-@pytest.mark.parametrize(("dashboard", "title", "expr"), QUERIES,
-                         ids=[f"{d}:{t}:{i}" for i, (d, t, _) in enumerate(QUERIES)])
+@pytest.mark.parametrize(
+    ("dashboard", "title", "expr"),
+    QUERIES,
+    ids=[f"{d}:{t}:{i}" for i, (d, t, _) in enumerate(QUERIES)],
+)
 def test_query_parses_and_uses_known_metrics(dashboard, title, expr):
     """Every query is valid PromQL over semconv metrics, generated recording rules or built-ins."""
     names = selected_metrics(expr)

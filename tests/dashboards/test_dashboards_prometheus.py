@@ -43,7 +43,9 @@ class Stack:
 
 
 def _rule_groups() -> list[dict]:
-    return [g for path in RULE_FILES for g in (yaml.safe_load(path.read_text()) or {}).get("groups", [])]
+    return [
+        g for path in RULE_FILES for g in (yaml.safe_load(path.read_text()) or {}).get("groups", [])
+    ]
 
 
 def _rule_sources() -> dict[str, list[set[str]]]:
@@ -57,8 +59,11 @@ def _rule_sources() -> dict[str, list[set[str]]]:
 def _with_recorded(scraped: set[str]) -> set[str]:
     """Scraped names plus every recording rule one of whose definitions uses only emitted names."""
     emitted, rules = set(scraped), _rule_sources()
-    while new := {name for name, defs in rules.items()
-                  if name not in emitted and any(d <= emitted for d in defs)}:
+    while new := {
+        name
+        for name, defs in rules.items()
+        if name not in emitted and any(d <= emitted for d in defs)
+    }:
         emitted |= new
     return emitted
 
@@ -67,7 +72,9 @@ def _wait_for_line(service: Service, text: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while text not in service.log_tail(10**6):
         assert service.process.poll() is None, f"demo exited early:\n{service.log_tail()}"
-        assert time.monotonic() < deadline, f"no {text!r} after {timeout:.0f} s:\n{service.log_tail()}"
+        assert time.monotonic() < deadline, (
+            f"no {text!r} after {timeout:.0f} s:\n{service.log_tail()}"
+        )
         time.sleep(0.2)
 
 
@@ -92,11 +99,20 @@ def stack(tmp_path_factory, request) -> Stack:
     work = tmp_path_factory.mktemp("dashboards-prom")
     port = free_port()
     # Module-scoped, so the plugin's start function rather than its function-scoped fixture.
-    prom = start_prometheus(rule_files=RULE_FILES, scrape_targets={"qobserve-demo": f"127.0.0.1:{port}"},
-                            scrape_interval="1s", evaluation_interval="1s")
+    prom = start_prometheus(
+        rule_files=RULE_FILES,
+        scrape_targets={"qobserve-demo": f"127.0.0.1:{port}"},
+        scrape_interval="1s",
+        evaluation_interval="1s",
+    )
     request.addfinalizer(prom.stop)
-    demo = spawn_python("demo", ["demo", "--port", str(port), "--jobs", "8", "--serve-seconds", "300"],
-                        port, work / "demo", env={"PYTHONUNBUFFERED": "1"})
+    demo = spawn_python(
+        "demo",
+        ["demo", "--port", str(port), "--jobs", "8", "--serve-seconds", "300"],
+        port,
+        work / "demo",
+        env={"PYTHONUNBUFFERED": "1"},
+    )
     request.addfinalizer(demo.stop)
     _wait_for_line(demo, "serving /metrics for", DEMO_TIMEOUT)
     scraped, run_end = _scraped_names(demo.url), time.time()
@@ -118,12 +134,17 @@ def test_generated_rules_load_and_evaluate(stack):
     """Prometheus loaded every rule group from alerts/*.rules.yml and no rule fails to evaluate."""
     groups = stack.prom.get("/api/v1/rules")["data"]["groups"]
     assert {g["name"] for g in groups} == {g["name"] for g in _rule_groups()}
-    broken = [(r["name"], r.get("lastError")) for g in groups for r in g["rules"] if r["health"] == "err"]
+    broken = [
+        (r["name"], r.get("lastError")) for g in groups for r in g["rules"] if r["health"] == "err"
+    ]
     assert not broken
 
 
-@pytest.mark.parametrize(("dashboard", "title", "expr"), QUERIES,
-                         ids=[f"{d}:{t}:{i}" for i, (d, t, _) in enumerate(QUERIES)])
+@pytest.mark.parametrize(
+    ("dashboard", "title", "expr"),
+    QUERIES,
+    ids=[f"{d}:{t}:{i}" for i, (d, t, _) in enumerate(QUERIES)],
+)
 def test_dashboard_query_evaluates(stack, dashboard, title, expr):
     """The query succeeds and, when the demo emits all it selects, returns a number."""
     result = _query(stack.prom, expr)

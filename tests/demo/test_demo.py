@@ -17,10 +17,25 @@ from qobserve import semconv
 def demo_scrape(tmp_path_factory):
     """Run `qobserve demo` to the end, scrape its /metrics while it keeps serving."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "qobserve.cli", "demo", "--jobs", "12", "--fail-every", "4",
-         "--port", "0", "--serve-seconds", "60"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "COLUMNS": "200"})
+        [
+            sys.executable,
+            "-m",
+            "qobserve.cli",
+            "demo",
+            "--jobs",
+            "12",
+            "--fail-every",
+            "4",
+            "--port",
+            "0",
+            "--serve-seconds",
+            "60",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
     lines, url, body = [], None, None
     try:
         for line in proc.stdout:
@@ -63,7 +78,10 @@ def test_demo_prints_sli_table(demo_scrape):
     """The summary's success ratio is the one in the scrape."""
     out, body = demo_scrape
     row = next((line for line in out.splitlines() if "qiskit:fake_manila" in line), "")
-    completed, failed = _jobs(body, "fake_manila", "completed"), _jobs(body, "fake_manila", "failed")
+    completed, failed = (
+        _jobs(body, "fake_manila", "completed"),
+        _jobs(body, "fake_manila", "failed"),
+    )
     assert f"{completed / (completed + failed):.1%}" in row, out
 
 
@@ -71,16 +89,25 @@ def test_demo_reports_rb_training_and_executor(demo_scrape):
     """The RB estimate, the training run and the executor's game day are summarised."""
     out, body = demo_scrape
     assert "RB on fake_manila qubit 0: error per Clifford" in out
-    assert re.search(r"executor under faults: \d+/\d+ jobs succeeded.*0 lost, 0 duplicated", " ".join(out.split()))
+    assert re.search(
+        r"executor under faults: \d+/\d+ jobs succeeded.*0 lost, 0 duplicated",
+        " ".join(out.split()),
+    )
     assert _jobs(body, "fallback", "completed") >= 1  # the outage pushed jobs to the fallback
-    assert re.search(r'quantum_training_gradient_snr\{quantum_experiment="variational-classifier"\} \d', body)
+    assert re.search(
+        r'quantum_training_gradient_snr\{quantum_experiment="variational-classifier"\} \d', body
+    )
 
 
 def test_demo_scrape_passes_promtool(demo_scrape, tmp_path):
     """`promtool check metrics` has no complaint about qobserve's own metrics."""
     _, body = demo_scrape
-    res = subprocess.run(["promtool", "check", "metrics"], input=body, text=True,
-                         capture_output=True)
-    ours = [line for line in (res.stdout + res.stderr).splitlines()
-            if line.startswith(("quantum_", "qobserve_"))]
+    res = subprocess.run(
+        ["promtool", "check", "metrics"], input=body, text=True, capture_output=True
+    )
+    ours = [
+        line
+        for line in (res.stdout + res.stderr).splitlines()
+        if line.startswith(("quantum_", "qobserve_"))
+    ]
     assert ours == [], ours

@@ -23,12 +23,22 @@ def _registry(*rows: tuple[str, str, float, float | None]):
     samples = []
     for provider, backend, cost, age_days in rows:
         labels = {"quantum_provider": provider, "quantum_backend": backend}
-        samples.append(Sample(metric("quantum_jobs_total").prom_name,
-                              {**labels, "quantum_job_status": "completed"}, 4.0))
+        samples.append(
+            Sample(
+                metric("quantum_jobs_total").prom_name,
+                {**labels, "quantum_job_status": "completed"},
+                4.0,
+            )
+        )
         samples.append(Sample(metric("quantum_job_cost_usd_total").prom_name, labels, cost))
         if age_days is not None:
-            samples.append(Sample(metric("quantum_backend_calibration_timestamp_seconds").prom_name,
-                                  labels, NOW - age_days * DAY))
+            samples.append(
+                Sample(
+                    metric("quantum_backend_calibration_timestamp_seconds").prom_name,
+                    labels,
+                    NOW - age_days * DAY,
+                )
+            )
     return SimpleNamespace(collect=lambda: [SimpleNamespace(samples=samples)])
 
 
@@ -49,8 +59,11 @@ def _row(text: str, backend: str) -> str:
 
 def test_simulated_prices_are_labelled():
     """A priced row carries a mark whose footnote says the price is simulated."""
-    text = _render(sli_table(_registry(("qiskit", "primary", 3.6, None),
-                                       ("qiskit", "fake_manila", 0.0, None)), NOW))
+    text = _render(
+        sli_table(
+            _registry(("qiskit", "primary", 3.6, None), ("qiskit", "fake_manila", 0.0, None)), NOW
+        )
+    )
     assert "$3.60*" in _row(text, "qiskit:primary")
     assert "$0.00*" not in _row(text, "qiskit:fake_manila")
     assert "* simulated price: local simulators cost $0" in _flat(text)
@@ -65,9 +78,17 @@ def test_no_price_footnote_without_prices():
 def test_gameday_backends_are_labelled():
     """Rows named after game-day roles are marked and say which simulator they ran on."""
     gameday = {"qiskit:primary": "qiskit:aer", "braket:fallback": "braket:local"}
-    text = _render(sli_table(_registry(("qiskit", "primary", 1.0, None),
-                                       ("braket", "fallback", 1.0, None),
-                                       ("braket", "braket_sv", 0.0, None)), NOW, gameday=gameday))
+    text = _render(
+        sli_table(
+            _registry(
+                ("qiskit", "primary", 1.0, None),
+                ("braket", "fallback", 1.0, None),
+                ("braket", "braket_sv", 0.0, None),
+            ),
+            NOW,
+            gameday=gameday,
+        )
+    )
     assert "†" in _row(text, "qiskit:primary") and "†" in _row(text, "braket:fallback")
     assert "†" not in _row(text, "braket:braket_sv")
     assert re.search(r"† game-day backend.*qiskit:primary runs on qiskit:aer", _flat(text))
@@ -82,8 +103,10 @@ def test_bundled_calibration_ages_are_explained(age_days, explained):
     assert ("‡ bundled calibration: fake and virtual backends" in _flat(text)) is explained
 
 
-@pytest.mark.parametrize(("remaining", "shown"), [
-    (-12.197, "over budget by 1219.7%"), (0.25, "25.0%"), (0.0, "0.0%"), (None, "–")])
+@pytest.mark.parametrize(
+    ("remaining", "shown"),
+    [(-12.197, "over budget by 1219.7%"), (0.25, "25.0%"), (0.0, "0.0%"), (None, "–")],
+)
 def test_budget_left_never_shows_a_bare_negative_percentage(remaining, shown):
     """The stack view's budget-left cell says "over budget by" instead of a minus sign."""
     assert budget_left(remaining) == shown

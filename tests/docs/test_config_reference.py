@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 import pytest
 from pydantic import BaseModel, BeforeValidator, Field
@@ -50,24 +50,27 @@ class _Top(BaseModel):
     items: list[_Inner] = Field(min_length=1)
     named: dict[str, _Inner] = {}
     maybe: _Inner | None = None
-    choice: Annotated[Union[_A, _B], Field(discriminator="kind")]
+    choice: Annotated[_A | _B, Field(discriminator="kind")]
 
 
 def _rows() -> dict[str, tuple[str, str, str]]:
     return {key: tuple(rest) for key, *rest in model_rows(_Top)}
 
 
-@pytest.mark.parametrize(("key", "type_", "default", "notes"), [
-    ("`for`", "duration", "`5m`", ""),
-    ("`timeout`", "duration \\| null", "–", ""),
-    ("`items[]`", "list of mapping", "**required**", "length ≥ 1"),
-    ("`items[].rate`", "number", "`0.0`", "share of jobs that fail on purpose; ≥ 0; ≤ 1"),
-    ("`named.<name>.rate`", "number", "`0.0`", "share of jobs that fail on purpose; ≥ 0; ≤ 1"),
-    ("`maybe`", "mapping \\| null", "–", ""),
-    ("`maybe.rate`", "number", "`0.0`", "share of jobs that fail on purpose; ≥ 0; ≤ 1"),
-    ("`choice` kind `b`", "mapping", "", "The B kind"),
-    ("`choice.y`", "string", "**required**", ""),
-])
+@pytest.mark.parametrize(
+    ("key", "type_", "default", "notes"),
+    [
+        ("`for`", "duration", "`5m`", ""),
+        ("`timeout`", "duration \\| null", "–", ""),
+        ("`items[]`", "list of mapping", "**required**", "length ≥ 1"),
+        ("`items[].rate`", "number", "`0.0`", "share of jobs that fail on purpose; ≥ 0; ≤ 1"),
+        ("`named.<name>.rate`", "number", "`0.0`", "share of jobs that fail on purpose; ≥ 0; ≤ 1"),
+        ("`maybe`", "mapping \\| null", "–", ""),
+        ("`maybe.rate`", "number", "`0.0`", "share of jobs that fail on purpose; ≥ 0; ≤ 1"),
+        ("`choice` kind `b`", "mapping", "", "The B kind"),
+        ("`choice.y`", "string", "**required**", ""),
+    ],
+)
 def test_row(key, type_, default, notes):
     """A key is dotted through nested models, lists, maps, optionals and unions, with type, default and notes."""
     assert _rows()[key] == (type_, default, notes)

@@ -23,8 +23,12 @@ _FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.S | re.M)
 
 def _blocks(lang: str) -> list[tuple[str, int, str]]:
     """``(page, index, code)`` of every fenced block in ``lang`` across the pages."""
-    return [(p.relative_to(ROOT).as_posix(), i, code) for p in PAGES
-            for i, (tag, code) in enumerate(_FENCE.findall(p.read_text())) if tag == lang]
+    return [
+        (p.relative_to(ROOT).as_posix(), i, code)
+        for p in PAGES
+        for i, (tag, code) in enumerate(_FENCE.findall(p.read_text()))
+        if tag == lang
+    ]
 
 
 def _id(block: tuple[str, int, str]) -> str:
@@ -130,8 +134,11 @@ def test_metric_names_exist(page):
     for m in sc.METRICS.values():
         if m.kind is sc.Instrument.HISTOGRAM:
             known |= {f"{m.prom_name}_{s}" for s in ("bucket", "sum", "count")}
-    tokens = {t for t in re.findall(r"(?<![.#-])\b(?:quantum|qobserve)_[a-z0-9_]+", page.read_text())
-              if not t.endswith("_")}  # `quantum_training_*` is a prefix; `.x`/`#x` are modules, anchors
+    tokens = {
+        t
+        for t in re.findall(r"(?<![.#-])\b(?:quantum|qobserve)_[a-z0-9_]+", page.read_text())
+        if not t.endswith("_")
+    }  # `quantum_training_*` is a prefix; `.x`/`#x` are modules, anchors
     assert tokens <= known, f"{page.name}: unknown {sorted(tokens - known)}"
 
 
@@ -157,7 +164,9 @@ def test_example_configs_validate():
     from qobserve.exporter.config import load_config as load_exporter
 
     assert load_exporter(ROOT / "docs/examples/exporter.yaml").backends
-    assert load_bridge(ROOT / "docs/examples/alert-bridge.yaml").slack.token_env == "SLACK_BOT_TOKEN"
+    assert (
+        load_bridge(ROOT / "docs/examples/alert-bridge.yaml").slack.token_env == "SLACK_BOT_TOKEN"
+    )
 
 
 def test_readme_keeps_the_two_commands():

@@ -22,9 +22,25 @@ def test_sample_alert_test_passes(tmp_path):
     for name in ("test_my_alert.py", "my_alert.rules.yml"):
         shutil.copy(EXAMPLE / name, tmp_path)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "qobserve.testing",
-                             "-p", "no:cacheprovider", "-q", "-rs", "test_my_alert.py"],
-                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "qobserve.testing",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-rs",
+            "test_my_alert.py",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     if result.returncode == 0 and " skipped" in result.stdout:
         pytest.skip(result.stdout.splitlines()[-1])  # no prometheus here, and not in CI
     assert result.returncode == 0, result.stdout + result.stderr

@@ -11,7 +11,7 @@ README = (ROOT / "README.md").read_text()
 
 
 def _setup_section() -> str:
-    return README[README.index("## Two commands"):README.index("## What the demo shows")]
+    return README[README.index("## Two commands") : README.index("## What the demo shows")]
 
 
 def test_license_is_an_spdx_string():
@@ -32,7 +32,15 @@ def test_readme_advises_a_venv_before_the_commands():
 def test_readme_warns_what_test_sh_does_to_the_machine():
     """The README says test.sh uses apt and sudo and installs services started at boot."""
     section = _setup_section()
-    for word in ("apt-get", "sudo", "at boot", "prometheus", "redis-server", "bubblewrap", "chromium"):
+    for word in (
+        "apt-get",
+        "sudo",
+        "at boot",
+        "prometheus",
+        "redis-server",
+        "bubblewrap",
+        "chromium",
+    ):
         assert word in section, word
     assert section.index("sudo") < section.index("CI runs exactly")
 

@@ -6,17 +6,27 @@ import time
 
 import pytest
 
-from qobserve.chaos import (ChaosBackend, DeviceOfflineException, Faults, Ledger,
-                            ServiceUnavailableException, ThrottlingException, ValidationException)
+from qobserve.chaos import (
+    ChaosBackend,
+    DeviceOfflineException,
+    Faults,
+    Ledger,
+    ServiceUnavailableException,
+    ThrottlingException,
+    ValidationException,
+)
 from qobserve.errors import ErrorKind, classify
 
 
-@pytest.mark.parametrize(("exc", "kind"), [
-    (ServiceUnavailableException("503"), ErrorKind.TRANSIENT),
-    (ThrottlingException("slow down", retry_after=2.5), ErrorKind.TRANSIENT),
-    (ValidationException("bad"), ErrorKind.PERMANENT),
-    (DeviceOfflineException("maintenance"), ErrorKind.REROUTE),
-])
+@pytest.mark.parametrize(
+    ("exc", "kind"),
+    [
+        (ServiceUnavailableException("503"), ErrorKind.TRANSIENT),
+        (ThrottlingException("slow down", retry_after=2.5), ErrorKind.TRANSIENT),
+        (ValidationException("bad"), ErrorKind.PERMANENT),
+        (DeviceOfflineException("maintenance"), ErrorKind.REROUTE),
+    ],
+)
 def test_injected_errors_classify_like_provider_errors(exc, kind):
     """qobserve.errors.classify maps each injected error to its kind and class name."""
     info = classify(exc)
@@ -26,8 +36,12 @@ def test_injected_errors_classify_like_provider_errors(exc, kind):
 
 def _faults_seen(seed: int, bell) -> list:
     ledger = Ledger()
-    b = ChaosBackend("qiskit:aer", Faults(transient_error_rate=0.3, throttle_rate=0.2,
-                                          permanent_error_rate=0.1), ledger=ledger, seed=seed)
+    b = ChaosBackend(
+        "qiskit:aer",
+        Faults(transient_error_rate=0.3, throttle_rate=0.2, permanent_error_rate=0.1),
+        ledger=ledger,
+        seed=seed,
+    )
     prepared = b.prepare(bell)
     for i in range(30):
         try:
@@ -48,7 +62,9 @@ def test_faults_replay_for_a_seed_and_follow_the_rates(bell):
 def test_outage_window_counts_logical_jobs(bell):
     """Jobs number after_jobs … after_jobs+for_jobs−1 see the backend offline, others do not."""
     ledger = Ledger()
-    b = ChaosBackend("cirq:simulator", Faults(outage={"after_jobs": 2, "for_jobs": 3}), ledger=ledger)
+    b = ChaosBackend(
+        "cirq:simulator", Faults(outage={"after_jobs": 2, "for_jobs": 3}), ledger=ledger
+    )
     prepared = b.prepare(bell)
     offline = []
     for i in range(7):
@@ -86,10 +102,13 @@ def test_abandoned_jobs_are_counted_when_settled(bell):
     assert ledger.executions == {"j": 2} and ledger.duplicates() == 1
 
 
-@pytest.mark.parametrize(("faults", "stamp_age"), [
-    ({"calibration_age": "3h"}, 3 * 3600),
-    ({"calibration_missing": True}, None),
-])
+@pytest.mark.parametrize(
+    ("faults", "stamp_age"),
+    [
+        ({"calibration_age": "3h"}, 3 * 3600),
+        ({"calibration_missing": True}, None),
+    ],
+)
 def test_calibration_faults(faults, stamp_age):
     """Stale and missing calibration are reported through the Backend interface."""
     cal = ChaosBackend("cirq:simulator", Faults(**faults)).calibration()

@@ -10,8 +10,16 @@ import pytest
 
 from qobserve.chaos import ChaosBackend, Faults
 from qobserve.errors import ErrorKind, classify
-from qobserve.executor import (DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_DEADLINE, ConnectionPolicy, ExecutorPolicy,
-                               JobFailedError, ResilientExecutor, RetryPolicy, TargetUnreachableError)
+from qobserve.executor import (
+    DEFAULT_ATTEMPT_TIMEOUT,
+    DEFAULT_DEADLINE,
+    ConnectionPolicy,
+    ExecutorPolicy,
+    JobFailedError,
+    ResilientExecutor,
+    RetryPolicy,
+    TargetUnreachableError,
+)
 
 SV1 = "braket:arn:aws:braket:::device/quantum-simulator/amazon/sv1"
 ARIA = "braket:arn:aws:braket:us-east-1::device/qpu/ionq/Aria-1"
@@ -23,7 +31,12 @@ def test_default_bounds_are_finite_and_documented():
     assert ExecutorPolicy().deadline == DEFAULT_DEADLINE
     assert RetryPolicy().attempt_timeout == DEFAULT_ATTEMPT_TIMEOUT
     c = ConnectionPolicy()
-    assert (c.connect_timeout, c.read_timeout, c.max_attempts, c.setup_timeout) == (5.0, 30.0, 2, 60.0)
+    assert (c.connect_timeout, c.read_timeout, c.max_attempts, c.setup_timeout) == (
+        5.0,
+        30.0,
+        2,
+        60.0,
+    )
     ex = ResilientExecutor(["cirq:simulator"])
     assert ex.deadline == DEFAULT_DEADLINE and ex.retry.attempt_timeout == DEFAULT_ATTEMPT_TIMEOUT
     assert ResilientExecutor(["cirq:simulator"], deadline=None).deadline == DEFAULT_DEADLINE
@@ -38,8 +51,11 @@ def test_deadline_must_be_finite(bad):
 
 def test_hung_job_returns_within_the_deadline(bell):
     """A job that never finishes ends at the deadline (the default policy, scaled down)."""
-    ex = ResilientExecutor([ChaosBackend("qiskit:aer", Faults(timeout_rate=1.0))],
-                           retry=RetryPolicy(max_attempts=1), deadline=0.5)
+    ex = ResilientExecutor(
+        [ChaosBackend("qiskit:aer", Faults(timeout_rate=1.0))],
+        retry=RetryPolicy(max_attempts=1),
+        deadline=0.5,
+    )
     t0 = time.monotonic()
     with pytest.raises(JobFailedError):
         ex.run(bell, shots=10)
@@ -48,6 +64,7 @@ def test_hung_job_returns_within_the_deadline(bell):
 
 def test_constructor_never_touches_the_network(monkeypatch):
     """Cloud targets are adapted without a single connection attempt."""
+
     def refuse(*args, **kwargs):
         raise AssertionError("network touched in the constructor")
 
@@ -102,7 +119,9 @@ def black_hole(monkeypatch):
 def test_unreachable_cloud_target_falls_back_within_its_timeouts(bell, black_hole, otel):
     """A Braket endpoint that never answers is skipped after read_timeout × attempts; the
     local simulator runs the job, and the skip says why (provenance and a span event)."""
-    policy = ConnectionPolicy(connect_timeout=0.5, read_timeout=0.5, max_attempts=1, setup_timeout=5)
+    policy = ConnectionPolicy(
+        connect_timeout=0.5, read_timeout=0.5, max_attempts=1, setup_timeout=5
+    )
     ex = ResilientExecutor([SV1, "cirq:simulator"], connection=policy, **otel.providers)
     t0 = time.monotonic()
     result = ex.run(bell, shots=20)
@@ -121,7 +140,9 @@ def test_unreachable_cloud_target_falls_back_within_its_timeouts(bell, black_hol
 
 def test_setup_timeout_bounds_a_connection_whatever_the_sdk_does(bell, black_hole):
     """Even with long SDK timeouts, setup_timeout skips the target on time."""
-    policy = ConnectionPolicy(connect_timeout=30, read_timeout=30, max_attempts=3, setup_timeout=0.5)
+    policy = ConnectionPolicy(
+        connect_timeout=30, read_timeout=30, max_attempts=3, setup_timeout=0.5
+    )
     ex = ResilientExecutor([SV1, "cirq:simulator"], connection=policy)
     t0 = time.monotonic()
     result = ex.run(bell, shots=20)
@@ -132,15 +153,16 @@ def test_setup_timeout_bounds_a_connection_whatever_the_sdk_does(bell, black_hol
 
 def test_unreachable_is_not_an_invalid_token():
     """An SDK error that blames the token but wraps a failed connection is classified unreachable."""
-    from qiskit_ibm_runtime.accounts.exceptions import InvalidAccountError
     import requests
+    from qiskit_ibm_runtime.accounts.exceptions import InvalidAccountError
 
     try:
         try:
             raise requests.exceptions.ConnectTimeout("connect timed out")
         except requests.exceptions.ConnectTimeout as cause:
-            raise InvalidAccountError("Unable to retrieve instances. Please check that you are "
-                                      "using a valid API token.") from cause
+            raise InvalidAccountError(
+                "Unable to retrieve instances. Please check that you are using a valid API token."
+            ) from cause
     except InvalidAccountError as exc:
         info = classify(exc)
     assert (info.kind, info.error_type) == (ErrorKind.REROUTE, "unreachable")
@@ -152,8 +174,9 @@ def test_unreachable_is_not_an_invalid_token():
 def test_unreachable_target_opens_its_breaker(bell, black_hole):
     """Repeated unreachable connections open the breaker: later jobs skip without waiting."""
     policy = ConnectionPolicy(read_timeout=2, max_attempts=1, setup_timeout=2)
-    ex = ResilientExecutor([SV1, "cirq:simulator"], connection=policy,
-                           breaker={"failure_threshold": 1, "cooldown": 60})
+    ex = ResilientExecutor(
+        [SV1, "cirq:simulator"], connection=policy, breaker={"failure_threshold": 1, "cooldown": 60}
+    )
     ex.run(bell, shots=10)
     t0 = time.monotonic()
     result = ex.run(bell, shots=10)
@@ -204,8 +227,11 @@ def test_a_cloud_wait_is_bounded_even_if_the_sdk_hangs(bell):
         def status(self):
             return None
 
-    ex = ResilientExecutor([Cloud()], retry=RetryPolicy(max_attempts=1, attempt_timeout=0.2),
-                           connection=ConnectionPolicy(setup_timeout=0.3))
+    ex = ResilientExecutor(
+        [Cloud()],
+        retry=RetryPolicy(max_attempts=1, attempt_timeout=0.2),
+        connection=ConnectionPolicy(setup_timeout=0.3),
+    )
     t0 = time.monotonic()
     with pytest.raises(JobFailedError):
         ex.run(bell, shots=10)
@@ -224,10 +250,13 @@ def test_unreachable_ibm_quantum_falls_back_not_invalid_token(bell, monkeypatch)
     for var in ("NO_PROXY", "no_proxy"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("QISKIT_IBM_TOKEN", "not-a-real-token")
-    monkeypatch.setenv("QISKIT_IBM_INSTANCE", "crn:v1:bluemix:public:quantum-computing:us-east:a/0:i::")
+    monkeypatch.setenv(
+        "QISKIT_IBM_INSTANCE", "crn:v1:bluemix:public:quantum-computing:us-east:a/0:i::"
+    )
     try:
-        ex = ResilientExecutor(["qiskit:ibm_brisbane", "cirq:simulator"],
-                               connection=ConnectionPolicy(setup_timeout=1))
+        ex = ResilientExecutor(
+            ["qiskit:ibm_brisbane", "cirq:simulator"], connection=ConnectionPolicy(setup_timeout=1)
+        )
         t0 = time.monotonic()
         result = ex.run(bell, shots=10)
         elapsed = time.monotonic() - t0
@@ -262,7 +291,9 @@ def test_a_status_read_that_hangs_skips_the_target(bell):
         def status(self):
             release.wait()  # an HTTP read without a timeout
 
-    ex = ResilientExecutor([SlowStatus(), "cirq:simulator"], connection=ConnectionPolicy(setup_timeout=0.3))
+    ex = ResilientExecutor(
+        [SlowStatus(), "cirq:simulator"], connection=ConnectionPolicy(setup_timeout=0.3)
+    )
     t0 = time.monotonic()
     result = ex.run(bell, shots=10)
     release.set()

@@ -37,10 +37,17 @@ class Model:
 
 def _down_executor(model, otel=None, **kwargs):
     providers = otel.providers if otel is not None else {}
-    return ResilientExecutor([ChaosBackend("qiskit:aer", _DOWN, ledger=Ledger()),
-                              ChaosBackend("braket:local", _DOWN, ledger=Ledger()),
-                              ClassicalTarget("classical", model)],
-                             gates=_NO_GATES, retry={"max_attempts": 1}, **providers, **kwargs)
+    return ResilientExecutor(
+        [
+            ChaosBackend("qiskit:aer", _DOWN, ledger=Ledger()),
+            ChaosBackend("braket:local", _DOWN, ledger=Ledger()),
+            ClassicalTarget("classical", model),
+        ],
+        gates=_NO_GATES,
+        retry={"max_attempts": 1},
+        **providers,
+        **kwargs,
+    )
 
 
 def test_classical_answers_when_every_quantum_target_fails(bell, otel):
@@ -54,7 +61,9 @@ def test_classical_answers_when_every_quantum_target_fails(bell, otel):
     assert "aer_simulator" in p.classical_reason and "braket_sv" in p.classical_reason
     assert p.fallbacks == 2 and p.cost_usd == 0 and p.reason is None
     assert [a.backend for a in p.attempts] == ["aer_simulator", "braket_sv", "classical"]
-    assert otel.value("quantum.job.fallbacks", from_backend="braket_sv", to_backend="classical") == 1
+    assert (
+        otel.value("quantum.job.fallbacks", from_backend="braket_sv", to_backend="classical") == 1
+    )
     (job,) = [s for s in otel.spans() if s.name == "qobserve executor job"]
     (event,) = [e for e in job.events if e.name == SpanEvent.CLASSICAL_FALLBACK.value]
     assert event.attributes[Attr.FALLBACK_REASON.value] == p.classical_reason
@@ -64,12 +73,18 @@ def test_classical_answers_when_every_quantum_target_fails(bell, otel):
 def test_classical_answers_when_every_quantum_target_is_skipped(bell, otel):
     """Open breakers skip every QPU: the classical model answers with the skip reasons."""
     model = Model()
-    ex = ResilientExecutor(["qiskit:aer", ClassicalTarget("classical", model)],
-                           breaker={"failure_threshold": 1, "cooldown": 3600}, **otel.providers)
+    ex = ResilientExecutor(
+        ["qiskit:aer", ClassicalTarget("classical", model)],
+        breaker={"failure_threshold": 1, "cooldown": 3600},
+        **otel.providers,
+    )
     ex.breaker("aer_simulator").failure()
     p = ex.run(bell, shots=10).provenance
     assert p.backend == "classical" and p.classical_reason == "aer_simulator: breaker open"
-    assert otel.value("quantum.job.fallbacks", from_backend="aer_simulator", to_backend="classical") == 1
+    assert (
+        otel.value("quantum.job.fallbacks", from_backend="aer_simulator", to_backend="classical")
+        == 1
+    )
 
 
 def test_quantum_success_never_touches_the_classical_model(bell, otel):
@@ -85,8 +100,10 @@ def test_quantum_success_never_touches_the_classical_model(bell, otel):
 def test_quantum_fallback_comes_before_classical(bell):
     """The first QPU is down, the second answers: the classical model stays unused."""
     model = Model()
-    result = ResilientExecutor([ChaosBackend("qiskit:aer", _DOWN), "braket:local",
-                                ClassicalTarget("classical", model)], gates=_NO_GATES).run(bell, shots=10)
+    result = ResilientExecutor(
+        [ChaosBackend("qiskit:aer", _DOWN), "braket:local", ClassicalTarget("classical", model)],
+        gates=_NO_GATES,
+    ).run(bell, shots=10)
     assert result.provenance.backend == "braket_sv" and len(model.calls) == 0
 
 
@@ -95,13 +112,17 @@ def test_classical_target_must_come_last(position):
     """A ClassicalTarget anywhere but last is refused, naming its position and the rule."""
     targets = ["qiskit:aer", "braket:local"]
     targets.insert(position, ClassicalTarget("classical", Model()))
-    with pytest.raises(ValueError, match=rf"targets\[{position}\]: a ClassicalTarget must be the last"):
+    with pytest.raises(
+        ValueError, match=rf"targets\[{position}\]: a ClassicalTarget must be the last"
+    ):
         ResilientExecutor(targets)
 
 
 def test_classical_target_alone_is_refused():
     """A classical model with no quantum target before it is a configuration mistake."""
-    with pytest.raises(ValueError, match=r"targets\[0\]: a ClassicalTarget needs at least one quantum"):
+    with pytest.raises(
+        ValueError, match=r"targets\[0\]: a ClassicalTarget needs at least one quantum"
+    ):
         ResilientExecutor([ClassicalTarget("classical", Model())])
 
 
@@ -112,9 +133,13 @@ def test_classical_error_fails_the_job_with_quantum_reasons(bell, otel):
         _down_executor(model, otel).run(bell, shots=10)
     err = info.value
     assert len(model.calls) == 1
-    assert "aer_simulator" in err.reason and "classical: RuntimeError: model not loaded" in err.reason
+    assert (
+        "aer_simulator" in err.reason and "classical: RuntimeError: model not loaded" in err.reason
+    )
     assert isinstance(err.__cause__, RuntimeError)
-    assert err.provenance.backend is None and err.provenance.attempts[-1].error_type == "RuntimeError"
+    assert (
+        err.provenance.backend is None and err.provenance.attempts[-1].error_type == "RuntimeError"
+    )
 
 
 def test_classical_answer_spends_no_budget(bell):
@@ -130,8 +155,10 @@ def test_classical_answer_spends_no_budget(bell):
             raise BudgetExceededError(self.name, Decimal(0), Decimal(0), usd)
 
     model = Model()
-    ex = ResilientExecutor([Target("qiskit:aer", price=Price(per_task_usd=1)),
-                            ClassicalTarget("classical", model)], budget=Budget())
+    ex = ResilientExecutor(
+        [Target("qiskit:aer", price=Price(per_task_usd=1)), ClassicalTarget("classical", model)],
+        budget=Budget(),
+    )
     p = ex.run(bell, shots=10).provenance
     assert p.backend == "classical" and p.cost_usd == 0 and "budget exceeded" in p.classical_reason
 
@@ -150,13 +177,21 @@ def test_game_day_all_qpus_down_classical_answers_every_job(otel):
     report = run_gameday(_EXAMPLE, **otel.providers)
     jobs = report.jobs
     assert report.ok, report.problems
-    assert (report.succeeded, report.failed, report.lost, report.duplicate_executions) == (jobs, 0, 0, 0)
+    assert (report.succeeded, report.failed, report.lost, report.duplicate_executions) == (
+        jobs,
+        0,
+        0,
+        0,
+    )
     assert report.answered_by == {"classical": jobs}
     assert report.classical_answers == report.classical_model_calls == jobs
     assert report.by_backend["classical"].executions == jobs
     assert sum(r.executions for n, r in report.by_backend.items() if n != "classical") == 0
     assert report.spent_usd == 0
-    assert otel.value("quantum.job.fallbacks", from_backend="secondary", to_backend="classical") == jobs
+    assert (
+        otel.value("quantum.job.fallbacks", from_backend="secondary", to_backend="classical")
+        == jobs
+    )
 
 
 def test_game_day_cli_shows_the_classical_answers():
@@ -164,24 +199,35 @@ def test_game_day_cli_shows_the_classical_answers():
     out = CliRunner().invoke(app, ["gameday", "--scenario", str(_EXAMPLE), "--json"])
     assert out.exit_code == 0, out.output
     report = json.loads(out.output)
-    assert report["answered_by"] == {"classical": report["jobs"]} and report["classical_answers"] == report["jobs"]
+    assert (
+        report["answered_by"] == {"classical": report["jobs"]}
+        and report["classical_answers"] == report["jobs"]
+    )
 
 
-@pytest.mark.parametrize(("section", "message"), [
-    ({"model": "forest"}, "classical_fallback.model: Input should be 'uniform' or 'zeros'"),
-    ({"name": "a"}, "classical_fallback.name: 'a' is already a backend name"),
-    ({"modle": "uniform"}, "classical_fallback.modle: unknown key"),
-])
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ({"model": "forest"}, "classical_fallback.model: Input should be 'uniform' or 'zeros'"),
+        ({"name": "a"}, "classical_fallback.name: 'a' is already a backend name"),
+        ({"modle": "uniform"}, "classical_fallback.modle: unknown key"),
+    ],
+)
 def test_bad_classical_fallback_names_the_field(section, message):
     """A bad classical_fallback section is one line naming the field."""
-    data = {"jobs": 2, "backends": [{"name": "a", "backend": "qiskit:aer"}], "classical_fallback": section}
+    data = {
+        "jobs": 2,
+        "backends": [{"name": "a", "backend": "qiskit:aer"}],
+        "classical_fallback": section,
+    }
     with pytest.raises(ScenarioError) as err:
         load_scenario(data)
     assert message in str(err.value) and "\n" not in str(err.value)
 
 
-@pytest.mark.parametrize(("model", "counts"), [("uniform", {"00": 3, "01": 3, "10": 2, "11": 2}),
-                                                ("zeros", {"00": 10})])
+@pytest.mark.parametrize(
+    ("model", "counts"), [("uniform", {"00": 3, "01": 3, "10": 2, "11": 2}), ("zeros", {"00": 10})]
+)
 def test_toy_models_answer_counts_for_the_circuit_width(bell, model, counts):
     """The built-in toy models return counts over the circuit's classical bits, summing to shots."""
     assert toy_model(model)(bell, 10) == counts

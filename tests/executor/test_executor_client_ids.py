@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
 from botocore.response import StreamingBody
 
 from qobserve.chaos import ChaosBackend, Faults, Ledger
-from qobserve.executor import (ExecutionResult, IdempotencyPolicy, JobFailedError, ResilientExecutor,
-                               RetryPolicy)
-from qobserve.executor import _cloud
+from qobserve.executor import (
+    ExecutionResult,
+    IdempotencyPolicy,
+    JobFailedError,
+    ResilientExecutor,
+    RetryPolicy,
+    _cloud,
+)
 from qobserve.executor._runner import _Done
 from qobserve.semconv import Attr, Provider
 
@@ -45,8 +50,9 @@ def test_a_failed_job_is_not_run_again_but_an_unsent_one_is(bell):
     """A job that was submitted and failed keeps its error; one refused before any
     submission (nothing sent) may be tried again with the same id."""
     ledger = Ledger()
-    ex = ResilientExecutor([ChaosBackend("qiskit:aer", Faults(permanent_error_rate=1.0), ledger=ledger)],
-                           retry=_FAST)
+    ex = ResilientExecutor(
+        [ChaosBackend("qiskit:aer", Faults(permanent_error_rate=1.0), ledger=ledger)], retry=_FAST
+    )
     with pytest.raises(JobFailedError) as first:
         ex.run(bell, shots=10, client_id="bad")
     with pytest.raises(JobFailedError) as second:
@@ -54,8 +60,10 @@ def test_a_failed_job_is_not_run_again_but_an_unsent_one_is(bell):
     assert second.value is first.value
     assert [e[1] for e in ledger.events] == ["bad"]  # one submission in all
 
-    offline = ResilientExecutor([ChaosBackend("qiskit:aer", Faults(calibration_age=7200), ledger=ledger)],
-                                gates={"max_calibration_age": "1h"})
+    offline = ResilientExecutor(
+        [ChaosBackend("qiskit:aer", Faults(calibration_age=7200), ledger=ledger)],
+        gates={"max_calibration_age": "1h"},
+    )
     with pytest.raises(JobFailedError):
         offline.run(bell, shots=10, client_id="later")
     offline.gate.policy = offline.gate.policy.model_copy(update={"max_calibration_age": None})
@@ -65,13 +73,15 @@ def test_a_failed_job_is_not_run_again_but_an_unsent_one_is(bell):
 def test_remember_bounds_the_registry(bell):
     """Only the last ``remember`` ids are kept; remember=0 turns deduplication off."""
     ledger = Ledger()
-    ex = ResilientExecutor([ChaosBackend("qiskit:aer", ledger=ledger)],
-                           idempotency=IdempotencyPolicy(remember=2))
+    ex = ResilientExecutor(
+        [ChaosBackend("qiskit:aer", ledger=ledger)], idempotency=IdempotencyPolicy(remember=2)
+    )
     for cid in ("a", "b", "c", "a"):
         ex.run(bell, shots=10, client_id=cid)
     assert len(ex._seen) == 2 and ledger.executions["a"] == 2
-    off = ResilientExecutor([ChaosBackend("qiskit:aer", ledger=ledger)],
-                            idempotency=IdempotencyPolicy(remember=0))
+    off = ResilientExecutor(
+        [ChaosBackend("qiskit:aer", ledger=ledger)], idempotency=IdempotencyPolicy(remember=0)
+    )
     off.run(bell, shots=10, client_id="z")
     off.run(bell, shots=10, client_id="z")
     assert ledger.executions["z"] == 2
@@ -112,7 +122,9 @@ class _TimesOutAfterSending:
         if self.submits == 1:
             if self.created:
                 self.jobs[client_id] = job
-            raise ReadTimeoutError(endpoint_url="https://braket.us-east-1.amazonaws.com/quantum-task")
+            raise ReadTimeoutError(
+                endpoint_url="https://braket.us-east-1.amazonaws.com/quantum-task"
+            )
         return job
 
     def _find(self, client_id, since):
@@ -126,7 +138,11 @@ def test_unknown_outcome_found_by_client_id_is_not_resubmitted(bell):
     result = ResilientExecutor([backend], retry=_FAST).run(bell, shots=10)
     assert (backend.submits, backend.finds) == (1, 1)
     (attempt,) = result.provenance.attempts
-    assert attempt.looked_up == "found" and attempt.job_id == "job-1" and attempt.outcome == "completed"
+    assert (
+        attempt.looked_up == "found"
+        and attempt.job_id == "job-1"
+        and attempt.outcome == "completed"
+    )
 
 
 def test_unknown_outcome_not_found_is_resubmitted_with_the_same_token(bell):
@@ -155,22 +171,44 @@ BUCKET, PREFIX = "amazon-braket-test", "results"
 
 
 def _task(status: str, client_id: str) -> dict:
-    created = datetime.now(timezone.utc)
-    return {"quantumTaskArn": TASK_ARN, "status": status, "deviceArn": SV1_ARN, "deviceParameters": "{}",
-            "shots": 10, "outputS3Bucket": BUCKET, "outputS3Directory": f"{PREFIX}/sv1-task-1",
-            "createdAt": created, "endedAt": created, "tags": {Attr.CLIENT_JOB_ID.value: client_id}}
+    created = datetime.now(UTC)
+    return {
+        "quantumTaskArn": TASK_ARN,
+        "status": status,
+        "deviceArn": SV1_ARN,
+        "deviceParameters": "{}",
+        "shots": 10,
+        "outputS3Bucket": BUCKET,
+        "outputS3Directory": f"{PREFIX}/sv1-task-1",
+        "createdAt": created,
+        "endedAt": created,
+        "tags": {Attr.CLIENT_JOB_ID.value: client_id},
+    }
 
 
 def _result() -> StreamingBody:
-    body = json.dumps({
-        "braketSchemaHeader": {"name": "braket.task_result.gate_model_task_result", "version": "1"},
-        "measurements": [[0, 0]] * 5 + [[1, 1]] * 5, "measuredQubits": [0, 1],
-        "taskMetadata": {"braketSchemaHeader": {"name": "braket.task_result.task_metadata", "version": "1"},
-                         "id": TASK_ARN, "shots": 10, "deviceId": SV1_ARN},
-        "additionalMetadata": {"action": {
-            "braketSchemaHeader": {"name": "braket.ir.openqasm.program", "version": "1"},
-            "source": "OPENQASM 3.0;"}},
-    }).encode()
+    body = json.dumps(
+        {
+            "braketSchemaHeader": {
+                "name": "braket.task_result.gate_model_task_result",
+                "version": "1",
+            },
+            "measurements": [[0, 0]] * 5 + [[1, 1]] * 5,
+            "measuredQubits": [0, 1],
+            "taskMetadata": {
+                "braketSchemaHeader": {"name": "braket.task_result.task_metadata", "version": "1"},
+                "id": TASK_ARN,
+                "shots": 10,
+                "deviceId": SV1_ARN,
+            },
+            "additionalMetadata": {
+                "action": {
+                    "braketSchemaHeader": {"name": "braket.ir.openqasm.program", "version": "1"},
+                    "source": "OPENQASM 3.0;",
+                }
+            },
+        }
+    ).encode()
     return StreamingBody(io.BytesIO(body), len(body))
 
 
@@ -199,16 +237,35 @@ def test_braket_timeout_after_create_is_found_by_tag_not_resubmitted(bell, brake
 
     braket.meta.events.register("provide-client-params.braket.SearchQuantumTasks", search)
     client_id = "0123456789abcdef"
-    stub.add_response("search_quantum_tasks", {"quantumTasks": [
-        {"quantumTaskArn": "arn:aws:braket:us-east-1:123456789012:quantum-task/other", "status": "COMPLETED",
-         "deviceArn": SV1_ARN, "shots": 10, "outputS3Bucket": BUCKET, "outputS3Directory": "x",
-         "createdAt": datetime.now(timezone.utc), "tags": {Attr.CLIENT_JOB_ID.value: "someone-else"}},
-        {k: v for k, v in _task("COMPLETED", client_id).items()
-         if k not in ("deviceParameters", "endedAt")}]})
+    stub.add_response(
+        "search_quantum_tasks",
+        {
+            "quantumTasks": [
+                {
+                    "quantumTaskArn": "arn:aws:braket:us-east-1:123456789012:quantum-task/other",
+                    "status": "COMPLETED",
+                    "deviceArn": SV1_ARN,
+                    "shots": 10,
+                    "outputS3Bucket": BUCKET,
+                    "outputS3Directory": "x",
+                    "createdAt": datetime.now(UTC),
+                    "tags": {Attr.CLIENT_JOB_ID.value: "someone-else"},
+                },
+                {
+                    k: v
+                    for k, v in _task("COMPLETED", client_id).items()
+                    if k not in ("deviceParameters", "endedAt")
+                },
+            ]
+        },
+    )
     for _ in range(4):
         stub.add_response("get_quantum_task", _task("COMPLETED", client_id))
-    s3_stub.add_response("get_object", {"Body": _result()},
-                         {"Bucket": BUCKET, "Key": f"{PREFIX}/sv1-task-1/results.json"})
+    s3_stub.add_response(
+        "get_object",
+        {"Body": _result()},
+        {"Bucket": BUCKET, "Key": f"{PREFIX}/sv1-task-1/results.json"},
+    )
 
     ex = ResilientExecutor([backend], retry=_FAST, gates={"require_operational": False})
     result = ex.run(bell, shots=10, client_id=client_id)
@@ -237,8 +294,10 @@ def test_a_throttled_then_accepted_submission_gets_a_new_token(bell):
         backend.submits += 1
         backend.tokens.append(_cloud._token.get())
         if backend.submits == 1:
-            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}},
-                              "CreateQuantumTask")
+            raise ClientError(
+                {"Error": {"Code": "ThrottlingException", "Message": "slow down"}},
+                "CreateQuantumTask",
+            )
         return _Done("ok", {"00": shots})
 
     backend.submit = refuse_first

@@ -13,24 +13,37 @@ _DOWN = Faults(outage={"after_jobs": 0, "for_jobs": 1000})
 def test_qiskit_to_braket_to_cirq_fallback(bell, otel):
     """Qiskit and Braket are offline: a Qiskit circuit runs on Cirq, counting two fallbacks."""
     ledger = Ledger()
-    ex = ResilientExecutor([ChaosBackend("qiskit:aer", _DOWN, ledger=ledger),
-                            ChaosBackend("braket:local", _DOWN, ledger=ledger),
-                            ChaosBackend("cirq:simulator", ledger=ledger)],
-                           gates={"require_operational": False}, **otel.providers)
+    ex = ResilientExecutor(
+        [
+            ChaosBackend("qiskit:aer", _DOWN, ledger=ledger),
+            ChaosBackend("braket:local", _DOWN, ledger=ledger),
+            ChaosBackend("cirq:simulator", ledger=ledger),
+        ],
+        gates={"require_operational": False},
+        **otel.providers,
+    )
     result = ex.run(bell, shots=200)
     p = result.provenance
     assert (p.backend, p.provider) == ("cirq_simulator", "cirq")
     assert [a.backend for a in p.attempts] == ["aer_simulator", "braket_sv", "cirq_simulator"]
     assert p.fallbacks == 2
     assert set(result.counts) <= {"00", "11"} and sum(result.counts.values()) == 200
-    assert otel.value("quantum.job.fallbacks", from_backend="aer_simulator", to_backend="braket_sv") == 1
-    assert otel.value("quantum.job.fallbacks", from_backend="braket_sv", to_backend="cirq_simulator") == 1
+    assert (
+        otel.value("quantum.job.fallbacks", from_backend="aer_simulator", to_backend="braket_sv")
+        == 1
+    )
+    assert (
+        otel.value("quantum.job.fallbacks", from_backend="braket_sv", to_backend="cirq_simulator")
+        == 1
+    )
 
 
 def test_qiskit_to_braket_fallback_runs_on_braket(bell):
     """With Qiskit down the same circuit runs on the Braket local simulator as OpenQASM 3."""
-    ex = ResilientExecutor([ChaosBackend("qiskit:aer", _DOWN), "braket:local", "cirq:simulator"],
-                           gates={"require_operational": False})
+    ex = ResilientExecutor(
+        [ChaosBackend("qiskit:aer", _DOWN), "braket:local", "cirq:simulator"],
+        gates={"require_operational": False},
+    )
     result = ex.run(bell, shots=100)
     assert result.provenance.backend == "braket_sv"
     assert set(result.counts) <= {"00", "11"}
@@ -89,8 +102,7 @@ def test_unconvertible_circuit_falls_back_to_a_backend_that_can_run_it():
 
 def test_unconvertible_everywhere_raises_conversion_error():
     """When no target can express the circuit the caller gets the ConversionError itself."""
-    ex = ResilientExecutor(["cirq:simulator", "braket:local"],
-                           retry=RetryPolicy(max_attempts=1))
+    ex = ResilientExecutor(["cirq:simulator", "braket:local"], retry=RetryPolicy(max_attempts=1))
     with pytest.raises(ConversionError, match="if_else") as err:
         ex.run(_feed_forward(), shots=10)
     assert err.value.provenance.attempts == []
@@ -98,7 +110,8 @@ def test_unconvertible_everywhere_raises_conversion_error():
 
 def test_openqasm_text_runs_anywhere():
     """An OpenQASM 2 program given as text runs on each SDK."""
-    text = ('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\n'
-            "x q[1];\nmeasure q -> c;\n")
+    text = (
+        'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncreg c[2];\nx q[1];\nmeasure q -> c;\n'
+    )
     for spec in ("qiskit:aer", "braket:local", "cirq:simulator"):
         assert ResilientExecutor([spec]).run(text, shots=5).counts == {"10": 5}

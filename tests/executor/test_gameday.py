@@ -27,22 +27,50 @@ def _with(path: tuple, value) -> dict:
     return data
 
 
-@pytest.mark.parametrize(("path", "value", "message"), [
-    (("jobs",), 0, "jobs: Input should be greater than or equal to 1"),
-    (("colour",), "red", "colour: unknown key: remove it or fix its spelling"),
-    (("executor", "max_attemps"), 3, "executor.max_attemps: unknown key: remove it or fix its spelling"),
-    (("executor", "deadline"), "soon", "executor.deadline: expected a duration"),
-    (("backends", 0, "backend"), "qiskit:nope", "backends[0].backend: unknown backend spec 'qiskit:nope'"),
-    (("backends", 0, "backend"), "braket:arn:aws:braket:::device/qpu/ionq/Aria-1",
-     "backends[0].backend: game days run on local simulators only"),
-    (("backends", 0, "faults"), {"transient_error_rate": 1.5},
-     "backends[0].faults.transient_error_rate: Input should be less than or equal to 1"),
-    (("backends", 0, "faults"), {"transient_error_rate": 0.7, "timeout_rate": 0.5},
-     "backends[0].faults: the error rates sum to 1.2"),
-    (("backends", 0, "faults"), {"outage": {"after_jobs": 1}}, "backends[0].faults.outage.for_jobs: Field required"),
-    (("backends", 0, "price"), {"per_task_usd": -1}, "backends[0].price.per_task_usd: Input should be greater"),
-    (("circuit",), "nowhere.qasm", "circuit: 'nowhere.qasm' is neither a built-in"),
-])
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (("jobs",), 0, "jobs: Input should be greater than or equal to 1"),
+        (("colour",), "red", "colour: unknown key: remove it or fix its spelling"),
+        (
+            ("executor", "max_attemps"),
+            3,
+            "executor.max_attemps: unknown key: remove it or fix its spelling",
+        ),
+        (("executor", "deadline"), "soon", "executor.deadline: expected a duration"),
+        (
+            ("backends", 0, "backend"),
+            "qiskit:nope",
+            "backends[0].backend: unknown backend spec 'qiskit:nope'",
+        ),
+        (
+            ("backends", 0, "backend"),
+            "braket:arn:aws:braket:::device/qpu/ionq/Aria-1",
+            "backends[0].backend: game days run on local simulators only",
+        ),
+        (
+            ("backends", 0, "faults"),
+            {"transient_error_rate": 1.5},
+            "backends[0].faults.transient_error_rate: Input should be less than or equal to 1",
+        ),
+        (
+            ("backends", 0, "faults"),
+            {"transient_error_rate": 0.7, "timeout_rate": 0.5},
+            "backends[0].faults: the error rates sum to 1.2",
+        ),
+        (
+            ("backends", 0, "faults"),
+            {"outage": {"after_jobs": 1}},
+            "backends[0].faults.outage.for_jobs: Field required",
+        ),
+        (
+            ("backends", 0, "price"),
+            {"per_task_usd": -1},
+            "backends[0].price.per_task_usd: Input should be greater",
+        ),
+        (("circuit",), "nowhere.qasm", "circuit: 'nowhere.qasm' is neither a built-in"),
+    ],
+)
 def test_bad_scenario_names_the_field(path, value, message):
     """Each invalid scenario is refused with the field path in the message."""
     with pytest.raises(ScenarioError) as err:
@@ -50,11 +78,23 @@ def test_bad_scenario_names_the_field(path, value, message):
     assert message in str(err.value)
 
 
-@pytest.mark.parametrize(("policy", "message"), [
-    ({"retry": {"max_attempts": 0}}, "retry.max_attempts: Input should be greater than or equal to 1"),
-    ({"breaker": {"cooldwn": "5m"}}, "breaker.cooldwn: unknown key: remove it or fix its spelling"),
-    ({"gates": {"max_calibration_age": "yesterday"}}, "gates.max_calibration_age: expected a duration"),
-])
+@pytest.mark.parametrize(
+    ("policy", "message"),
+    [
+        (
+            {"retry": {"max_attempts": 0}},
+            "retry.max_attempts: Input should be greater than or equal to 1",
+        ),
+        (
+            {"breaker": {"cooldwn": "5m"}},
+            "breaker.cooldwn: unknown key: remove it or fix its spelling",
+        ),
+        (
+            {"gates": {"max_calibration_age": "yesterday"}},
+            "gates.max_calibration_age: expected a duration",
+        ),
+    ],
+)
 def test_bad_policy_file_names_the_field(tmp_path, policy, message):
     """A policy file with a bad key or value names the file and the field."""
     path = tmp_path / "policy.yaml"
@@ -67,9 +107,16 @@ def test_bad_policy_file_names_the_field(tmp_path, policy, message):
 def test_policy_file_configures_an_executor(tmp_path):
     """A valid policy file reaches the executor's policies and retry budget."""
     path = tmp_path / "policy.yaml"
-    path.write_text("retry: {max_attempts: 4, initial: 250ms}\nretry_budget: {capacity: 50}\ndeadline: 2m\n")
+    path.write_text(
+        "retry: {max_attempts: 4, initial: 250ms}\nretry_budget: {capacity: 50}\ndeadline: 2m\n"
+    )
     ex = ResilientExecutor.from_policy(["qiskit:aer"], load_policy(path))
-    assert (ex.retry.max_attempts, ex.retry.initial, ex.retry_budget.capacity, ex.deadline) == (4, 0.25, 50, 120)
+    assert (ex.retry.max_attempts, ex.retry.initial, ex.retry_budget.capacity, ex.deadline) == (
+        4,
+        0.25,
+        50,
+        120,
+    )
 
 
 def test_keyword_policies_validate_too():
@@ -87,23 +134,55 @@ def test_shipped_examples_are_valid(example):
 def test_cli_json_report(tmp_path):
     """``qobserve gameday --json`` prints the contract's keys and exits 0 when nothing is lost."""
     qasm = tmp_path / "x.qasm"
-    qasm.write_text('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\ncreg c[1];\nx q[0];\nmeasure q -> c;\n')
+    qasm.write_text(
+        'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[1];\ncreg c[1];\nx q[0];\nmeasure q -> c;\n'
+    )
     scenario = tmp_path / "s.yaml"
-    scenario.write_text(yaml.safe_dump({
-        "jobs": 12, "shots": 10, "circuit": "x.qasm", "budget_usd": 1, "seed": 2,
-        "executor": {"max_attempts": 3, "attempt_timeout": 0.01},
-        "backends": [
-            {"name": "p", "backend": "qiskit:aer", "price": {"per_task_usd": 0.05},
-             "faults": {"transient_error_rate": 0.3, "outage": {"after_jobs": 3, "for_jobs": 3}}},
-            {"name": "s", "backend": "cirq:simulator", "price": {"per_task_usd": 0.1}},
-        ]}))
+    scenario.write_text(
+        yaml.safe_dump(
+            {
+                "jobs": 12,
+                "shots": 10,
+                "circuit": "x.qasm",
+                "budget_usd": 1,
+                "seed": 2,
+                "executor": {"max_attempts": 3, "attempt_timeout": 0.01},
+                "backends": [
+                    {
+                        "name": "p",
+                        "backend": "qiskit:aer",
+                        "price": {"per_task_usd": 0.05},
+                        "faults": {
+                            "transient_error_rate": 0.3,
+                            "outage": {"after_jobs": 3, "for_jobs": 3},
+                        },
+                    },
+                    {"name": "s", "backend": "cirq:simulator", "price": {"per_task_usd": 0.1}},
+                ],
+            }
+        )
+    )
     out = CliRunner().invoke(app, ["gameday", "--scenario", str(scenario), "--json"])
     assert out.exit_code == 0, out.output
     report = json.loads(out.output)
-    assert {"jobs", "succeeded", "failed", "lost", "duplicate_executions", "spent_usd", "budget_usd",
-            "retries", "fallbacks", "by_backend"} <= set(report)
+    assert {
+        "jobs",
+        "succeeded",
+        "failed",
+        "lost",
+        "duplicate_executions",
+        "spent_usd",
+        "budget_usd",
+        "retries",
+        "fallbacks",
+        "by_backend",
+    } <= set(report)
     assert report["jobs"] == 12 and report["lost"] == 0 and report["duplicate_executions"] == 0
-    assert report["succeeded"] + report["failed"] == 12 == len(report["failures"]) + report["succeeded"]
+    assert (
+        report["succeeded"] + report["failed"]
+        == 12
+        == len(report["failures"]) + report["succeeded"]
+    )
     assert report["spent_usd"] <= 1 and report["fallbacks"] >= 3
     assert report["by_backend"]["s"]["executions"] >= 3
 
@@ -114,7 +193,9 @@ def test_cli_bad_scenario_exits_2_naming_the_field(tmp_path):
     scenario.write_text(yaml.safe_dump(_with(("backends", 0, "faults"), {"timeout_rte": 0.1})))
     out = CliRunner().invoke(app, ["gameday", "--scenario", str(scenario)])
     assert out.exit_code == 2
-    assert "backends[0].faults.timeout_rte: unknown key: remove it or fix its spelling" in out.output
+    assert (
+        "backends[0].faults.timeout_rte: unknown key: remove it or fix its spelling" in out.output
+    )
 
 
 def test_outage_example_falls_back_and_loses_nothing():
@@ -126,8 +207,15 @@ def test_outage_example_falls_back_and_loses_nothing():
     assert report.by_backend["secondary"].executions >= 5
 
 
-@pytest.mark.parametrize("text", ["OPENQASM 2.0;\nqreg q[1];\nfoo q[0];\n", "not qasm at all\n",
-                                  "OPENQASM 3.0;\nqubit[1] q;\nbit c = measure q[5];\n", ""])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "OPENQASM 2.0;\nqreg q[1];\nfoo q[0];\n",
+        "not qasm at all\n",
+        "OPENQASM 3.0;\nqubit[1] q;\nbit c = measure q[5];\n",
+        "",
+    ],
+)
 def test_unparsable_qasm_is_refused_naming_circuit_and_file(tmp_path, text):
     """A circuit file that does not parse is refused before any job runs, naming `circuit` and the file."""
     qasm = tmp_path / "broken.qasm"
@@ -143,24 +231,43 @@ def test_unparsable_qasm_is_refused_naming_circuit_and_file(tmp_path, text):
 def test_game_day_whose_jobs_all_fail_exits_non_zero(tmp_path):
     """Every job failing is a failed game day: exit 1 and the reason on one stderr line."""
     scenario = tmp_path / "s.yaml"
-    scenario.write_text(yaml.safe_dump({
-        "jobs": 3, "shots": 10, "executor": {"max_attempts": 1},
-        "backends": [{"name": "p", "backend": "qiskit:aer", "faults": {"permanent_error_rate": 1}}]}))
+    scenario.write_text(
+        yaml.safe_dump(
+            {
+                "jobs": 3,
+                "shots": 10,
+                "executor": {"max_attempts": 1},
+                "backends": [
+                    {"name": "p", "backend": "qiskit:aer", "faults": {"permanent_error_rate": 1}}
+                ],
+            }
+        )
+    )
     out = CliRunner().invoke(app, ["gameday", "--scenario", str(scenario), "--json"])
     assert out.exit_code == 1
     report = json.loads(out.stdout)
-    assert report["succeeded"] == 0 and not report["ok"] and report["problems"] == ["every job failed"]
+    assert (
+        report["succeeded"] == 0 and not report["ok"] and report["problems"] == ["every job failed"]
+    )
     assert out.stderr.splitlines() == [f"error: game day {scenario} failed: every job failed"]
 
 
-@pytest.mark.parametrize(("backend", "message"), [
-    ("qiskit:fake_nope", "backends[0].backend: cannot build 'qiskit:fake_nope': no Qiskit fake backend named"),
-    ("cirq_google:nope", "backends[0].backend: cannot build 'cirq_google:nope': "),
-])
+@pytest.mark.parametrize(
+    ("backend", "message"),
+    [
+        (
+            "qiskit:fake_nope",
+            "backends[0].backend: cannot build 'qiskit:fake_nope': no Qiskit fake backend named",
+        ),
+        ("cirq_google:nope", "backends[0].backend: cannot build 'cirq_google:nope': "),
+    ],
+)
 def test_backend_the_sdk_cannot_build_is_one_line_naming_it(tmp_path, backend, message):
     """An unknown fake backend or processor exits 2 with one line naming the backend field."""
     scenario = tmp_path / "s.yaml"
-    scenario.write_text(yaml.safe_dump({"jobs": 2, "backends": [{"name": "a", "backend": backend}]}))
+    scenario.write_text(
+        yaml.safe_dump({"jobs": 2, "backends": [{"name": "a", "backend": backend}]})
+    )
     out = CliRunner().invoke(app, ["gameday", "--scenario", str(scenario)])
     assert out.exit_code == 2 and out.stdout == ""
     (line,) = out.stderr.splitlines()

@@ -21,30 +21,84 @@ def _rb(**kw) -> dict:
 
 # (case id, config mapping or raw bytes, extra CLI args, text the one line must contain)
 CASES = [
-    ("non-utf8", b"backends: [{name: a, backend: \"qiskit:aer\"}]\n# caf\xe9\n", [], "not UTF-8"),
+    ("non-utf8", b'backends: [{name: a, backend: "qiskit:aer"}]\n# caf\xe9\n', [], "not UTF-8"),
     ("missing-file", None, [], "cannot read"),
-    ("interval-nan", {**BASE, "probes": {"status": {"interval": float("nan")}}}, [], "probes.status.interval"),
-    ("interval-negative", {**BASE, "probes": {"calibration": {"interval": "-5s"}}}, [],
-     "probes.calibration.interval"),
+    (
+        "interval-nan",
+        {**BASE, "probes": {"status": {"interval": float("nan")}}},
+        [],
+        "probes.status.interval",
+    ),
+    (
+        "interval-negative",
+        {**BASE, "probes": {"calibration": {"interval": "-5s"}}},
+        [],
+        "probes.calibration.interval",
+    ),
     ("interval-huge", {**BASE, "probes": {"status": {"interval": "400d"}}}, [], "at most 30d"),
     ("shots-huge", _rb(shots=10**12), [], "probes.rb.shots"),
     ("cost-nan", _rb(max_cost_usd=float("nan")), [], "probes.rb.max_cost_usd"),
     ("cost-inf", _rb(max_daily_cost_usd=float("inf")), [], "probes.rb.max_daily_cost_usd"),
-    ("handshake-timeout-inf", {**BASE, "web": {"handshake_timeout": float("inf")}}, [], "web.handshake_timeout"),
+    (
+        "handshake-timeout-inf",
+        {**BASE, "web": {"handshake_timeout": float("inf")}},
+        [],
+        "web.handshake_timeout",
+    ),
     ("max-connections-zero", {**BASE, "web": {"max_connections": 0}}, [], "web.max_connections"),
     ("port-in-use", "PORT_IN_USE", [], "listen: cannot bind"),
-    ("unresolvable-host", {**BASE, "listen": "no-such-host.invalid:9464"}, [], "listen: cannot resolve host"),
-    ("tls-missing", {**BASE, "web": {"tls_cert_file": "/nonexistent/cert.pem",
-                                     "tls_key_file": "/nonexistent/key.pem"}}, [], "web.tls_cert_file"),
+    (
+        "unresolvable-host",
+        {**BASE, "listen": "no-such-host.invalid:9464"},
+        [],
+        "listen: cannot resolve host",
+    ),
+    (
+        "tls-missing",
+        {
+            **BASE,
+            "web": {
+                "tls_cert_file": "/nonexistent/cert.pem",
+                "tls_key_file": "/nonexistent/key.pem",
+            },
+        },
+        [],
+        "web.tls_cert_file",
+    ),
     ("tls-not-pem", "TLS_NOT_PEM", [], "web.tls_cert_file/web.tls_key_file: cannot load"),
-    ("bcrypt-malformed", {**BASE, "web": {"basic_auth_users": {"prom": "$2b$12$tooshort"}}}, [],
-     "web.basic_auth_users.prom"),
-    ("unknown-fake-backend", {**BASE, "backends": [{"name": "m", "backend": "qiskit:fake_manilla"}]}, [],
-     "did you mean qiskit:fake_manila"),
-    ("state-dir-is-file", {**BASE, "state_dir": "/etc/hostname"}, [], "state_dir: /etc/hostname is not usable"),
-    ("credentials-file-missing", {**BASE, "backends": [{"name": "ibm", "backend": "qiskit:ibm_brisbane",
-                                                         "credentials": {"ibm_token": {"file": "/nonexistent/t"}}}]},
-     [], "backends[0].credentials.ibm_token.file: cannot read /nonexistent/t"),
+    (
+        "bcrypt-malformed",
+        {**BASE, "web": {"basic_auth_users": {"prom": "$2b$12$tooshort"}}},
+        [],
+        "web.basic_auth_users.prom",
+    ),
+    (
+        "unknown-fake-backend",
+        {**BASE, "backends": [{"name": "m", "backend": "qiskit:fake_manilla"}]},
+        [],
+        "did you mean qiskit:fake_manila",
+    ),
+    (
+        "state-dir-is-file",
+        {**BASE, "state_dir": "/etc/hostname"},
+        [],
+        "state_dir: /etc/hostname is not usable",
+    ),
+    (
+        "credentials-file-missing",
+        {
+            **BASE,
+            "backends": [
+                {
+                    "name": "ibm",
+                    "backend": "qiskit:ibm_brisbane",
+                    "credentials": {"ibm_token": {"file": "/nonexistent/t"}},
+                }
+            ],
+        },
+        [],
+        "backends[0].credentials.ibm_token.file: cannot read /nonexistent/t",
+    ),
 ]
 
 
@@ -62,8 +116,14 @@ def _run(case, tmp_path, port_in_use: int):
     elif data is not None:
         path.write_text(yaml.safe_dump(data))
     env = {**os.environ, "QOBSERVE_STATE_DIR": str(tmp_path / "state")}
-    return subprocess.run([sys.executable, "-m", "qobserve.cli", "exporter", "--config", str(path), *args],
-                          capture_output=True, text=True, timeout=120, env=env, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "qobserve.cli", "exporter", "--config", str(path), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +135,7 @@ def results(tmp_path_factory):
         busy.listen(1)
         with ThreadPoolExecutor(3) as pool:
             runs = list(pool.map(lambda c: _run(c, tmp, busy.getsockname()[1]), CASES))
-    return {c[0]: r for c, r in zip(CASES, runs)}
+    return {c[0]: r for c, r in zip(CASES, runs, strict=False)}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])

@@ -8,8 +8,10 @@ import time
 from qobserve.exporter import ExporterConfig
 
 # The timeout covers the first run's SDK import and device construction too.
-FAST = {"calibration": {"interval": "200ms", "timeout": "4s"},
-        "status": {"interval": "200ms", "timeout": "4s"}}
+FAST = {
+    "calibration": {"interval": "200ms", "timeout": "4s"},
+    "status": {"interval": "200ms", "timeout": "4s"},
+}
 
 
 def _config(*backends, probes=FAST) -> ExporterConfig:
@@ -30,7 +32,9 @@ def _wait_ready(exporter, timeout: float = 60) -> None:
         time.sleep(0.05)
 
 
-def test_failing_and_hanging_backends_fail_only_their_probes(monkeypatch, blackhole, running, scrape):
+def test_failing_and_hanging_backends_fail_only_their_probes(
+    monkeypatch, blackhole, running, scrape
+):
     """A backend whose API raises or hangs marks only its own probes failed; scrape stays quick."""
     monkeypatch.setenv("AWS_ENDPOINT_URL", blackhole)  # the Braket API never answers
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
@@ -48,11 +52,18 @@ def test_failing_and_hanging_backends_fail_only_their_probes(monkeypatch, blackh
         body = scrape(exporter.address)
         scrape_s = time.monotonic() - t0
     for probe in ("calibration", "status"):
-        assert _value(body, "qobserve_probe_success", probe=probe, quantum_backend="fake_manila") == 1
-        assert _value(body, "qobserve_probe_success", probe=probe, quantum_backend="ibm_brisbane") == 0
+        assert (
+            _value(body, "qobserve_probe_success", probe=probe, quantum_backend="fake_manila") == 1
+        )
+        assert (
+            _value(body, "qobserve_probe_success", probe=probe, quantum_backend="ibm_brisbane") == 0
+        )
         assert _value(body, "qobserve_probe_success", probe=probe, quantum_backend="SV1") == 0
     assert _value(body, "quantum_backend_up", quantum_backend="fake_manila") == 1
-    assert _value(body, "quantum_backend_calibration_timestamp_seconds", quantum_backend="fake_manila") > 1.6e9
+    assert (
+        _value(body, "quantum_backend_calibration_timestamp_seconds", quantum_backend="fake_manila")
+        > 1.6e9
+    )
     # The Braket probe is hung on the black hole right now (botocore waits 60 s, our
     # timeout 4 s): a scrape that waited on any probe would take seconds.
     assert scrape_s < 1.0, scrape_s
@@ -65,14 +76,25 @@ def test_reload_keeps_unchanged_and_drops_removed(running, scrape):
     b = {"name": "cirq", "backend": "cirq:simulator"}
     with running(_config(a, b)) as exporter:
         _wait_ready(exporter)
-        last = _value(scrape(exporter.address), "qobserve_probe_last_success_timestamp_seconds",
-                      probe="status", quantum_backend="aer_simulator")
+        last = _value(
+            scrape(exporter.address),
+            "qobserve_probe_last_success_timestamp_seconds",
+            probe="status",
+            quantum_backend="aer_simulator",
+        )
         aer_loops = exporter._loops["aer"]
         exporter.reload(_config(a))
         body = scrape(exporter.address)
         assert exporter._loops["aer"] is aer_loops  # not restarted
-        assert _value(body, "qobserve_probe_last_success_timestamp_seconds",
-                      probe="status", quantum_backend="aer_simulator") >= last
+        assert (
+            _value(
+                body,
+                "qobserve_probe_last_success_timestamp_seconds",
+                probe="status",
+                quantum_backend="aer_simulator",
+            )
+            >= last
+        )
         assert 'quantum_backend="cirq_simulator"' not in body
 
 
@@ -93,15 +115,21 @@ def test_basic_auth_required(running, scrape):
     import pytest
 
     hashed = bcrypt.hashpw(b"pw", bcrypt.gensalt(rounds=4)).decode()
-    config = ExporterConfig.model_validate({
-        "backends": [{"name": "aer", "backend": "qiskit:aer"}], "probes": FAST,
-        "web": {"basic_auth_users": {"prom": hashed}}})
+    config = ExporterConfig.model_validate(
+        {
+            "backends": [{"name": "aer", "backend": "qiskit:aer"}],
+            "probes": FAST,
+            "web": {"basic_auth_users": {"prom": hashed}},
+        }
+    )
     with running(config) as exporter:
         with pytest.raises(urllib.error.HTTPError) as err:
             scrape(exporter.address)
         assert err.value.code == 401
         good = "Basic " + base64.b64encode(b"prom:pw").decode()
-        assert re.search(r"^# HELP", scrape(exporter.address, headers={"Authorization": good}), re.M)
+        assert re.search(
+            r"^# HELP", scrape(exporter.address, headers={"Authorization": good}), re.M
+        )
         bad = "Basic " + base64.b64encode(b"prom:wrong").decode()
         with pytest.raises(urllib.error.HTTPError):
             scrape(exporter.address, headers={"Authorization": bad})

@@ -42,8 +42,12 @@ def exporter(tmp_path):
     def start(config: dict):
         path = tmp_path / "exporter.yaml"
         path.write_text(yaml.safe_dump(config))
-        proc = subprocess.Popen([sys.executable, "-m", "qobserve.cli", "exporter", "--config", str(path)],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "qobserve.cli", "exporter", "--config", str(path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         procs.append(proc)
         return proc, path
 
@@ -67,10 +71,15 @@ def test_sighup_reloads_and_sigterm_stops(exporter):
     _wait(lambda: proc.poll() is None and _get(base + "/readyz")[0] == 200)
     assert 'quantum_backend="cirq_simulator"' in _get(base + "/metrics")[1]
 
-    path.write_text(yaml.safe_dump({"listen": f"127.0.0.1:{port}", "backends": [aer], "probes": FAST}))
+    path.write_text(
+        yaml.safe_dump({"listen": f"127.0.0.1:{port}", "backends": [aer], "probes": FAST})
+    )
     proc.send_signal(signal.SIGHUP)
     _wait(lambda: 'quantum_backend="cirq_simulator"' not in _get(base + "/metrics")[1], timeout=30)
-    assert 'qobserve_probe_success{probe="status",quantum_backend="aer_simulator"} 1.0' in _get(base + "/metrics")[1]
+    assert (
+        'qobserve_probe_success{probe="status",quantum_backend="aer_simulator"} 1.0'
+        in _get(base + "/metrics")[1]
+    )
 
     t0 = time.monotonic()
     proc.send_signal(signal.SIGTERM)
@@ -85,11 +94,19 @@ def test_tls(exporter, tls_files):
     """With a certificate configured the endpoint speaks HTTPS only."""
     cert, key = tls_files
     port = free_port()
-    proc, _ = exporter({"listen": f"127.0.0.1:{port}", "backends": [{"name": "aer", "backend": "qiskit:aer"}],
-                        "probes": FAST, "web": {"tls_cert_file": str(cert), "tls_key_file": str(key)}})
+    proc, _ = exporter(
+        {
+            "listen": f"127.0.0.1:{port}",
+            "backends": [{"name": "aer", "backend": "qiskit:aer"}],
+            "probes": FAST,
+            "web": {"tls_cert_file": str(cert), "tls_key_file": str(key)},
+        }
+    )
     context = ssl.create_default_context(cafile=str(cert))
     context.check_hostname = False
-    _wait(lambda: proc.poll() is None and _get(f"https://127.0.0.1:{port}/healthz", context)[0] == 200)
+    _wait(
+        lambda: proc.poll() is None and _get(f"https://127.0.0.1:{port}/healthz", context)[0] == 200
+    )
     assert _get(f"http://127.0.0.1:{port}/healthz")[0] != 200
 
 
@@ -98,10 +115,19 @@ def test_sighup_rereads_credential_files(exporter, tmp_path):
     port = free_port()
     secret = tmp_path / "ibm-token"
     secret.write_text("first-token-value\n")
-    proc, _ = exporter({"listen": f"127.0.0.1:{port}", "probes": {"calibration": {"interval": "1h"},
-                                                                 "status": {"interval": "1h"}},
-                        "backends": [{"name": "ibm", "backend": "qiskit:ibm_brisbane",
-                                      "credentials": {"ibm_token": {"file": str(secret)}}}]})
+    proc, _ = exporter(
+        {
+            "listen": f"127.0.0.1:{port}",
+            "probes": {"calibration": {"interval": "1h"}, "status": {"interval": "1h"}},
+            "backends": [
+                {
+                    "name": "ibm",
+                    "backend": "qiskit:ibm_brisbane",
+                    "credentials": {"ibm_token": {"file": str(secret)}},
+                }
+            ],
+        }
+    )
     _wait(lambda: proc.poll() is None and _get(f"http://127.0.0.1:{port}/healthz")[0] == 200)
     secret.write_text("")
     proc.send_signal(signal.SIGHUP)
@@ -113,7 +139,9 @@ def test_sighup_rereads_credential_files(exporter, tmp_path):
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=15) == 0
     out = proc.stdout.read()
-    assert f"reload refused, keeping the running config: {tmp_path / 'exporter.yaml'}: " \
-           f"backends[0].credentials.ibm_token.file: {secret} is empty" in out
+    assert (
+        f"reload refused, keeping the running config: {tmp_path / 'exporter.yaml'}: "
+        f"backends[0].credentials.ibm_token.file: {secret} is empty" in out
+    )
     assert "config reloaded" in out
     assert "token-value" not in out

@@ -55,16 +55,36 @@ def _dirs_between(top: Path, path: Path) -> list[str]:
     return out
 
 
-def sandbox(argv: list[str], *, writable: list[Path], env: dict[str, str], readable: list[Path] = ()) -> list[str]:
+def sandbox(
+    argv: list[str], *, writable: list[Path], env: dict[str, str], readable: list[Path] = ()
+) -> list[str]:
     """``argv`` as uid 10001 without HOME on a read-only root with ``writable`` bound read-write
     (``readable``: directories below /tmp to show read-only, since /tmp is replaced)."""
     bwrap = shutil.which("bwrap")
     assert bwrap, "bwrap not found: apt-get install bubblewrap (scripts/test.sh installs it)"
-    cmd = [bwrap, "--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-           "--perms", "1777", "--tmpfs", "/tmp"]
+    cmd = [
+        bwrap,
+        "--die-with-parent",
+        "--ro-bind",
+        "/",
+        "/",
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+        "--perms",
+        "1777",
+        "--tmpfs",
+        "/tmp",
+    ]
     # The interpreter and the checkout must stay readable for uid 10001 even when they
     # live below a private directory such as /root: shadow it, re-expose just them.
-    needed = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent.parent, ROOT}
+    needed = {
+        Path(sys.prefix),
+        Path(sys.base_prefix),
+        Path(sys.executable).resolve().parent.parent,
+        ROOT,
+    }
     shadowed = set()
     for path in sorted(needed):
         hidden = _hidden_parent(path)
@@ -79,11 +99,26 @@ def sandbox(argv: list[str], *, writable: list[Path], env: dict[str, str], reada
         cmd += [*_dirs_between(Path("/tmp"), path), "--ro-bind", str(path), str(path)]
     for path in writable:
         cmd += [*_dirs_between(Path("/tmp"), path), "--bind", str(path), str(path)]
-    clean_env = ["env", "-i", f"PATH={os.environ.get('PATH', '/usr/bin:/bin')}", f"PYTHONPATH={ROOT}",
-                 *(f"{k}={v}" for k, v in env.items())]
+    clean_env = [
+        "env",
+        "-i",
+        f"PATH={os.environ.get('PATH', '/usr/bin:/bin')}",
+        f"PYTHONPATH={ROOT}",
+        *(f"{k}={v}" for k, v in env.items()),
+    ]
     if os.geteuid() == 0:
         drop = ["setpriv", f"--reuid={UID}", f"--regid={UID}", "--clear-groups", "--inh-caps=-all"]
-        return [*cmd, "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--", *drop, *clean_env, *argv]
+        return [
+            *cmd,
+            "--cap-add",
+            "CAP_SETUID",
+            "--cap-add",
+            "CAP_SETGID",
+            "--",
+            *drop,
+            *clean_env,
+            *argv,
+        ]
     return [*cmd, "--unshare-user", "--uid", str(UID), "--gid", str(UID), "--", *clean_env, *argv]
 
 
@@ -103,12 +138,18 @@ def _child_pid(pid: int, timeout: float = 10) -> int:
 
 def test_sdk_imports_as_uid_without_home_on_read_only_root():
     """Braket, Qiskit and Cirq import as uid 10001 with no HOME on a read-only root, given the image's caches."""
-    code = ("import os; assert os.getuid() == 10001 and 'HOME' not in os.environ\n"
-            "import braket.devices, qiskit_aer, qiskit_ibm_runtime, cirq_google\n"
-            "try:\n    open('/usr/qobserve-probe', 'w')\nexcept OSError as e:\n    print('root read-only', e.errno)\n"
-            "print('imports ok')")
-    res = subprocess.run(sandbox([sys.executable, "-c", code], writable=[], env=IMAGE_ENV),
-                         capture_output=True, text=True, timeout=120)
+    code = (
+        "import os; assert os.getuid() == 10001 and 'HOME' not in os.environ\n"
+        "import braket.devices, qiskit_aer, qiskit_ibm_runtime, cirq_google\n"
+        "try:\n    open('/usr/qobserve-probe', 'w')\nexcept OSError as e:\n    print('root read-only', e.errno)\n"
+        "print('imports ok')"
+    )
+    res = subprocess.run(
+        sandbox([sys.executable, "-c", code], writable=[], env=IMAGE_ENV),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert res.returncode == 0, res.stderr[-2000:]
     assert "root read-only 30" in res.stdout and "imports ok" in res.stdout  # 30: EROFS
 
@@ -137,8 +178,13 @@ def _https_get(port: int, path: str, auth: str | None = None) -> tuple[int, byte
 
 def _wait(predicate, timeout: float, what: str, proc, log: Path):
     try:
-        return wait_until(predicate, timeout=timeout, what=what, interval=0.25,
-                          service=Service("exporter", "", proc, log))
+        return wait_until(
+            predicate,
+            timeout=timeout,
+            what=what,
+            interval=0.25,
+            service=Service("exporter", "", proc, log),
+        )
     except ServiceError as exc:
         raise AssertionError(str(exc)) from None
 
@@ -153,32 +199,70 @@ def test_exporter_in_production_conditions(workdir, tls_files, prometheus):
         for path in (state, key):
             os.chown(path, UID, UID)
     config_path = workdir / "exporter.yaml"
-    config_path.write_text(yaml.safe_dump({
-        "listen": f"127.0.0.1:{port}",
-        "backends": [{"name": "aer", "backend": "qiskit:aer", "noise": "depolarizing:0.02"}],
-        "probes": {"calibration": {"interval": "2s"}, "status": {"interval": "2s"},
-                   "rb": {"interval": "1h", "timeout": "3m", "qubits": [0], "lengths": [1, 8, 24, 48],
-                          "samples": 3, "shots": 100, "max_cost_usd": 1, "max_daily_cost_usd": 2}},
-        "web": {"tls_cert_file": str(cert), "tls_key_file": str(key), "handshake_timeout": "60s",
-                "basic_auth_users": {"prom": bcrypt.hashpw(b"pw", bcrypt.gensalt(rounds=4)).decode()}},
-    }))
+    config_path.write_text(
+        yaml.safe_dump(
+            {
+                "listen": f"127.0.0.1:{port}",
+                "backends": [
+                    {"name": "aer", "backend": "qiskit:aer", "noise": "depolarizing:0.02"}
+                ],
+                "probes": {
+                    "calibration": {"interval": "2s"},
+                    "status": {"interval": "2s"},
+                    "rb": {
+                        "interval": "1h",
+                        "timeout": "3m",
+                        "qubits": [0],
+                        "lengths": [1, 8, 24, 48],
+                        "samples": 3,
+                        "shots": 100,
+                        "max_cost_usd": 1,
+                        "max_daily_cost_usd": 2,
+                    },
+                },
+                "web": {
+                    "tls_cert_file": str(cert),
+                    "tls_key_file": str(key),
+                    "handshake_timeout": "60s",
+                    "basic_auth_users": {
+                        "prom": bcrypt.hashpw(b"pw", bcrypt.gensalt(rounds=4)).decode()
+                    },
+                },
+            }
+        )
+    )
     log = workdir / "exporter.log"
-    argv = sandbox([sys.executable, "-m", "qobserve.cli", "exporter", "--config", str(config_path)],
-                   writable=[state], readable=[workdir], env={**IMAGE_ENV, "QOBSERVE_STATE_DIR": str(state)})
+    argv = sandbox(
+        [sys.executable, "-m", "qobserve.cli", "exporter", "--config", str(config_path)],
+        writable=[state],
+        readable=[workdir],
+        env={**IMAGE_ENV, "QOBSERVE_STATE_DIR": str(state)},
+    )
     with log.open("wb") as out:
-        bwrap = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        bwrap = subprocess.Popen(
+            argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
     idle = None
     try:
         pid = _child_pid(bwrap.pid)
-        _wait(lambda: _https_get(port, "/healthz")[0] == 200, 90, "/healthz without auth", bwrap, log)
+        _wait(
+            lambda: _https_get(port, "/healthz")[0] == 200, 90, "/healthz without auth", bwrap, log
+        )
         status = Path(f"/proc/{pid}/status").read_text()
         assert f"Uid:\t{UID}\t{UID}" in status and "CapEff:\t0000000000000000" in status, status
         assert b"HOME=" not in Path(f"/proc/{pid}/environ").read_bytes()
 
-        prom = prometheus(scrape_targets=[{
-            "job_name": "qobserve", "scheme": "https", "tls_config": {"insecure_skip_verify": True},
-            "basic_auth": {"username": "prom", "password": "pw"},
-            "static_configs": [{"targets": [f"127.0.0.1:{port}"]}]}])
+        prom = prometheus(
+            scrape_targets=[
+                {
+                    "job_name": "qobserve",
+                    "scheme": "https",
+                    "tls_config": {"insecure_skip_verify": True},
+                    "basic_auth": {"username": "prom", "password": "pw"},
+                    "static_configs": [{"targets": [f"127.0.0.1:{port}"]}],
+                }
+            ]
+        )
 
         def query(q: str) -> list:
             return prom.get("/api/v1/query", query=q)["data"]["result"]
@@ -193,8 +277,17 @@ def test_exporter_in_production_conditions(workdir, tls_files, prometheus):
         idle = socket.create_connection(("127.0.0.1", port))
         connected_at = time.time()
         time.sleep(3)
-        t = _wait(lambda: (lambda t: t if t["health"] == "up" and _ts(t["lastScrape"]) > connected_at + 1 else None)(
-            target()), 20, "a fresh scrape while the idle client is connected", bwrap, log)
+        t = _wait(
+            lambda: (
+                lambda t: (
+                    t if t["health"] == "up" and _ts(t["lastScrape"]) > connected_at + 1 else None
+                )
+            )(target()),
+            20,
+            "a fresh scrape while the idle client is connected",
+            bwrap,
+            log,
+        )
         assert t["lastScrapeDuration"] < 1.0, t
         assert _https_get(port, "/healthz")[2] < 1.0
         idle.setblocking(False)
@@ -202,18 +295,31 @@ def test_exporter_in_production_conditions(workdir, tls_files, prometheus):
             idle.recv(1)
 
         # The RB probe with cost caps succeeds; its daily spend lives in the state directory.
-        _wait(lambda: query('qobserve_probe_success{probe="rb"} == 1'), 150, "the RB probe", bwrap, log)
+        _wait(
+            lambda: query('qobserve_probe_success{probe="rb"} == 1'),
+            150,
+            "the RB probe",
+            bwrap,
+            log,
+        )
         assert query('quantum_fidelity_ratio{method="rb"}')
-        assert (state / "budgets.sqlite").stat().st_uid == (UID if os.geteuid() == 0 else os.geteuid())
-        assert query('qobserve_probe_stale == 1') == []
+        assert (state / "budgets.sqlite").stat().st_uid == (
+            UID if os.geteuid() == 0 else os.geteuid()
+        )
+        assert query("qobserve_probe_stale == 1") == []
 
         # SIGHUP with a file that is not UTF-8: logged once, the running config kept.
         config_path.write_bytes(b"listen: \xff\xfe broken\n")
         os.kill(pid, signal.SIGHUP)
         hup_at = time.time()
         _wait(lambda: b"reload refused" in log.read_bytes(), 30, "the refused reload", bwrap, log)
-        _wait(lambda: (lambda t: t["health"] == "up" and _ts(t["lastScrape"]) > hup_at + 1)(target()), 20,
-              "a scrape after the SIGHUP", bwrap, log)
+        _wait(
+            lambda: (lambda t: t["health"] == "up" and _ts(t["lastScrape"]) > hup_at + 1)(target()),
+            20,
+            "a scrape after the SIGHUP",
+            bwrap,
+            log,
+        )
         assert bwrap.poll() is None
         status_code, body, _ = _https_get(port, "/metrics", auth="prom:pw")
         assert status_code == 200 and b'qobserve_probe_success{probe="status"' in body

@@ -28,18 +28,31 @@ def stack(tmp_path_factory):
     port = free_port()
     config = {
         "listen": f"127.0.0.1:{port}",
-        "backends": [{"name": "manila", "backend": "qiskit:fake_manila"},
-                     {"name": "sv", "backend": "braket:local"},
-                     {"name": "willow", "backend": "cirq_google:willow_pink"}],
-        "probes": {"calibration": {"interval": "5s"}, "status": {"interval": "2s"},
-                   "rb": {"interval": "1h", "qubits": [0], "lengths": [1, 4, 8, 16],
-                          "samples": 3, "shots": 64}},
+        "backends": [
+            {"name": "manila", "backend": "qiskit:fake_manila"},
+            {"name": "sv", "backend": "braket:local"},
+            {"name": "willow", "backend": "cirq_google:willow_pink"},
+        ],
+        "probes": {
+            "calibration": {"interval": "5s"},
+            "status": {"interval": "2s"},
+            "rb": {
+                "interval": "1h",
+                "qubits": [0],
+                "lengths": [1, 4, 8, 16],
+                "samples": 3,
+                "shots": 64,
+            },
+        },
     }
     (work / "exporter.yaml").write_text(yaml.safe_dump(config))
     # Module-scoped, so the plugin's start functions rather than its function-scoped fixtures.
-    with spawn_python("exporter", ["exporter", "--config", str(work / "exporter.yaml")], port,
-                      work) as exporter, \
-            start_prometheus(scrape_targets={"qobserve": f"127.0.0.1:{port}"}) as prom:
+    with (
+        spawn_python(
+            "exporter", ["exporter", "--config", str(work / "exporter.yaml")], port, work
+        ) as exporter,
+        start_prometheus(scrape_targets={"qobserve": f"127.0.0.1:{port}"}) as prom,
+    ):
         yield prom, port, exporter
 
 
@@ -56,8 +69,12 @@ def _series(stack, query: str, timeout: float = 90) -> list:
 
 
 # A local Braket simulator has no calibration to report, so no such series.
-CASES = [(w, b) for w in sorted(QUERIES) for b in ("fake_manila", "braket_sv", "willow_pink")
-         if (w, b) != ("calibration", "braket_sv")]
+CASES = [
+    (w, b)
+    for w in sorted(QUERIES)
+    for b in ("fake_manila", "braket_sv", "willow_pink")
+    if (w, b) != ("calibration", "braket_sv")
+]
 
 
 @pytest.mark.parametrize(("what", "backend"), CASES)
@@ -78,8 +95,12 @@ def test_scrape_passes_promtool(stack):
     import urllib.request
 
     _, port, _ = stack
-    assert _series(stack, 'qobserve_probe_success')
+    assert _series(stack, "qobserve_probe_success")
     body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
-    res = subprocess.run(["promtool", "check", "metrics"], input=body, text=True, capture_output=True)
-    ours = [l for l in (res.stdout + res.stderr).splitlines() if re.match(r"(quantum|qobserve)_", l)]
+    res = subprocess.run(
+        ["promtool", "check", "metrics"], input=body, text=True, capture_output=True
+    )
+    ours = [
+        ln for ln in (res.stdout + res.stderr).splitlines() if re.match(r"(quantum|qobserve)_", ln)
+    ]
     assert ours == []

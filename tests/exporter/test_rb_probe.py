@@ -32,8 +32,9 @@ def test_per_probe_cap_refuses_before_submitting(tmp_path):
 def test_daily_cap_refuses_once_spent(tmp_path):
     """The day's probe budget is reserved per run; the run that would exceed it is refused."""
     price = estimate(parse_backend(SV1), 10, circuits=4).usd
-    config = RBProbeConfig(qubits=[0], lengths=[1, 5], samples=2, shots=10,
-                           max_daily_cost_usd=float(price) * 1.5)
+    config = RBProbeConfig(
+        qubits=[0], lengths=[1, 5], samples=2, shots=10, max_daily_cost_usd=float(price) * 1.5
+    )
     probe = RBProbe(config, state_dir=tmp_path)
     probe._reserve(_target()).settle(price)  # the first run fits and is paid
     with pytest.raises(RBProbeRefused, match="rb-probe"):

@@ -15,8 +15,10 @@ from qobserve.exporter.config import ProbeSchedule
 from qobserve.exporter.probes import Target
 from qobserve.exporter.scheduler import ProbeLoop
 
-FAST = {"calibration": {"interval": "200ms", "timeout": "4s"},
-        "status": {"interval": "200ms", "timeout": "4s"}}
+FAST = {
+    "calibration": {"interval": "200ms", "timeout": "4s"},
+    "status": {"interval": "200ms", "timeout": "4s"},
+}
 
 
 def _value(body: str, name: str, **labels) -> float | None:
@@ -43,10 +45,18 @@ def _until(predicate, timeout: float = 60) -> None:
 def test_long_rb_probe_does_not_hold_readiness(monkeypatch, running, scrape):
     """An RB run in progress leaves /readyz at 200, listed as running, with in_progress=1."""
     release = threading.Event()
-    monkeypatch.setattr("qobserve.exporter.rb_probe.RBProbe.__call__", lambda self, target: release.wait(30) and [])
-    config = ExporterConfig.model_validate({
-        "backends": [{"name": "aer", "backend": "qiskit:aer"}],
-        "probes": {**FAST, "rb": {"interval": "1h", "timeout": "1m", "samples": 2, "shots": 10}}})
+    monkeypatch.setattr(
+        "qobserve.exporter.rb_probe.RBProbe.__call__", lambda self, target: release.wait(30) and []
+    )
+    config = ExporterConfig.model_validate(
+        {
+            "backends": [{"name": "aer", "backend": "qiskit:aer"}],
+            "probes": {
+                **FAST,
+                "rb": {"interval": "1h", "timeout": "1m", "samples": 2, "shots": 10},
+            },
+        }
+    )
     with running(config) as exporter:
         try:
             _until(exporter.ready)
@@ -71,8 +81,9 @@ def test_fast_probe_pending_holds_readiness(monkeypatch, running, scrape):
         raise RuntimeError("provider said no")
 
     monkeypatch.setattr("qobserve.exporter.app.status_probe", status)
-    config = ExporterConfig.model_validate({"backends": [{"name": "aer", "backend": "qiskit:aer"}],
-                                            "probes": FAST})
+    config = ExporterConfig.model_validate(
+        {"backends": [{"name": "aer", "backend": "qiskit:aer"}], "probes": FAST}
+    )
     with running(config) as exporter:
         _until(lambda: "calibration aer: ok" in _readyz(scrape, exporter)[1])
         code, body = _readyz(scrape, exporter)
@@ -97,7 +108,9 @@ def test_stale_signal_from_the_clock():
 
     assert stale(1024.0) == 0
     assert stale(1026.0) == 1
-    collector.record("status", "aer", "aer_simulator", ProbeOutcome(False, 0.0, 1030.0, completed=False))
+    collector.record(
+        "status", "aer", "aer_simulator", ProbeOutcome(False, 0.0, 1030.0, completed=False)
+    )
     assert stale(1031.0) == 1  # skipped: the previous run is still hanging
     collector.record("status", "aer", "aer_simulator", ProbeOutcome(False, 5.0, 1030.0))
     assert stale(1031.0) == 0
@@ -109,12 +122,22 @@ def test_hung_probe_turns_stale():
     hang = threading.Event()
     collector = ProbeCollector()
     target = Target("aer", parse_backend("qiskit:aer"))
-    loop = ProbeLoop("status", lambda t: hang.wait(30) and [], target,
-                     ProbeSchedule(interval=0.1, timeout=0.1), collector, seed=1)
+    loop = ProbeLoop(
+        "status",
+        lambda t: hang.wait(30) and [],
+        target,
+        ProbeSchedule(interval=0.1, timeout=0.1),
+        collector,
+        seed=1,
+    )
     loop.start()
     try:
-        _until(lambda: _value(collector.exposition().decode(), "qobserve_probe_stale", probe="status") == 1,
-               timeout=10)
+        _until(
+            lambda: (
+                _value(collector.exposition().decode(), "qobserve_probe_stale", probe="status") == 1
+            ),
+            timeout=10,
+        )
         body = collector.exposition().decode()
         assert _value(body, "qobserve_probe_in_progress", probe="status") == 1
         assert _value(body, "qobserve_probe_success", probe="status") == 0
@@ -129,9 +152,13 @@ def test_health_routes_and_basic_auth(running, scrape, auth_health):
     import bcrypt
 
     hashed = bcrypt.hashpw(b"pw", bcrypt.gensalt(rounds=4)).decode()
-    config = ExporterConfig.model_validate({
-        "backends": [{"name": "aer", "backend": "qiskit:aer"}], "probes": FAST,
-        "web": {"basic_auth_users": {"prom": hashed}, "health_requires_auth": auth_health}})
+    config = ExporterConfig.model_validate(
+        {
+            "backends": [{"name": "aer", "backend": "qiskit:aer"}],
+            "probes": FAST,
+            "web": {"basic_auth_users": {"prom": hashed}, "health_requires_auth": auth_health},
+        }
+    )
     with running(config) as exporter:
         if auth_health:
             with pytest.raises(urllib.error.HTTPError) as err:

@@ -16,16 +16,22 @@ def _https(address, path: str, timeout: float = 5) -> tuple[int, float]:
     ctx = ssl.create_default_context()
     ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
     t0 = time.monotonic()
-    with urllib.request.urlopen(f"https://{address[0]}:{address[1]}{path}", timeout=timeout, context=ctx) as r:
+    with urllib.request.urlopen(
+        f"https://{address[0]}:{address[1]}{path}", timeout=timeout, context=ctx
+    ) as r:
         r.read()
         return r.status, time.monotonic() - t0
 
 
 def _config(tls_files, **web) -> ExporterConfig:
     cert, key = tls_files
-    return ExporterConfig.model_validate({
-        "backends": [{"name": "aer", "backend": "qiskit:aer"}], "probes": PROBES,
-        "web": {"tls_cert_file": str(cert), "tls_key_file": str(key), **web}})
+    return ExporterConfig.model_validate(
+        {
+            "backends": [{"name": "aer", "backend": "qiskit:aer"}],
+            "probes": PROBES,
+            "web": {"tls_cert_file": str(cert), "tls_key_file": str(key), **web},
+        }
+    )
 
 
 def test_idle_tls_client_does_not_delay_others(running, tls_files):

@@ -35,8 +35,13 @@ def test_noisy_cirq_run_matches_exact_density_matrix(cirq_fidelity):
     """GHZ-3 with two measurement keys on a depolarizing simulator is within b + 4 sd of exact."""
     otel, recorder = cirq_fidelity
     q = cirq.LineQubit.range(3)
-    circuit = cirq.Circuit(cirq.H(q[0]), cirq.CNOT(q[0], q[1]), cirq.CNOT(q[1], q[2]),
-                           cirq.measure(q[2], key="a"), cirq.measure(q[0], q[1], key="b"))
+    circuit = cirq.Circuit(
+        cirq.H(q[0]),
+        cirq.CNOT(q[0], q[1]),
+        cirq.CNOT(q[1], q[2]),
+        cirq.measure(q[2], key="a"),
+        cirq.measure(q[0], q[1], key="b"),
+    )
     noise = cirq.depolarize(0.02)
     # The channels ConstantQubitNoiseModel puts after every moment, on the unitary part
     # (noise after the measurement moment does not change its outcome).
@@ -51,7 +56,7 @@ def test_noisy_cirq_run_matches_exact_density_matrix(cirq_fidelity):
     p = np.array([p_full[int(k[1]), int(k[0]), int(k[2])] for k in keys])
     qv = ideal(keys)
     bc = float(np.sum(np.sqrt(p * qv)))
-    exact = bc ** 2
+    exact = bc**2
     nz = qv > 0
     bias = bc * float(np.sum(np.sqrt(qv[nz]) * (1 - p[nz]) / (4 * SHOTS * np.sqrt(p[nz]))))
     # The trajectory simulator: in cirq 1.x DensityMatrixSimulator(noise=...).run of this

@@ -14,17 +14,16 @@ import pytest
 
 pytest.importorskip("qiskit_ibm_runtime")
 
-from qiskit import QuantumCircuit  # noqa: E402
-from qiskit.circuit import Parameter  # noqa: E402
-from qiskit.quantum_info import SparsePauliOp  # noqa: E402
-from qiskit_aer import AerSimulator  # noqa: E402
-from qiskit_ibm_runtime import EstimatorV2  # noqa: E402
+from qiskit import QuantumCircuit
+from qiskit.circuit import Parameter
+from qiskit.quantum_info import SparsePauliOp
+from qiskit_aer import AerSimulator
+from qiskit_ibm_runtime import EstimatorV2
 
-from qobserve.semconv import METRICS, Attr  # noqa: E402
+from qobserve.semconv import METRICS, Attr
 
 ERROR = METRICS["quantum_job_expectation_error"].otel_name
 PRECISION = 0.02
-
 
 
 def test_estimator_errors_are_recorded_per_value(qiskit_fidelity):
@@ -41,8 +40,9 @@ def test_estimator_errors_are_recorded_per_value(qiskit_fidelity):
     sweep = np.linspace(0, np.pi, 4).reshape(4, 1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # EstimatorV2's deprecation in favour of the executor one
-        EstimatorV2(mode=AerSimulator(seed_simulator=5)).run([(ghz, observables), (rot, SparsePauliOp("Z"), sweep)],
-                      precision=PRECISION).result()
+        EstimatorV2(mode=AerSimulator(seed_simulator=5)).run(
+            [(ghz, observables), (rot, SparsePauliOp("Z"), sweep)], precision=PRECISION
+        ).result()
     assert recorder.flush(30)
     [span] = [s for s in otel.spans() if s.name == "qiskit aer_simulator expectation_error"]
     assert span.attributes[Attr.EXPECTATION_COUNT.value] == 7

@@ -18,14 +18,14 @@ import pytest
 
 pytest.importorskip("qiskit_aer")
 
-from opentelemetry.instrumentation.utils import suppress_instrumentation  # noqa: E402
-from qiskit import QuantumCircuit, transpile  # noqa: E402
-from qiskit.circuit.random import random_circuit  # noqa: E402
-from qiskit_aer import AerSimulator  # noqa: E402
-from qiskit_aer.noise import NoiseModel, depolarizing_error  # noqa: E402
+from opentelemetry.instrumentation.utils import suppress_instrumentation
+from qiskit import QuantumCircuit, transpile
+from qiskit.circuit.random import random_circuit
+from qiskit_aer import AerSimulator
+from qiskit_aer.noise import NoiseModel, depolarizing_error
 
-from qobserve.fidelity.ideal import ideal_distribution  # noqa: E402
-from qobserve.semconv import METRICS, Attr  # noqa: E402
+from qobserve.fidelity.ideal import ideal_distribution
+from qobserve.semconv import METRICS, Attr
 
 FIDELITY = METRICS["quantum_job_output_fidelity_ratio"].otel_name
 BASIS = ["rz", "sx", "x", "cx"]
@@ -59,16 +59,19 @@ def _exact(circuit: QuantumCircuit, noise: NoiseModel) -> tuple[float, float]:
     bare = circuit.remove_final_measurements(inplace=False)
     bare.save_density_matrix()
     with suppress_instrumentation():
-        rho = AerSimulator(method="density_matrix", noise_model=noise).run(bare).result().data()[
-            "density_matrix"]
+        rho = (
+            AerSimulator(method="density_matrix", noise_model=noise)
+            .run(bare)
+            .result()
+            .data()["density_matrix"]
+        )
     p = np.clip(np.real(np.diag(np.asarray(rho))), 0, None)
-    keys = [format(i, f"0{circuit.num_qubits}b") for i in range(2 ** circuit.num_qubits)]
+    keys = [format(i, f"0{circuit.num_qubits}b") for i in range(2**circuit.num_qubits)]
     q = ideal_distribution(circuit)(keys)
     bc = float(np.sum(np.sqrt(p * q)))
     nz = (p > 0) & (q > 0)
     bias = bc * float(np.sum(np.sqrt(q[nz]) * (1 - p[nz]) / (4 * SHOTS * np.sqrt(p[nz]))))
-    return bc ** 2, bias
-
+    return bc**2, bias
 
 
 def _fidelity_span(otel):
@@ -77,8 +80,11 @@ def _fidelity_span(otel):
     return spans[0]
 
 
-@pytest.mark.parametrize("circuit", [_ghz(3), _ghz(5), _random(4, 11), _random(5, 12)],
-                         ids=["ghz3", "ghz5", "random4", "random5"])
+@pytest.mark.parametrize(
+    "circuit",
+    [_ghz(3), _ghz(5), _random(4, 11), _random(5, 12)],
+    ids=["ghz3", "ghz5", "random4", "random5"],
+)
 def test_output_fidelity_matches_noisy_density_matrix(qiskit_fidelity, circuit):
     """Aer counts under depolarizing noise give the density matrix's Hellinger fidelity within b + 4 sd."""
     otel, recorder = qiskit_fidelity
@@ -126,7 +132,8 @@ def test_wide_clifford_circuit_goes_through_stim(qiskit_fidelity):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         AerSimulator(method="stabilizer", noise_model=noise).run(
-            circuit, shots=shots, seed_simulator=9).result()
+            circuit, shots=shots, seed_simulator=9
+        ).result()
     assert recorder.flush(60)
     span = _fidelity_span(otel)
     assert span.attributes[Attr.OUTPUT_FIDELITY_METHOD.value] == "stim"

@@ -74,8 +74,10 @@ def test_full_queue_drops_and_counts(otel, telemetry):
 
     assert recorder.submit("qiskit", "aer_simulator", _record(telemetry), [object()], blocked)
     assert started.wait(10)  # the worker holds the first job; the queue is empty
-    accepted = [recorder.submit("qiskit", "aer_simulator", _record(telemetry), [object()],
-                                lambda: [None]) for _ in range(5)]
+    accepted = [
+        recorder.submit("qiskit", "aer_simulator", _record(telemetry), [object()], lambda: [None])
+        for _ in range(5)
+    ]
     assert accepted == [True, True, False, False, False]
     release.set()
     assert recorder.flush(10)
@@ -88,8 +90,13 @@ def test_submission_does_not_wait_for_the_worker(telemetry):
     """``submit`` returns while the worker is still busy with the job."""
     recorder = FidelityRecorder(telemetry, rate=1.0)
     release = threading.Event()
-    recorder.submit("qiskit", "aer_simulator", _record(telemetry), [object()],
-                    lambda: release.wait(10) and [None])
+    recorder.submit(
+        "qiskit",
+        "aer_simulator",
+        _record(telemetry),
+        [object()],
+        lambda: release.wait(10) and [None],
+    )
     assert not recorder.flush(0.05)
     release.set()
     assert recorder.flush(10)
@@ -134,4 +141,3 @@ def test_sampler_v2_job_is_compared(qiskit_fidelity):
     [span] = [s for s in otel.spans() if s.name == "qiskit fake_manila output_fidelity"]
     assert 0.8 < span.attributes[Attr.OUTPUT_FIDELITY.value] <= 1.0
     assert span.attributes[Attr.JOB_SHOTS.value] == 500
-

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from botocore.response import StreamingBody
-
 from braket.circuits import Circuit
 
 from qobserve.cost import job_cost
@@ -23,26 +22,51 @@ SV1_PER_SECOND = Decimal("0.075") / 60  # $0.075 per minute, billed per millisec
 
 
 def _task(status: str) -> dict:
-    created = datetime.now(timezone.utc)
-    return {"quantumTaskArn": TASK, "status": status, "deviceArn": SV1, "deviceParameters": "{}",
-            "shots": SHOTS, "outputS3Bucket": BUCKET, "outputS3Directory": f"{PREFIX}/sv1-billing",
-            "createdAt": created, "endedAt": created + timedelta(seconds=20),
-            "actionMetadata": {"actionType": "braket.ir.openqasm.program"}}
+    created = datetime.now(UTC)
+    return {
+        "quantumTaskArn": TASK,
+        "status": status,
+        "deviceArn": SV1,
+        "deviceParameters": "{}",
+        "shots": SHOTS,
+        "outputS3Bucket": BUCKET,
+        "outputS3Directory": f"{PREFIX}/sv1-billing",
+        "createdAt": created,
+        "endedAt": created + timedelta(seconds=20),
+        "actionMetadata": {"actionType": "braket.ir.openqasm.program"},
+    }
 
 
 def _result(execution_ms: int) -> StreamingBody:
-    body = json.dumps({
-        "braketSchemaHeader": {"name": "braket.task_result.gate_model_task_result", "version": "1"},
-        "measurements": [[0, 0]] * (SHOTS // 2) + [[1, 1]] * (SHOTS // 2), "measuredQubits": [0, 1],
-        "taskMetadata": {"braketSchemaHeader": {"name": "braket.task_result.task_metadata", "version": "1"},
-                         "id": TASK, "shots": SHOTS, "deviceId": SV1},
-        "additionalMetadata": {
-            "action": {"braketSchemaHeader": {"name": "braket.ir.openqasm.program", "version": "1"},
-                       "source": "OPENQASM 3.0;"},
-            "simulatorMetadata": {"braketSchemaHeader": {"name": "braket.task_result.simulator_metadata",
-                                                         "version": "1"},
-                                  "executionDuration": execution_ms}},
-    }).encode()
+    body = json.dumps(
+        {
+            "braketSchemaHeader": {
+                "name": "braket.task_result.gate_model_task_result",
+                "version": "1",
+            },
+            "measurements": [[0, 0]] * (SHOTS // 2) + [[1, 1]] * (SHOTS // 2),
+            "measuredQubits": [0, 1],
+            "taskMetadata": {
+                "braketSchemaHeader": {"name": "braket.task_result.task_metadata", "version": "1"},
+                "id": TASK,
+                "shots": SHOTS,
+                "deviceId": SV1,
+            },
+            "additionalMetadata": {
+                "action": {
+                    "braketSchemaHeader": {"name": "braket.ir.openqasm.program", "version": "1"},
+                    "source": "OPENQASM 3.0;",
+                },
+                "simulatorMetadata": {
+                    "braketSchemaHeader": {
+                        "name": "braket.task_result.simulator_metadata",
+                        "version": "1",
+                    },
+                    "executionDuration": execution_ms,
+                },
+            },
+        }
+    ).encode()
     return StreamingBody(io.BytesIO(body), len(body))
 
 
@@ -54,22 +78,34 @@ def sv1(braket_sv1, instrument_with):
 
 
 def _run(device):
-    return device.run(Circuit().h(0).cnot(0, 1), s3_destination_folder=(BUCKET, PREFIX), shots=SHOTS,
-                      poll_interval_seconds=0.001, poll_timeout_seconds=5, quiet=True)
+    return device.run(
+        Circuit().h(0).cnot(0, 1),
+        s3_destination_folder=(BUCKET, PREFIX),
+        shots=SHOTS,
+        poll_interval_seconds=0.001,
+        poll_timeout_seconds=5,
+        quiet=True,
+    )
 
 
-@pytest.mark.parametrize(("execution_ms", "billed_seconds"), [
-    (12_345, Decimal("12.345")),  # billed as run, to the millisecond
-    (1_200, Decimal("3")),  # under the 3 s minimum per task
-])
+@pytest.mark.parametrize(
+    ("execution_ms", "billed_seconds"),
+    [
+        (12_345, Decimal("12.345")),  # billed as run, to the millisecond
+        (1_200, Decimal("3")),  # under the 3 s minimum per task
+    ],
+)
 def test_completed_simulator_task_is_charged_its_billed_duration(sv1, execution_ms, billed_seconds):
     """SV1 cost = max(executionDuration, 3 s) × $0.075/min, not the 3 s estimate."""
     device, (braket, s3), otel = sv1
     braket.add_response("create_quantum_task", {"quantumTaskArn": TASK})
     for _ in range(3):
         braket.add_response("get_quantum_task", _task("COMPLETED"))
-    s3.add_response("get_object", {"Body": _result(execution_ms)},
-                    {"Bucket": BUCKET, "Key": f"{PREFIX}/sv1-billing/results.json"})
+    s3.add_response(
+        "get_object",
+        {"Body": _result(execution_ms)},
+        {"Bucket": BUCKET, "Key": f"{PREFIX}/sv1-billing/results.json"},
+    )
     assert sum(_run(device).result().measurement_counts.values()) == SHOTS
     expected = float(billed_seconds * SV1_PER_SECOND)  # 12.345 s → $0.01543125; 3 s → $0.00375
     (span,) = otel.spans()

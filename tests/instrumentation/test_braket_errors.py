@@ -10,21 +10,26 @@ from qobserve.instrumentation.braket.errors import classify_braket
 
 
 def _client_error(code: str, headers: dict | None = None) -> ClientError:
-    response = {"Error": {"Code": code, "Message": "secret-free message"},
-                "ResponseMetadata": {"HTTPHeaders": headers or {}}}
+    response = {
+        "Error": {"Code": code, "Message": "secret-free message"},
+        "ResponseMetadata": {"HTTPHeaders": headers or {}},
+    }
     return ClientError(response, "CreateQuantumTask")
 
 
-@pytest.mark.parametrize(("code", "kind"), [
-    ("ThrottlingException", ErrorKind.TRANSIENT),
-    ("InternalServiceException", ErrorKind.TRANSIENT),
-    ("DeviceOfflineException", ErrorKind.REROUTE),
-    ("ValidationException", ErrorKind.PERMANENT),
-    ("ServiceQuotaExceededException", ErrorKind.PERMANENT),
-    ("AccessDeniedException", ErrorKind.PERMANENT),
-    ("DeviceRetiredException", ErrorKind.PERMANENT),
-    ("SomethingNewException", ErrorKind.UNKNOWN),
-])
+@pytest.mark.parametrize(
+    ("code", "kind"),
+    [
+        ("ThrottlingException", ErrorKind.TRANSIENT),
+        ("InternalServiceException", ErrorKind.TRANSIENT),
+        ("DeviceOfflineException", ErrorKind.REROUTE),
+        ("ValidationException", ErrorKind.PERMANENT),
+        ("ServiceQuotaExceededException", ErrorKind.PERMANENT),
+        ("AccessDeniedException", ErrorKind.PERMANENT),
+        ("DeviceRetiredException", ErrorKind.PERMANENT),
+        ("SomethingNewException", ErrorKind.UNKNOWN),
+    ],
+)
 def test_client_error_codes(code, kind):
     """Each Braket API error code maps to its reaction and is its own error_type."""
     info = classify(_client_error(code))
@@ -36,11 +41,16 @@ def test_retry_after_header_is_kept():
     assert classify(_client_error("ThrottlingException", {"retry-after": "3"})).retry_after == 3.0
 
 
-@pytest.mark.parametrize(("exc", "kind"), [
-    (EndpointConnectionError(endpoint_url="https://braket.us-east-1.amazonaws.com"),
-     ErrorKind.TRANSIENT),
-    (NoCredentialsError(), ErrorKind.PERMANENT),
-])
+@pytest.mark.parametrize(
+    ("exc", "kind"),
+    [
+        (
+            EndpointConnectionError(endpoint_url="https://braket.us-east-1.amazonaws.com"),
+            ErrorKind.TRANSIENT,
+        ),
+        (NoCredentialsError(), ErrorKind.PERMANENT),
+    ],
+)
 def test_transport_errors(exc, kind):
     """Connection failures are transient, missing credentials permanent."""
     info = classify(exc)

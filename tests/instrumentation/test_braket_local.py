@@ -22,8 +22,10 @@ def instrumented(instrument_with):
     return instrument_with(BraketInstrumentor())
 
 
-@pytest.mark.parametrize(("backend", "label"), [
-    ("default", "braket_sv"), ("braket_sv", "braket_sv"), ("braket_dm", "braket_dm")])
+@pytest.mark.parametrize(
+    ("backend", "label"),
+    [("default", "braket_sv"), ("braket_sv", "braket_sv"), ("braket_dm", "braket_dm")],
+)
 def test_run_records_one_completed_job(instrumented, backend, label):
     """LocalSimulator.run makes one completed span and the job metrics, with zero cost."""
     task = LocalSimulator(backend).run(BELL, shots=100)
@@ -35,8 +37,12 @@ def test_run_records_one_completed_job(instrumented, backend, label):
     assert span.attributes[Attr.CIRCUIT_DEPTH] == 2
     assert [e.name for e in span.events] == ["queued", "running", "completed"]
     labels = {Attr.PROVIDER: "braket", Attr.BACKEND: label}
-    assert instrumented.value("quantum.jobs", **labels, **{Attr.JOB_STATUS: "completed",
-                                                           Attr.ERROR_TYPE: ""}) == 1
+    assert (
+        instrumented.value(
+            "quantum.jobs", **labels, **{Attr.JOB_STATUS: "completed", Attr.ERROR_TYPE: ""}
+        )
+        == 1
+    )
     assert instrumented.value("quantum.job.shots", **labels) == 100
     assert instrumented.value("quantum.job.execution.duration", **labels) == 1
     assert span.attributes.get(Attr.JOB_COST_USD, 0.0) == 0.0
@@ -60,8 +66,12 @@ def test_invalid_task_is_failed_job(instrumented):
     assert info.kind is ErrorKind.PERMANENT
     (span,) = instrumented.spans()
     assert span.attributes[Attr.JOB_STATUS] == "failed"
-    assert instrumented.value("quantum.jobs", **{Attr.JOB_STATUS: "failed",
-                                                 Attr.ERROR_TYPE: info.error_type}) == 1
+    assert (
+        instrumented.value(
+            "quantum.jobs", **{Attr.JOB_STATUS: "failed", Attr.ERROR_TYPE: info.error_type}
+        )
+        == 1
+    )
     assert instrumented.points("quantum.job.shots") == []  # -1 shots are not counted
 
 
@@ -96,4 +106,6 @@ def test_apply_noise_without_noise_is_identity_and_rejects_three_qubit_gates():
     """No noise returns the same circuit; a 3-qubit gate is refused with a clear message."""
     assert apply_noise(BELL, None) is BELL
     with pytest.raises(ValueError, match="decompose"):
-        apply_noise(Circuit().ccnot(0, 1, 2), parse_backend("braket:local_dm", "depolarizing:0.1").noise)
+        apply_noise(
+            Circuit().ccnot(0, 1, 2), parse_backend("braket:local_dm", "depolarizing:0.1").noise
+        )

@@ -25,13 +25,16 @@ def _engine_error(state, code=None) -> RuntimeError:
     return raised.value
 
 
-@pytest.mark.parametrize(("code", "kind"), [
-    (Code.SYSTEM_ERROR, ErrorKind.TRANSIENT),
-    (Code.SCHEDULING_EXPIRED, ErrorKind.TRANSIENT),
-    (Code.FAILED_PRECONDITION, ErrorKind.REROUTE),
-    (Code.INVALID_PROGRAM, ErrorKind.PERMANENT),
-    (Code.READ_PROGRAM_PERMISSION_DENIED, ErrorKind.PERMANENT),
-])
+@pytest.mark.parametrize(
+    ("code", "kind"),
+    [
+        (Code.SYSTEM_ERROR, ErrorKind.TRANSIENT),
+        (Code.SCHEDULING_EXPIRED, ErrorKind.TRANSIENT),
+        (Code.FAILED_PRECONDITION, ErrorKind.REROUTE),
+        (Code.INVALID_PROGRAM, ErrorKind.PERMANENT),
+        (Code.READ_PROGRAM_PERMISSION_DENIED, ErrorKind.PERMANENT),
+    ],
+)
 def test_failed_job_codes(code, kind):
     """A FAILURE job's code is the error_type and decides the reaction."""
     info = classify(_engine_error(State.FAILURE, code))
@@ -45,12 +48,15 @@ def test_cancelled_and_timed_out_jobs():
     assert classify(_engine_error(State.RUNNING)).error_type == "timeout"
 
 
-@pytest.mark.parametrize(("exc", "kind"), [
-    (gexc.ResourceExhausted("quota"), ErrorKind.TRANSIENT),
-    (gexc.ServiceUnavailable("down"), ErrorKind.TRANSIENT),
-    (gexc.PermissionDenied("no"), ErrorKind.PERMANENT),
-    (gexc.FailedPrecondition("offline"), ErrorKind.REROUTE),
-])
+@pytest.mark.parametrize(
+    ("exc", "kind"),
+    [
+        (gexc.ResourceExhausted("quota"), ErrorKind.TRANSIENT),
+        (gexc.ServiceUnavailable("down"), ErrorKind.TRANSIENT),
+        (gexc.PermissionDenied("no"), ErrorKind.PERMANENT),
+        (gexc.FailedPrecondition("offline"), ErrorKind.REROUTE),
+    ],
+)
 def test_rpc_errors(exc, kind):
     """google.api_core errors, bare or as the cause of another error, are classified by class."""
     assert classify(exc).kind is kind

@@ -28,7 +28,8 @@ def instrumented(instrument_with):
 def willow():
     """The willow_pink virtual processor (offline, bundled calibration) and two adjacent qubits."""
     engine = cirq_google.engine.create_default_noisy_quantum_virtual_machine(
-        "willow_pink", cirq.Simulator)
+        "willow_pink", cirq.Simulator
+    )
     processor = engine.get_processor("willow_pink")
     qubits = sorted(processor.get_device().metadata.qubit_set)
     a = qubits[0]
@@ -42,15 +43,28 @@ def _one_span(otel):
     return spans[0]
 
 
-@pytest.mark.parametrize(("sampler", "label"), [
-    pytest.param(cirq.Simulator(seed=3), "cirq_simulator", id="simulator"),
-    pytest.param(cirq.DensityMatrixSimulator(seed=3), "cirq_density_matrix", id="density")])
-@pytest.mark.parametrize(("operation", "call", "circuits"), [
-    pytest.param("run", lambda s: s.run(BELL, repetitions=100), 1, id="run"),
-    pytest.param("run_sweep", lambda s: s.run_sweep(BELL, params=[{}] * 3, repetitions=100), 3,
-                 id="run_sweep"),
-    pytest.param("run_batch", lambda s: s.run_batch([BELL, BELL], repetitions=100), 2,
-                 id="run_batch")])
+@pytest.mark.parametrize(
+    ("sampler", "label"),
+    [
+        pytest.param(cirq.Simulator(seed=3), "cirq_simulator", id="simulator"),
+        pytest.param(cirq.DensityMatrixSimulator(seed=3), "cirq_density_matrix", id="density"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("operation", "call", "circuits"),
+    [
+        pytest.param("run", lambda s: s.run(BELL, repetitions=100), 1, id="run"),
+        pytest.param(
+            "run_sweep",
+            lambda s: s.run_sweep(BELL, params=[{}] * 3, repetitions=100),
+            3,
+            id="run_sweep",
+        ),
+        pytest.param(
+            "run_batch", lambda s: s.run_batch([BELL, BELL], repetitions=100), 2, id="run_batch"
+        ),
+    ],
+)
 def test_one_call_is_one_job(instrumented, sampler, label, operation, call, circuits):
     """run / run_sweep / run_batch each make exactly one span although they call each other."""
     call(sampler)
@@ -59,8 +73,12 @@ def test_one_call_is_one_job(instrumented, sampler, label, operation, call, circ
     assert span.attributes[Attr.CIRCUIT_COUNT] == circuits
     labels = {Attr.PROVIDER: "cirq", Attr.BACKEND: label}
     assert instrumented.value("quantum.job.shots", **labels) == 100 * circuits
-    assert instrumented.value("quantum.jobs", **labels, **{Attr.JOB_STATUS: "completed",
-                                                           Attr.ERROR_TYPE: ""}) == 1
+    assert (
+        instrumented.value(
+            "quantum.jobs", **labels, **{Attr.JOB_STATUS: "completed", Attr.ERROR_TYPE: ""}
+        )
+        == 1
+    )
 
 
 def test_async_sweep_is_one_job(instrumented):
@@ -91,8 +109,10 @@ def test_virtual_engine_job(instrumented, willow, operation):
     assert "/processors/willow_pink/" in span.attributes[Attr.JOB_ID]
     calibrated = processor.get_current_calibration().timestamp / 1000  # ms → s
     assert span.attributes[Attr.CALIBRATION_TIMESTAMP] == calibrated
-    assert instrumented.value("quantum.backend.calibration.timestamp",
-                              **{Attr.BACKEND: "willow_pink"}) == calibrated
+    assert (
+        instrumented.value("quantum.backend.calibration.timestamp", **{Attr.BACKEND: "willow_pink"})
+        == calibrated
+    )
     assert instrumented.value("quantum.job.shots", **{Attr.BACKEND: "willow_pink"}) == 50
 
 
@@ -105,8 +125,12 @@ def test_virtual_engine_failed_job(instrumented, willow):
     assert span.attributes[Attr.JOB_STATUS] == "failed"
     assert Attr.JOB_ID.value in span.attributes  # the Engine job existed and failed
     error_type = classify(raised.value).error_type
-    assert instrumented.value("quantum.jobs", **{Attr.JOB_STATUS: "failed",
-                                                 Attr.ERROR_TYPE: error_type}) == 1
+    assert (
+        instrumented.value(
+            "quantum.jobs", **{Attr.JOB_STATUS: "failed", Attr.ERROR_TYPE: error_type}
+        )
+        == 1
+    )
 
 
 def test_uninstrument_stops_spans(otel):
@@ -127,8 +151,9 @@ def test_device_calibration_and_status(willow):
     assert cal.timestamp == raw.timestamp / 1000
     first = min(q for (q,) in raw["single_qubit_idle_t1_micros"])
     assert cal.qubits[0].t1_seconds == raw["single_qubit_idle_t1_micros"][(first,)][0] * 1e-6
-    expected = (raw["single_qubit_p00_error"][(first,)][0]
-                + raw["single_qubit_p11_error"][(first,)][0]) / 2
+    expected = (
+        raw["single_qubit_p00_error"][(first,)][0] + raw["single_qubit_p11_error"][(first,)][0]
+    ) / 2
     assert cal.qubits[0].readout_error == pytest.approx(expected)
     assert read_status(spec, sampler).operational is True
     local = parse_backend("cirq:simulator")
@@ -162,8 +187,10 @@ def test_cancelled_engine_job(instrumented, willow):
     assert job.execution_status().name == "CANCELLED"
     span = _one_span(instrumented)
     assert span.attributes[Attr.JOB_STATUS] == "cancelled"
-    assert instrumented.value("quantum.jobs", **{Attr.JOB_STATUS: "cancelled",
-                                                 Attr.ERROR_TYPE: ""}) == 1
+    assert (
+        instrumented.value("quantum.jobs", **{Attr.JOB_STATUS: "cancelled", Attr.ERROR_TYPE: ""})
+        == 1
+    )
 
 
 def test_processor_run_is_one_job(instrumented, willow):

@@ -23,8 +23,9 @@ def _cirq():
     import cirq
 
     q = cirq.LineQubit.range(2)
-    cirq.Simulator(seed=1).run(cirq.Circuit(cirq.H(q[0]), cirq.CNOT(*q), cirq.measure(*q)),
-                               repetitions=SHOTS)
+    cirq.Simulator(seed=1).run(
+        cirq.Circuit(cirq.H(q[0]), cirq.CNOT(*q), cirq.measure(*q)), repetitions=SHOTS
+    )
 
 
 def _qiskit():
@@ -93,7 +94,18 @@ def test_label_values_follow_backend_names(otel_factory, family):
     """Each SDK labels the job with its provider family and backends.py's backend name."""
     _, otel = _shape(otel_factory, family)
     backend = WORKLOADS[family][3]
-    assert otel.value("quantum.jobs", **{Attr.PROVIDER: family, Attr.BACKEND: backend,
-                                         Attr.JOB_STATUS: "completed", Attr.ERROR_TYPE: ""}) == 1
-    assert otel.value("quantum.job.shots", **{Attr.PROVIDER: family,
-                                              Attr.BACKEND: backend}) == SHOTS
+    assert (
+        otel.value(
+            "quantum.jobs",
+            **{
+                Attr.PROVIDER: family,
+                Attr.BACKEND: backend,
+                Attr.JOB_STATUS: "completed",
+                Attr.ERROR_TYPE: "",
+            },
+        )
+        == 1
+    )
+    assert (
+        otel.value("quantum.job.shots", **{Attr.PROVIDER: family, Attr.BACKEND: backend}) == SHOTS
+    )

@@ -10,7 +10,11 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import NoOpTracerProvider
 
-from qobserve.instrumentation._job import DEFAULT_MAX_JOB_LIFETIME, DEFAULT_MAX_OPEN_JOBS, JobTelemetry
+from qobserve.instrumentation._job import (
+    DEFAULT_MAX_JOB_LIFETIME,
+    DEFAULT_MAX_OPEN_JOBS,
+    JobTelemetry,
+)
 from qobserve.instrumentation.braket._aws import AwsTasks
 from qobserve.semconv import JOB_UNOBSERVED, Attr, JobStatus, SpanEvent
 
@@ -62,8 +66,12 @@ def test_memory_stays_flat_over_100000_unobserved_jobs():
 
     def submit(n: int) -> None:
         for _ in range(n):
-            tasks.wrap_create(create, None, (), {"deviceArn": "arn:aws:braket:::device/qpu/ionq/Aria-1",
-                                                  "shots": 10})
+            tasks.wrap_create(
+                create,
+                None,
+                (),
+                {"deviceArn": "arn:aws:braket:::device/qpu/ionq/Aria-1", "shots": 10},
+            )
 
     submit(85_000)  # well past the bound (tracing all of it would take half a minute)
     assert len(t.open_jobs) <= 1000 and len(tasks) <= 1001

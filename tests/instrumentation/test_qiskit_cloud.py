@@ -9,7 +9,7 @@ import logging
 import re
 import time
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -22,8 +22,8 @@ import qiskit_ibm_runtime  # noqa: E402
 from qiskit import QuantumCircuit, transpile  # noqa: E402
 from qiskit.primitives import BackendSamplerV2  # noqa: E402
 from qiskit_ibm_runtime import Batch, QiskitRuntimeService, SamplerV2, Session  # noqa: E402
-from qiskit_ibm_runtime.executor_sampler import Sampler as ExecutorSampler  # noqa: E402
 from qiskit_ibm_runtime.exceptions import RuntimeInvalidStateError, RuntimeJobFailureError  # noqa: E402
+from qiskit_ibm_runtime.executor_sampler import Sampler as ExecutorSampler  # noqa: E402
 from qiskit_ibm_runtime.fake_provider import FakeManilaV2  # noqa: E402
 from qiskit_ibm_runtime.json import RuntimeEncoder  # noqa: E402
 
@@ -62,35 +62,60 @@ class IBMQuantumStub:
         props = json.loads((FAKE_DIR / "props_manila.json").read_text())
         props["backend_name"] = BACKEND
         # The service sends UTC; the SDK's utc_to_local() discards any other offset.
-        calibrated = datetime.fromisoformat(props["last_update_date"]).astimezone(timezone.utc)
+        calibrated = datetime.fromisoformat(props["last_update_date"]).astimezone(UTC)
         props["last_update_date"] = calibrated.isoformat().replace("+00:00", "Z")
         self.calibrated = calibrated.timestamp()
         self.props = props
-        token = jwt.encode({"exp": int(time.time()) + 3600, "iat": int(time.time())}, "k",
-                           algorithm="HS256")
+        token = jwt.encode(
+            {"exp": int(time.time()) + 3600, "iat": int(time.time())}, "k", algorithm="HS256"
+        )
         routes = {
-            ("POST", r"https://iam\.cloud\.ibm\.com/identity/token"):
-                lambda r: _json(200, {"access_token": token, "refresh_token": "r",
-                                      "token_type": "Bearer", "expires_in": 3600,
-                                      "expiration": int(time.time()) + 3600}),
-            ("GET", rf"{API}/backends(\?.*)?$"): lambda r: _json(200, {"devices": [{"name": BACKEND}]}),
+            ("POST", r"https://iam\.cloud\.ibm\.com/identity/token"): lambda r: _json(
+                200,
+                {
+                    "access_token": token,
+                    "refresh_token": "r",
+                    "token_type": "Bearer",
+                    "expires_in": 3600,
+                    "expiration": int(time.time()) + 3600,
+                },
+            ),
+            ("GET", rf"{API}/backends(\?.*)?$"): lambda r: _json(
+                200, {"devices": [{"name": BACKEND}]}
+            ),
             ("GET", rf"{API}/backends/{BACKEND}/configuration.*"): lambda r: _json(200, conf),
             ("GET", rf"{API}/backends/{BACKEND}/properties.*"): lambda r: _json(200, props),
-            ("GET", rf"{API}/backends/{BACKEND}/status.*"):
-                lambda r: _json(200, {"state": True, "status": "active", "length_queue": 3}),
-            ("GET", rf"{API}/instances/usage.*"): lambda r: _json(200, {"usage_consumed_seconds": 0}),
+            ("GET", rf"{API}/backends/{BACKEND}/status.*"): lambda r: _json(
+                200, {"state": True, "status": "active", "length_queue": 3}
+            ),
+            ("GET", rf"{API}/instances/usage.*"): lambda r: _json(
+                200, {"usage_consumed_seconds": 0}
+            ),
             ("POST", rf"{API}/jobs$"): lambda r: _json(*self.submit_response),
             ("GET", rf"{API}/jobs/{JOB_ID}(\?.*)?$"): self._job,
-            ("GET", rf"{API}/jobs/{JOB_ID}/results.*"):
-                lambda r: (200, {}, json.dumps(self.result, cls=RuntimeEncoder)),
-            ("GET", rf"{API}/jobs/{JOB_ID}/metrics.*"): lambda r: _json(200, {
-                "timestamps": {"created": "2026-01-05T10:00:00Z", "running": "2026-01-05T10:00:30Z",
-                               "finished": "2026-01-05T10:00:34Z"},
-                "usage": {"quantum_seconds": 2, "seconds": 2}}),
+            ("GET", rf"{API}/jobs/{JOB_ID}/results.*"): lambda r: (
+                200,
+                {},
+                json.dumps(self.result, cls=RuntimeEncoder),
+            ),
+            ("GET", rf"{API}/jobs/{JOB_ID}/metrics.*"): lambda r: _json(
+                200,
+                {
+                    "timestamps": {
+                        "created": "2026-01-05T10:00:00Z",
+                        "running": "2026-01-05T10:00:30Z",
+                        "finished": "2026-01-05T10:00:34Z",
+                    },
+                    "usage": {"quantum_seconds": 2, "seconds": 2},
+                },
+            ),
             ("POST", rf"{API}/jobs/{JOB_ID}/cancel.*"): self._cancel,
-            ("POST", rf"{API}/sessions$"): lambda r: _json(200, {"id": "session-1", "mode": "dedicated"}),
-            ("GET", rf"{API}/sessions/session-1$"):
-                lambda r: _json(200, {"id": "session-1", "mode": "dedicated", "state": "open"}),
+            ("POST", rf"{API}/sessions$"): lambda r: _json(
+                200, {"id": "session-1", "mode": "dedicated"}
+            ),
+            ("GET", rf"{API}/sessions/session-1$"): lambda r: _json(
+                200, {"id": "session-1", "mode": "dedicated", "state": "open"}
+            ),
             ("PATCH", rf"{API}/sessions/session-1.*"): lambda r: (204, {}, ""),
             ("DELETE", rf"{API}/sessions/session-1.*"): lambda r: (204, {}, ""),
         }
@@ -101,12 +126,21 @@ class IBMQuantumStub:
         def callback(request):
             self.requests.append(f"{request.method} {request.url}")
             return handler(request)
+
         return callback
 
     def _job(self, request):
         state = self.states.pop(0) if len(self.states) > 1 else self.states[0]
-        return _json(200, {"id": JOB_ID, "backend": BACKEND, "state": state, "status": state["status"],
-                           "created": "2026-01-05T10:00:00Z"})
+        return _json(
+            200,
+            {
+                "id": JOB_ID,
+                "backend": BACKEND,
+                "state": state,
+                "status": state["status"],
+                "created": "2026-01-05T10:00:00Z",
+            },
+        )
 
     def _cancel(self, request):
         self.cancelled = True
@@ -118,8 +152,10 @@ def ibm(monkeypatch):
     """A stubbed IBM Quantum Platform; QISKIT_FUNCTIONS_EXPERIMENTAL skips the IBM Cloud
     instance search (Global Search/Catalog), which the SDK allows for exactly this."""
     monkeypatch.setenv("QISKIT_FUNCTIONS_EXPERIMENTAL", "1")
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock, \
-            warnings.catch_warnings():
+    with (
+        responses.RequestsMock(assert_all_requests_are_fired=False) as mock,
+        warnings.catch_warnings(),
+    ):
         warnings.simplefilter("ignore")
         yield IBMQuantumStub(mock)
 
@@ -149,8 +185,9 @@ def _submit(ibm: IBMQuantumStub, mode: str = "job"):
 def _state(status: str, code: int | None = None) -> dict:
     state = {"status": status}
     if code is not None:
-        state.update(reason="Ran too long" if code == 1305 else "Validation failed",
-                     reason_code=code)
+        state.update(
+            reason="Ran too long" if code == 1305 else "Validation failed", reason_code=code
+        )
     return state
 
 
@@ -193,8 +230,10 @@ def test_cloud_job_error_with_reason_code(qiskit_otel, ibm):
     (span,) = qiskit_otel.spans()
     assert span.attributes[Attr.ERROR_TYPE] == "1002"
     assert span.status.status_code.name == "ERROR"
-    assert qiskit_otel.value(JOBS, **{Attr.JOB_STATUS.value: "failed",
-                                       Attr.ERROR_TYPE.value: "1002"}) == 1
+    assert (
+        qiskit_otel.value(JOBS, **{Attr.JOB_STATUS.value: "failed", Attr.ERROR_TYPE.value: "1002"})
+        == 1
+    )
     assert classify(raised.value).kind == "permanent"
 
 

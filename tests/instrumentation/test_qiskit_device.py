@@ -6,8 +6,8 @@ import pytest
 
 pytest.importorskip("qiskit_ibm_runtime")
 
-from qobserve.backends import parse_backend  # noqa: E402
-from qobserve.calibration import read_calibration, read_status  # noqa: E402
+from qobserve.backends import parse_backend
+from qobserve.calibration import read_calibration, read_status
 
 
 def test_fake_backend_calibration_matches_properties():

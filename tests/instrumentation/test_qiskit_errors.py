@@ -6,11 +6,11 @@ import pytest
 
 pytest.importorskip("qiskit_ibm_runtime")
 
-import requests  # noqa: E402
-from qiskit.exceptions import QiskitError  # noqa: E402
-from qiskit.providers.exceptions import QiskitBackendNotFoundError  # noqa: E402
-from qiskit_ibm_runtime.api.exceptions import RequestsApiError  # noqa: E402
-from qiskit_ibm_runtime.exceptions import (  # noqa: E402
+import requests
+from qiskit.exceptions import QiskitError
+from qiskit.providers.exceptions import QiskitBackendNotFoundError
+from qiskit_ibm_runtime.api.exceptions import RequestsApiError
+from qiskit_ibm_runtime.exceptions import (
     IBMError,
     IBMInputValueError,
     IBMNotAuthorizedError,
@@ -21,8 +21,8 @@ from qiskit_ibm_runtime.exceptions import (  # noqa: E402
     RuntimeJobTimeoutError,
 )
 
-from qobserve.errors import ErrorKind, classify  # noqa: E402
-from qobserve.instrumentation.qiskit.errors import reason_code_info  # noqa: E402
+from qobserve.errors import ErrorKind, classify
+from qobserve.instrumentation.qiskit.errors import reason_code_info
 
 
 def _http_error(status: int, retry_after: str | None = None) -> requests.HTTPError:
@@ -37,7 +37,9 @@ def _wrapped_like_sdk(status: int, retry_after: str | None = None) -> IBMRuntime
     """An IBMRuntimeError raised ``from None`` around a RequestsApiError, as service._run does."""
     try:
         try:
-            raise RequestsApiError(str(_http_error(status)), status) from _http_error(status, retry_after)
+            raise RequestsApiError(str(_http_error(status)), status) from _http_error(
+                status, retry_after
+            )
         except RequestsApiError as inner:
             raise IBMRuntimeError(f"Failed to run program: {inner}") from None
     except IBMRuntimeError as outer:
@@ -50,36 +52,72 @@ def test_failure_errors_are_not_ibm_errors():
     assert not issubclass(RuntimeJobTimeoutError, IBMError)
 
 
-@pytest.mark.parametrize("exc,kind,error_type", [
-    (RuntimeJobFailureError("Unable to retrieve job result. Error code 1002; invalid"),
-     ErrorKind.PERMANENT, "1002"),
-    (RuntimeJobFailureError("Unable to retrieve job result. Error code 1003; transpile"),
-     ErrorKind.PERMANENT, "1003"),
-    (RuntimeJobFailureError("Unable to retrieve job result. Error code 1005; basis"),
-     ErrorKind.PERMANENT, "1005"),
-    (RuntimeJobFailureError("Unable to retrieve job result. Error code 1007; not found"),
-     ErrorKind.PERMANENT, "1007"),
-    (RuntimeJobFailureError("Unable to retrieve job result. Error code 1004; unavailable"),
-     ErrorKind.REROUTE, "1004"),
-    (RuntimeJobFailureError("Unable to retrieve job result. Error code 1011; queue"),
-     ErrorKind.TRANSIENT, "1011"),
-    (RuntimeJobFailureError("Unable to retrieve job result. something odd"),
-     ErrorKind.UNKNOWN, "RuntimeJobFailureError"),
-    (RuntimeJobMaxTimeoutError("Error code 1305; ran too long"), ErrorKind.PERMANENT, "1305"),
-    (RuntimeJobTimeoutError("Timed out waiting for job"), ErrorKind.TRANSIENT,
-     "RuntimeJobTimeoutError"),
-    (RuntimeInvalidStateError("cancelled"), ErrorKind.PERMANENT, "RuntimeInvalidStateError"),
-    (IBMInputValueError("not ISA"), ErrorKind.PERMANENT, "IBMInputValueError"),
-    (IBMNotAuthorizedError("401 Client Error"), ErrorKind.PERMANENT, "IBMNotAuthorizedError"),
-    (QiskitBackendNotFoundError("No backend matches"), ErrorKind.REROUTE,
-     "QiskitBackendNotFoundError"),
-    (RequestsApiError("boom", 502), ErrorKind.TRANSIENT, "502"),
-    (RequestsApiError("Unexpected response received from server. Please check if the service "
-                      "is in maintenance mode"), ErrorKind.REROUTE, "503"),
-    (RequestsApiError("400 Client Error: Bad Request", 400), ErrorKind.PERMANENT, "400"),
-    (_wrapped_like_sdk(504), ErrorKind.TRANSIENT, "504"),
-    (QiskitError("something else"), ErrorKind.UNKNOWN, "QiskitError"),
-])
+@pytest.mark.parametrize(
+    "exc,kind,error_type",
+    [
+        (
+            RuntimeJobFailureError("Unable to retrieve job result. Error code 1002; invalid"),
+            ErrorKind.PERMANENT,
+            "1002",
+        ),
+        (
+            RuntimeJobFailureError("Unable to retrieve job result. Error code 1003; transpile"),
+            ErrorKind.PERMANENT,
+            "1003",
+        ),
+        (
+            RuntimeJobFailureError("Unable to retrieve job result. Error code 1005; basis"),
+            ErrorKind.PERMANENT,
+            "1005",
+        ),
+        (
+            RuntimeJobFailureError("Unable to retrieve job result. Error code 1007; not found"),
+            ErrorKind.PERMANENT,
+            "1007",
+        ),
+        (
+            RuntimeJobFailureError("Unable to retrieve job result. Error code 1004; unavailable"),
+            ErrorKind.REROUTE,
+            "1004",
+        ),
+        (
+            RuntimeJobFailureError("Unable to retrieve job result. Error code 1011; queue"),
+            ErrorKind.TRANSIENT,
+            "1011",
+        ),
+        (
+            RuntimeJobFailureError("Unable to retrieve job result. something odd"),
+            ErrorKind.UNKNOWN,
+            "RuntimeJobFailureError",
+        ),
+        (RuntimeJobMaxTimeoutError("Error code 1305; ran too long"), ErrorKind.PERMANENT, "1305"),
+        (
+            RuntimeJobTimeoutError("Timed out waiting for job"),
+            ErrorKind.TRANSIENT,
+            "RuntimeJobTimeoutError",
+        ),
+        (RuntimeInvalidStateError("cancelled"), ErrorKind.PERMANENT, "RuntimeInvalidStateError"),
+        (IBMInputValueError("not ISA"), ErrorKind.PERMANENT, "IBMInputValueError"),
+        (IBMNotAuthorizedError("401 Client Error"), ErrorKind.PERMANENT, "IBMNotAuthorizedError"),
+        (
+            QiskitBackendNotFoundError("No backend matches"),
+            ErrorKind.REROUTE,
+            "QiskitBackendNotFoundError",
+        ),
+        (RequestsApiError("boom", 502), ErrorKind.TRANSIENT, "502"),
+        (
+            RequestsApiError(
+                "Unexpected response received from server. Please check if the service "
+                "is in maintenance mode"
+            ),
+            ErrorKind.REROUTE,
+            "503",
+        ),
+        (RequestsApiError("400 Client Error: Bad Request", 400), ErrorKind.PERMANENT, "400"),
+        (_wrapped_like_sdk(504), ErrorKind.TRANSIENT, "504"),
+        (QiskitError("something else"), ErrorKind.UNKNOWN, "QiskitError"),
+    ],
+)
 def test_classification(exc, kind, error_type):
     """Each SDK error maps to its reaction and a low-cardinality error_type."""
     info = classify(exc)
@@ -95,8 +133,11 @@ def test_429_in_message_only_is_transient_with_retry_after():
 def test_error_type_never_carries_the_message():
     """Messages (which may hold URLs, ids or tokens) never become the error_type."""
     secret = "token=abc123"
-    for exc in (RuntimeJobFailureError(f"failed {secret}"), IBMRuntimeError(f"x {secret}"),
-                RequestsApiError(f"y {secret}", 418)):
+    for exc in (
+        RuntimeJobFailureError(f"failed {secret}"),
+        IBMRuntimeError(f"x {secret}"),
+        RequestsApiError(f"y {secret}", 418),
+    ):
         assert secret not in classify(exc).error_type
 
 
@@ -107,8 +148,15 @@ def test_foreign_exceptions_are_left_to_other_classifiers():
     assert classify_qiskit(KeyError("x")) is None
 
 
-@pytest.mark.parametrize("code,kind", [(1002, ErrorKind.PERMANENT), ("1305", ErrorKind.PERMANENT),
-                                       (9999, ErrorKind.UNKNOWN), (None, ErrorKind.UNKNOWN)])
+@pytest.mark.parametrize(
+    "code,kind",
+    [
+        (1002, ErrorKind.PERMANENT),
+        ("1305", ErrorKind.PERMANENT),
+        (9999, ErrorKind.UNKNOWN),
+        (None, ErrorKind.UNKNOWN),
+    ],
+)
 def test_reason_code_info(code, kind):
     """Reason codes from a job's state map to a kind; unknown codes stay unknown."""
     assert reason_code_info(code).kind == kind

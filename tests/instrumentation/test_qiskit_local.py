@@ -9,16 +9,16 @@ import pytest
 
 pytest.importorskip("qiskit_ibm_runtime")
 
-from qiskit import QuantumCircuit, transpile  # noqa: E402
-from qiskit.quantum_info import SparsePauliOp  # noqa: E402
-from qiskit_aer import AerSimulator  # noqa: E402
-from qiskit_ibm_runtime import Batch, EstimatorV2, SamplerV2, Session  # noqa: E402
-from qiskit_ibm_runtime.executor_estimator import Estimator as ExecutorEstimator  # noqa: E402
-from qiskit_ibm_runtime.executor_sampler import Sampler as ExecutorSampler  # noqa: E402
-from qiskit_ibm_runtime.fake_provider import FakeManilaV2  # noqa: E402
+from qiskit import QuantumCircuit, transpile
+from qiskit.quantum_info import SparsePauliOp
+from qiskit_aer import AerSimulator
+from qiskit_ibm_runtime import Batch, EstimatorV2, SamplerV2, Session
+from qiskit_ibm_runtime.executor_estimator import Estimator as ExecutorEstimator
+from qiskit_ibm_runtime.executor_sampler import Sampler as ExecutorSampler
+from qiskit_ibm_runtime.fake_provider import FakeManilaV2
 
-from qobserve.instrumentation.qiskit import QiskitInstrumentor  # noqa: E402
-from qobserve.semconv import METRICS, Attr  # noqa: E402
+from qobserve.instrumentation.qiskit import QiskitInstrumentor
+from qobserve.semconv import METRICS, Attr
 
 JOBS = METRICS["quantum_jobs_total"].otel_name
 SHOTS = METRICS["quantum_job_shots_total"].otel_name
@@ -87,9 +87,15 @@ def _mode(kind: str, backend):
     return (Session if kind == "session" else Batch)(backend=backend)
 
 
-@pytest.mark.parametrize("submit,operation", [
-    (_sampler, "sampler"), (_estimator, "estimator"), (_executor_sampler, "sampler"),
-    (_executor_estimator, "estimator")])
+@pytest.mark.parametrize(
+    "submit,operation",
+    [
+        (_sampler, "sampler"),
+        (_estimator, "estimator"),
+        (_executor_sampler, "sampler"),
+        (_executor_estimator, "estimator"),
+    ],
+)
 @pytest.mark.parametrize("kind", ["job", "session", "batch"])
 def test_primitive_job_span_and_metrics(qiskit_otel, manila, submit, operation, kind):
     """A primitive job in any mode yields one span and the job metrics with contract labels."""
@@ -107,8 +113,12 @@ def test_primitive_job_span_and_metrics(qiskit_otel, manila, submit, operation, 
     assert attrs[Attr.CIRCUIT_DEPTH] >= 2
     assert attrs[Attr.JOB_COST_USD] == 0.0  # local fake backends are free
     labels = {Attr.PROVIDER.value: "qiskit", Attr.BACKEND.value: "fake_manila"}
-    assert qiskit_otel.value(JOBS, **labels, **{Attr.JOB_STATUS.value: "completed",
-                                                 Attr.ERROR_TYPE.value: ""}) == 1
+    assert (
+        qiskit_otel.value(
+            JOBS, **labels, **{Attr.JOB_STATUS.value: "completed", Attr.ERROR_TYPE.value: ""}
+        )
+        == 1
+    )
     assert qiskit_otel.value(DURATION, **labels) == 1
     assert qiskit_otel.value(EXECUTION, **labels) == 1
     assert qiskit_otel.value(QUEUE) == 0  # local jobs report identical timestamps
@@ -119,8 +129,9 @@ def test_primitive_job_span_and_metrics(qiskit_otel, manila, submit, operation, 
     assert set(point.attributes) == set(METRICS["quantum_jobs_total"].attributes)
 
 
-@pytest.mark.parametrize("backend_factory,name", [
-    (FakeManilaV2, "fake_manila"), (AerSimulator, "aer_simulator")])
+@pytest.mark.parametrize(
+    "backend_factory,name", [(FakeManilaV2, "fake_manila"), (AerSimulator, "aer_simulator")]
+)
 def test_backend_run_is_one_job(qiskit_otel, backend_factory, name):
     """backend.run gives one 'run' span even when a fake backend delegates to Aer."""
     backend = backend_factory()
@@ -158,8 +169,12 @@ def test_failed_job_is_recorded_with_error_type(qiskit_otel):
     assert span.attributes[Attr.JOB_STATUS] == "failed"
     assert span.attributes[Attr.ERROR_TYPE] == error_type
     assert [e.name for e in span.events][-1] == "failed"
-    assert qiskit_otel.value(JOBS, **{Attr.JOB_STATUS.value: "failed",
-                                       Attr.ERROR_TYPE.value: error_type}) == 1
+    assert (
+        qiskit_otel.value(
+            JOBS, **{Attr.JOB_STATUS.value: "failed", Attr.ERROR_TYPE.value: error_type}
+        )
+        == 1
+    )
 
 
 def test_unsuccessful_aer_result_is_a_failed_job(qiskit_otel):
@@ -233,6 +248,9 @@ def test_uninstrument_round_trip(otel, manila):
 
 def test_entry_point_loads_the_instrumentor():
     """The opentelemetry_instrumentor entry point qobserve_qiskit resolves to the class."""
-    (ep,) = [e for e in importlib.metadata.entry_points(group="opentelemetry_instrumentor")
-             if e.name == "qobserve_qiskit"]
+    (ep,) = [
+        e
+        for e in importlib.metadata.entry_points(group="opentelemetry_instrumentor")
+        if e.name == "qobserve_qiskit"
+    ]
     assert ep.load() is QiskitInstrumentor

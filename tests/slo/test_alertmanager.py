@@ -15,9 +15,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from qobserve.slo.routing import (Maintenance, Timings, Webhook, load_routing,
-                                  render_alertmanager)
 from qobserve.cli import app
+from qobserve.slo.routing import Maintenance, Timings, Webhook, load_routing, render_alertmanager
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).parents[2]
@@ -27,7 +26,7 @@ TOKEN = "test-bridge-token"
 class _Capture(BaseHTTPRequestHandler):
     received: list[tuple[str, str, dict]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server naming)
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         self.received.append((self.path, self.headers.get("Authorization", ""), body))
         self.send_response(200)
@@ -56,20 +55,35 @@ def alertmanager(tmp_path: Path, webhook, alertmanager) -> str:
     token = tmp_path / "token"
     token.write_text(TOKEN)
     spec = load_routing(ROOT / "alerts" / "routing.yaml")
-    spec = spec.model_copy(update={
-        "timings": Timings(group_wait="1s", group_interval="1s", repeat_interval="1h"),
-        "severities": {k: v.model_copy(update={"group_wait": None, "group_interval": None})
-                       for k, v in spec.severities.items()},
-        "receivers": {"alert-bridge": Webhook(url=f"{base}/alerts", credentials_file=str(token)),
-                      "pager": Webhook(url=f"{base}/pager"),
-                      "deadmans-switch": Webhook(url=f"{base}/heartbeat", send_resolved=False)},
-        "meta_monitoring": spec.meta_monitoring.model_copy(update={
-            "heartbeat": spec.meta_monitoring.heartbeat.model_copy(
-                update={"group_wait": "1s", "group_interval": "1s"})}),
-        # A maintenance window covering every minute, so its muting is observable now.
-        "maintenance": [Maintenance(name="always", backends=["ibm_brisbane"], time_intervals=[
-            {"times": [{"start_time": "00:00", "end_time": "24:00"}]}])],
-    })
+    spec = spec.model_copy(
+        update={
+            "timings": Timings(group_wait="1s", group_interval="1s", repeat_interval="1h"),
+            "severities": {
+                k: v.model_copy(update={"group_wait": None, "group_interval": None})
+                for k, v in spec.severities.items()
+            },
+            "receivers": {
+                "alert-bridge": Webhook(url=f"{base}/alerts", credentials_file=str(token)),
+                "pager": Webhook(url=f"{base}/pager"),
+                "deadmans-switch": Webhook(url=f"{base}/heartbeat", send_resolved=False),
+            },
+            "meta_monitoring": spec.meta_monitoring.model_copy(
+                update={
+                    "heartbeat": spec.meta_monitoring.heartbeat.model_copy(
+                        update={"group_wait": "1s", "group_interval": "1s"}
+                    )
+                }
+            ),
+            # A maintenance window covering every minute, so its muting is observable now.
+            "maintenance": [
+                Maintenance(
+                    name="always",
+                    backends=["ibm_brisbane"],
+                    time_intervals=[{"times": [{"start_time": "00:00", "end_time": "24:00"}]}],
+                )
+            ],
+        }
+    )
     config = tmp_path / "alertmanager.yml"
     config.write_text(render_alertmanager(spec))
     return alertmanager(config).url
@@ -77,8 +91,9 @@ def alertmanager(tmp_path: Path, webhook, alertmanager) -> str:
 
 def _api(url: str, path: str, body: object | None = None) -> object:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"{url}/api/v2/{path}", data=data,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{url}/api/v2/{path}", data=data, headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=5) as response:
         raw = response.read()
     return json.loads(raw) if raw else None
@@ -86,32 +101,53 @@ def _api(url: str, path: str, body: object | None = None) -> object:
 
 def _alert(name: str, **labels: str) -> dict:
     now = datetime.now(UTC)
-    return {"labels": {"alertname": name, **labels},
-            "annotations": {"summary": name},
-            "startsAt": now.isoformat(), "endsAt": (now + timedelta(hours=1)).isoformat()}
+    return {
+        "labels": {"alertname": name, **labels},
+        "annotations": {"summary": name},
+        "startsAt": now.isoformat(),
+        "endsAt": (now + timedelta(hours=1)).isoformat(),
+    }
 
 
-BURN = {"slo": "job-success", "service": "qobserve", "quantum_provider": "qiskit",
-        "quantum_backend": "fake_manila"}
+BURN = {
+    "slo": "job-success",
+    "service": "qobserve",
+    "quantum_provider": "qiskit",
+    "quantum_backend": "fake_manila",
+}
 ALERTS = {
     "page-burn": _alert("QuantumJobSuccessBudgetBurn", **BURN, severity="page", burn_tier="page"),
-    "ticket-burn": _alert("QuantumJobSuccessBudgetBurn", **BURN, severity="ticket",
-                          burn_tier="ticket"),
-    "sv1-down": _alert("QuantumBackendDown", quantum_provider="braket", quantum_backend="SV1",
-                       severity="page"),
-    "sv1-retries": _alert("QuantumRetryRateHigh", quantum_provider="braket",
-                          quantum_backend="SV1", severity="ticket"),
-    "aria-probe": _alert("QuantumProbeFailing", probe="rb", quantum_backend="Aria-1",
-                         severity="ticket"),
-    "brisbane-down": _alert("QuantumBackendDown", quantum_provider="qiskit",
-                            quantum_backend="ibm_brisbane", severity="page"),
-    "absent-up": _alert("QuantumTelemetryAbsent", absent_metric="quantum_backend_up",
-                        severity="page"),
-    "absent-probe": _alert("QuantumTelemetryAbsent", absent_metric="qobserve_probe_success",
-                           severity="page"),
+    "ticket-burn": _alert(
+        "QuantumJobSuccessBudgetBurn", **BURN, severity="ticket", burn_tier="ticket"
+    ),
+    "sv1-down": _alert(
+        "QuantumBackendDown", quantum_provider="braket", quantum_backend="SV1", severity="page"
+    ),
+    "sv1-retries": _alert(
+        "QuantumRetryRateHigh", quantum_provider="braket", quantum_backend="SV1", severity="ticket"
+    ),
+    "aria-probe": _alert(
+        "QuantumProbeFailing", probe="rb", quantum_backend="Aria-1", severity="ticket"
+    ),
+    "brisbane-down": _alert(
+        "QuantumBackendDown",
+        quantum_provider="qiskit",
+        quantum_backend="ibm_brisbane",
+        severity="page",
+    ),
+    "absent-up": _alert(
+        "QuantumTelemetryAbsent", absent_metric="quantum_backend_up", severity="page"
+    ),
+    "absent-probe": _alert(
+        "QuantumTelemetryAbsent", absent_metric="qobserve_probe_success", severity="page"
+    ),
     "heartbeat": _alert("QuantumAlertingHeartbeat", severity="ticket"),
-    "bridge-down": _alert("QuantumAlertBridgeDeliveryFailing", bridge_condition="down",
-                          job="qobserve-alert-bridge", severity="page"),
+    "bridge-down": _alert(
+        "QuantumAlertBridgeDeliveryFailing",
+        bridge_condition="down",
+        job="qobserve-alert-bridge",
+        severity="page",
+    ),
 }
 
 
@@ -125,9 +161,22 @@ def test_grouping_inhibition_silence_and_delivery(alertmanager: str, webhook) ->
     and hooks get bearer auth."""
     # The silence goes in first: posted after the alerts, it could lose a race with
     # group_wait on a loaded machine and the muted alert would already be out.
-    result = CliRunner().invoke(app, ["silence", "--alertmanager", alertmanager,
-                                      "--backend", "Aria-1", "--duration", "2h",
-                                      "--comment", "IonQ maintenance", "--author", "pytest"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "silence",
+            "--alertmanager",
+            alertmanager,
+            "--backend",
+            "Aria-1",
+            "--duration",
+            "2h",
+            "--comment",
+            "IonQ maintenance",
+            "--author",
+            "pytest",
+        ],
+    )
     assert result.exit_code == 0, result.output
     silence_id = result.output.split()[1].rstrip(":")
     # Alertmanager's inhibitor learns of alerts asynchronously: a target posted with its
@@ -169,8 +218,9 @@ def test_grouping_inhibition_silence_and_delivery(alertmanager: str, webhook) ->
     assert pager and all(ALERTS[k]["labels"]["severity"] == "page" for k in pager)
     # The alert path's own alerts: the heartbeat only to the switch, the bridge's page only
     # around the bridge.
-    by_path = {p: {_key(a["labels"]) for q, _, b in received if q == p for a in b["alerts"]}
-               for p in paths}
+    by_path = {
+        p: {_key(a["labels"]) for q, _, b in received if q == p for a in b["alerts"]} for p in paths
+    }
     assert by_path["/heartbeat"] == {"heartbeat"}
     assert "bridge-down" in by_path["/pager"]
     assert not by_path["/alerts"] & {"heartbeat", "bridge-down"}

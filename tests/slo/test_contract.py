@@ -13,8 +13,12 @@ ALERTS_DIR = Path(__file__).parents[2] / "alerts"
 
 
 def _rules() -> list[dict]:
-    return [rule for path in sorted(ALERTS_DIR.glob("*.rules.yml"))
-            for group in yaml.safe_load(path.read_text())["groups"] for rule in group["rules"]]
+    return [
+        rule
+        for path in sorted(ALERTS_DIR.glob("*.rules.yml"))
+        for group in yaml.safe_load(path.read_text())["groups"]
+        for rule in group["rules"]
+    ]
 
 
 def test_every_contract_alert_is_generated_with_labels_and_links() -> None:
@@ -33,8 +37,11 @@ def test_every_contract_alert_is_generated_with_labels_and_links() -> None:
 def test_slo_recording_rules_match_semconv() -> None:
     """Every name in semconv.SLO_RECORDING_RULES is recorded for each SLO with slo/service labels."""
     spec = load_spec(ALERTS_DIR / "slo.yaml")
-    recorded = {(r["record"], r["labels"][semconv.SLO_LABEL]) for r in _rules() if "record" in r
-                and r.get("labels", {}).get(semconv.SLO_SERVICE_LABEL) == spec.service}
+    recorded = {
+        (r["record"], r["labels"][semconv.SLO_LABEL])
+        for r in _rules()
+        if "record" in r and r.get("labels", {}).get(semconv.SLO_SERVICE_LABEL) == spec.service
+    }
     for slo in spec.slos:
         missing = {n for n in semconv.SLO_RECORDING_RULES if (n, slo.name) not in recorded}
         assert not missing, f"{slo.name}: {sorted(missing)}"
@@ -42,6 +49,9 @@ def test_slo_recording_rules_match_semconv() -> None:
 
 def test_burn_alerts_carry_burn_tier() -> None:
     """SLO burn alerts carry burn_tier page or ticket so Alertmanager can inhibit slower tiers."""
-    burn = [r for r in _rules() if r.get("alert", "").endswith("BudgetBurn")
-            and semconv.SLO_LABEL in r["labels"]]
+    burn = [
+        r
+        for r in _rules()
+        if r.get("alert", "").endswith("BudgetBurn") and semconv.SLO_LABEL in r["labels"]
+    ]
     assert {r["labels"][semconv.BURN_TIER_LABEL] for r in burn} == {"page", "ticket"}

@@ -74,41 +74,80 @@ def test_amtool_check_config() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize(("labels", "receivers"), [
-    (["severity=page", "alertname=QuantumJobSuccessBudgetBurn", "quantum_backend=fake_manila"],
-     "pager,alert-bridge"),
-    (["severity=ticket", "alertname=QuantumCalibrationStale", "quantum_backend=fake_manila"],
-     "alert-bridge"),
-    # Backends with a maintenance window route through their muted subtree, same receivers.
-    (["severity=page", "alertname=QuantumBackendDown", "quantum_backend=ibm_brisbane"],
-     "pager,alert-bridge"),
-    (["severity=ticket", "alertname=QuantumProbeFailing", "quantum_backend=ibm_kyiv"],
-     "alert-bridge"),
-    (["severity=info", "alertname=Other"], "alert-bridge"),
-    # The alert path's own alerts: the heartbeat only to the dead-man's switch, the bridge's
-    # alerts only around the bridge, even for a backend in its maintenance window.
-    (["severity=ticket", "alertname=QuantumAlertingHeartbeat"], "deadmans-switch"),
-    (["severity=page", "alertname=QuantumAlertBridgeDeliveryFailing", "bridge_condition=down"],
-     "pager"),
-    (["severity=ticket", "alertname=QuantumAlertBridgeDeadLetters"], "pager"),
-    (["severity=page", "alertname=QuantumAlertBridgeDeliveryFailing",
-      "quantum_backend=ibm_brisbane"], "pager"),
-])
+@pytest.mark.parametrize(
+    ("labels", "receivers"),
+    [
+        (
+            [
+                "severity=page",
+                "alertname=QuantumJobSuccessBudgetBurn",
+                "quantum_backend=fake_manila",
+            ],
+            "pager,alert-bridge",
+        ),
+        (
+            ["severity=ticket", "alertname=QuantumCalibrationStale", "quantum_backend=fake_manila"],
+            "alert-bridge",
+        ),
+        # Backends with a maintenance window route through their muted subtree, same receivers.
+        (
+            ["severity=page", "alertname=QuantumBackendDown", "quantum_backend=ibm_brisbane"],
+            "pager,alert-bridge",
+        ),
+        (
+            ["severity=ticket", "alertname=QuantumProbeFailing", "quantum_backend=ibm_kyiv"],
+            "alert-bridge",
+        ),
+        (["severity=info", "alertname=Other"], "alert-bridge"),
+        # The alert path's own alerts: the heartbeat only to the dead-man's switch, the bridge's
+        # alerts only around the bridge, even for a backend in its maintenance window.
+        (["severity=ticket", "alertname=QuantumAlertingHeartbeat"], "deadmans-switch"),
+        (
+            [
+                "severity=page",
+                "alertname=QuantumAlertBridgeDeliveryFailing",
+                "bridge_condition=down",
+            ],
+            "pager",
+        ),
+        (["severity=ticket", "alertname=QuantumAlertBridgeDeadLetters"], "pager"),
+        (
+            [
+                "severity=page",
+                "alertname=QuantumAlertBridgeDeliveryFailing",
+                "quantum_backend=ibm_brisbane",
+            ],
+            "pager",
+        ),
+    ],
+)
 def test_amtool_routes(labels: list[str], receivers: str) -> None:
     """Pages reach the pager and the Slack bridge; tickets and the rest only the bridge; the
     heartbeat and the bridge's own alerts never go through the bridge."""
-    result = _run("amtool", "config", "routes", "test",
-                  f"--config.file={ALERTS / 'alertmanager.yml'}",
-                  f"--verify.receivers={receivers}", *labels)
+    result = _run(
+        "amtool",
+        "config",
+        "routes",
+        "test",
+        f"--config.file={ALERTS / 'alertmanager.yml'}",
+        f"--verify.receivers={receivers}",
+        *labels,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize(("old", "new", "hint"), [
-    ("\n  page:", "\n  paeg:", "severities.paeg: unknown key: remove it or fix its spelling"),
-    ('start_time: "02:00"', 'start_time: "25:99"',
-     "maintenance[0].time_intervals[0].times[0].start_time: expected a time HH:MM"),
-    ("[sunday]", "[funday]", "weekdays: 'funday' is not a weekday"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "hint"),
+    [
+        ("\n  page:", "\n  paeg:", "severities.paeg: unknown key: remove it or fix its spelling"),
+        (
+            'start_time: "02:00"',
+            'start_time: "25:99"',
+            "maintenance[0].time_intervals[0].times[0].start_time: expected a time HH:MM",
+        ),
+        ("[sunday]", "[funday]", "weekdays: 'funday' is not a weekday"),
+    ],
+)
 def test_generate_refuses_bad_routing_spec(tmp_path: Path, old: str, new: str, hint: str) -> None:
     """A routing-spec typo: exit 1, one line on stderr naming file and field, no traceback,
     and alertmanager.yml left as it was."""
@@ -117,8 +156,12 @@ def test_generate_refuses_bad_routing_spec(tmp_path: Path, old: str, new: str, h
     assert old in spec.read_text()
     spec.write_text(spec.read_text().replace(old, new, 1))
     before = (tmp_path / "alerts" / "alertmanager.yml").read_text()
-    result = subprocess.run(["python", "-m", "qobserve.cli", "generate", "--root", str(tmp_path)],
-                            capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        ["python", "-m", "qobserve.cli", "generate", "--root", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert result.returncode == 1
     assert result.stdout == "" and result.stderr.count("\n") == 1, result.stderr
     assert result.stderr.startswith(f"error: {spec}: ") and hint in result.stderr

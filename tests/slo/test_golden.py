@@ -31,8 +31,9 @@ def test_golden(spec_path: Path) -> None:
 def test_golden_outputs_pass_promtool(spec_path: Path) -> None:
     """Every golden output is a valid Prometheus rules file for promtool 2.42."""
     out = spec_path.with_name(spec_path.stem.replace("in-", "out-", 1) + ".yml")
-    result = subprocess.run(["promtool", "check", "rules", str(out)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        ["promtool", "check", "rules", str(out)], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

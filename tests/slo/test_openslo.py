@@ -8,15 +8,31 @@ from qobserve.slo.openslo import from_openslo
 from qobserve.slo.spec import parse_spec
 
 DOC = {
-    "apiVersion": "openslo/v1", "kind": "SLO", "metadata": {"name": "job-success"},
+    "apiVersion": "openslo/v1",
+    "kind": "SLO",
+    "metadata": {"name": "job-success"},
     "spec": {
         "service": "qobserve",
-        "indicator": {"spec": {"ratioMetric": {
-            "good": {"metricSource": {"type": "Prometheus", "spec": {
-                "query": 'sum(rate(quantum_jobs_total{quantum_job_status="completed"}[{{.window}}]))'}}},
-            "total": {"metricSource": {"type": "Prometheus", "spec": {
-                "query": "sum(rate(quantum_jobs_total[{{.window}}]))"}}},
-        }}},
+        "indicator": {
+            "spec": {
+                "ratioMetric": {
+                    "good": {
+                        "metricSource": {
+                            "type": "Prometheus",
+                            "spec": {
+                                "query": 'sum(rate(quantum_jobs_total{quantum_job_status="completed"}[{{.window}}]))'
+                            },
+                        }
+                    },
+                    "total": {
+                        "metricSource": {
+                            "type": "Prometheus",
+                            "spec": {"query": "sum(rate(quantum_jobs_total[{{.window}}]))"},
+                        }
+                    },
+                }
+            }
+        },
         "timeWindow": [{"duration": "28d", "isRolling": True}],
         "objectives": [{"target": 0.995}],
     },

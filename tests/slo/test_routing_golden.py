@@ -37,8 +37,19 @@ def test_routing_golden_passes_amtool(spec_path: Path) -> None:
     out = str(_out(spec_path))
     result = subprocess.run(["amtool", "check-config", out], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
-    result = subprocess.run(["amtool", "config", "routes", "test", f"--config.file={out}",
-                             "--verify.receivers=pagerduty,opsgenie", "severity=page",
-                             "alertname=QuantumAlertBridgeDeliveryFailing", "quantum_backend=SV1"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            "amtool",
+            "config",
+            "routes",
+            "test",
+            f"--config.file={out}",
+            "--verify.receivers=pagerduty,opsgenie",
+            "severity=page",
+            "alertname=QuantumAlertBridgeDeliveryFailing",
+            "quantum_backend=SV1",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -24,9 +24,9 @@ from rich.console import Console
 from qobserve.semconv import LABEL, Attr
 from qobserve.stack import Scenario, Stack, StackOptions, Timings, leftover_processes
 from qobserve.stack.scenario import PAGE_ALERT, STALE_ALERT
+from qobserve.stack.traces import job_tree, pick_job, read_spans
 from qobserve.testing import find_binary
 from qobserve.testing.services import ALERTMANAGER, PROMETHEUS
-from qobserve.stack.traces import job_tree, pick_job, read_spans
 
 # Without Prometheus or Alertmanager, Stack.start() and find_binary raise MissingBinary, which
 # the qobserve.testing plugin turns into a skip, or a failure in CI.
@@ -56,21 +56,34 @@ def run(tmp_path_factory):
         console.print(view.render(scenario))
 
     with stack:
-        scenario = Scenario(stack, Timings(healthy=10, outage=12, hold=2, phase_timeout=120),
-                            on_phase_end=on_phase_end)
+        scenario = Scenario(
+            stack,
+            Timings(healthy=10, outage=12, hold=2, phase_timeout=120),
+            on_phase_end=on_phase_end,
+        )
         result = scenario.run()
-        page_ever = stack.query(f'max_over_time(ALERTS{{alertname="{PAGE_ALERT}",'
-                                f'alertstate="firing"}}[15m])')
+        page_ever = stack.query(
+            f'max_over_time(ALERTS{{alertname="{PAGE_ALERT}",alertstate="firing"}}[15m])'
+        )
         final = SimpleNamespace(
             alertmanager=stack.active_alerts(),
             page_now=stack.query(f'ALERTS{{alertname="{PAGE_ALERT}"}}'),
             page_ever=page_ever,
             rules=stack.prometheus.get("/api/v1/rules"),
-            targets=stack.targets_up())
+            targets=stack.targets_up(),
+        )
         pids = [s.process.pid for s in stack.services.values()]
         messages = stack.messages()
-    return SimpleNamespace(result=result, at_end_of=at_end_of, final=final, pids=pids, before=before,
-                           messages=messages, stack=stack, view=console.export_text())
+    return SimpleNamespace(
+        result=result,
+        at_end_of=at_end_of,
+        final=final,
+        pids=pids,
+        before=before,
+        messages=messages,
+        stack=stack,
+        view=console.export_text(),
+    )
 
 
 def _names(alerts: list[dict]) -> set[str]:
@@ -80,8 +93,11 @@ def _names(alerts: list[dict]) -> set[str]:
 def test_every_phase_completes(run):
     """Each phase saw what it demonstrates before its timeout."""
     assert [(p.name, p.completed) for p in run.result.phases] == [
-        ("healthy", True), ("outage", True), ("stale", True), ("recovery", True)], \
-        "\n".join(f"{e.kind}: {e.text}" for e in run.result.timeline)
+        ("healthy", True),
+        ("outage", True),
+        ("stale", True),
+        ("recovery", True),
+    ], "\n".join(f"{e.kind}: {e.text}" for e in run.result.timeline)
 
 
 def test_generated_rules_loaded_and_targets_scraped(run):
@@ -95,8 +111,9 @@ def test_generated_rules_loaded_and_targets_scraped(run):
 
 def test_stale_calibration_seen_by_alertmanager(run):
     """At the end of the stale phase Alertmanager held the calibration ticket for fake_manila."""
-    stale = [a for a in run.at_end_of["stale"]["alertmanager"]
-             if a["labels"]["alertname"] == STALE_ALERT]
+    stale = [
+        a for a in run.at_end_of["stale"]["alertmanager"] if a["labels"]["alertname"] == STALE_ALERT
+    ]
     assert stale and stale[0]["labels"]["severity"] == "ticket"
     assert stale[0]["labels"][_B] == "fake_manila"
 
@@ -126,8 +143,12 @@ def test_page_reached_slack_with_runbook(run):
 def test_page_resolved_after_recovery(run):
     """The resolved page was posted after the outage ended, threaded under the firing one,
     and neither Prometheus nor Alertmanager still has it."""
-    firing = next(m for m in run.messages if m.alertname == PAGE_ALERT and m.alert_status == "firing")
-    resolved = [m for m in run.messages if m.alertname == PAGE_ALERT and m.alert_status == "resolved"]
+    firing = next(
+        m for m in run.messages if m.alertname == PAGE_ALERT and m.alert_status == "firing"
+    )
+    resolved = [
+        m for m in run.messages if m.alertname == PAGE_ALERT and m.alert_status == "resolved"
+    ]
     assert resolved, [m.text for m in run.messages]
     assert resolved[0].received >= run.at_end_of["outage"]["ended"]
     assert resolved[0].thread_ts == firing.ts
@@ -139,7 +160,9 @@ def test_page_resolved_after_recovery(run):
 def test_tickets_fired_and_resolved(run, alertname):
     """Stale calibration and the outage's retries opened tickets (not pages) that resolved."""
     tickets = [m for m in run.messages if m.alertname == alertname]
-    assert [m.alert_status for m in tickets] == ["firing", "resolved"], [m.text for m in run.messages]
+    assert [m.alert_status for m in tickets] == ["firing", "resolved"], [
+        m.text for m in run.messages
+    ]
     assert {m.channel_name for m in tickets} == {"#quantum-alerts"}
 
 
@@ -148,8 +171,11 @@ def test_no_process_left_running(run):
     deadline = time.monotonic() + 10
     while any(psutil.pid_exists(p) for p in run.pids) and time.monotonic() < deadline:
         time.sleep(0.1)
-    alive = [p for p in run.pids if psutil.pid_exists(p)
-             and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+    alive = [
+        p
+        for p in run.pids
+        if psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE
+    ]
     assert not alive
     assert set(leftover_processes()) <= run.before
 
@@ -181,10 +207,21 @@ def test_ctrl_c_stops_every_service(tmp_path):
     """SIGINT mid-run (Ctrl-C) exits 130 after stopping every process the command started."""
     find_binary(PROMETHEUS), find_binary(ALERTMANAGER)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "qobserve.cli", "demo", "--stack", "--no-live",
-         "--workdir", str(tmp_path)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "COLUMNS": "200"})
+        [
+            sys.executable,
+            "-m",
+            "qobserve.cli",
+            "demo",
+            "--stack",
+            "--no-live",
+            "--workdir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
     lines = []
     try:
         for line in proc.stdout:

@@ -24,8 +24,12 @@ def test_post_then_history_returns_metadata_newest_first(slack_server, client):
     cid = slack_server.channel_id("#c")
     page = client.conversations_history(channel=cid, include_all_metadata=True, limit=1)
     assert page["messages"][0]["text"] == "second" and page["has_more"]
-    rest = client.conversations_history(channel=cid, include_all_metadata=True, limit=1,
-                                        cursor=page["response_metadata"]["next_cursor"])
+    rest = client.conversations_history(
+        channel=cid,
+        include_all_metadata=True,
+        limit=1,
+        cursor=page["response_metadata"]["next_cursor"],
+    )
     assert rest["messages"][0]["metadata"] == meta and not rest["has_more"]
     plain = client.conversations_history(channel=cid)
     assert "metadata" not in plain["messages"][1]
@@ -38,8 +42,7 @@ def test_thread_replies_and_update(slack_server, client):
     first = client.chat_postMessage(channel="#c", text="parent")
     client.chat_postMessage(channel="#c", text="reply", thread_ts=first["ts"])
     cid = first["channel"]
-    assert [m["text"] for m in client.conversations_history(channel=cid)["messages"]] == [
-        "parent"]
+    assert [m["text"] for m in client.conversations_history(channel=cid)["messages"]] == ["parent"]
     replies = client.conversations_replies(channel=cid, ts=first["ts"])["messages"]
     assert [m["text"] for m in replies] == ["parent", "reply"]
     client.chat_update(channel=cid, ts=first["ts"], text="edited")
@@ -58,10 +61,13 @@ def test_conversations_list_pages_and_missing_scope(slack_server, client):
         client.conversations_list()
 
 
-@pytest.mark.parametrize(("fault", "error"), [
-    (lambda s: s.refuse_channel("#c", "is_archived"), "is_archived"),
-    (lambda s: s.refuse_messages(lambda body: "bad" in body["text"]), "invalid_blocks"),
-])
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        (lambda s: s.refuse_channel("#c", "is_archived"), "is_archived"),
+        (lambda s: s.refuse_messages(lambda body: "bad" in body["text"]), "invalid_blocks"),
+    ],
+)
 def test_permanent_refusals(slack_server, client, fault, error):
     """Refused posts answer ok=false with the configured error and store nothing."""
     fault(slack_server)
@@ -73,19 +79,29 @@ def test_permanent_refusals(slack_server, client, fault, error):
 def test_limits_are_enforced():
     """Blocks over Block Kit's limits are listed."""
     url = "https://x/" + "a" * LIMITS["button_url"]
-    blocks = [{"type": "actions", "elements": [{"type": "button", "url": url,
-                                                 "text": {"type": "plain_text", "text": "x"}}]}]
+    blocks = [
+        {
+            "type": "actions",
+            "elements": [
+                {"type": "button", "url": url, "text": {"type": "plain_text", "text": "x"}}
+            ],
+        }
+    ]
     assert block_errors(blocks) == ["[0] button url over 3000"]
     assert block_errors([{"type": "divider"}] * 51) == ["more than 50 blocks"]
 
 
 def test_oversized_post_is_refused(slack_server, client):
     """Slack refuses an over-long button URL with invalid_blocks and truncates long text."""
-    button = {"type": "button", "text": {"type": "plain_text", "text": "Runbook"},
-              "url": "https://x/" + "a" * 3500}
+    button = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": "Runbook"},
+        "url": "https://x/" + "a" * 3500,
+    }
     with pytest.raises(SlackApiError, match="invalid_blocks"):
-        client.chat_postMessage(channel="#c", text="t",
-                                blocks=[{"type": "actions", "elements": [button]}])
+        client.chat_postMessage(
+            channel="#c", text="t", blocks=[{"type": "actions", "elements": [button]}]
+        )
     reply = client.chat_postMessage(channel="#c", text="x" * 40001)
     assert reply["response_metadata"]["warnings"] == ["message_truncated"]
     assert len(slack_server.messages()[0].text) == 40000
@@ -115,7 +131,8 @@ def test_outage_rate_limit_and_auth(slack_server, client):
     assert client.api_test()["ok"] and client.auth_test()["ok"]
     with pytest.raises(SlackApiError, match="invalid_auth"):
         WebClient(token="xoxb-wrong", base_url=slack_server.api_url).chat_postMessage(
-            channel="#c", text="x")
+            channel="#c", text="x"
+        )
     assert slack_server.rejected == 1
 
 

@@ -25,8 +25,9 @@ def cirq_cost(shots: int, seed: int):
 
     q = cirq.LineQubit(0)
     circuit = cirq.Circuit(cirq.ry(sympy.Symbol("a")).on(q), cirq.rx(sympy.Symbol("b")).on(q))
-    return cirq_expectation(cirq.Simulator(seed=seed), circuit, cirq.Z(q), ["a", "b"],
-                            repetitions=shots)
+    return cirq_expectation(
+        cirq.Simulator(seed=seed), circuit, cirq.Z(q), ["a", "b"], repetitions=shots
+    )
 
 
 def braket_cost(shots: int, seed: int):
@@ -34,8 +35,14 @@ def braket_cost(shots: int, seed: int):
     from braket.devices import LocalSimulator
 
     circuit = Circuit().ry(0, FreeParameter("alpha")).rx(0, FreeParameter("beta"))
-    return braket_expectation(LocalSimulator(), circuit, Observable.Z(), [0], shots=shots,
-                              parameter_names=["alpha", "beta"])
+    return braket_expectation(
+        LocalSimulator(),
+        circuit,
+        Observable.Z(),
+        [0],
+        shots=shots,
+        parameter_names=["alpha", "beta"],
+    )
 
 
 def qiskit_cost(shots: int, seed: int):
@@ -48,8 +55,9 @@ def qiskit_cost(shots: int, seed: int):
     qc.ry(Parameter("a"), 0)
     qc.rx(Parameter("b"), 0)
     precision = 1 / np.sqrt(shots) if shots else 0.0
-    return qiskit_expectation(StatevectorEstimator(seed=seed), qc, SparsePauliOp("Z"),
-                              precision=precision)
+    return qiskit_expectation(
+        StatevectorEstimator(seed=seed), qc, SparsePauliOp("Z"), precision=precision
+    )
 
 
 COSTS = {"cirq": cirq_cost, "braket": braket_cost, "qiskit": qiskit_cost}

@@ -71,9 +71,12 @@ def test_stall_fires_when_best_loss_stops_improving():
 def test_run_sets_flags_emits_events_and_calls_back(otel):
     """Firing sets the 0/1 gauge, adds span events at start and clear, and calls on_detection."""
     seen = []
-    with track_training("exp", detectors=[DivergenceDetector(window=4)],
-                        on_detection=lambda run, d: seen.append((d.detector, d.step, d.firing)),
-                        **otel.providers) as run:
+    with track_training(
+        "exp",
+        detectors=[DivergenceDetector(window=4)],
+        on_detection=lambda run, d: seen.append((d.detector, d.step, d.firing)),
+        **otel.providers,
+    ) as run:
         run.record_step(loss=1.0)
         record = run.record_step(loss=math.inf)
         assert record.firing == {"diverging"}
@@ -88,11 +91,13 @@ def test_run_sets_flags_emits_events_and_calls_back(otel):
 
 def test_callback_can_stop_the_run(otel):
     """A callback raising StopTraining ends a decorated run cleanly at the detection step."""
+
     def stop(run, detection):
         raise StopTraining(detection.reason)
 
-    @track_training("exp", detectors=[BarrenPlateauDetector(patience=2)], on_detection=stop,
-                    **otel.providers)
+    @track_training(
+        "exp", detectors=[BarrenPlateauDetector(patience=2)], on_detection=stop, **otel.providers
+    )
     def train(run):
         for _ in range(10):
             run.record_step(loss=1.0, gradient=[1e-4, -1e-4])
@@ -106,6 +111,7 @@ def test_callback_can_stop_the_run(otel):
 
 def test_failing_callback_and_detector_do_not_break_the_loop(otel):
     """A raising callback or detector is logged as an anomaly; strict mode re-raises the callback's error."""
+
     class Broken:
         name, metric = "broken", None
 
@@ -115,13 +121,22 @@ def test_failing_callback_and_detector_do_not_break_the_loop(otel):
     def bad_callback(run, detection):
         raise KeyError("oops")
 
-    with track_training("exp", detectors=[Broken(), DivergenceDetector()], on_detection=bad_callback,
-                        **otel.providers) as run:
+    with track_training(
+        "exp",
+        detectors=[Broken(), DivergenceDetector()],
+        on_detection=bad_callback,
+        **otel.providers,
+    ) as run:
         run.record_step(loss=math.nan)
     assert len(run.anomalies) == 2
     with pytest.raises(KeyError):
-        with track_training("exp", detectors=[DivergenceDetector()], on_detection=bad_callback,
-                            strict=True, **otel.providers) as run:
+        with track_training(
+            "exp",
+            detectors=[DivergenceDetector()],
+            on_detection=bad_callback,
+            strict=True,
+            **otel.providers,
+        ) as run:
             run.record_step(loss=math.nan)
 
 
@@ -135,8 +150,12 @@ def test_flags_reset_when_the_run_ends(otel, ending):
         if ending == "stop_training":
             raise StopTraining(detection.reason)
 
-    @track_training("exp", detectors=[BarrenPlateauDetector(patience=2), StallDetector(window=1)],
-                    on_detection=stop, **otel.providers)
+    @track_training(
+        "exp",
+        detectors=[BarrenPlateauDetector(patience=2), StallDetector(window=1)],
+        on_detection=stop,
+        **otel.providers,
+    )
     def train(run):
         for _ in range(4):
             run.record_step(loss=1.0, gradient=[1e-4, -1e-4])

@@ -48,12 +48,18 @@ def test_variational_classifier_learns_and_reports(otel):
     """The classifier's loss falls over 8 steps and its validation accuracy is exported."""
     vc = _load("variational_classifier")
     result = vc.train(steps=8, points=16, **otel.providers)
-    losses = [s.attributes[Attr.TRAINING_LOSS.value] for s in otel.spans()
-              if s.name == "training step" and Attr.TRAINING_LOSS.value in s.attributes]
+    losses = [
+        s.attributes[Attr.TRAINING_LOSS.value]
+        for s in otel.spans()
+        if s.name == "training step" and Attr.TRAINING_LOSS.value in s.attributes
+    ]
     assert len(losses) == 8 and result["anomalies"] == []
     # Shot noise on the loss is ≈ precision/√16 ≈ 0.008 at 1000 shots; the drop is ≫ that.
     assert losses[-1] < losses[0] - 0.1
     score = METRICS["quantum_training_validation_score"].otel_name
-    assert otel.value(score, metric="accuracy", **{Attr.EXPERIMENT.value: vc.EXPERIMENT}) == result["accuracy"]
+    assert (
+        otel.value(score, metric="accuracy", **{Attr.EXPERIMENT.value: vc.EXPERIMENT})
+        == result["accuracy"]
+    )
     snr = METRICS["quantum_training_gradient_snr"].otel_name
     assert otel.value(snr, **{Attr.EXPERIMENT.value: vc.EXPERIMENT}) > 0

@@ -23,6 +23,7 @@ def test_exact_simulators_give_the_analytic_gradient(sdk, circuits):
 @pytest.mark.parametrize("shift", [np.pi / 2, np.pi / 4])
 def test_general_shift_rule_is_exact(shift, circuits):
     """[C(θ+s) − C(θ−s)] / (2 sin s) is exact for any s on a Pauli-rotation cost."""
+
     def cost(batch):
         return Expectations(np.cos(batch[:, 0]) * np.cos(batch[:, 1]), np.zeros(len(batch)))
 
@@ -47,8 +48,11 @@ def test_parameter_shift_noise_matches_analytic_shot_noise_cirq(circuits):
     # The reported stderr² is a plug-in estimate, biased by O(1/N); its mean over repeats is within 5%.
     np.testing.assert_allclose((reported**2).mean(axis=0), analytic, rtol=0.05)
     # Mean gradient within 4 standard errors of the mean of the truth.
-    np.testing.assert_allclose(grads.mean(axis=0), circuits.exact_gradient(THETA),
-                               atol=4 * np.sqrt(analytic.max() / repeats))
+    np.testing.assert_allclose(
+        grads.mean(axis=0),
+        circuits.exact_gradient(THETA),
+        atol=4 * np.sqrt(analytic.max() / repeats),
+    )
     # Shot SNR as recorded by a run agrees with the analytic |∂C| / σ within 10%.
     snr = np.array([gradient_stats(gradient=e.gradient, stderr=e.stderr).snr for e in estimates])
     truth = np.abs(circuits.exact_gradient(THETA)) / np.sqrt(analytic)
@@ -70,6 +74,7 @@ def test_braket_stderr_matches_its_spread(circuits):
 
 def test_spsa_is_unbiased_on_a_smooth_cost(circuits):
     """SPSA samples average to the true gradient; each step costs 2 evaluations per sample."""
+
     def cost(batch):
         return Expectations(np.cos(batch[:, 0]) * np.cos(batch[:, 1]), np.zeros(len(batch)))
 
@@ -87,11 +92,15 @@ def test_spsa_is_unbiased_on_a_smooth_cost(circuits):
         (lambda c: parameter_shift(c, THETA, shift=np.pi), "shift"),
         (lambda c: parameter_shift(c, THETA, indices=[2]), "indices"),
         (lambda c: spsa(c, THETA, samples=1), "samples"),
-        (lambda c: parameter_shift(lambda b: (np.zeros(1), np.zeros(1)), THETA), "expectation: returned"),
+        (
+            lambda c: parameter_shift(lambda b: (np.zeros(1), np.zeros(1)), THETA),
+            "expectation: returned",
+        ),
     ],
 )
 def test_estimator_input_errors(call, match):
     """Bad estimator arguments raise ValueError naming the argument."""
+
     def cost(batch):
         return np.zeros(len(batch)), np.zeros(len(batch))
 

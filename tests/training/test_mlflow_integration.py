@@ -34,10 +34,24 @@ pytestmark = pytest.mark.integration
 EXPERIMENT = "qobserve-it"
 RUN_NAME = "qobserve-it-run"
 STEPS = 5
-STEP_KEYS = ("loss", "gradient_norm", "gradient_snr", "gradient_variance", "shot_variance",
-             "step_time")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+STEP_KEYS = (
+    "loss",
+    "gradient_norm",
+    "gradient_snr",
+    "gradient_variance",
+    "shot_variance",
+    "step_time",
+)
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _rest(server, endpoint: str, /, **params) -> dict:
@@ -63,8 +77,12 @@ def _training(run, steps: int, *, shots: int = 200, on_step=None) -> None:
     ansatz.ry(theta_p[0], 0)
     ansatz.ry(theta_p[1], 1)
     ansatz.cz(0, 1)
-    cost = qiskit_expectation(EstimatorV2(options={"run_options": {"seed": 3}}), ansatz,
-                              SparsePauliOp("ZZ"), precision=0.05)
+    cost = qiskit_expectation(
+        EstimatorV2(options={"run_options": {"seed": 3}}),
+        ansatz,
+        SparsePauliOp("ZZ"),
+        precision=0.05,
+    )
     bell = QuantumCircuit(2)
     bell.h(0)
     bell.cx(0, 1)
@@ -89,11 +107,13 @@ def instrumented(monkeypatch, mlflow_server):
     for key, value in mlflow_trace_env(EXPERIMENT, tracking_uri=mlflow_server.url).items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("OTEL_EXPORTER_OTLP_ENDPOINT", raising=False)
-    telemetry = qobserve.configure("qobserve-it", prometheus_port=0, registry=CollectorRegistry(),
-                                   set_global=False)
+    telemetry = qobserve.configure(
+        "qobserve-it", prometheus_port=0, registry=CollectorRegistry(), set_global=False
+    )
     instrumentor = QiskitInstrumentor()
-    instrumentor.instrument(tracer_provider=telemetry.tracer_provider,
-                            meter_provider=telemetry.meter_provider)
+    instrumentor.instrument(
+        tracer_provider=telemetry.tracer_provider, meter_provider=telemetry.meter_provider
+    )
     yield telemetry
     instrumentor.uninstrument()
     telemetry.shutdown()
@@ -106,18 +126,27 @@ def logged(mlflow_server):
     gen = instrumented.__wrapped__(mp, mlflow_server)
     telemetry = next(gen)
     settings = MlflowSettings(tracking_uri=mlflow_server.url, run_name=RUN_NAME, flush_interval=0.2)
-    with track_training(EXPERIMENT, seed=7, ansatz="ry-cz", depth=2, qubits=2,
-                        backend="aer_simulator", shots=200,
-                        params={"optimizer": "sgd", "learning_rate": 0.2, "noise": "none"},
-                        mlflow=settings, tracer_provider=telemetry.tracer_provider,
-                        meter_provider=telemetry.meter_provider) as run:
+    with track_training(
+        EXPERIMENT,
+        seed=7,
+        ansatz="ry-cz",
+        depth=2,
+        qubits=2,
+        backend="aer_simulator",
+        shots=200,
+        params={"optimizer": "sgd", "learning_rate": 0.2, "noise": "none"},
+        mlflow=settings,
+        tracer_provider=telemetry.tracer_provider,
+        meter_provider=telemetry.meter_provider,
+    ) as run:
         _training(run, STEPS)
         run.record_validation(accuracy=0.75)
     trace_id = f"{run.span.get_span_context().trace_id:032x}"
     next(gen, None)  # uninstrument, flush and shut down: the spans reach MLflow
     mp.undo()
-    exp_id = _rest(mlflow_server, "experiments/get-by-name",
-                   experiment_name=EXPERIMENT)["experiment"]["experiment_id"]
+    exp_id = _rest(mlflow_server, "experiments/get-by-name", experiment_name=EXPERIMENT)[
+        "experiment"
+    ]["experiment_id"]
     return run.mlflow.run_id, exp_id, trace_id
 
 
@@ -129,10 +158,30 @@ def test_run_has_params_and_tags(mlflow_server, logged):
     assert run["info"]["experiment_id"] == exp_id
     assert run["info"]["run_name"] == RUN_NAME
     params = {p["key"]: p["value"] for p in run["data"]["params"]}
-    assert {k: params[k] for k in ("seed", "backend", "shots", "qubits", "depth", "ansatz",
-                                   "optimizer", "learning_rate", "noise")} == {
-        "seed": "7", "backend": "aer_simulator", "shots": "200", "qubits": "2", "depth": "2",
-        "ansatz": "ry-cz", "optimizer": "sgd", "learning_rate": "0.2", "noise": "none"}
+    assert {
+        k: params[k]
+        for k in (
+            "seed",
+            "backend",
+            "shots",
+            "qubits",
+            "depth",
+            "ansatz",
+            "optimizer",
+            "learning_rate",
+            "noise",
+        )
+    } == {
+        "seed": "7",
+        "backend": "aer_simulator",
+        "shots": "200",
+        "qubits": "2",
+        "depth": "2",
+        "ansatz": "ry-cz",
+        "optimizer": "sgd",
+        "learning_rate": "0.2",
+        "noise": "none",
+    }
     assert params["version.qobserve"] == qobserve.__version__
     assert params["version.qiskit"] and params["version.qiskit-aer"]
     tags = {t["key"]: t["value"] for t in run["data"]["tags"]}
@@ -153,8 +202,9 @@ def test_metric_history_has_one_value_per_step(mlflow_server, logged, key):
 
 def test_validation_score_is_a_metric(mlflow_server, logged):
     """record_validation(accuracy=...) becomes validation_accuracy at the last step."""
-    history = _rest(mlflow_server, "metrics/get-history", run_id=logged[0],
-                    metric_key="validation_accuracy")["metrics"]
+    history = _rest(
+        mlflow_server, "metrics/get-history", run_id=logged[0], metric_key="validation_accuracy"
+    )["metrics"]
     assert [(m["step"], m["value"]) for m in history] == [(STEPS, 0.75)]
 
 
@@ -165,8 +215,11 @@ def test_histogram_and_plot_artifacts(mlflow_server, logged):
     assert {"histograms", "jobs.json", "loss_snr.png"} <= files
     hist = _rest(mlflow_server, "artifacts/list", run_id=run_id, path="histograms")["files"]
     assert len(hist) == STEPS
-    r = requests.get(f"{mlflow_server.url}/get-artifact",
-                     params={"run_uuid": run_id, "path": hist[0]["path"]}, timeout=10)
+    r = requests.get(
+        f"{mlflow_server.url}/get-artifact",
+        params={"run_uuid": run_id, "path": hist[0]["path"]},
+        timeout=10,
+    )
     r.raise_for_status()
     body = r.json()
     assert body["backend"] == "aer_simulator" and body["job_id"]
@@ -182,8 +235,11 @@ def test_traces_land_in_the_experiment_with_job_attributes(mlflow_server, logged
     client = MlflowClient(tracking_uri=mlflow_server.url)
     deadline, trace = time.monotonic() + 30, None
     while trace is None and time.monotonic() < deadline:
-        found = [t for t in client.search_traces(locations=[exp_id], max_results=50)
-                 if t.info.trace_id == f"tr-{trace_id}"]
+        found = [
+            t
+            for t in client.search_traces(locations=[exp_id], max_results=50)
+            if t.info.trace_id == f"tr-{trace_id}"
+        ]
         trace = found[0] if found else time.sleep(0.5)
     assert trace is not None, "the run's trace never reached MLflow"
     spans = trace.data.spans
@@ -209,9 +265,20 @@ def test_traces_land_in_the_experiment_with_job_attributes(mlflow_server, logged
 def _chromium(*args: str, profile, timeout: float = 120) -> subprocess.CompletedProcess:
     binary = shutil.which("chromium") or shutil.which("chromium-browser")
     assert binary, "chromium not found: apt-get install chromium (scripts/test.sh does)"
-    return subprocess.run([binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-                           "--window-size=1400,1000", "--virtual-time-budget=15000", *args],
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [
+            binary,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            "--window-size=1400,1000",
+            "--virtual-time-budget=15000",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def test_run_page_renders_in_chromium(mlflow_server, logged, tmp_path):
@@ -237,16 +304,20 @@ def test_run_page_renders_in_chromium(mlflow_server, logged, tmp_path):
 def _scrape(address) -> dict[str, float]:
     with urllib.request.urlopen(f"http://{address[0]}:{address[1]}/metrics", timeout=10) as r:
         text = r.read().decode()
-    return {f"{s.name}{sorted(s.labels.items())}": s.value
-            for fam in text_string_to_metric_families(text) for s in fam.samples}
+    return {
+        f"{s.name}{sorted(s.labels.items())}": s.value
+        for fam in text_string_to_metric_families(text)
+        for s in fam.samples
+    }
 
 
 def test_server_killed_mid_run(mlflow_server, instrumented, caplog):
     """MLflow dies at step 5 of 15: training finishes, Prometheus has every step, the
     failure is counted and logged once. Kills the shared server: keep this test last."""
     caplog.set_level(logging.INFO, logger="qobserve.training.mlflow")
-    settings = MlflowSettings(tracking_uri=mlflow_server.url, flush_interval=0.1,
-                              retry_budget=1.0, close_timeout=5)
+    settings = MlflowSettings(
+        tracking_uri=mlflow_server.url, flush_interval=0.1, retry_budget=1.0, close_timeout=5
+    )
     steps = 15
 
     def kill_at_5(step: int) -> None:
@@ -256,17 +327,27 @@ def test_server_killed_mid_run(mlflow_server, instrumented, caplog):
             mlflow_server.kill()
 
     t0 = time.monotonic()
-    with track_training("killed", mlflow=settings, tracer_provider=instrumented.tracer_provider,
-                        meter_provider=instrumented.meter_provider) as run:
+    with track_training(
+        "killed",
+        mlflow=settings,
+        tracer_provider=instrumented.tracer_provider,
+        meter_provider=instrumented.meter_provider,
+    ) as run:
         _training(run, steps, on_step=kill_at_5)
     assert time.monotonic() - t0 < 60
     assert not mlflow_server.alive()
     samples = _scrape(instrumented.prometheus_address)
     exp = ("quantum_experiment", "killed")
     assert samples[f"quantum_training_steps_total{[exp]}"] == steps
-    failures = [v for k, v in samples.items()
-                if k.startswith("qobserve_mlflow_log_failures_total") and str(exp) in k]
+    failures = [
+        v
+        for k, v in samples.items()
+        if k.startswith("qobserve_mlflow_log_failures_total") and str(exp) in k
+    ]
     assert failures and sum(failures) >= 1
-    warnings = [r.getMessage() for r in caplog.records
-                if r.name == "qobserve.training.mlflow" and r.levelno == logging.WARNING]
+    warnings = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "qobserve.training.mlflow" and r.levelno == logging.WARNING
+    ]
     assert len(warnings) == 1, warnings

@@ -6,7 +6,7 @@ import logging
 import socket
 import time
 
-import mlflow  # noqa: F401  (imported here so the worker's lazy import is instant)
+import mlflow
 import numpy as np
 import pytest
 
@@ -22,14 +22,19 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    ((False, None, None), None),
-    ((True, None, None), MlflowSettings()),
-    ((False, "http://h:1", None), MlflowSettings(tracking_uri="http://h:1")),
-    ((False, None, "exp"), MlflowSettings(experiment="exp")),
-    ((MlflowSettings(run_name="r"), "http://h:1", None),
-     MlflowSettings(run_name="r", tracking_uri="http://h:1")),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ((False, None, None), None),
+        ((True, None, None), MlflowSettings()),
+        ((False, "http://h:1", None), MlflowSettings(tracking_uri="http://h:1")),
+        ((False, None, "exp"), MlflowSettings(experiment="exp")),
+        (
+            (MlflowSettings(run_name="r"), "http://h:1", None),
+            MlflowSettings(run_name="r", tracking_uri="http://h:1"),
+        ),
+    ],
+)
 def test_settings_from_track_training_options(args, expected):
     """mlflow=True, a tracking URI or an experiment name each turn MLflow logging on."""
     assert settings_from(*args) == expected
@@ -51,8 +56,12 @@ def test_counts_of_a_qiskit_result():
 def test_unreachable_server_never_breaks_training(otel, caplog):
     """Every request fails: the loop is not slowed, Prometheus metrics are complete,
     failures are counted and warned about once."""
-    settings = MlflowSettings(tracking_uri=f"http://127.0.0.1:{_closed_port()}",
-                              flush_interval=0.05, retry_budget=0.3, close_timeout=5)
+    settings = MlflowSettings(
+        tracking_uri=f"http://127.0.0.1:{_closed_port()}",
+        flush_interval=0.05,
+        retry_budget=0.3,
+        close_timeout=5,
+    )
     caplog.set_level(logging.DEBUG, logger="qobserve.training.mlflow")
     rng = np.random.default_rng(0)
     with track_training("offline", mlflow=settings, metrics_interval=0, **otel.providers) as run:
@@ -65,8 +74,11 @@ def test_unreachable_server_never_breaks_training(otel, caplog):
     exp = {Attr.EXPERIMENT.value: "offline"}
     assert otel.value(METRICS["quantum_training_steps_total"].otel_name, **exp) == 20
     assert otel.value(METRICS["qobserve_mlflow_log_failures_total"].otel_name, **exp) >= 1
-    warnings = [r for r in caplog.records
-                if r.name == "qobserve.training.mlflow" and r.levelno == logging.WARNING]
+    warnings = [
+        r
+        for r in caplog.records
+        if r.name == "qobserve.training.mlflow" and r.levelno == logging.WARNING
+    ]
     assert len(warnings) == 1, [r.getMessage() for r in warnings]
     assert "open run failed" in warnings[0].getMessage()
 
@@ -111,8 +123,13 @@ class FakeClient:
         return {t.key: t.value for c in self.calls if c[0] == "log_batch" for t in c[4]}
 
     def metrics(self, key: str) -> list[tuple[int, float]]:
-        return [(m.step, m.value) for c in self.calls if c[0] == "log_batch" for m in c[2]
-                if m.key == key]
+        return [
+            (m.step, m.value)
+            for c in self.calls
+            if c[0] == "log_batch"
+            for m in c[2]
+            if m.key == key
+        ]
 
 
 @pytest.fixture
@@ -146,10 +163,22 @@ def test_logs_steps_verdicts_jobs_and_ends_the_run(otel, fake_mlflow):
 
     jobs = JobTelemetry(**otel.providers)
     settings = MlflowSettings(run_name="r", flush_interval=0.05)
-    with track_training("fake", seed=3, mlflow=settings, detectors=[FiresAtTwo()],
-                        params={"optimizer": "adam"}, **otel.providers) as run:
-        job = jobs.start("qiskit", "fake_manila", "run", shots=8, job_id="j1",
-                         attributes={Attr.CALIBRATION_TIMESTAMP.value: 1.7e9})
+    with track_training(
+        "fake",
+        seed=3,
+        mlflow=settings,
+        detectors=[FiresAtTwo()],
+        params={"optimizer": "adam"},
+        **otel.providers,
+    ) as run:
+        job = jobs.start(
+            "qiskit",
+            "fake_manila",
+            "run",
+            shots=8,
+            job_id="j1",
+            attributes={Attr.CALIBRATION_TIMESTAMP.value: 1.7e9},
+        )
         job.finish(JobStatus.COMPLETED, result=QiskitLikeResult())
         for i in range(3):
             run.record_step(loss=float(i), gradient=[0.1, 0.2], gradient_stderr=[0.01, 0.01])
@@ -200,8 +229,9 @@ def test_a_full_queue_drops_and_counts(otel, fake_mlflow):
     with track_training("fake", mlflow=settings, **otel.providers) as run:
         for i in range(20):
             run.record_step(loss=float(i))
-    dropped = otel.value(METRICS["qobserve_mlflow_dropped_total"].otel_name,
-                         **{Attr.EXPERIMENT.value: "fake"})
+    dropped = otel.value(
+        METRICS["qobserve_mlflow_dropped_total"].otel_name, **{Attr.EXPERIMENT.value: "fake"}
+    )
     assert dropped >= 15
     assert len(fake_mlflow[0].metrics("loss")) == 5  # the first five steps
 
@@ -212,10 +242,12 @@ def test_jobs_without_counts_leave_the_histogram_sample_alone(otel, fake_mlflow)
     from qobserve.semconv import JobStatus
 
     jobs = JobTelemetry(**otel.providers)
-    with track_training("fake", mlflow=MlflowSettings(histogram_jobs=1, plot=False),
-                        **otel.providers):
+    with track_training(
+        "fake", mlflow=MlflowSettings(histogram_jobs=1, plot=False), **otel.providers
+    ):
         for i, result in enumerate([object(), object(), QiskitLikeResult(), QiskitLikeResult()]):
-            jobs.start("qiskit", "aer", "run", job_id=f"j{i}").finish(JobStatus.COMPLETED,
-                                                                      result=result)
+            jobs.start("qiskit", "aer", "run", job_id=f"j{i}").finish(
+                JobStatus.COMPLETED, result=result
+            )
     logged = [c for c in fake_mlflow[0].calls if c[0] == "log_dict" and "histograms/" in c[2]]
     assert [c[3]["job_id"] for c in logged] == ["j2"]

@@ -58,7 +58,10 @@ def test_zero_noise_gives_infinite_snr_and_zero_over_zero_is_skipped():
         ({"samples": np.ones(3)}, "gradient_samples: expected shape (k, P)"),
         ({"samples": [[1.0, np.nan], [1.0, 2.0]]}, "gradient_samples: contains 1 NaN"),
         ({"gradient": [1.0, 2.0], "stderr": [0.1]}, "gradient_stderr: shape (1,) does not match"),
-        ({"gradient": [1.0, 2.0], "stderr": [0.1, -0.1]}, "gradient_stderr: standard errors must be >= 0"),
+        (
+            {"gradient": [1.0, 2.0], "stderr": [0.1, -0.1]},
+            "gradient_stderr: standard errors must be >= 0",
+        ),
         ({"samples": np.ones((2, 2)), "gradient": [1.0, 1.0]}, "not both"),
         ({"gradient": [1.0]}, "needs gradient_samples"),
     ],

@@ -30,7 +30,9 @@ def test_context_manager_exports_every_step_metric(otel):
         run.record_validation(accuracy=0.9, loss=0.3)
     assert otel.value(_otel("quantum_training_steps_total"), **EXP) == 2
     assert otel.value(_otel("quantum_training_loss"), **EXP) == 0.25
-    assert otel.value(_otel("quantum_training_gradient_norm"), **EXP) == pytest.approx(np.sqrt(0.02))
+    assert otel.value(_otel("quantum_training_gradient_norm"), **EXP) == pytest.approx(
+        np.sqrt(0.02)
+    )
     assert otel.value(_otel("quantum_training_gradient_variance"), **EXP) == pytest.approx(0.01)
     # median of |0.1|/0.05 = 2 and |−0.1|/0.2 = 0.5 is 1.25
     assert otel.value(_otel("quantum_training_gradient_snr"), **EXP) == pytest.approx(1.25)
@@ -43,8 +45,17 @@ def test_context_manager_exports_every_step_metric(otel):
 def test_jobs_run_inside_a_step_become_its_children(otel):
     """Auto step spans: a span started before record_step(n) is a child of step n's span."""
     tracer = otel.tracer_provider.get_tracer("sdk")
-    with track_training("exp", seed=3, ansatz="ry", depth=2, qubits=4, backend="aer_simulator",
-                        shots=100, code_version="v1", **otel.providers) as run:
+    with track_training(
+        "exp",
+        seed=3,
+        ansatz="ry",
+        depth=2,
+        qubits=4,
+        backend="aer_simulator",
+        shots=100,
+        code_version="v1",
+        **otel.providers,
+    ) as run:
         for i in range(2):
             with tracer.start_as_current_span(f"job {i}"):
                 pass
@@ -59,11 +70,16 @@ def test_jobs_run_inside_a_step_become_its_children(otel):
         assert job.parent.span_id == steps[i].context.span_id
         assert steps[i].parent.span_id == run_span.context.span_id
     attrs = run_span.attributes
-    assert (attrs[Attr.TRAINING_SEED.value], attrs[Attr.TRAINING_ANSATZ.value],
-            attrs[Attr.TRAINING_ANSATZ_DEPTH.value], attrs[Attr.CIRCUIT_QUBITS.value],
-            attrs[Attr.BACKEND.value], attrs[Attr.TRAINING_SHOTS.value],
-            attrs[Attr.TRAINING_CODE_VERSION.value], attrs[Attr.TRAINING_STEPS.value]) == (
-        3, "ry", 2, 4, "aer_simulator", 100, "v1", 2)
+    assert (
+        attrs[Attr.TRAINING_SEED.value],
+        attrs[Attr.TRAINING_ANSATZ.value],
+        attrs[Attr.TRAINING_ANSATZ_DEPTH.value],
+        attrs[Attr.CIRCUIT_QUBITS.value],
+        attrs[Attr.BACKEND.value],
+        attrs[Attr.TRAINING_SHOTS.value],
+        attrs[Attr.TRAINING_CODE_VERSION.value],
+        attrs[Attr.TRAINING_STEPS.value],
+    ) == (3, "ry", 2, 4, "aer_simulator", 100, "v1", 2)
     assert not trace.get_current_span().get_span_context().is_valid  # context restored
 
 
@@ -85,6 +101,7 @@ def test_explicit_steps_link_jobs_and_leave_no_trailing_span(otel):
 
 def test_decorator_passes_run_and_records_code_version(otel):
     """Each call of a decorated function is one run; `run` is injected and current_run() finds it."""
+
     @track_training("exp", **otel.providers)
     def train(steps, run):
         assert current_run() is run
@@ -116,7 +133,10 @@ def test_exception_in_loop_marks_run_and_open_step_as_errors(otel):
     [
         ({"gradient_samples": np.ones((3,))}, "gradient_samples: expected shape (k, P)"),
         ({"gradient": [1.0, np.nan]}, "gradient: contains 1 NaN"),
-        ({"gradient": [1.0, 2.0], "gradient_stderr": [0.1, -1.0]}, "gradient_stderr: standard errors must be >= 0"),
+        (
+            {"gradient": [1.0, 2.0], "gradient_stderr": [0.1, -1.0]},
+            "gradient_stderr: standard errors must be >= 0",
+        ),
         ({"gradient": [1.0, 2.0], "gradient_stderr": [0.1]}, "does not match gradient shape"),
         ({"shot_variance": -1.0}, "shot_variance: must be finite and >= 0"),
         ({"loss": "high"}, "loss: expected a number"),
@@ -160,6 +180,7 @@ def test_tracker_arguments_are_validated():
 
 def test_stop_training_from_loop_is_a_clean_stop(otel):
     """StopTraining raised inside the run ends it without error status."""
+
     @track_training("exp", **otel.providers)
     def train(run):
         run.record_step(loss=1.0)
@@ -180,9 +201,13 @@ def test_works_from_a_scipy_optimize_callback(otel):
         return np.array([-np.sin(x[0]) * np.cos(x[1]), -np.cos(x[0]) * np.sin(x[1])])
 
     with track_training("exp", **otel.providers) as run:
-        result = minimize(cost, [0.3, 0.2], jac=grad, method="BFGS",
-                          callback=lambda xk: run.record_step(loss=np.float64(cost(xk)),
-                                                              gradient=grad(xk)))
+        result = minimize(
+            cost,
+            [0.3, 0.2],
+            jac=grad,
+            method="BFGS",
+            callback=lambda xk: run.record_step(loss=np.float64(cost(xk)), gradient=grad(xk)),
+        )
     assert run.steps == result.nit > 0 and run.anomalies == []
     assert otel.value(_otel("quantum_training_steps_total"), **EXP) == result.nit
     assert otel.value(_otel("quantum_training_loss"), **EXP) == pytest.approx(result.fun)
@@ -203,8 +228,9 @@ def test_instrumented_qiskit_jobs_are_children_of_their_step(otel):
     qc = QuantumCircuit(1)
     qc.ry(Parameter("a"), 0)
     # Runtime local mode: a traced submission path (Aer's own primitives are not traced).
-    cost = qiskit_expectation(EstimatorV2(mode=AerSimulator()), qc, SparsePauliOp("Z"),
-                              precision=0.05)
+    cost = qiskit_expectation(
+        EstimatorV2(mode=AerSimulator()), qc, SparsePauliOp("Z"), precision=0.05
+    )
     instrumentor = QiskitInstrumentor()
     instrumentor.instrument(**otel.providers)
     try:

@@ -66,16 +66,23 @@ class BraketInstrumentor(BaseInstrumentor):
         telemetry = job_telemetry(kwargs.get("tracer_provider"), kwargs.get("meter_provider"))
         tasks = _aws.AwsTasks(telemetry)
         BraketInstrumentor._aws_tasks = tasks
-        wrap_function_wrapper("braket.devices.local_simulator", "LocalSimulator.run",
-                              _local.wrap_run(telemetry))
-        wrap_function_wrapper("braket.devices.local_simulator", "LocalSimulator.run_batch",
-                              _local.wrap_run_batch(telemetry))
-        wrap_function_wrapper("braket.aws.aws_session", "AwsSession.create_quantum_task",
-                              tasks.wrap_create)
-        wrap_function_wrapper("braket.aws.aws_session", "AwsSession.get_quantum_task",
-                              tasks.wrap_get)
-        wrap_function_wrapper("braket.aws.aws_quantum_task", "AwsQuantumTask.result",
-                              tasks.wrap_result)
+        wrap_function_wrapper(
+            "braket.devices.local_simulator", "LocalSimulator.run", _local.wrap_run(telemetry)
+        )
+        wrap_function_wrapper(
+            "braket.devices.local_simulator",
+            "LocalSimulator.run_batch",
+            _local.wrap_run_batch(telemetry),
+        )
+        wrap_function_wrapper(
+            "braket.aws.aws_session", "AwsSession.create_quantum_task", tasks.wrap_create
+        )
+        wrap_function_wrapper(
+            "braket.aws.aws_session", "AwsSession.get_quantum_task", tasks.wrap_get
+        )
+        wrap_function_wrapper(
+            "braket.aws.aws_quantum_task", "AwsQuantumTask.result", tasks.wrap_result
+        )
 
     def _uninstrument(self, **kwargs) -> None:
         from braket.aws.aws_quantum_task import AwsQuantumTask

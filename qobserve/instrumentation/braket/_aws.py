@@ -35,7 +35,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from opentelemetry import trace
@@ -50,8 +50,11 @@ from qobserve.semconv import Attr, JobStatus, Provider
 __all__ = ["AwsTasks", "aws_backend_name"]
 
 _PROVIDER = Provider.BRAKET.value
-_TERMINAL = {"COMPLETED": JobStatus.COMPLETED, "FAILED": JobStatus.FAILED,
-             "CANCELLED": JobStatus.CANCELLED}
+_TERMINAL = {
+    "COMPLETED": JobStatus.COMPLETED,
+    "FAILED": JobStatus.FAILED,
+    "CANCELLED": JobStatus.CANCELLED,
+}
 _MAX_REASON = 256
 _MANAGED_SIMULATOR = "/quantum-simulator/amazon/"
 # The task whose result() this thread is inside (its COMPLETED waits for the result).
@@ -74,7 +77,7 @@ def _unix(value: Any) -> float | None:
     if isinstance(value, str):
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.timestamp()
 
 
@@ -194,8 +197,14 @@ class AwsTasks:
                     return
             self._finish(task, _TERMINAL[state], response, now)
 
-    def _finish(self, task: _Task, status: JobStatus, response: dict, now: float,
-                billed: float | None = None) -> None:
+    def _finish(
+        self,
+        task: _Task,
+        status: JobStatus,
+        response: dict,
+        now: float,
+        billed: float | None = None,
+    ) -> None:
         record = task.record
         created, ended = _unix(response.get("createdAt")), _unix(response.get("endedAt"))
         end = max(ended if ended is not None else now, record.t0)
@@ -209,7 +218,14 @@ class AwsTasks:
             if reason:
                 record.set_attribute(Attr.JOB_FAILURE_REASON.value, reason[:_MAX_REASON])
             error = ErrorInfo(ErrorKind.UNKNOWN, QUANTUM_TASK_FAILED)
-        cost = job_cost_usd(_PROVIDER, task.backend, shots=task.shots, status=status.value,
-                            billed_seconds=billed)
-        record.finish(status, error=error, end_time=end, queue_seconds=queue,
-                      execution_seconds=execution, cost_usd=cost)
+        cost = job_cost_usd(
+            _PROVIDER, task.backend, shots=task.shots, status=status.value, billed_seconds=billed
+        )
+        record.finish(
+            status,
+            error=error,
+            end_time=end,
+            queue_seconds=queue,
+            execution_seconds=execution,
+            cost_usd=cost,
+        )

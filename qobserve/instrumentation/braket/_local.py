@@ -70,8 +70,11 @@ def _finish(record, backend: str, shots: int, tasks: int, results: list) -> None
     now = time.time()
     execution = (ended - started) if started is not None else now - record.t0
     record.event("running", started if started is not None else record.t0)
-    record.finish(JobStatus.COMPLETED, execution_seconds=execution,
-                  cost_usd=job_cost_usd(_PROVIDER, backend, shots=shots, tasks=tasks))
+    record.finish(
+        JobStatus.COMPLETED,
+        execution_seconds=execution,
+        cost_usd=job_cost_usd(_PROVIDER, backend, shots=shots, tasks=tasks),
+    )
 
 
 def _arg(args: tuple, kwargs: dict, index: int, name: str, default=None):
@@ -101,8 +104,9 @@ def _wrap(telemetry: JobTelemetry, operation: str, describe, results):
             return wrapped(*args, **kwargs)
         shots, circuits, facts = describe(args, kwargs)
         backend = local_backend_name(instance)
-        record = telemetry.start(_PROVIDER, backend, operation, shots=shots, circuits=circuits,
-                                 **facts)
+        record = telemetry.start(
+            _PROVIDER, backend, operation, shots=shots, circuits=circuits, **facts
+        )
         record.event("queued", record.t0)
         try:
             returned = wrapped(*args, **kwargs)

@@ -10,7 +10,7 @@ have no calibration (timestamp None) and are always up with an empty queue.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from qobserve.calibration import BackendStatus, Calibration, QubitCalibration
@@ -26,7 +26,7 @@ def _unix(value: Any) -> float | None:
     if isinstance(value, str):
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if value.tzinfo is None:  # Braket timestamps are UTC even when naive
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.timestamp()
 
 
@@ -69,7 +69,8 @@ def _qubits(standardized: Any) -> dict[int, QubitCalibration]:
         qubits[index] = QubitCalibration(
             t1_seconds=_seconds(getattr(props, "T1", None)),
             t2_seconds=_seconds(getattr(props, "T2", None)),
-            readout_error=_readout_error(props))
+            readout_error=_readout_error(props),
+        )
     return qubits
 
 
@@ -91,8 +92,11 @@ def calibration(device: Any) -> Calibration:
     timestamp = _unix(getattr(standardized, "updatedAt", None))
     if timestamp is None:
         timestamp = _unix(getattr(getattr(props, "service", None), "updatedAt", None))
-    return Calibration(timestamp=timestamp, qubits=_qubits(standardized),
-                       gate_errors=_two_qubit_errors(standardized))
+    return Calibration(
+        timestamp=timestamp,
+        qubits=_qubits(standardized),
+        gate_errors=_two_qubit_errors(standardized),
+    )
 
 
 def _queue_size(value: Any) -> int:

@@ -33,8 +33,12 @@ CODE_KINDS: dict[str, ErrorKind] = {
 #: so it goes on the span, never on a label).
 QUANTUM_TASK_FAILED = "QuantumTaskFailed"
 
-_TRANSPORT_TRANSIENT = ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError",
-                        "ConnectionClosedError")
+_TRANSPORT_TRANSIENT = (
+    "EndpointConnectionError",
+    "ConnectTimeoutError",
+    "ReadTimeoutError",
+    "ConnectionClosedError",
+)
 _TRANSPORT_PERMANENT = ("NoCredentialsError", "PartialCredentialsError", "NoRegionError")
 
 

@@ -54,7 +54,8 @@ def apply_noise(circuit: Circuit, noise: NoiseSpec | None) -> Circuit:
         else:
             raise ValueError(
                 f"apply_noise: gate {instr.operator.name} acts on {len(targets)} qubits; "
-                "depolarizing noise is defined for 1- and 2-qubit gates, decompose it first")
+                "depolarizing noise is defined for 1- and 2-qubit gates, decompose it first"
+            )
     for result_type in circuit.result_types:
         noisy.add_result_type(result_type)
     return noisy

@@ -38,8 +38,8 @@ makes no job spans.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 import importlib
+from collections.abc import Collection
 
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 from opentelemetry.instrumentation.utils import unwrap
@@ -52,11 +52,17 @@ __all__ = ["CirqInstrumentor"]
 
 # (module, class, methods) of the sampler entry points.
 _SAMPLERS = (
-    ("cirq.work.sampler", "Sampler",
-     ("run", "run_sweep", "run_batch", "run_async", "run_sweep_async", "run_batch_async")),
+    (
+        "cirq.work.sampler",
+        "Sampler",
+        ("run", "run_sweep", "run_batch", "run_async", "run_sweep_async", "run_batch_async"),
+    ),
     ("cirq.sim.simulator", "SimulatesSamples", ("run_sweep",)),
-    ("cirq_google.engine.processor_sampler", "ProcessorSampler",
-     ("run_sweep", "run_sweep_async", "run_batch", "run_batch_async")),
+    (
+        "cirq_google.engine.processor_sampler",
+        "ProcessorSampler",
+        ("run_sweep", "run_sweep_async", "run_batch", "run_batch_async"),
+    ),
 )
 # Processors whose run_sweep_async creates the Engine job.
 _PROCESSORS = (
@@ -91,22 +97,31 @@ class CirqInstrumentor(BaseInstrumentor):
         return _instruments
 
     def _instrument(self, **kwargs) -> None:
+        from qobserve.fidelity import FidelityRecorder
         from qobserve.instrumentation.cirq import _jobs, _sampler
 
-        from qobserve.fidelity import FidelityRecorder
-
         telemetry = job_telemetry(kwargs.get("tracer_provider"), kwargs.get("meter_provider"))
-        self._fidelity = FidelityRecorder(telemetry, rate=kwargs.get("output_fidelity"),
-                                          max_qubits=kwargs.get("output_fidelity_max_qubits"))
+        self._fidelity = FidelityRecorder(
+            telemetry,
+            rate=kwargs.get("output_fidelity"),
+            max_qubits=kwargs.get("output_fidelity_max_qubits"),
+        )
         watch = _jobs.JobWatch(telemetry)
-        targets = [(module, cls, method, _sampler.wrap_sampler(telemetry, method, self._fidelity))
-                   for module, cls, methods in _SAMPLERS for method in methods]
-        targets += [(module, cls, "run_sweep_async", watch.wrap_processor_run)
-                    for module, cls in _PROCESSORS]
+        targets = [
+            (module, cls, method, _sampler.wrap_sampler(telemetry, method, self._fidelity))
+            for module, cls, methods in _SAMPLERS
+            for method in methods
+        ]
+        targets += [
+            (module, cls, "run_sweep_async", watch.wrap_processor_run)
+            for module, cls in _PROCESSORS
+        ]
         for module, cls in _JOBS:
-            targets += [(module, cls, "results_async", watch.wrap_results),
-                        (module, cls, "batched_results_async", watch.wrap_results),
-                        (module, cls, "execution_status", watch.wrap_status)]
+            targets += [
+                (module, cls, "results_async", watch.wrap_results),
+                (module, cls, "batched_results_async", watch.wrap_results),
+                (module, cls, "execution_status", watch.wrap_status),
+            ]
         patched = []
         for module, cls, method, wrapper in targets:
             if _importable(module):

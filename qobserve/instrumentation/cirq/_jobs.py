@@ -46,18 +46,25 @@ class Call:
     shots: int = 0
 
 
-current: contextvars.ContextVar[Call | None] = contextvars.ContextVar("qobserve_cirq_call",
-                                                                      default=None)
+current: contextvars.ContextVar[Call | None] = contextvars.ContextVar(
+    "qobserve_cirq_call", default=None
+)
 
 
-def start_call(telemetry: JobTelemetry, operation: str, backend: str, processor: Any,
-               args: tuple, kwargs: dict) -> Call:
+def start_call(
+    telemetry: JobTelemetry, operation: str, backend: str, processor: Any, args: tuple, kwargs: dict
+) -> Call:
     """Open the span of a call to ``operation`` with these arguments."""
     circuits, reps, facts = wl.workload(operation, args, kwargs)
     uniform = len(set(reps)) <= 1
-    record = telemetry.start(_PROVIDER, backend, operation.removesuffix("_async"),
-                             shots=reps[0] if uniform and reps else None, circuits=circuits,
-                             **facts)
+    record = telemetry.start(
+        _PROVIDER,
+        backend,
+        operation.removesuffix("_async"),
+        shots=reps[0] if uniform and reps else None,
+        circuits=circuits,
+        **facts,
+    )
     if not uniform:  # per-circuit repetitions: count their sum
         telemetry["quantum_job_shots_total"].add(sum(reps), record.labels)
     record.event("queued", record.t0)
@@ -105,12 +112,18 @@ def finish_call(call: Call, exc: BaseException | None) -> None:
     now = time.time()
     record.event("running", record.t0)
     backend = record.labels[Attr.BACKEND.value]
-    cost = job_cost_usd(_PROVIDER, backend, shots=call.shots, tasks=max(len(call.jobs), 1),
-                        status=status.value)
+    cost = job_cost_usd(
+        _PROVIDER, backend, shots=call.shots, tasks=max(len(call.jobs), 1), status=status.value
+    )
     # Neither simulators nor the Engine API report a queue time: none is recorded,
     # and the execution time is known only where the job ran in this process.
-    record.finish(status, error=error, end_time=now, cost_usd=cost,
-                  execution_seconds=now - record.t0 if call.local else None)
+    record.finish(
+        status,
+        error=error,
+        end_time=now,
+        cost_usd=cost,
+        execution_seconds=now - record.t0 if call.local else None,
+    )
 
 
 def _attach(call: Call, job: Any) -> None:
@@ -137,9 +150,14 @@ class JobWatch:
             call = current.get()
             own = call is None and is_instrumentation_enabled()
             if own:
-                call = start_call(self._telemetry, "run_sweep",
-                                  str(getattr(instance, "processor_id", "engine")),
-                                  instance, args, kwargs)
+                call = start_call(
+                    self._telemetry,
+                    "run_sweep",
+                    str(getattr(instance, "processor_id", "engine")),
+                    instance,
+                    args,
+                    kwargs,
+                )
             try:
                 job = await wrapped(*args, **kwargs)
             except BaseException as exc:

@@ -33,8 +33,14 @@ def _compare_later(fidelity, call, args: tuple, kwargs: dict, result) -> None:
     if circuit is None or params or not hasattr(circuit, "all_operations"):
         return
     record = call.record
-    fidelity.submit(record.labels[Attr.PROVIDER.value], record.labels[Attr.BACKEND.value],
-                    record, [circuit], lambda: [cirq_counts(result, circuit)], ideal=cirq_ideal)
+    fidelity.submit(
+        record.labels[Attr.PROVIDER.value],
+        record.labels[Attr.BACKEND.value],
+        record,
+        [circuit],
+        lambda: [cirq_counts(result, circuit)],
+        ideal=cirq_ideal,
+    )
 
 
 def wrap_sampler(telemetry: JobTelemetry, operation: str, fidelity=None):
@@ -48,8 +54,9 @@ def wrap_sampler(telemetry: JobTelemetry, operation: str, fidelity=None):
     def _enter(sampler, args, kwargs):
         if _jobs.current.get() is not None or not is_instrumentation_enabled():
             return None, None
-        call = _jobs.start_call(telemetry, operation, wl.backend_name(sampler),
-                                wl.processor_of(sampler), args, kwargs)
+        call = _jobs.start_call(
+            telemetry, operation, wl.backend_name(sampler), wl.processor_of(sampler), args, kwargs
+        )
         return call, _jobs.current.set(call)
 
     def _exit(call, token, exc):
@@ -58,6 +65,7 @@ def wrap_sampler(telemetry: JobTelemetry, operation: str, fidelity=None):
 
     def wrapper(wrapped, instance, args, kwargs):
         if inspect.iscoroutinefunction(wrapped):
+
             async def run_async():
                 call, token = _enter(instance, args, kwargs)
                 if call is None:

@@ -15,8 +15,11 @@ _SIMULATORS = {"Simulator": "cirq_simulator", "DensityMatrixSimulator": "cirq_de
 
 def processor_of(sampler: Any):
     """The Engine processor behind a ``ProcessorSampler``, else None."""
-    return getattr(sampler, "processor", None) if type(sampler).__name__ == "ProcessorSampler" \
+    return (
+        getattr(sampler, "processor", None)
+        if type(sampler).__name__ == "ProcessorSampler"
         else None
+    )
 
 
 def backend_name(sampler: Any) -> str:
@@ -82,7 +85,7 @@ def workload(operation: str, args: tuple, kwargs: dict) -> tuple[int, list[int],
         params = _arg(args, kwargs, 1, "params", "param_resolver")
         sweeps = [1 if single else _sweep_count(params)] * len(programs)
     reps_list = list(reps) if isinstance(reps, (list, tuple)) else [reps] * len(programs)
-    per_execution = [int(r) for r, n in zip(reps_list, sweeps) for _ in range(n)]
+    per_execution = [int(r) for r, n in zip(reps_list, sweeps, strict=False) for _ in range(n)]
     return sum(sweeps), per_execution, _circuit_facts(programs)
 
 

@@ -26,15 +26,21 @@ _READOUT = ("single_qubit_p00_error", "single_qubit_p11_error")
 
 
 def _processor(device: Any):
-    return getattr(device, "processor", None) if type(device).__name__ == "ProcessorSampler" \
+    return (
+        getattr(device, "processor", None)
+        if type(device).__name__ == "ProcessorSampler"
         else (device if hasattr(device, "get_current_calibration") else None)
+    )
 
 
 def _per_qubit(cal: Any, key: str) -> dict:
     if key not in cal:
         return {}
-    return {targets[0]: float(values[0]) for targets, values in cal[key].items()
-            if len(targets) == 1 and values}
+    return {
+        targets[0]: float(values[0])
+        for targets, values in cal[key].items()
+        if len(targets) == 1 and values
+    }
 
 
 def _qubits(cal: Any) -> dict[int, QubitCalibration]:
@@ -45,7 +51,8 @@ def _qubits(cal: Any) -> dict[int, QubitCalibration]:
     for index, q in enumerate(qubits):
         readout = (p00[q] + p11[q]) / 2 if q in p00 and q in p11 else None
         result[index] = QubitCalibration(
-            t1_seconds=t1[q] * 1e-6 if q in t1 else None, readout_error=readout)
+            t1_seconds=t1[q] * 1e-6 if q in t1 else None, readout_error=readout
+        )
     return result
 
 

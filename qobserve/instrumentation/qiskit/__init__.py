@@ -61,16 +61,31 @@ log = logging.getLogger("qobserve.qiskit")
 def _targets(state: State):
     """(module, "Class.method", wrapper) for every choke point, submit paths first."""
     return (
-        ("qiskit_ibm_runtime.qiskit_runtime_service", "QiskitRuntimeService._run",
-         s.submit(state, s.describe_cloud_run)),
-        ("qiskit_ibm_runtime.fake_provider.local_service", "QiskitRuntimeLocalService._run",
-         s.submit(state, s.describe_local_run)),
-        ("qiskit_ibm_runtime.executor.executor", "Executor.run",
-         s.submit(state, s.describe_executor)),
-        ("qiskit_ibm_runtime.fake_provider.fake_backend", "FakeBackendV2.run",
-         s.submit(state, s.describe_backend_run)),
-        ("qiskit_aer.backends.aerbackend", "AerBackend.run",
-         s.submit(state, s.describe_backend_run)),
+        (
+            "qiskit_ibm_runtime.qiskit_runtime_service",
+            "QiskitRuntimeService._run",
+            s.submit(state, s.describe_cloud_run),
+        ),
+        (
+            "qiskit_ibm_runtime.fake_provider.local_service",
+            "QiskitRuntimeLocalService._run",
+            s.submit(state, s.describe_local_run),
+        ),
+        (
+            "qiskit_ibm_runtime.executor.executor",
+            "Executor.run",
+            s.submit(state, s.describe_executor),
+        ),
+        (
+            "qiskit_ibm_runtime.fake_provider.fake_backend",
+            "FakeBackendV2.run",
+            s.submit(state, s.describe_backend_run),
+        ),
+        (
+            "qiskit_aer.backends.aerbackend",
+            "AerBackend.run",
+            s.submit(state, s.describe_backend_run),
+        ),
         ("qiskit.primitives.primitive_job", "PrimitiveJob._submit", s.suppress_in_worker),
         ("qiskit.primitives.primitive_job", "PrimitiveJob.status", o.observe_local(state)),
         ("qiskit.primitives.primitive_job", "PrimitiveJob.result", o.observe_local(state)),
@@ -93,8 +108,11 @@ class QiskitInstrumentor(BaseInstrumentor):
         telemetry = job_telemetry(kwargs.get("tracer_provider"), kwargs.get("meter_provider"))
         from qobserve.fidelity import FidelityRecorder
 
-        fidelity = FidelityRecorder(telemetry, rate=kwargs.get("output_fidelity"),
-                                    max_qubits=kwargs.get("output_fidelity_max_qubits"))
+        fidelity = FidelityRecorder(
+            telemetry,
+            rate=kwargs.get("output_fidelity"),
+            max_qubits=kwargs.get("output_fidelity_max_qubits"),
+        )
         self._state = State(telemetry, fidelity)
         patched = []
         for module_name, target, wrapper in _targets(self._state):

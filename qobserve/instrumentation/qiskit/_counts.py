@@ -20,10 +20,8 @@ def _pub_counts(pub: Any) -> dict | None:
     names = list(data.keys()) if hasattr(data, "keys") else []
     if not names:
         return None
-    if len(names) == 1:
-        bits = getattr(data, names[0])
-    else:
-        bits = pub.join_data(names[::-1])  # first register rightmost, as clbit 0 is
+    # With several registers the first is rightmost, as clbit 0 is.
+    bits = getattr(data, names[0]) if len(names) == 1 else pub.join_data(names[::-1])
     if getattr(bits, "shape", ()) != ():
         return None
     return bits.get_counts()

@@ -21,10 +21,17 @@ from qobserve.semconv import JobStatus
 
 __all__ = ["cancel_cloud", "observe_cloud", "observe_local"]
 
-_CLOUD_EVENTS = {"INITIALIZING": "queued", "QUEUED": "queued", "VALIDATING": "queued",
-                 "RUNNING": "running"}
-_CLOUD_TERMINAL = {"DONE": JobStatus.COMPLETED, "ERROR": JobStatus.FAILED,
-                   "CANCELLED": JobStatus.CANCELLED}
+_CLOUD_EVENTS = {
+    "INITIALIZING": "queued",
+    "QUEUED": "queued",
+    "VALIDATING": "queued",
+    "RUNNING": "running",
+}
+_CLOUD_TERMINAL = {
+    "DONE": JobStatus.COMPLETED,
+    "ERROR": JobStatus.FAILED,
+    "CANCELLED": JobStatus.CANCELLED,
+}
 _UNSUCCESSFUL = ErrorInfo(ErrorKind.PERMANENT, "unsuccessful_result")
 
 
@@ -54,8 +61,14 @@ def _settle_local(state: State, job: Any, tracked: Tracked, observed: Any) -> No
             status = JobStatus.COMPLETED
     # Local jobs have no queue and report identical timestamps: the whole
     # client-side duration is execution.
-    record.finish(status, error=error, end_time=end, execution_seconds=max(end - record.t0, 0.0),
-                  cost_usd=state.cost(tracked, status, None), result=result)
+    record.finish(
+        status,
+        error=error,
+        end_time=end,
+        execution_seconds=max(end - record.t0, 0.0),
+        cost_usd=state.cost(tracked, status, None),
+        result=result,
+    )
     if status is JobStatus.COMPLETED and _sampled(tracked):
         _queue_fidelity(state, tracked, lambda: future.result(0))
 
@@ -69,12 +82,14 @@ def _queue_fidelity(state: State, tracked: Tracked, result) -> None:
     if tracked.fidelity is not None:
         circuits, tracked.fidelity = tracked.fidelity, None
         n = len(circuits)
-        state.fidelity.submit(QISKIT, tracked.backend, tracked.record, circuits,
-                              lambda: counts_of(result(), n))
+        state.fidelity.submit(
+            QISKIT, tracked.backend, tracked.record, circuits, lambda: counts_of(result(), n)
+        )
     elif tracked.expectations is not None:
         pubs, tracked.expectations = tracked.expectations, None
-        state.fidelity.submit_expectations(QISKIT, tracked.backend, tracked.record, pubs,
-                                           lambda: [r.data.evs for r in result()])
+        state.fidelity.submit_expectations(
+            QISKIT, tracked.backend, tracked.record, pubs, lambda: [r.data.evs for r in result()]
+        )
 
 
 def observe_local(state: State):
@@ -117,7 +132,9 @@ def _timestamp(text: str | None) -> float | None:
 def _split(metrics: dict, record: JobRecord, end: float) -> tuple[float | None, float | None]:
     """Queue and execution seconds from the service's ``created/running/finished`` stamps."""
     stamps = metrics.get("timestamps") or {}
-    created, running, finished = (_timestamp(stamps.get(k)) for k in ("created", "running", "finished"))
+    created, running, finished = (
+        _timestamp(stamps.get(k)) for k in ("created", "running", "finished")
+    )
     if running is not None and record.t0 <= running <= end:  # a skewed clock would misplace it
         record.event("running", running)  # no-op if a poll already saw it
     if created is None or running is None or finished is None or created == finished:
@@ -143,10 +160,17 @@ def _settle_cloud(state: State, job: Any, tracked: Tracked, raw: str) -> None:
     except Exception:  # metrics are a bonus; the terminal state is what counts
         metrics = {}
     queue, execution = _split(metrics, record, end)
-    error = reason_code_info(getattr(job, "_reason_code", None)) if status is JobStatus.FAILED else None
-    record.finish(status, error=error, end_time=end, queue_seconds=queue,
-                  execution_seconds=execution,
-                  cost_usd=state.cost(tracked, status, _billed_seconds(metrics)))
+    error = (
+        reason_code_info(getattr(job, "_reason_code", None)) if status is JobStatus.FAILED else None
+    )
+    record.finish(
+        status,
+        error=error,
+        end_time=end,
+        queue_seconds=queue,
+        execution_seconds=execution,
+        cost_usd=state.cost(tracked, status, _billed_seconds(metrics)),
+    )
     if status is JobStatus.COMPLETED and _sampled(tracked):
         _queue_fidelity(state, tracked, job.result)  # fetched by the worker, off the user's call
 

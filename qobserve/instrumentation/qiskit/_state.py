@@ -19,10 +19,16 @@ QISKIT = Provider.QISKIT.value
 class Tracked:
     """What a tracked job carries: its record and what pricing needs."""
 
-    __slots__ = ("record", "backend", "shots", "local", "fidelity", "expectations")
+    __slots__ = ("backend", "expectations", "fidelity", "local", "record", "shots")
 
-    def __init__(self, record: JobRecord, backend: str, shots: int | None, local: bool,
-                 fidelity: list | None = None) -> None:
+    def __init__(
+        self,
+        record: JobRecord,
+        backend: str,
+        shots: int | None,
+        local: bool,
+        fidelity: list | None = None,
+    ) -> None:
         self.record, self.backend, self.shots, self.local = record, backend, shots, local
         #: Circuits of a job sampled for output fidelity, else None.
         self.fidelity = fidelity
@@ -66,7 +72,9 @@ class State:
             self.telemetry.record_calibration(QISKIT, name, ts)
         return ts
 
-    def cost(self, tracked: Tracked, status: JobStatus, billed_seconds: float | None) -> float | None:
+    def cost(
+        self, tracked: Tracked, status: JobStatus, billed_seconds: float | None
+    ) -> float | None:
         """Estimated cost from :mod:`qobserve.cost` when it is installed, else None."""
         if self._job_cost is None:
             try:
@@ -82,9 +90,16 @@ class State:
         except KeyError:
             pass
         try:
-            cost = float(self._job_cost(QISKIT, tracked.backend, shots=tracked.shots or 0,
-                                        tasks=1, status=status.value,
-                                        billed_seconds=billed_seconds))
+            cost = float(
+                self._job_cost(
+                    QISKIT,
+                    tracked.backend,
+                    shots=tracked.shots or 0,
+                    tasks=1,
+                    status=status.value,
+                    billed_seconds=billed_seconds,
+                )
+            )
         except Exception as exc:  # unpriced backend: leave cost unset
             log.debug("qobserve: no price for %s (%s)", tracked.backend, exc)
             cost = None

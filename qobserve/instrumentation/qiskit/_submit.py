@@ -18,8 +18,14 @@ from qobserve.instrumentation.qiskit import _workload
 from qobserve.instrumentation.qiskit._state import QISKIT, State, Tracked, log
 from qobserve.semconv import Attr, JobStatus
 
-__all__ = ["describe_backend_run", "describe_cloud_run", "describe_executor",
-           "describe_local_run", "submit", "suppress_in_worker"]
+__all__ = [
+    "describe_backend_run",
+    "describe_cloud_run",
+    "describe_executor",
+    "describe_local_run",
+    "submit",
+    "suppress_in_worker",
+]
 
 #: True while inside an instrumented submission (or a primitive's worker):
 #: nested submissions (FakeBackendV2.run → AerSimulator.run, a local sampler's
@@ -64,8 +70,13 @@ def describe_executor(instance, args, kwargs):
     program = _arg(args, kwargs, 0, "program")
     backend = instance._backend
     operation = _ROLES.get(getattr(program, "_semantic_role", None), "executor")
-    return (backend, getattr(backend, "name", "unknown"), operation,
-            _workload.from_program(program), bool(instance._service.is_local))
+    return (
+        backend,
+        getattr(backend, "name", "unknown"),
+        operation,
+        _workload.from_program(program),
+        bool(instance._service.is_local),
+    )
 
 
 def describe_backend_run(instance, args, kwargs):
@@ -92,8 +103,15 @@ def submit(state: State, describe):
         attrs = {_COUNT: work.circuits}
         if calibrated is not None:
             attrs[_CALIBRATED] = calibrated
-        record = telemetry.start(QISKIT, name, operation, shots=work.shots, qubits=work.qubits,
-                                 depth=work.depth, attributes=attrs)
+        record = telemetry.start(
+            QISKIT,
+            name,
+            operation,
+            shots=work.shots,
+            qubits=work.qubits,
+            depth=work.depth,
+            attributes=attrs,
+        )
         token = _SUPPRESS.set(True)
         try:
             job = wrapped(*args, **kwargs)
@@ -104,11 +122,21 @@ def submit(state: State, describe):
             _SUPPRESS.reset(token)
         try:
             record.set_job_id(job.job_id())
-            sampled = state.fidelity is not None and (
-                operation in _COUNTED and work.programs or operation == "estimator" and work.pubs
-            ) and state.fidelity.sampled()
-            tracked = Tracked(record, name, work.shots, local,
-                              work.programs if sampled and operation in _COUNTED else None)
+            sampled = (
+                state.fidelity is not None
+                and (
+                    (operation in _COUNTED and work.programs)
+                    or (operation == "estimator" and work.pubs)
+                )
+                and state.fidelity.sampled()
+            )
+            tracked = Tracked(
+                record,
+                name,
+                work.shots,
+                local,
+                work.programs if sampled and operation in _COUNTED else None,
+            )
             if sampled and operation == "estimator":
                 tracked.expectations = work.pubs
             job._qobserve = tracked

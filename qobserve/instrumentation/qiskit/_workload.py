@@ -64,8 +64,9 @@ def _shape_size(obj: Any) -> int:
 
 def _summarise(circuits: list, shots: int | None) -> Workload:
     if len(circuits) == 1:  # the common case, without the generator machinery
-        return Workload(shots, 1, getattr(circuits[0], "num_qubits", None), _depth(circuits[0]),
-                        circuits)
+        return Workload(
+            shots, 1, getattr(circuits[0], "num_qubits", None), _depth(circuits[0]), circuits
+        )
     qubits = max((getattr(c, "num_qubits", 0) for c in circuits), default=None)
     depth = max((d for c in circuits if (d := _depth(c)) is not None), default=None)
     return Workload(shots, len(circuits), qubits, depth, circuits)
@@ -83,7 +84,7 @@ def from_pubs(program_id: str, inputs: dict, *, local: bool) -> Workload:
     else:
         default = options.get("default_shots") or _SAMPLER_SHOTS[local]
         per = [getattr(p, "shots", None) or default for p in pubs]
-    total = sum(s * _shape_size(p) for s, p in zip(per, pubs))
+    total = sum(s * _shape_size(p) for s, p in zip(per, pubs, strict=False))
     work = _summarise([p.circuit for p in pubs], total or None)
     work.pubs = pubs
     return work

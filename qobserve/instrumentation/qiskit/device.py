@@ -65,8 +65,11 @@ def calibration(device: Any) -> Calibration:
         for q in range(len(getattr(props, "qubits", ())))
     }
     when = getattr(props, "last_update_date", None)
-    return Calibration(timestamp=when.timestamp() if when is not None else None, qubits=qubits,
-                       gate_errors=_gate_errors(props))
+    return Calibration(
+        timestamp=when.timestamp() if when is not None else None,
+        qubits=qubits,
+        gate_errors=_gate_errors(props),
+    )
 
 
 def status(device: Any) -> BackendStatus:
@@ -75,5 +78,7 @@ def status(device: Any) -> BackendStatus:
     if get is None:
         return BackendStatus(operational=True, pending_jobs=0)
     st = get()
-    return BackendStatus(operational=bool(getattr(st, "operational", True)),
-                         pending_jobs=int(getattr(st, "pending_jobs", 0) or 0))
+    return BackendStatus(
+        operational=bool(getattr(st, "operational", True)),
+        pending_jobs=int(getattr(st, "pending_jobs", 0) or 0),
+    )

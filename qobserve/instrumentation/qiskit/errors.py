@@ -28,10 +28,18 @@ T, P, R = ErrorKind.TRANSIENT, ErrorKind.PERMANENT, ErrorKind.REROUTE
 # better on retry; "retry the action" codes are transient; backend
 # unavailability moves the job elsewhere.
 _REASON_CODES: dict[int, ErrorKind] = {
-    1002: P, 1003: P, 1005: P, 1007: P,  # validation / transpilation / basis gates / backend not found
-    1004: R, 1009: R,  # backend not available / backend information missing
-    1006: T, 1008: T, 1010: T, 1011: T,  # "retry the action"
-    1200: P, 1201: P,  # not authorised / invalid credentials
+    1002: P,
+    1003: P,
+    1005: P,
+    1007: P,  # validation / transpilation / basis gates / backend not found
+    1004: R,
+    1009: R,  # backend not available / backend information missing
+    1006: T,
+    1008: T,
+    1010: T,
+    1011: T,  # "retry the action"
+    1200: P,
+    1201: P,  # not authorised / invalid credentials
     1202: T,  # too many requests
     1305: P,  # ran longer than max_execution_time
 }
@@ -95,12 +103,22 @@ def classify_qiskit(exc: BaseException) -> ErrorInfo | None:
         return reason_code_info(m.group(1) if m else None)
     if name == "RuntimeJobTimeoutError":  # the client stopped waiting; the job still runs
         return ErrorInfo(T, name)
-    if name in ("InvalidAccountError", "IBMNotAuthorizedError", "IBMAccountError") and unreachable(exc):
+    if name in ("InvalidAccountError", "IBMNotAuthorizedError", "IBMAccountError") and unreachable(
+        exc
+    ):
         # The SDK reports a failed connection as a bad token: believe the transport.
         return ErrorInfo(R, UNREACHABLE)
-    if name in ("RuntimeInvalidStateError", "IBMInputValueError", "IBMBackendValueError",
-                "IBMAccountError", "InvalidAccountError", "IBMNotAuthorizedError",
-                "RuntimeProgramNotFound", "TranspilerError", "CircuitError"):
+    if name in (
+        "RuntimeInvalidStateError",
+        "IBMInputValueError",
+        "IBMBackendValueError",
+        "IBMAccountError",
+        "InvalidAccountError",
+        "IBMNotAuthorizedError",
+        "RuntimeProgramNotFound",
+        "TranspilerError",
+        "CircuitError",
+    ):
         return ErrorInfo(P, name)
     if name == "QiskitBackendNotFoundError":
         return ErrorInfo(R, name)
