@@ -1,43 +1,71 @@
-"""Price a finished job through :mod:`qobserve.cost`, when that module is present.
+"""Price a finished job for the job recorder: the one place instrumentation calls pricing.
 
-Instrumentation must never fail a user's job because pricing is unavailable
-or a backend is unpriced: every problem here yields ``None`` (no cost recorded)
-and a debug log line. Prices themselves live only in ``qobserve.cost``.
+Instrumentation must never fail a user's job because a backend is unpriced or
+a price file is bad: every problem here yields ``None`` (no cost recorded) and
+a debug log line. Prices themselves live only in :mod:`qobserve.cost`.
+
+Pricing is a pure function of its arguments and the current price table, and
+runs at the end of every job: results are memoised per table (a call to
+``qobserve.cost.use_prices`` starts a fresh memo), at most ``_MAX_MEMO`` of them.
 """
 
 from __future__ import annotations
 
 import logging
 
+from qobserve.cost import job_cost
+from qobserve.cost.table import current_table
+from qobserve.semconv import JobStatus
+
 __all__ = ["job_cost_usd"]
 
 log = logging.getLogger("qobserve.jobs")
+
+_MAX_MEMO = 512
+_memo: dict[tuple, float | None] = {}
+_memo_table: object = None
 
 
 def job_cost_usd(
     provider: str,
     backend: str,
-    *,
     shots: int,
     tasks: int = 1,
-    status: str = "completed",
-    billed_seconds: float | None = None,
+    status: JobStatus = JobStatus.COMPLETED,
+    billed: float | None = None,
 ) -> float | None:
-    """Cost of one job in USD as ``qobserve.cost.job_cost`` prices it, or None."""
+    """USD of one job as :func:`qobserve.cost.job_cost` prices it, or None when unpriceable.
+
+    Args:
+        shots: shots per task; tasks: provider tasks in the job.
+        billed: seconds the provider bills for the job, where it reports them.
+    """
+    global _memo_table
+    table = current_table()
+    if table is not _memo_table:
+        _memo.clear()
+        _memo_table = table
+    key = (provider, backend, shots, tasks, status, billed)
     try:
-        from qobserve.cost import job_cost
-    except ImportError:
-        return None
+        return _memo[key]
+    except KeyError:
+        pass
     try:
-        cost = job_cost(
-            provider,
-            backend,
-            shots=shots,
-            tasks=tasks,
-            status=status,
-            billed_seconds=billed_seconds,
+        usd: float | None = float(
+            job_cost(
+                provider,
+                backend,
+                shots=shots,
+                tasks=tasks,
+                status=status.value,
+                billed_seconds=billed,
+                table=table,
+            )
         )
-    except Exception as exc:  # unpriced backend, bad price file: observe, don't fail
+    except Exception as exc:  # unpriced backend, bad arguments: observe, don't fail
         log.debug("qobserve: no price for %s %s (%s)", provider, backend, type(exc).__name__)
-        return None
-    return None if cost is None else float(cost)
+        usd = None
+    if len(_memo) >= _MAX_MEMO:
+        _memo.clear()
+    _memo[key] = usd
+    return usd

@@ -26,7 +26,7 @@ What is instrumented:
   result's simulator execution duration (3 s minimum).
 
 Each job records the ``quantum_jobs_total`` / duration / shots metrics of
-:mod:`qobserve.semconv` and, when ``qobserve.cost`` is installed, its cost.
+:mod:`qobserve.semconv` and its cost as :mod:`qobserve.cost` prices it.
 Errors are classified by :mod:`qobserve.instrumentation.braket.errors`.
 Noise for ``braket:local_dm`` specs: :func:`qobserve.instrumentation.braket.noise.apply_noise`.
 

@@ -218,9 +218,7 @@ class AwsTasks:
             if reason:
                 record.set_attribute(Attr.JOB_FAILURE_REASON.value, reason[:_MAX_REASON])
             error = ErrorInfo(ErrorKind.UNKNOWN, QUANTUM_TASK_FAILED)
-        cost = job_cost_usd(
-            _PROVIDER, task.backend, shots=task.shots, status=status.value, billed_seconds=billed
-        )
+        cost = job_cost_usd(_PROVIDER, task.backend, task.shots, 1, status, billed)
         record.finish(
             status,
             error=error,

@@ -112,9 +112,7 @@ def finish_call(call: Call, exc: BaseException | None) -> None:
     now = time.time()
     record.event("running", record.t0)
     backend = record.labels[Attr.BACKEND.value]
-    cost = job_cost_usd(
-        _PROVIDER, backend, shots=call.shots, tasks=max(len(call.jobs), 1), status=status.value
-    )
+    cost = job_cost_usd(_PROVIDER, backend, call.shots, max(len(call.jobs), 1), status)
     # Neither simulators nor the Engine API report a queue time: none is recorded,
     # and the execution time is known only where the job ran in this process.
     record.finish(

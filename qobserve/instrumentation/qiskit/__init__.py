@@ -20,8 +20,8 @@ Quantum (``RuntimeJobV2``) or locally on fake backends and Aer; and
 terminal state the program observes (``result()``, ``status()``,
 ``wait_for_final_state()``, ``cancel()``), with ``queued``/``running`` events and
 the contract's job metrics (``quantum_jobs_total``, duration, queue/execution
-split where the service reports timestamps, shots, cost when
-:mod:`qobserve.cost` is installed). The backend's calibration time
+split where the service reports timestamps, shots, cost priced by
+:mod:`qobserve.cost`). The backend's calibration time
 (``properties().last_update_date``) is read once per backend and exported as
 ``quantum_backend_calibration_timestamp_seconds``.
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from qobserve.errors import ErrorInfo, ErrorKind
+from qobserve.instrumentation._cost import job_cost_usd
 from qobserve.instrumentation._job import JobRecord
 from qobserve.instrumentation.qiskit._counts import counts_of
 from qobserve.instrumentation.qiskit._state import QISKIT, State, Tracked, log
@@ -66,7 +67,7 @@ def _settle_local(state: State, job: Any, tracked: Tracked, observed: Any) -> No
         error=error,
         end_time=end,
         execution_seconds=max(end - record.t0, 0.0),
-        cost_usd=state.cost(tracked, status, None),
+        cost_usd=job_cost_usd(QISKIT, tracked.backend, tracked.shots or 0, 1, status),
         result=result,
     )
     if status is JobStatus.COMPLETED and _sampled(tracked):
@@ -169,7 +170,9 @@ def _settle_cloud(state: State, job: Any, tracked: Tracked, raw: str) -> None:
         end_time=end,
         queue_seconds=queue,
         execution_seconds=execution,
-        cost_usd=state.cost(tracked, status, _billed_seconds(metrics)),
+        cost_usd=job_cost_usd(
+            QISKIT, tracked.backend, tracked.shots or 0, 1, status, _billed_seconds(metrics)
+        ),
     )
     if status is JobStatus.COMPLETED and _sampled(tracked):
         _queue_fidelity(state, tracked, job.result)  # fetched by the worker, off the user's call

@@ -7,7 +7,7 @@ from typing import Any
 
 from qobserve.instrumentation._job import JobRecord, JobTelemetry
 from qobserve.instrumentation.qiskit import device
-from qobserve.semconv import JobStatus, Provider
+from qobserve.semconv import Provider
 
 __all__ = ["QISKIT", "State", "Tracked", "log"]
 
@@ -17,7 +17,7 @@ QISKIT = Provider.QISKIT.value
 
 
 class Tracked:
-    """What a tracked job carries: its record and what pricing needs."""
+    """What a tracked job carries: its record, and the backend and shots pricing needs."""
 
     __slots__ = ("backend", "expectations", "fidelity", "local", "record", "shots")
 
@@ -53,8 +53,6 @@ class State:
         #: :class:`~qobserve.fidelity.FidelityRecorder` (per-job output fidelity).
         self.fidelity = fidelity
         self.calibrations: dict[str, float | None] = {}
-        self._job_cost = None
-        self._costs: dict[tuple, float | None] = {}
 
     def calibration(self, backend: Any, name: str) -> float | None:
         """Last calibration time of ``backend``, read once per backend name and exported."""
@@ -71,39 +69,3 @@ class State:
         if ts is not None:
             self.telemetry.record_calibration(QISKIT, name, ts)
         return ts
-
-    def cost(
-        self, tracked: Tracked, status: JobStatus, billed_seconds: float | None
-    ) -> float | None:
-        """Estimated cost from :mod:`qobserve.cost` when it is installed, else None."""
-        if self._job_cost is None:
-            try:
-                from qobserve.cost import job_cost
-            except ImportError:
-                job_cost = False
-            self._job_cost = job_cost
-        if not self._job_cost:
-            return None
-        key = (tracked.backend, tracked.shots, status, billed_seconds)
-        try:
-            return self._costs[key]
-        except KeyError:
-            pass
-        try:
-            cost = float(
-                self._job_cost(
-                    QISKIT,
-                    tracked.backend,
-                    shots=tracked.shots or 0,
-                    tasks=1,
-                    status=status.value,
-                    billed_seconds=billed_seconds,
-                )
-            )
-        except Exception as exc:  # unpriced backend: leave cost unset
-            log.debug("qobserve: no price for %s (%s)", tracked.backend, exc)
-            cost = None
-        if len(self._costs) >= 512:  # a job_cost() is a pure function of the key
-            self._costs.clear()
-        self._costs[key] = cost
-        return cost
