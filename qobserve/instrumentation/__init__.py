@@ -11,7 +11,9 @@ from __future__ import annotations
 import importlib
 import logging
 
-__all__ = ["INSTRUMENTORS", "instrument", "uninstrument"]
+from qobserve.instrumentation._hooks import JobRequest, JobResponse
+
+__all__ = ["INSTRUMENTORS", "JobRequest", "JobResponse", "instrument", "uninstrument"]
 
 log = logging.getLogger("qobserve")
 
@@ -35,7 +37,8 @@ def instrument(**kwargs) -> list[str]:
     """Instrument every installed SDK; returns the families instrumented.
 
     Keyword arguments (``tracer_provider=``, ``meter_provider=``) go to each
-    instrumentor's ``instrument()``; ``output_fidelity=RATE`` (0-1) and
+    instrumentor's ``instrument()``, as do ``request_hook=`` and ``response_hook=``
+    (:class:`JobRequest`, :class:`JobResponse`); ``output_fidelity=RATE`` (0-1) and
     ``output_fidelity_max_qubits=N`` turn on per-job output fidelity
     (:mod:`qobserve.fidelity`; Qiskit sampler and ``backend.run`` jobs).
 

@@ -18,12 +18,14 @@ whenever a job starts and at every metric collection.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import threading
 import time
 import weakref
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from opentelemetry import metrics, trace
@@ -32,6 +34,13 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from qobserve import semconv
 from qobserve.errors import ErrorInfo, classify
+from qobserve.instrumentation._hooks import (
+    Hooks,
+    JobRequest,
+    JobResponse,
+    RequestHook,
+    ResponseHook,
+)
 from qobserve.semconv import Attr, Instrument, JobStatus
 
 __all__ = [
@@ -170,6 +179,8 @@ class JobTelemetry:
             if max_open_jobs is not None
             else int(_env_number("QOBSERVE_MAX_OPEN_JOBS", DEFAULT_MAX_OPEN_JOBS)),
         )
+        #: The instrumentor's user hooks (see :meth:`with_hooks`), None without any.
+        self.hooks: Hooks | None = None
         meter = metrics.get_meter(_SCOPE, _version(), meter_provider)
         self.instruments: dict[str, object] = {}
         self._budgets: dict[str, weakref.ref] = {}
@@ -204,6 +215,23 @@ class JobTelemetry:
 
     def __getitem__(self, prom_name: str):
         return self.instruments[prom_name]
+
+    def with_hooks(
+        self, request_hook: RequestHook | None = None, response_hook: ResponseHook | None = None
+    ) -> JobTelemetry:
+        """This telemetry calling an instrumentor's hooks on each job (self when there are none).
+
+        The copy shares the instruments and the open-job registry, so hooks of
+        one instrumentor never run for another's jobs.
+
+        Raises:
+            TypeError: a hook that is not callable.
+        """
+        if request_hook is None and response_hook is None:
+            return self
+        hooked = copy.copy(self)
+        hooked.hooks = Hooks(request_hook, response_hook)
+        return hooked
 
     def watch_budget(self, budget) -> None:
         """Export ``budget``'s limit and current-period spend at every collection
@@ -247,8 +275,12 @@ class JobTelemetry:
         job_id: str | None = None,
         start_time: float | None = None,
         attributes: dict | None = None,
+        submitted: Sequence = (),
     ) -> JobRecord:
-        """Open the span of one submitted job and count its shots."""
+        """Open the span of one submitted job and count its shots.
+
+        ``submitted``: the SDK circuit objects, for the request hook only.
+        """
         labels = {_PROVIDER: provider, _BACKEND: backend}
         attrs = {_PROVIDER: provider, _BACKEND: backend, _OPERATION: operation}
         if shots is not None:
@@ -272,6 +304,9 @@ class JobTelemetry:
         )
         if shots:
             self._shots.add(shots * (circuits or 1), labels)
+        hooks = self.hooks
+        if hooks is not None:
+            hooks.on_request(span, JobRequest(provider, backend, operation, shots, submitted))
         record = JobRecord(self, span, labels, t0, job_id)
         self.open_jobs.add(record)
         return record
@@ -349,7 +384,7 @@ class JobRecord:
             end_time: Unix time the job reached the terminal state (default now).
             queue_seconds / execution_seconds: provider-reported split, if known.
             cost_usd: actual cost, recorded on the span and the cost counter.
-            result: the SDK's result object, passed on to job listeners only.
+            result: the SDK's result object, passed on to the response hook and job listeners.
 
         Returns:
             True when this call recorded the job, False when it was already done.
@@ -401,6 +436,19 @@ class JobRecord:
                     "trace_id": f"{ctx.trace_id:032x}",
                     "span_id": f"{ctx.span_id:016x}",
                 },
+            )
+        hooks = t.hooks
+        if hooks is not None:
+            hooks.on_response(
+                span,
+                JobResponse(
+                    labels[_PROVIDER],
+                    labels[_BACKEND],
+                    self.job_id,
+                    status_value,
+                    error_type,
+                    result,
+                ),
             )
         if not expired:
             span.end(end_time=end_ns)

@@ -32,6 +32,11 @@ Noise for ``braket:local_dm`` specs: :func:`qobserve.instrumentation.braket.nois
 
 Suppression: code run under ``opentelemetry.instrumentation.utils.suppress_instrumentation()``
 makes no job spans.
+
+Hooks: ``instrument(request_hook=fn, response_hook=fn)`` calls
+``request_hook(span, JobRequest)`` before each submission and
+``response_hook(span, JobResponse)`` at its terminal state; a hook that raises
+is logged, never raised into the job (:mod:`qobserve.instrumentation._hooks`).
 """
 
 from __future__ import annotations
@@ -63,7 +68,9 @@ class BraketInstrumentor(BaseInstrumentor):
     def _instrument(self, **kwargs) -> None:
         from qobserve.instrumentation.braket import _aws, _local
 
-        telemetry = job_telemetry(kwargs.get("tracer_provider"), kwargs.get("meter_provider"))
+        telemetry = job_telemetry(
+            kwargs.get("tracer_provider"), kwargs.get("meter_provider")
+        ).with_hooks(kwargs.get("request_hook"), kwargs.get("response_hook"))
         tasks = _aws.AwsTasks(telemetry)
         BraketInstrumentor._aws_tasks = tasks
         wrap_function_wrapper(

@@ -65,7 +65,7 @@ def _window(results: list) -> tuple[float | None, float | None]:
     return (min(starts), max(ends)) if starts else (None, None)
 
 
-def _finish(record, backend: str, shots: int, tasks: int, results: list) -> None:
+def _finish(record, backend: str, shots: int, tasks: int, results: list, result: Any) -> None:
     started, ended = _window(results)
     now = time.time()
     execution = (ended - started) if started is not None else now - record.t0
@@ -74,6 +74,7 @@ def _finish(record, backend: str, shots: int, tasks: int, results: list) -> None
         JobStatus.COMPLETED,
         execution_seconds=execution,
         cost_usd=job_cost_usd(_PROVIDER, backend, shots, tasks),
+        result=result,
     )
 
 
@@ -86,26 +87,27 @@ def _shots(value: Any) -> int:
     return value if isinstance(value, int) and value > 0 else 0
 
 
-def _describe_run(args: tuple, kwargs: dict) -> tuple[int, int, dict]:
+def _describe_run(args: tuple, kwargs: dict) -> tuple[int, list, dict]:
     spec = _arg(args, kwargs, 0, "task_specification")
-    return _shots(_arg(args, kwargs, 1, "shots")), 1, circuit_facts(spec)
+    return _shots(_arg(args, kwargs, 1, "shots")), [spec], circuit_facts(spec)
 
 
-def _describe_batch(args: tuple, kwargs: dict) -> tuple[int, int, dict]:
+def _describe_batch(args: tuple, kwargs: dict) -> tuple[int, list, dict]:
     specs = _arg(args, kwargs, 0, "task_specifications")
     specs = list(specs) if isinstance(specs, (list, tuple)) else [specs]
     facts = circuit_facts(specs[0]) if len(specs) == 1 else {}
-    return _shots(_arg(args, kwargs, 1, "shots")), len(specs), facts
+    return _shots(_arg(args, kwargs, 1, "shots")), specs, facts
 
 
 def _wrap(telemetry: JobTelemetry, operation: str, describe, results):
     def wrapper(wrapped, instance, args, kwargs):
         if not is_instrumentation_enabled():
             return wrapped(*args, **kwargs)
-        shots, circuits, facts = describe(args, kwargs)
+        shots, specs, facts = describe(args, kwargs)
+        circuits = len(specs)
         backend = local_backend_name(instance)
         record = telemetry.start(
-            _PROVIDER, backend, operation, shots=shots, circuits=circuits, **facts
+            _PROVIDER, backend, operation, shots=shots, circuits=circuits, submitted=specs, **facts
         )
         record.event("queued", record.t0)
         try:
@@ -115,7 +117,8 @@ def _wrap(telemetry: JobTelemetry, operation: str, describe, results):
             raise
         if operation == "run":
             record.set_job_id(str(returned.id))
-        _finish(record, backend, shots, circuits, results(returned))
+        done = results(returned)
+        _finish(record, backend, shots, circuits, done, done[0] if operation == "run" else done)
         return returned
 
     return wrapper

@@ -34,6 +34,11 @@ circuit's ideal distribution in a background worker (:mod:`qobserve.fidelity`).
 
 Suppression: code run under ``opentelemetry.instrumentation.utils.suppress_instrumentation()``
 makes no job spans.
+
+Hooks: ``instrument(request_hook=fn, response_hook=fn)`` calls
+``request_hook(span, JobRequest)`` before each submission and
+``response_hook(span, JobResponse)`` at its terminal state; a hook that raises
+is logged, never raised into the job (:mod:`qobserve.instrumentation._hooks`).
 """
 
 from __future__ import annotations
@@ -100,7 +105,9 @@ class CirqInstrumentor(BaseInstrumentor):
         from qobserve.fidelity import FidelityRecorder
         from qobserve.instrumentation.cirq import _jobs, _sampler
 
-        telemetry = job_telemetry(kwargs.get("tracer_provider"), kwargs.get("meter_provider"))
+        telemetry = job_telemetry(
+            kwargs.get("tracer_provider"), kwargs.get("meter_provider")
+        ).with_hooks(kwargs.get("request_hook"), kwargs.get("response_hook"))
         self._fidelity = FidelityRecorder(
             telemetry,
             rate=kwargs.get("output_fidelity"),

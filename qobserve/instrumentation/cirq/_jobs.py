@@ -55,7 +55,7 @@ def start_call(
     telemetry: JobTelemetry, operation: str, backend: str, processor: Any, args: tuple, kwargs: dict
 ) -> Call:
     """Open the span of a call to ``operation`` with these arguments."""
-    circuits, reps, facts = wl.workload(operation, args, kwargs)
+    circuits, reps, facts, programs = wl.workload(operation, args, kwargs)
     uniform = len(set(reps)) <= 1
     record = telemetry.start(
         _PROVIDER,
@@ -63,6 +63,7 @@ def start_call(
         operation.removesuffix("_async"),
         shots=reps[0] if uniform and reps else None,
         circuits=circuits,
+        submitted=programs,
         **facts,
     )
     if not uniform:  # per-circuit repetitions: count their sum
@@ -105,8 +106,9 @@ def _outcome(call: Call, exc: BaseException | None) -> tuple[JobStatus, Any]:
     return status, error
 
 
-def finish_call(call: Call, exc: BaseException | None) -> None:
-    """Finish the call's span from its jobs' terminal states and the exception, if any."""
+def finish_call(call: Call, exc: BaseException | None, result: Any = None) -> None:
+    """Finish the call's span from its jobs' terminal states and the exception, if any
+    (``result``: what the call returned, for the response hook)."""
     record = call.record
     status, error = _outcome(call, exc)
     now = time.time()
@@ -121,6 +123,7 @@ def finish_call(call: Call, exc: BaseException | None) -> None:
         end_time=now,
         cost_usd=cost,
         execution_seconds=now - record.t0 if call.local else None,
+        result=result,
     )
 
 

@@ -68,8 +68,8 @@ def _arg(args: tuple, kwargs: dict, index: int, *names: str, default=None):
     return next((kwargs[n] for n in names if n in kwargs), default)
 
 
-def workload(operation: str, args: tuple, kwargs: dict) -> tuple[int, list[int], dict]:
-    """(circuit executions, repetitions of each execution, circuit facts) of one call.
+def workload(operation: str, args: tuple, kwargs: dict) -> tuple[int, list[int], dict, list]:
+    """(circuit executions, repetitions of each execution, circuit facts, programs) of one call.
 
     ``operation`` is the method name: ``run`` runs one resolver, ``run_sweep``
     every point of its sweep (for each program of a processor batch),
@@ -86,7 +86,7 @@ def workload(operation: str, args: tuple, kwargs: dict) -> tuple[int, list[int],
         sweeps = [1 if single else _sweep_count(params)] * len(programs)
     reps_list = list(reps) if isinstance(reps, (list, tuple)) else [reps] * len(programs)
     per_execution = [int(r) for r, n in zip(reps_list, sweeps, strict=False) for _ in range(n)]
-    return sum(sweeps), per_execution, _circuit_facts(programs)
+    return sum(sweeps), per_execution, _circuit_facts(programs), programs
 
 
 def calibration_timestamp(processor: Any) -> float | None:

@@ -35,6 +35,11 @@ Per-job output fidelity (off by default): ``instrument(output_fidelity=RATE)``
 ``backend.run`` jobs with their ideal output distribution in a background
 worker, and ``output_fidelity_max_qubits=`` caps the statevector width; see
 :mod:`qobserve.fidelity`.
+
+Hooks: ``instrument(request_hook=fn, response_hook=fn)`` calls
+``request_hook(span, JobRequest)`` before each submission and
+``response_hook(span, JobResponse)`` at its terminal state; a hook that raises
+is logged, never raised into the job (:mod:`qobserve.instrumentation._hooks`).
 """
 
 from __future__ import annotations
@@ -105,7 +110,9 @@ class QiskitInstrumentor(BaseInstrumentor):
         return _instruments
 
     def _instrument(self, **kwargs) -> None:
-        telemetry = job_telemetry(kwargs.get("tracer_provider"), kwargs.get("meter_provider"))
+        telemetry = job_telemetry(
+            kwargs.get("tracer_provider"), kwargs.get("meter_provider")
+        ).with_hooks(kwargs.get("request_hook"), kwargs.get("response_hook"))
         from qobserve.fidelity import FidelityRecorder
 
         fidelity = FidelityRecorder(

@@ -111,6 +111,7 @@ def submit(state: State, describe):
             qubits=work.qubits,
             depth=work.depth,
             attributes=attrs,
+            submitted=work.programs or (),
         )
         token = _SUPPRESS.set(True)
         try:
