@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 
 from qobserve.cost import job_cost
-from qobserve.cost.table import current_table
+from qobserve.cost import table as _table
 from qobserve.semconv import JobStatus
 
 __all__ = ["job_cost_usd"]
@@ -41,7 +41,9 @@ def job_cost_usd(
         billed: seconds the provider bills for the job, where it reports them.
     """
     global _memo_table
-    table = current_table()
+    # The table in use, read without current_table()'s lock (a plain attribute
+    # read is atomic); None until the first pricing loads it.
+    table = _table._current or _table.current_table()
     if table is not _memo_table:
         _memo.clear()
         _memo_table = table

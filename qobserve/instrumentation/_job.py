@@ -72,6 +72,8 @@ _SHOTS, _CIRCUITS, _QUBITS = (
 _DEPTH, _JOB_ID, _STATUS = Attr.CIRCUIT_DEPTH.value, Attr.JOB_ID.value, Attr.JOB_STATUS.value
 _ERROR_TYPE, _COST = Attr.ERROR_TYPE.value, Attr.JOB_COST_USD.value
 _MAX_LIFETIME = Attr.JOB_MAX_LIFETIME.value
+#: Entries kept at most in each per-backend cache (label sets are bounded anyway).
+_MAX_CACHED = 4096
 
 
 def _env_number(name: str, default: float) -> float:
@@ -103,9 +105,13 @@ class _OpenJobs:
         return len(self._records)
 
     def add(self, record: JobRecord) -> None:
+        records = self._records
         with self._lock:
-            self._records[id(record)] = record
-        self.expire()
+            records[id(record)] = record
+            oldest = next(iter(records.values()))
+            overdue = len(records) > self.max_open or record.t0 - oldest.t0 > self.max_lifetime
+        if overdue:  # checked under the same lock: the common case takes it once
+            self.expire()
 
     def remove(self, record: JobRecord) -> None:
         with self._lock:
@@ -181,6 +187,9 @@ class JobTelemetry:
         )
         #: The instrumentor's user hooks (see :meth:`with_hooks`), None without any.
         self.hooks: Hooks | None = None
+        # Per-job dictionaries built once per backend / outcome, not on every job.
+        self._backends: dict[tuple, tuple[str, dict, dict]] = {}
+        self._outcomes: dict[tuple, tuple[dict, dict]] = {}
         meter = metrics.get_meter(_SCOPE, _version(), meter_provider)
         self.instruments: dict[str, object] = {}
         self._budgets: dict[str, weakref.ref] = {}
@@ -281,8 +290,11 @@ class JobTelemetry:
 
         ``submitted``: the SDK circuit objects, for the request hook only.
         """
-        labels = {_PROVIDER: provider, _BACKEND: backend}
-        attrs = {_PROVIDER: provider, _BACKEND: backend, _OPERATION: operation}
+        try:
+            name, labels, base = self._backends[provider, backend, operation]
+        except KeyError:
+            name, labels, base = self._backend(provider, backend, operation)
+        attrs = base.copy()
         if shots is not None:
             attrs[_SHOTS] = shots
         if circuits is not None:
@@ -297,7 +309,7 @@ class JobTelemetry:
             attrs.update(attributes)
         t0 = time.time() if start_time is None else start_time
         span = self.tracer.start_span(
-            f"{provider} {backend} {operation}",
+            name,
             kind=SpanKind.CLIENT,
             attributes=attrs,
             start_time=int(t0 * 1e9),
@@ -310,6 +322,33 @@ class JobTelemetry:
         record = JobRecord(self, span, labels, t0, job_id)
         self.open_jobs.add(record)
         return record
+
+    def _backend(self, provider: str, backend: str, operation: str) -> tuple[str, dict, dict]:
+        """Span name, metric labels and base span attributes, built once per backend and operation."""
+        labels = {_PROVIDER: provider, _BACKEND: backend}
+        entry = (
+            f"{provider} {backend} {operation}",
+            labels,
+            {**labels, _OPERATION: operation},
+        )
+        if len(self._backends) >= _MAX_CACHED:
+            self._backends.clear()
+        self._backends[provider, backend, operation] = entry
+        return entry
+
+    def outcome_labels(self, labels: dict, status: str, error_type: str) -> tuple[dict, dict]:
+        """Labels of the job counter and of the duration histogram for one outcome, built once."""
+        key = (labels[_PROVIDER], labels[_BACKEND], status, error_type)
+        try:
+            return self._outcomes[key]
+        except KeyError:
+            pass
+        done = {**labels, _STATUS: status}
+        entry = ({**done, _ERROR_TYPE: error_type}, done)
+        if len(self._outcomes) >= _MAX_CACHED:
+            self._outcomes.clear()
+        self._outcomes[key] = entry
+        return entry
 
     def record_calibration(self, provider: str, backend: str, timestamp: float) -> None:
         """Export the Unix time of a backend's last calibration."""
@@ -346,14 +385,17 @@ class JobRecord:
             if self.finished is not None or self.expired:
                 return
             self.expired = True
-        self.span.set_attribute(_STATUS, semconv.JOB_UNOBSERVED)
-        self.span.set_attribute(_MAX_LIFETIME, float(max_lifetime))
+        ending = {_STATUS: semconv.JOB_UNOBSERVED, _MAX_LIFETIME: float(max_lifetime)}
+        if self.job_id is not None:
+            ending[_JOB_ID] = self.job_id
+        self.span.set_attributes(ending)
         self.span.add_event(semconv.SpanEvent.UNOBSERVED.value)
         self.span.end()
 
     def set_job_id(self, job_id: str) -> None:
+        """Name the job; the id goes on the span with the other end-of-job
+        attributes (one span call instead of two: spans are exported when they end)."""
         self.job_id = job_id
-        self.span.set_attribute(_JOB_ID, job_id)
 
     def set_attribute(self, key: str, value) -> None:
         self.span.set_attribute(key, value)
@@ -399,22 +441,26 @@ class JobRecord:
             self._t.open_jobs.remove(self)
         t1 = time.time() if end_time is None else end_time
         span, labels, t = self.span, self.labels, self._t
-        status_value = status.value
+        status_value = status._value_  # the plain str: Enum.value is a descriptor call per job
         error_type = info.error_type if info else ""
         end_ns = int(t1 * 1e9)
         if not expired:  # an expired span has ended: only the metrics still count
+            ending: dict = {_STATUS: status_value}  # one call, one lock on the span
+            if self.job_id is not None:
+                ending[_JOB_ID] = self.job_id
             if error_type:
-                span.set_attribute(_ERROR_TYPE, error_type)
-            span.set_attribute(_STATUS, status_value)
+                ending[_ERROR_TYPE] = error_type
+            if cost_usd is not None:
+                ending[_COST] = float(cost_usd)
+            span.set_attributes(ending)
             span.add_event(status_value, timestamp=end_ns)
             if status is JobStatus.FAILED:
                 span.set_status(Status(StatusCode.ERROR, error_type or "failed"))
-            if cost_usd is not None:
-                span.set_attribute(_COST, float(cost_usd))
         if cost_usd:
             t._cost.add(float(cost_usd), labels)
-        t._jobs.add(1, {**labels, _STATUS: status_value, _ERROR_TYPE: error_type})
-        t._duration.record(max(t1 - self.t0, 0.0), {**labels, _STATUS: status_value})
+        counted, done = t.outcome_labels(labels, status_value, error_type)
+        t._jobs.add(1, counted)
+        t._duration.record(max(t1 - self.t0, 0.0), done)
         if queue_seconds is not None:
             t._queue.record(max(queue_seconds, 0.0), labels)
         if execution_seconds is not None:

@@ -93,9 +93,13 @@ def _targets(state: State):
         ),
         ("qiskit.primitives.primitive_job", "PrimitiveJob._submit", s.suppress_in_worker),
         ("qiskit.primitives.primitive_job", "PrimitiveJob.status", o.observe_local(state)),
-        ("qiskit.primitives.primitive_job", "PrimitiveJob.result", o.observe_local(state)),
+        (
+            "qiskit.primitives.primitive_job",
+            "PrimitiveJob.result",
+            o.observe_local(state, result=True),
+        ),
         ("qiskit_aer.jobs.aerjob", "AerJob.status", o.observe_local(state)),
-        ("qiskit_aer.jobs.aerjob", "AerJob.result", o.observe_local(state)),
+        ("qiskit_aer.jobs.aerjob", "AerJob.result", o.observe_local(state, result=True)),
         ("qiskit_ibm_runtime.runtime_job_v2", "RuntimeJobV2.status", o.observe_cloud(state)),
         ("qiskit_ibm_runtime.runtime_job_v2", "RuntimeJobV2.cancel", o.cancel_cloud(state)),
     )

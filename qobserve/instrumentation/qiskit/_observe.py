@@ -37,7 +37,8 @@ _UNSUCCESSFUL = ErrorInfo(ErrorKind.PERMANENT, "unsuccessful_result")
 
 
 def _settle_local(state: State, job: Any, tracked: Tracked, observed: Any) -> None:
-    """Local (future-backed) job: finish from the future once it is done."""
+    """Local (future-backed) job seen by ``status()`` or a raising ``result()``:
+    a state event while it runs, its end once the future is done."""
     future = getattr(job, "_future", None)
     record = tracked.record
     if future is None or not future.done():
@@ -47,19 +48,29 @@ def _settle_local(state: State, job: Any, tracked: Tracked, observed: Any) -> No
         elif name in ("INITIALIZING", "QUEUED", "VALIDATING"):
             record.event("queued")
         return
-    end = time.time()
     try:
         error = future.exception(0)
     except CancelledError:
-        status, error, result = JobStatus.CANCELLED, None, None
+        _finish_local(state, tracked, JobStatus.CANCELLED, None, None)
+        return
+    if error is not None:
+        _finish_local(state, tracked, JobStatus.FAILED, error, None)
     else:
-        result = None if error is not None else future.result(0)
-        if error is not None:
-            status = JobStatus.FAILED
-        elif getattr(result, "success", True) is False:  # Aer: failure in the result
-            status, error = JobStatus.FAILED, _UNSUCCESSFUL
-        else:
-            status = JobStatus.COMPLETED
+        result = future.result(0)
+        _finish_local(state, tracked, *_outcome(result), result)
+
+
+def _outcome(result: Any) -> tuple[JobStatus, ErrorInfo | None]:
+    if getattr(result, "success", True) is False:  # Aer: failure in the result
+        return JobStatus.FAILED, _UNSUCCESSFUL
+    return JobStatus.COMPLETED, None
+
+
+def _finish_local(
+    state: State, tracked: Tracked, status: JobStatus, error: Any, result: Any
+) -> None:
+    record = tracked.record
+    end = time.time()
     # Local jobs have no queue and report identical timestamps: the whole
     # client-side duration is execution.
     record.finish(
@@ -71,7 +82,7 @@ def _settle_local(state: State, job: Any, tracked: Tracked, observed: Any) -> No
         result=result,
     )
     if status is JobStatus.COMPLETED and _sampled(tracked):
-        _queue_fidelity(state, tracked, lambda: future.result(0))
+        _queue_fidelity(state, tracked, lambda: result)
 
 
 def _sampled(tracked: Tracked) -> bool:
@@ -93,8 +104,12 @@ def _queue_fidelity(state: State, tracked: Tracked, result) -> None:
         )
 
 
-def observe_local(state: State):
-    """Wrapper for ``status``/``result`` of ``PrimitiveJob`` and ``AerJob``."""
+def observe_local(state: State, *, result: bool = False):
+    """Wrapper for ``status`` (``result=False``) or ``result`` of ``PrimitiveJob`` and ``AerJob``.
+
+    What ``result()`` returns is the job's result: the job ends from it without
+    asking the future again.
+    """
 
     def wrapper(wrapped, instance, args, kwargs):
         tracked = instance.__dict__.get("_qobserve")
@@ -106,7 +121,10 @@ def observe_local(state: State):
             _safely(_settle_local, state, instance, tracked, None)
             raise
         try:
-            _settle_local(state, instance, tracked, out)
+            if result:
+                _finish_local(state, tracked, *_outcome(out), out)
+            else:
+                _settle_local(state, instance, tracked, out)
         except Exception:  # telemetry must never change what the user's call returns
             log.debug("qobserve: recording a Qiskit job failed", exc_info=True)
         return out

@@ -21,17 +21,10 @@ class Tracked:
 
     __slots__ = ("backend", "expectations", "fidelity", "local", "record", "shots")
 
-    def __init__(
-        self,
-        record: JobRecord,
-        backend: str,
-        shots: int | None,
-        local: bool,
-        fidelity: list | None = None,
-    ) -> None:
+    def __init__(self, record: JobRecord, backend: str, shots: int | None, local: bool) -> None:
         self.record, self.backend, self.shots, self.local = record, backend, shots, local
         #: Circuits of a job sampled for output fidelity, else None.
-        self.fidelity = fidelity
+        self.fidelity: list | None = None
         #: PUBs of an estimator job sampled for expectation error, else None.
         self.expectations: list | None = None
 

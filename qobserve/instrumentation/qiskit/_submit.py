@@ -89,20 +89,24 @@ def describe_backend_run(instance, args, kwargs):
 
 def submit(state: State, describe):
     """Wrapper for a submission choke point; ``describe`` reads the call's arguments."""
-    telemetry = state.telemetry
+    telemetry, calibrations = state.telemetry, state.calibrations
 
     def wrapper(wrapped, instance, args, kwargs):
         if _SUPPRESS.get() or not is_instrumentation_enabled():
             return wrapped(*args, **kwargs)
         try:
             backend, name, operation, work, local = describe(instance, args, kwargs)
-            calibrated = state.calibration(backend, name)
+            calibrated = (
+                calibrations[name] if name in calibrations else state.calibration(backend, name)
+            )
         except Exception:  # never let instrumentation break a submission
             log.debug("qobserve: cannot describe %s submission", wrapped, exc_info=True)
             return wrapped(*args, **kwargs)
-        attrs = {_COUNT: work.circuits}
-        if calibrated is not None:
-            attrs[_CALIBRATED] = calibrated
+        attrs = (
+            {_COUNT: work.circuits}
+            if calibrated is None
+            else {_COUNT: work.circuits, _CALIBRATED: calibrated}
+        )
         record = telemetry.start(
             QISKIT,
             name,
@@ -123,29 +127,24 @@ def submit(state: State, describe):
             _SUPPRESS.reset(token)
         try:
             record.set_job_id(job.job_id())
-            sampled = (
-                state.fidelity is not None
-                and (
-                    (operation in _COUNTED and work.programs)
-                    or (operation == "estimator" and work.pubs)
-                )
-                and state.fidelity.sampled()
-            )
-            tracked = Tracked(
-                record,
-                name,
-                work.shots,
-                local,
-                work.programs if sampled and operation in _COUNTED else None,
-            )
-            if sampled and operation == "estimator":
-                tracked.expectations = work.pubs
+            tracked = Tracked(record, name, work.shots, local)
+            if state.fidelity is not None:
+                _sample(state.fidelity, tracked, operation, work)
             job._qobserve = tracked
         except Exception:
             log.debug("qobserve: cannot track %r", job, exc_info=True)
         return job
 
     return wrapper
+
+
+def _sample(fidelity, tracked: Tracked, operation: str, work: _workload.Workload) -> None:
+    """Mark the job for the output-fidelity worker when this job is sampled."""
+    if operation in _COUNTED:
+        if work.programs and fidelity.sampled():
+            tracked.fidelity = work.programs
+    elif operation == "estimator" and work.pubs and fidelity.sampled():
+        tracked.expectations = work.pubs
 
 
 def suppress_in_worker(wrapped, instance, args, kwargs):
