@@ -2,7 +2,8 @@
 
 Nothing here runs on the user's call except :meth:`FidelityRecorder.sampled`
 (a context-variable read and one random draw) and :meth:`FidelityRecorder.submit`
-(a non-blocking ``put`` on a bounded queue). A daemon thread, started on the
+(a length check and an append on a bounded hand-off that does not wake the
+worker while it is active: :mod:`._handoff`). A daemon thread, started on the
 first submission, simulates the ideal distribution, computes the Hellinger
 fidelity, TVD and bootstrap interval, records
 ``quantum_job_output_fidelity_ratio`` and opens a span linked to the job's
@@ -14,9 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
 import random
-import threading
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from typing import Any
 import numpy as np
 from opentelemetry.trace import Link, SpanKind
 
+from qobserve.fidelity._handoff import Handoff
 from qobserve.fidelity.ideal import TooWide, Unsupported, ideal_distribution
 from qobserve.fidelity.stats import compare
 from qobserve.semconv import Attr
@@ -85,7 +85,7 @@ def _env_max_qubits() -> int:
 class _Task:
     provider: str
     backend: str
-    span_context: Any
+    record: Any  # the job's JobRecord: its span is linked, in the worker
     circuits: Sequence[Any]
     results: Callable[[], Sequence[dict | None]]
     ideal: Callable[..., Any] = ideal_distribution
@@ -120,9 +120,9 @@ class FidelityRecorder:
         self.resamples = resamples
         self._seed = seed
         self._random = random.Random(seed)
-        self._queue: queue.Queue[_Task] = queue.Queue(maxsize=max_queue)
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
+        self._handoff: Handoff[_Task] = Handoff(
+            self._handle, max_queue, name="qobserve-output-fidelity"
+        )
         self._fidelity = telemetry[_FIDELITY_METRIC]
         self._dropped = telemetry[_DROPPED_METRIC]
         self._expectation = telemetry["quantum_job_expectation_error"]
@@ -153,9 +153,7 @@ class FidelityRecorder:
             ideal: ``ideal(circuit, max_qubits=N)`` → lookup of ideal probabilities
                 (default: Qiskit circuits, :func:`~qobserve.fidelity.ideal.ideal_distribution`).
         """
-        return self._enqueue(
-            _Task(provider, backend, record.span.get_span_context(), circuits, results, ideal)
-        )
+        return self._enqueue(_Task(provider, backend, record, circuits, results, ideal))
 
     def submit_expectations(
         self,
@@ -170,7 +168,7 @@ class FidelityRecorder:
             _Task(
                 provider,
                 backend,
-                record.span.get_span_context(),
+                record,
                 pubs,
                 results,
                 kind="expectations",
@@ -178,48 +176,24 @@ class FidelityRecorder:
         )
 
     def _enqueue(self, task: _Task) -> bool:
-        try:
-            self._queue.put_nowait(task)
-        except queue.Full:
-            self._drop(task.provider, task.backend, "queue_full")
-            return False
-        self._ensure_thread()
-        return True
+        if self._handoff.put(task):
+            return True
+        self._drop(task.provider, task.backend, "queue_full")
+        return False
 
     def flush(self, timeout: float = 30.0) -> bool:
         """Wait until every queued job is processed (tests, shutdown); False on timeout."""
-        done = threading.Event()
-
-        def wait():
-            self._queue.join()
-            done.set()
-
-        threading.Thread(target=wait, daemon=True).start()
-        return done.wait(timeout)
+        return self._handoff.flush(timeout)
 
     def _drop(self, provider: str, backend: str, reason: str, n: int = 1) -> None:
         self._dropped.add(n, {_P: provider, _B: backend, _REASON: reason})
 
-    def _ensure_thread(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._run, name="qobserve-output-fidelity", daemon=True
-                )
-                self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            task = self._queue.get()
-            try:
-                self._process(task)
-            except Exception:  # one bad job must not stop the worker
-                log.debug("qobserve: output fidelity failed", exc_info=True)
-                self._drop(task.provider, task.backend, "error")
-            finally:
-                self._queue.task_done()
+    def _handle(self, task: _Task) -> None:
+        try:
+            self._process(task)
+        except Exception:  # one bad job must not stop the worker
+            log.debug("qobserve: output fidelity failed", exc_info=True)
+            self._drop(task.provider, task.backend, "error")
 
     def _process(self, task: _Task) -> None:
         if task.kind == "expectations":
@@ -270,7 +244,7 @@ class FidelityRecorder:
         span = self.telemetry.tracer.start_span(
             f"{task.provider} {task.backend} expectation_error",
             kind=SpanKind.INTERNAL,
-            links=[Link(task.span_context)],
+            links=[Link(task.record.span.get_span_context())],
             attributes={
                 **labels,
                 Attr.EXPECTATION_ERROR_MAX.value: max(errors),
@@ -302,7 +276,7 @@ class FidelityRecorder:
         span = self.telemetry.tracer.start_span(
             f"{task.provider} {task.backend} output_fidelity",
             kind=SpanKind.INTERNAL,
-            links=[Link(task.span_context)],
+            links=[Link(task.record.span.get_span_context())],
             attributes=attrs,
         )
         span.end()
