@@ -27,6 +27,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from opentelemetry import metrics, trace
 from opentelemetry.metrics import CallbackOptions, Observation
@@ -82,6 +83,7 @@ def _env_number(name: str, default: float) -> float:
         return default
     from qobserve._validation import parse_duration
 
+    value: float | str
     try:
         value = float(raw)
     except ValueError:
@@ -191,10 +193,12 @@ class JobTelemetry:
         self._backends: dict[tuple, tuple[str, dict, dict]] = {}
         self._outcomes: dict[tuple, tuple[dict, dict]] = {}
         meter = metrics.get_meter(_SCOPE, _version(), meter_provider)
-        self.instruments: dict[str, object] = {}
+        # Counters, histograms and gauges: the per-job ones are used by name below.
+        self.instruments: dict[str, Any] = {}
         self._budgets: dict[str, weakref.ref] = {}
         self._budgets_lock = threading.Lock()
         for m in semconv.METRICS.values():
+            inst: Any
             if m.prom_name in (_BUDGET_LIMIT, _BUDGET_SPENT):
                 inst = meter.create_observable_gauge(
                     m.otel_name,
@@ -376,7 +380,7 @@ class JobRecord:
         self.job_id = job_id
         self._lock = threading.Lock()
         self.finished: _Finished | None = None
-        self._events: set[str] = set()
+        self._events: set[str] | None = None  # states seen; most local jobs see none
         self.expired = False
 
     def _expire(self, max_lifetime: float) -> None:
@@ -402,9 +406,14 @@ class JobRecord:
 
     def event(self, state: str, timestamp: float | None = None) -> None:
         """Add a state-change event once per state (polls repeat states)."""
-        if state in self._events or self.finished is not None:
+        if self.finished is not None:
             return
-        self._events.add(state)
+        if self._events is None:
+            self._events = {state}
+        elif state in self._events:
+            return
+        else:
+            self._events.add(state)
         self.span.add_event(state, timestamp=None if timestamp is None else int(timestamp * 1e9))
 
     def finish(
