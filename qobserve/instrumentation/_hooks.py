@@ -54,8 +54,9 @@ class JobResponse:
         provider / backend / job_id: as on the span.
         status: ``completed``, ``failed`` or ``cancelled``.
         error_type: the ``error.type`` recorded for a failed job, else ``""``.
-        result: the SDK's result object where the instrumentation holds it
-            (Qiskit local jobs, Braket local tasks, Cirq sampler calls), else None.
+        result: the SDK's result where the instrumentation holds it, else None:
+            a Qiskit local job's result, the list of a Braket local call's task
+            results, what a Cirq sampler call returned.
     """
 
     provider: str

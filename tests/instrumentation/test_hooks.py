@@ -37,8 +37,8 @@ def _braket():
 
     bell = Circuit().h(0).cnot(0, 1)
 
-    def run():
-        return LocalSimulator("braket_sv").run(bell, shots=50).result(), [bell]
+    def run():  # the response carries the list of the call's task results
+        return [LocalSimulator("braket_sv").run(bell, shots=50).result()], [bell]
 
     return BraketInstrumentor(), run, ("braket", "braket_sv", "run", 50)
 
@@ -95,7 +95,7 @@ def test_hooks_see_the_job_and_write_on_its_span(otel, sdk):
     )
     assert response.error_type == ""
     assert response.job_id == span.attributes.get(Attr.JOB_ID)
-    assert response.result is result
+    assert response.result is result or response.result == result
     assert span.attributes["app.tenant"] == "team-a"
     assert span.attributes["app.outcome"] == "completed"
 

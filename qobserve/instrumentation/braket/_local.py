@@ -65,7 +65,7 @@ def _window(results: list) -> tuple[float | None, float | None]:
     return (min(starts), max(ends)) if starts else (None, None)
 
 
-def _finish(record, backend: str, shots: int, tasks: int, results: list, result: Any) -> None:
+def _finish(record, backend: str, shots: int, tasks: int, results: list) -> None:
     started, ended = _window(results)
     now = time.time()
     execution = (ended - started) if started is not None else now - record.t0
@@ -74,7 +74,7 @@ def _finish(record, backend: str, shots: int, tasks: int, results: list, result:
         JobStatus.COMPLETED,
         execution_seconds=execution,
         cost_usd=job_cost_usd(_PROVIDER, backend, shots, tasks),
-        result=result,
+        result=results,
     )
 
 
@@ -117,8 +117,7 @@ def _wrap(telemetry: JobTelemetry, operation: str, describe, results):
             raise
         if operation == "run":
             record.set_job_id(str(returned.id))
-        done = results(returned)
-        _finish(record, backend, shots, circuits, done, done[0] if operation == "run" else done)
+        _finish(record, backend, shots, circuits, results(returned))
         return returned
 
     return wrapper
