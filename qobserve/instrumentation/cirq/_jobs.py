@@ -108,7 +108,7 @@ def _outcome(call: Call, exc: BaseException | None) -> tuple[JobStatus, Any]:
 
 def finish_call(call: Call, exc: BaseException | None, result: Any = None) -> None:
     """Finish the call's span from its jobs' terminal states and the exception, if any
-    (``result``: what the call returned, for the response hook)."""
+    (``result``: what the call returned, for job listeners)."""
     record = call.record
     status, error = _outcome(call, exc)
     now = time.time()
