@@ -705,20 +705,36 @@ BRIDGE_ALERTS: tuple[str, ...] = (ALERT_BRIDGE_DELIVERY_FAILING, ALERT_BRIDGE_DE
 #: succeed), ``down`` (no bridge replica scraped up).
 BRIDGE_CONDITION_LABEL = "bridge_condition"
 
+#: SLO burn-rate alerts of the shipped ``alerts/slo.yaml`` (the spec may rename them;
+#: generators read the names from the spec, these are the contract's defaults).
+ALERT_JOB_SUCCESS_BURN = "QuantumJobSuccessBudgetBurn"
+ALERT_JOB_LATENCY_BURN = "QuantumJobLatencyBudgetBurn"
+ALERT_FIDELITY_BURN = "QuantumFidelityBudgetBurn"
+#: Non-SLO alerts (thresholds in ``alerts/slo.yaml`` under ``alerts:``).
+ALERT_CALIBRATION_STALE = "QuantumCalibrationStale"
+ALERT_COST_BUDGET_BURN = "QuantumCostBudgetBurn"
+ALERT_BACKEND_DOWN = "QuantumBackendDown"
+ALERT_RETRY_RATE_HIGH = "QuantumRetryRateHigh"
+ALERT_TRAINING_BARREN_PLATEAU = "QuantumTrainingBarrenPlateau"
+ALERT_TRAINING_DIVERGING = "QuantumTrainingDiverging"
+ALERT_PROBE_FAILING = "QuantumProbeFailing"
+ALERT_TELEMETRY_ABSENT = "QuantumTelemetryAbsent"
+ALERT_GATE_ERROR_DRIFT = "QuantumGateErrorDrift"
+
 # Alert names of the public contract; rules, routing and runbooks key on them.
 ALERTS: tuple[str, ...] = (
-    "QuantumJobSuccessBudgetBurn",
-    "QuantumJobLatencyBudgetBurn",
-    "QuantumFidelityBudgetBurn",
-    "QuantumCalibrationStale",
-    "QuantumCostBudgetBurn",
-    "QuantumBackendDown",
-    "QuantumRetryRateHigh",
-    "QuantumTrainingBarrenPlateau",
-    "QuantumTrainingDiverging",
-    "QuantumProbeFailing",
-    "QuantumTelemetryAbsent",
-    "QuantumGateErrorDrift",
+    ALERT_JOB_SUCCESS_BURN,
+    ALERT_JOB_LATENCY_BURN,
+    ALERT_FIDELITY_BURN,
+    ALERT_CALIBRATION_STALE,
+    ALERT_COST_BUDGET_BURN,
+    ALERT_BACKEND_DOWN,
+    ALERT_RETRY_RATE_HIGH,
+    ALERT_TRAINING_BARREN_PLATEAU,
+    ALERT_TRAINING_DIVERGING,
+    ALERT_PROBE_FAILING,
+    ALERT_TELEMETRY_ABSENT,
+    ALERT_GATE_ERROR_DRIFT,
     ALERT_HEARTBEAT,
     *BRIDGE_ALERTS,
 )
@@ -771,7 +787,6 @@ SLO_RECORDING_RULES: tuple[str, ...] = (
 #: Windows of the measured ÷ reported recording rules.
 GATE_ERROR_DRIFT_WINDOWS: tuple[str, ...] = ("1h", "1d")
 GATE_ERROR_DRIFT_PREFIX = "slo:gate_error_drift:ratio_avg"
-ALERT_GATE_ERROR_DRIFT = "QuantumGateErrorDrift"
 
 
 def gate_error_drift(window: str) -> str:
@@ -780,7 +795,18 @@ def gate_error_drift(window: str) -> str:
 
 
 __all__ += [
+    "ALERT_BACKEND_DOWN",
+    "ALERT_CALIBRATION_STALE",
+    "ALERT_COST_BUDGET_BURN",
+    "ALERT_FIDELITY_BURN",
     "ALERT_GATE_ERROR_DRIFT",
+    "ALERT_JOB_LATENCY_BURN",
+    "ALERT_JOB_SUCCESS_BURN",
+    "ALERT_PROBE_FAILING",
+    "ALERT_RETRY_RATE_HIGH",
+    "ALERT_TELEMETRY_ABSENT",
+    "ALERT_TRAINING_BARREN_PLATEAU",
+    "ALERT_TRAINING_DIVERGING",
     "BURN_TIER_LABEL",
     "GATE_ERROR_DRIFT_PREFIX",
     "GATE_ERROR_DRIFT_WINDOWS",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qobserve import semconv as sc
-from qobserve.dashboards.panels import Board, Target
+from qobserve.dashboards.panels import Board, Target, slo_alert
 from qobserve.dashboards.queries import (
     BACKEND,
     EXPERIMENT,
@@ -14,6 +14,7 @@ from qobserve.dashboards.queries import (
     quantile,
     sel,
 )
+from qobserve.slo.spec import SLOSpec
 
 __all__ = ["build"]
 
@@ -27,7 +28,7 @@ _TRAINING: tuple[tuple[str, str, str, str | None], ...] = (
         "quantum_training_loss",
         "Loss at the last optimizer step per experiment. Rising "
         "or NaN: see the divergence runbook.",
-        "QuantumTrainingDiverging",
+        sc.ALERT_TRAINING_DIVERGING,
     ),
     (
         "Gradient SNR",
@@ -35,7 +36,7 @@ _TRAINING: tuple[tuple[str, str, str, str | None], ...] = (
         "Median |mean|/std of the gradient "
         "estimates. Below 1, shot noise swamps the gradient: add shots or lower the learning "
         "rate.",
-        "QuantumTrainingBarrenPlateau",
+        sc.ALERT_TRAINING_BARREN_PLATEAU,
     ),
     (
         "Gradient norm",
@@ -43,7 +44,7 @@ _TRAINING: tuple[tuple[str, str, str, str | None], ...] = (
         "L2 norm of the last gradient. "
         "Collapsing towards 0 with low SNR is the barren-plateau signature; exploding means "
         "divergence.",
-        "QuantumTrainingBarrenPlateau",
+        sc.ALERT_TRAINING_BARREN_PLATEAU,
     ),
     (
         "Gradient variance",
@@ -51,7 +52,7 @@ _TRAINING: tuple[tuple[str, str, str, str | None], ...] = (
         "Variance of gradient "
         "components across parameters; exponentially small variance in the qubit count is a "
         "barren plateau.",
-        "QuantumTrainingBarrenPlateau",
+        sc.ALERT_TRAINING_BARREN_PLATEAU,
     ),
     (
         "Shot variance",
@@ -76,12 +77,13 @@ def _training(metric: str) -> str:
     return sel(metric, EXPERIMENT)
 
 
-def build() -> dict:
-    """The ``qobserve-debug`` dashboard."""
+def build(spec: SLOSpec) -> dict:
+    """The ``qobserve-debug`` dashboard for the SLOs and links of ``spec``."""
     b = Board(
         "debug",
         "qobserve / Debug",
         "Training health (gradients, loss) and device quality (RB, calibration).",
+        spec.links,
     )
     b.row("Training")
     for title, metric, description, runbook in _TRAINING:
@@ -112,7 +114,7 @@ def build() -> dict:
             "provider readout {{quantum_backend}}",
         ),
         width=24,
-        runbook="QuantumFidelityBudgetBurn",
+        runbook=slo_alert(spec, "fidelity"),
     )
     b.series(
         "T1 per qubit",
@@ -166,7 +168,7 @@ def build() -> dict:
         ),
         width=24,
         max_value=1,
-        runbook="QuantumFidelityBudgetBurn",
+        runbook=slo_alert(spec, "fidelity"),
     )
     b.series(
         "Gate error: measured vs provider",
@@ -176,7 +178,7 @@ def build() -> dict:
         "percentunit",
         Target(_gate_error("~.*"), "{{quantum_backend}} {{gate}} q{{quantum_qubits}} {{source}}"),
         width=12,
-        runbook="QuantumGateErrorDrift",
+        runbook=sc.ALERT_GATE_ERROR_DRIFT,
     )
     b.series(
         "Gate error drift (measured ÷ reported)",
@@ -194,7 +196,7 @@ def build() -> dict:
         ),
         width=12,
         min_value=0,
-        runbook="QuantumGateErrorDrift",
+        runbook=sc.ALERT_GATE_ERROR_DRIFT,
     )
     b.series(
         "Barren plateau / divergence detectors",

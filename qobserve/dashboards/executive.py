@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qobserve import semconv as sc
-from qobserve.dashboards.panels import Board, Target
+from qobserve.dashboards.panels import Board, Target, slo_alert, slo_periods
 from qobserve.dashboards.queries import (
     BACKEND,
     EXPERIMENT,
@@ -14,20 +14,46 @@ from qobserve.dashboards.queries import (
     rate,
     sel,
 )
+from qobserve.slo.spec import SLOSpec
 
 __all__ = ["build"]
 
 _BUDGET = sc.Attr.BUDGET.value
 
 
-def build() -> dict:
-    """The ``qobserve-executive`` dashboard."""
+def _success_rate(b: Board, spec: SLOSpec, jobs: str) -> None:
+    """Job success rate, against the objective of the spec's job-success SLO if it has one."""
+    slo = spec.slo_of_kind("job_success")
+    targets = [Target(f"1 - ({rate(failed())} / {rate(jobs)})", "success rate")]
+    against = ""
+    if slo is not None:
+        targets.append(
+            Target(f"max({sel(sc.SLO_OBJECTIVE, **{sc.SLO_LABEL: slo.name})})", "objective")
+        )
+        against = (
+            f", against the {slo.name} SLO objective (dashed). Below the objective the "
+            "error budget burns"
+        )
+    b.series(
+        "Job success rate vs SLO" if slo else "Job success rate",
+        f"Share of terminal jobs that did not fail{against}.",
+        "percentunit",
+        *targets,
+        min_value=0,
+        max_value=1,
+        runbook=slo.alerting.name if slo else None,
+    )
+
+
+def build(spec: SLOSpec) -> dict:
+    """The ``qobserve-executive`` dashboard for the SLOs and links of ``spec``."""
     jobs = sel("quantum_jobs_total", *job_filter())
     cost = sel("quantum_job_cost_usd_total", *job_filter())
     b = Board(
         "executive",
         "qobserve / Executive",
         "Spend, reliability and quality of quantum workloads at a glance.",
+        spec.links,
     )
     b.row("Spend")
     b.stat(
@@ -35,7 +61,7 @@ def build() -> dict:
         "US dollars spent (settled plus reserved) in each budget's current period.",
         "currencyUSD",
         Target(f"sum {by(_BUDGET)} ({sel('quantum_budget_spent_usd')})", "{{budget}}"),
-        runbook="QuantumCostBudgetBurn",
+        runbook=sc.ALERT_COST_BUDGET_BURN,
     )
     b.stat(
         "Budget limit",
@@ -49,7 +75,7 @@ def build() -> dict:
         "with the budget limit. A jump usually means a new experiment or a retry storm.",
         "currencyUSD",
         Target(f"sum(increase({cost}[1d])) * 30", "projected"),
-        runbook="QuantumCostBudgetBurn",
+        runbook=sc.ALERT_COST_BUDGET_BURN,
     )
     b.stat(
         "Budget used",
@@ -78,17 +104,7 @@ def build() -> dict:
         ),
     )
     b.row("Reliability and quality")
-    b.series(
-        "Job success rate vs SLO",
-        "Share of terminal jobs that did not fail, against the "
-        "job-success SLO objective (dashed). Below the objective the error budget burns.",
-        "percentunit",
-        Target(f"1 - ({rate(failed())} / {rate(jobs)})", "success rate"),
-        Target(f"max({sel(sc.SLO_OBJECTIVE, slo='job-success')})", "objective"),
-        min_value=0,
-        max_value=1,
-        runbook="QuantumJobSuccessBudgetBurn",
-    )
+    _success_rate(b, spec, jobs)
     b.series(
         "Average fidelity per backend",
         "Mean measured fidelity (RB: 1 - error per "
@@ -99,7 +115,7 @@ def build() -> dict:
             "{{quantum_provider}} {{quantum_backend}}",
         ),
         max_value=1,
-        runbook="QuantumFidelityBudgetBurn",
+        runbook=slo_alert(spec, "fidelity"),
     )
     b.stat(
         "Active experiments",
@@ -119,13 +135,13 @@ def build() -> dict:
     )
     b.series(
         "Error budget remaining",
-        "Share of each SLO's 30-day error budget still "
+        f"Share of each SLO's {slo_periods(spec)} error budget still "
         "unspent; at 0 the SLO is breached for the period.",
         "percentunit",
         # Rules record per backend: show each SLO's worst backend, one line per SLO.
         Target(f"min {by(sc.SLO_LABEL)} ({sel(sc.SLO_PERIOD_ERROR_BUDGET_REMAINING)})", "{{slo}}"),
         width=12,
         max_value=1,
-        runbook="QuantumJobSuccessBudgetBurn",
+        runbook=slo_alert(spec, "job_success"),
     )
     return b.build()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qobserve import semconv as sc
-from qobserve.dashboards.panels import Board, Target
+from qobserve.dashboards.panels import Board, Target, slo_alert
 from qobserve.dashboards.queries import (
     BACKEND,
     ERROR_TYPE,
@@ -15,6 +15,7 @@ from qobserve.dashboards.queries import (
     sel,
 )
 from qobserve.semconv import Attr
+from qobserve.slo.spec import SLOSpec
 
 __all__ = ["build"]
 
@@ -81,11 +82,14 @@ def _bridge(b: Board) -> None:
     )
 
 
-def build() -> dict:
-    """The ``qobserve-oncall`` dashboard."""
+def build(spec: SLOSpec) -> dict:
+    """The ``qobserve-oncall`` dashboard for the SLOs and links of ``spec``."""
     jobs = sel("quantum_jobs_total", *job_filter())
     b = Board(
-        "oncall", "qobserve / On-call", "What is failing right now, on which backend, and how fast."
+        "oncall",
+        "qobserve / On-call",
+        "What is failing right now, on which backend, and how fast.",
+        spec.links,
     )
     b.row("Alerts")
     b.table(
@@ -108,7 +112,7 @@ def build() -> dict:
             f"group_left() {rate(jobs, PROVIDER, BACKEND)}",
             _LEG + " {{error_type}}",
         ),
-        runbook="QuantumJobSuccessBudgetBurn",
+        runbook=slo_alert(spec, "job_success"),
     )
     b.series(
         "Job latency p50 / p95 / p99",
@@ -122,7 +126,7 @@ def build() -> dict:
             )
             for q in (0.5, 0.95, 0.99)
         ),
-        runbook="QuantumJobLatencyBudgetBurn",
+        runbook=slo_alert(spec, "job_latency"),
     )
     b.series(
         "Queue vs execution time (p95)",
@@ -137,7 +141,7 @@ def build() -> dict:
             quantile(0.95, "quantum_job_execution_duration_seconds", BACKEND),
             "execution {{quantum_backend}}",
         ),
-        runbook="QuantumJobLatencyBudgetBurn",
+        runbook=slo_alert(spec, "job_latency"),
     )
     b.series(
         "Retry and fallback rate",
@@ -158,7 +162,7 @@ def build() -> dict:
             ),
             "fallback {{from_backend}} -> {{to_backend}}",
         ),
-        runbook="QuantumRetryRateHigh",
+        runbook=sc.ALERT_RETRY_RATE_HIGH,
     )
     b.row("Backends")
     b.series(
@@ -169,7 +173,7 @@ def build() -> dict:
         width=8,
         min_value=0,
         max_value=1,
-        runbook="QuantumBackendDown",
+        runbook=sc.ALERT_BACKEND_DOWN,
     )
     b.series(
         "Provider queue length",
@@ -188,7 +192,7 @@ def build() -> dict:
             f"time() - {sel('quantum_backend_calibration_timestamp_seconds', *job_filter())}", _LEG
         ),
         width=8,
-        runbook="QuantumCalibrationStale",
+        runbook=sc.ALERT_CALIBRATION_STALE,
     )
     b.series(
         "Circuit breaker state",
@@ -198,7 +202,7 @@ def build() -> dict:
         Target(sel("quantum_executor_breaker_state", *job_filter()), _LEG),
         min_value=0,
         max_value=2,
-        runbook="QuantumBackendDown",
+        runbook=sc.ALERT_BACKEND_DOWN,
     )
     b.series(
         "Probe success",
@@ -208,7 +212,7 @@ def build() -> dict:
         Target(sel("qobserve_probe_success", BACKEND), "{{probe}} {{quantum_backend}}"),
         min_value=0,
         max_value=1,
-        runbook="QuantumProbeFailing",
+        runbook=sc.ALERT_PROBE_FAILING,
     )
     _bridge(b)
     return b.build()

@@ -16,6 +16,7 @@ import re
 from qobserve import semconv as sc
 from qobserve.promql import selected_metrics
 from qobserve.semconv import LABEL, Attr, JobStatus
+from qobserve.slo.windows import parse_duration
 
 __all__ = [
     "BACKEND",
@@ -59,6 +60,18 @@ MACROS: dict[str, str] = {
 _VARS = {label: f"${label}" for label in (PROVIDER, BACKEND, EXPERIMENT, sc.SLO_LABEL)}
 
 
+def _is_error_ratio(metric: str) -> bool:
+    """``slo:sli_error:ratio_rate<window>`` for any window a spec's period may give."""
+    window = metric.removeprefix(sc.SLO_ERROR_RATIO_PREFIX)
+    if window == metric:
+        return False
+    try:
+        parse_duration(window)
+    except ValueError:
+        return False
+    return True
+
+
 def _name(metric: str) -> str:
     """A semconv metric or recording-rule name, checked to exist."""
     drift = {sc.gate_error_drift(w) for w in sc.GATE_ERROR_DRIFT_WINDOWS}
@@ -67,6 +80,7 @@ def _name(metric: str) -> str:
         or metric in sc.SLO_RECORDING_RULES
         or metric == sc.SLO_ERROR_SAMPLE
         or metric in drift
+        or _is_error_ratio(metric)
     ):
         return metric
     base = re.sub(r"_(bucket|sum|count)$", "", metric)

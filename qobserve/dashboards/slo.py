@@ -6,8 +6,10 @@ from grafana_foundation_sdk.builders import dashboard as db
 from grafana_foundation_sdk.models.dashboard import VariableRefresh
 
 from qobserve import semconv as sc
-from qobserve.dashboards.panels import DATASOURCE, Board, Target
+from qobserve.dashboards.panels import DATASOURCE, Board, Target, slo_alert, slo_periods
 from qobserve.dashboards.queries import by, sel
+from qobserve.slo.spec import SLOSpec
+from qobserve.slo.windows import format_duration, parse_duration
 
 __all__ = ["build"]
 
@@ -34,27 +36,37 @@ def _burn(window: str) -> str:
     return f"max {by(_SLO)} ({sel(sc.slo_error_ratio(window), _SLO)}) / on ({_SLO}) {budget}"
 
 
-def build() -> dict:
-    """The ``qobserve-slo`` dashboard."""
+def _period_sli(spec: SLOSpec) -> str:
+    """SLI over each SLO's own period: one recording rule per distinct (compressed) period."""
+    periods = sorted({spec.period_ms(slo) for slo in spec.slos}) or [parse_duration("30d")]
+    return " or ".join(
+        f"1 - max {by(_SLO)} ({sel(sc.slo_error_ratio(format_duration(p)), _SLO)})" for p in periods
+    )
+
+
+def build(spec: SLOSpec) -> dict:
+    """The ``qobserve-slo`` dashboard for the SLOs and links of ``spec``."""
+    period = slo_periods(spec)
     b = Board(
         "slo",
         "qobserve / SLOs",
         "Each SLO's objective, current SLI, burn rates and "
         "remaining error budget (recording rules from alerts/slo.rules.yml).",
+        spec.links,
         extra_variables=[_slo_variable()],
     )
     b.row("Status")
     b.stat(
         "Objective",
-        "Target share of good events over the 30-day period.",
+        f"Target share of good events over the {period} period.",
         "percentunit",
         Target(f"max {by(_SLO)} ({sel(sc.SLO_OBJECTIVE, _SLO)})", "{{slo}}"),
     )
     b.stat(
-        "SLI (30 d)",
+        f"SLI ({period})",
         "Share of good events over the period so far.",
         "percentunit",
-        Target(f"1 - max {by(_SLO)} ({sel(sc.slo_error_ratio('30d'), _SLO)})", "{{slo}}"),
+        Target(_period_sli(spec), "{{slo}}"),
     )
     b.stat(
         "Error budget remaining",
@@ -62,7 +74,7 @@ def build() -> dict:
         "negative means the SLO is already breached.",
         "percentunit",
         Target(f"min {by(_SLO)} ({sel(sc.SLO_PERIOD_ERROR_BUDGET_REMAINING, _SLO)})", "{{slo}}"),
-        runbook="QuantumJobSuccessBudgetBurn",
+        runbook=slo_alert(spec, "job_success"),
     )
     b.stat(
         "Current burn rate",

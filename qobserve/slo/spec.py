@@ -32,6 +32,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationError, model_validator
 
+from qobserve import conventions
 from qobserve._validation import read_yaml
 from qobserve.slo.config import AlertsConfig, Duration, Links, Severity, SpecError, StrictModel
 from qobserve.slo.sli import SLI
@@ -104,7 +105,7 @@ class Alerting(StrictModel):
     min_events: int = Field(
         0, ge=0, le=1_000_000_000, description="events needed in the long window to alert"
     )
-    dashboard_uid: str = "qobserve-slo"
+    dashboard_uid: str = conventions.UID_SLO
     page: TierAlerting = TierAlerting()
     ticket: TierAlerting = TierAlerting()
 
@@ -177,6 +178,14 @@ class SLOSpec(StrictModel):
                     )
             _check_reachable(i, slo, tiers, period)
         return self
+
+    def slo_of_kind(self, kind: str) -> SLO | None:
+        """The first SLO whose SLI is of ``kind`` (``job_success`` …), or None.
+
+        Dashboards use it to link a panel to the SLO (name, alert, period) the spec
+        actually defines, instead of assuming the shipped ``job-success``.
+        """
+        return next((slo for slo in self.slos if slo.sli.kind == kind), None)
 
     def period_ms(self, slo: SLO) -> int:
         """The SLO's period after time compression, in milliseconds."""
