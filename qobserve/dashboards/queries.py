@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 
 from qobserve import semconv as sc
+from qobserve._validation import duration_ms
 from qobserve.promql import selected_metrics
 from qobserve.semconv import LABEL, Attr, JobStatus
-from qobserve.slo.windows import parse_duration
 
 __all__ = [
     "BACKEND",
@@ -66,7 +66,7 @@ def _is_error_ratio(metric: str) -> bool:
     if window == metric:
         return False
     try:
-        parse_duration(window)
+        duration_ms(window)
     except ValueError:
         return False
     return True

@@ -6,10 +6,11 @@ from grafana_foundation_sdk.builders import dashboard as db
 from grafana_foundation_sdk.models.dashboard import VariableRefresh
 
 from qobserve import semconv as sc
+from qobserve._validation import duration_ms
 from qobserve.dashboards.panels import DATASOURCE, Board, Target, slo_alert, slo_periods
 from qobserve.dashboards.queries import by, sel
 from qobserve.slo.spec import SLOSpec
-from qobserve.slo.windows import format_duration, parse_duration
+from qobserve.slo.windows import format_duration
 
 __all__ = ["build"]
 
@@ -38,7 +39,7 @@ def _burn(window: str) -> str:
 
 def _period_sli(spec: SLOSpec) -> str:
     """SLI over each SLO's own period: one recording rule per distinct (compressed) period."""
-    periods = sorted({spec.period_ms(slo) for slo in spec.slos}) or [parse_duration("30d")]
+    periods = sorted({spec.period_ms(slo) for slo in spec.slos}) or [duration_ms("30d")]
     return " or ".join(
         f"1 - max {by(_SLO)} ({sel(sc.slo_error_ratio(format_duration(p)), _SLO)})" for p in periods
     )

@@ -77,17 +77,21 @@ def example_block(obj: object) -> str | None:
     return "\n".join(block).strip("\n")
 
 
+#: Validators of the shared duration types (qobserve._validation): seconds and Prometheus text.
+_DURATION_VALIDATORS = {"parse_duration", "prometheus_duration"}
+
+
 def _is_duration(tp: object, metadata: list) -> bool:
     funcs = {getattr(getattr(m, "func", None), "__name__", "") for m in metadata}
     if typing.get_origin(tp) in (typing.Union, types.UnionType):
-        return bool(funcs & {"parse_duration", "check_duration"}) or any(
+        return bool(funcs & _DURATION_VALIDATORS) or any(
             _is_duration(a, []) for a in typing.get_args(tp)
         )
     if typing.get_origin(tp) is typing.Annotated:
         funcs |= {
             getattr(getattr(m, "func", None), "__name__", "") for m in typing.get_args(tp)[1:]
         }
-    return bool({"parse_duration", "check_duration"} & funcs)
+    return bool(_DURATION_VALIDATORS & funcs)
 
 
 def _type_name(tp: object, metadata: list = ()) -> str:

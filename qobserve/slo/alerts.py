@@ -10,11 +10,12 @@ from __future__ import annotations
 from fractions import Fraction
 
 from qobserve import semconv
+from qobserve._validation import duration_ms
 from qobserve.semconv import Attr
 from qobserve.slo._yaml import dump_generated
 from qobserve.slo.config import AlertOptions, AlertsConfig, Links
 from qobserve.slo.spec import SLOSpec
-from qobserve.slo.windows import format_float, format_number, parse_duration
+from qobserve.slo.windows import format_float, format_number
 
 __all__ = [
     "gate_error_drift_rules",
@@ -33,7 +34,7 @@ _num = format_float
 
 
 def _secs(duration: str) -> str:
-    return format_number(Fraction(parse_duration(duration), 1000))
+    return format_number(Fraction(duration_ms(duration), 1000))
 
 
 def _lbl(name: str) -> str:

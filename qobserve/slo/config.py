@@ -9,14 +9,13 @@ from them.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from qobserve import conventions, semconv
-from qobserve._validation import validation_message
+from qobserve._validation import PromDuration, StrictModel, validation_message
 from qobserve.promql import selected_metrics
-from qobserve.slo.windows import parse_duration
 
 __all__ = [
     "AlertOptions",
@@ -26,7 +25,6 @@ __all__ = [
     "Severity",
     "SpecError",
     "StrictModel",
-    "check_duration",
     "check_query_metrics",
 ]
 
@@ -39,19 +37,9 @@ class SpecError(ValueError):
         return cls(f"{source}: {validation_message(exc)}")
 
 
-class StrictModel(BaseModel):
-    """Unknown keys are errors, so a typo never silently drops a setting."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-def check_duration(value: str) -> str:
-    """Pydantic validator: a Prometheus duration such as ``5m``; returns it unchanged."""
-    parse_duration(value)
-    return value
-
-
-Duration = Annotated[str, AfterValidator(check_duration)]
+#: Spec durations stay text (``for: 5m``) because rules and routing write them verbatim;
+#: the grammar is the shared one of :mod:`qobserve._validation`.
+Duration = PromDuration
 #: The contract's severities: anything else would match no route and skip the pager.
 Severity = Literal["page", "ticket"]
 _HISTOGRAM_SUFFIXES = ("_bucket", "_count", "_sum")

@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from qobserve import semconv
+from qobserve._validation import duration_ms
 from qobserve.semconv import Attr
-from qobserve.slo.windows import parse_duration
 
 __all__ = ["SilenceError", "backend_silence", "create_silence", "maintenance_window", "run_silence"]
 
@@ -65,7 +65,7 @@ def maintenance_window(
         finish = _parse_time(end, "--end")
     else:
         try:
-            length = timedelta(milliseconds=parse_duration(duration))
+            length = timedelta(milliseconds=duration_ms(duration))
         except ValueError as exc:
             raise ValueError(f"--duration: {exc}") from None
         except OverflowError:

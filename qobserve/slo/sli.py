@@ -15,9 +15,10 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, field_validator, model_validator
 
 from qobserve import semconv
+from qobserve._validation import duration_ms
 from qobserve.semconv import Attr, JobStatus
 from qobserve.slo.config import Duration, StrictModel, check_query_metrics
-from qobserve.slo.windows import format_float, format_number, parse_duration
+from qobserve.slo.windows import format_float, format_number
 
 __all__ = [
     "SLI",
@@ -170,7 +171,7 @@ class CalibrationFreshnessSLI(_GaugeSLI):
     _metric: ClassVar[str] = "quantum_backend_calibration_timestamp_seconds"
 
     def sample_expr(self) -> str:
-        seconds = parse_duration(self.max_age) // 1000
+        seconds = duration_ms(self.max_age) // 1000
         return f"time() - {self._metric}{self._sel()} > bool {seconds}"
 
 
@@ -212,7 +213,7 @@ class EventsSLI(StrictModel):
 
     def events(self, window: str) -> str:
         total = self.total_query.strip().replace(WINDOW_PLACEHOLDER, window)
-        return f"({total}) * {format_number(Fraction(parse_duration(window), 1000))}"
+        return f"({total}) * {format_number(Fraction(duration_ms(window), 1000))}"
 
     def sample_expr(self) -> None:
         return None

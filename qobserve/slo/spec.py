@@ -33,7 +33,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, model_validator
 
 from qobserve import conventions
-from qobserve._validation import read_yaml
+from qobserve._validation import duration_ms, read_yaml
 from qobserve.slo.config import AlertsConfig, Duration, Links, Severity, SpecError, StrictModel
 from qobserve.slo.sli import SLI
 from qobserve.slo.windows import (
@@ -42,7 +42,6 @@ from qobserve.slo.windows import (
     Tier,
     format_duration,
     format_number,
-    parse_duration,
 )
 
 __all__ = [
@@ -72,8 +71,8 @@ class TierSpec(StrictModel):
         return Tier(
             self.tier,
             Fraction(str(self.budget_percent)),
-            parse_duration(self.long),
-            parse_duration(self.short),
+            duration_ms(self.long),
+            duration_ms(self.short),
         )
 
 
@@ -163,7 +162,7 @@ class SLOSpec(StrictModel):
                     f"(also slos[{seen[slo.name]}]); SLO names must be unique"
                 )
             seen[slo.name] = i
-            period = parse_duration(slo.period)
+            period = duration_ms(slo.period)
             if period < longest:
                 raise ValueError(
                     f"slos[{i}].period: {slo.period} is shorter than the longest alert window "
@@ -189,7 +188,7 @@ class SLOSpec(StrictModel):
 
     def period_ms(self, slo: SLO) -> int:
         """The SLO's period after time compression, in milliseconds."""
-        return parse_duration(slo.period) // self.windows.time_compression
+        return duration_ms(slo.period) // self.windows.time_compression
 
 
 def _check_reachable(i: int, slo: SLO, tiers: tuple[Tier, ...], period_ms: int) -> None:
