@@ -4,21 +4,10 @@ from __future__ import annotations
 
 from qobserve import semconv as sc
 from qobserve.dashboards.panels import Board, Target, slo_alert, slo_periods
-from qobserve.dashboards.queries import (
-    BACKEND,
-    EXPERIMENT,
-    PROVIDER,
-    by,
-    failed,
-    job_filter,
-    rate,
-    sel,
-)
+from qobserve.dashboards.queries import by, failed, job_filter, rate, sel
 from qobserve.slo.spec import SLOSpec
 
 __all__ = ["build"]
-
-_BUDGET = sc.Attr.BUDGET.value
 
 
 def _success_rate(b: Board, spec: SLOSpec, jobs: str) -> None:
@@ -47,8 +36,8 @@ def _success_rate(b: Board, spec: SLOSpec, jobs: str) -> None:
 
 def build(spec: SLOSpec) -> dict:
     """The ``qobserve-executive`` dashboard for the SLOs and links of ``spec``."""
-    jobs = sel("quantum_jobs_total", *job_filter())
-    cost = sel("quantum_job_cost_usd_total", *job_filter())
+    jobs = sel(sc.QUANTUM_JOBS_TOTAL, *job_filter())
+    cost = sel(sc.QUANTUM_JOB_COST_USD_TOTAL, *job_filter())
     b = Board(
         "executive",
         "qobserve / Executive",
@@ -60,14 +49,14 @@ def build(spec: SLOSpec) -> dict:
         "Spent this period",
         "US dollars spent (settled plus reserved) in each budget's current period.",
         "currencyUSD",
-        Target(f"sum {by(_BUDGET)} ({sel('quantum_budget_spent_usd')})", "{{budget}}"),
+        Target(f"sum {by(sc.BUDGET_LABEL)} ({sel(sc.QUANTUM_BUDGET_SPENT_USD)})", "{{budget}}"),
         runbook=sc.ALERT_COST_BUDGET_BURN,
     )
     b.stat(
         "Budget limit",
         "Each budget's limit for its current period.",
         "currencyUSD",
-        Target(f"sum {by(_BUDGET)} ({sel('quantum_budget_limit_usd')})", "{{budget}}"),
+        Target(f"sum {by(sc.BUDGET_LABEL)} ({sel(sc.QUANTUM_BUDGET_LIMIT_USD)})", "{{budget}}"),
     )
     b.stat(
         "Projected 30-day spend",
@@ -82,8 +71,8 @@ def build(spec: SLOSpec) -> dict:
         "Share of each budget spent this period; above 100 % jobs are refused by the budget guard.",
         "percentunit",
         Target(
-            f"sum {by(_BUDGET)} ({sel('quantum_budget_spent_usd')}) / "
-            f"sum {by(_BUDGET)} ({sel('quantum_budget_limit_usd')})",
+            f"sum {by(sc.BUDGET_LABEL)} ({sel(sc.QUANTUM_BUDGET_SPENT_USD)}) / "
+            f"sum {by(sc.BUDGET_LABEL)} ({sel(sc.QUANTUM_BUDGET_LIMIT_USD)})",
             "{{budget}}",
         ),
     )
@@ -91,8 +80,12 @@ def build(spec: SLOSpec) -> dict:
         "Spend vs budget",
         "Spent so far (solid) against the limit (flat line) per budget.",
         "currencyUSD",
-        Target(f"sum {by(_BUDGET)} ({sel('quantum_budget_spent_usd')})", "spent {{budget}}"),
-        Target(f"sum {by(_BUDGET)} ({sel('quantum_budget_limit_usd')})", "limit {{budget}}"),
+        Target(
+            f"sum {by(sc.BUDGET_LABEL)} ({sel(sc.QUANTUM_BUDGET_SPENT_USD)})", "spent {{budget}}"
+        ),
+        Target(
+            f"sum {by(sc.BUDGET_LABEL)} ({sel(sc.QUANTUM_BUDGET_LIMIT_USD)})", "limit {{budget}}"
+        ),
     )
     b.series(
         "Spend rate by backend",
@@ -100,7 +93,8 @@ def build(spec: SLOSpec) -> dict:
         "backends dominate, simulators cost nothing.",
         "currencyUSD",
         Target(
-            f"{rate(cost, PROVIDER, BACKEND)} * 3600", "{{quantum_provider}} {{quantum_backend}}"
+            f"{rate(cost, sc.PROVIDER_LABEL, sc.BACKEND_LABEL)} * 3600",
+            "{{quantum_provider}} {{quantum_backend}}",
         ),
     )
     b.row("Reliability and quality")
@@ -111,7 +105,7 @@ def build(spec: SLOSpec) -> dict:
         "Clifford) per backend, over all benchmarked qubit sets.",
         "percentunit",
         Target(
-            f"avg {by(PROVIDER, BACKEND)} ({sel('quantum_fidelity_ratio', *job_filter())})",
+            f"avg {by(sc.PROVIDER_LABEL, sc.BACKEND_LABEL)} ({sel(sc.QUANTUM_FIDELITY_RATIO, *job_filter())})",
             "{{quantum_provider}} {{quantum_backend}}",
         ),
         max_value=1,
@@ -122,8 +116,8 @@ def build(spec: SLOSpec) -> dict:
         "Training experiments that took at least one optimizer step in the last hour.",
         "short",
         Target(
-            f"count(sum {by(EXPERIMENT)} (increase("
-            f"{sel('quantum_training_steps_total', EXPERIMENT)}[1h])) > 0) or vector(0)",
+            f"count(sum {by(sc.EXPERIMENT_LABEL)} (increase("
+            f"{sel(sc.QUANTUM_TRAINING_STEPS_TOTAL, sc.EXPERIMENT_LABEL)}[1h])) > 0) or vector(0)",
             "experiments",
         ),
     )

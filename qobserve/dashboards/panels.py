@@ -25,8 +25,8 @@ from grafana_foundation_sdk.models.dashboard import (
 )
 from grafana_foundation_sdk.models.prometheus import PromQueryFormat
 
+from qobserve import semconv as sc
 from qobserve.conventions import DASHBOARD_UIDS, GENERATED_NOTE
-from qobserve.dashboards.queries import BACKEND, EXPERIMENT, PROVIDER
 from qobserve.slo.config import Links
 from qobserve.slo.spec import SLOSpec
 
@@ -78,16 +78,22 @@ def _variables(extra: list[db.QueryVariable]) -> list:
         .type("prometheus")
         .description("Prometheus that scrapes the qobserve exporters and instrumented jobs."),
         _query_var(
-            PROVIDER, "Provider", f"label_values({PROVIDER})", "SDK family (qiskit, braket, cirq)."
+            sc.PROVIDER_LABEL,
+            "Provider",
+            f"label_values({sc.PROVIDER_LABEL})",
+            "SDK family (qiskit, braket, cirq).",
         ),
         _query_var(
-            BACKEND,
+            sc.BACKEND_LABEL,
             "Backend",
-            f'label_values({{{PROVIDER}=~"${PROVIDER}"}}, {BACKEND})',
+            f'label_values({{{sc.PROVIDER_LABEL}=~"${sc.PROVIDER_LABEL}"}}, {sc.BACKEND_LABEL})',
             "Backend/device name as in the quantum_backend label.",
         ),
         _query_var(
-            EXPERIMENT, "Experiment", f"label_values({EXPERIMENT})", "Training experiment name."
+            sc.EXPERIMENT_LABEL,
+            "Experiment",
+            f"label_values({sc.EXPERIMENT_LABEL})",
+            "Training experiment name.",
         ),
         *extra,
     ]

@@ -148,7 +148,7 @@ class ProbeFailing(AlertOptions):
 
 class TelemetryAbsent(AlertOptions):
     severity: Severity = "page"  # without telemetry every SLO alert is blind
-    metrics: list[str] = ["quantum_backend_up", "qobserve_probe_success"]
+    metrics: list[str] = [semconv.QUANTUM_BACKEND_UP, semconv.QOBSERVE_PROBE_SUCCESS]
 
     @field_validator("metrics")
     @classmethod

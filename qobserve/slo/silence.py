@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 
 from qobserve import semconv
 from qobserve._validation import duration_ms
-from qobserve.semconv import Attr
 
 __all__ = ["SilenceError", "backend_silence", "create_silence", "maintenance_window", "run_silence"]
 
@@ -136,12 +135,12 @@ def backend_silence(
 ) -> dict:
     """The silence body muting every alert labelled with ``backend`` (pure)."""
     matchers = [
-        {"name": semconv.LABEL[Attr.BACKEND], "value": backend, "isRegex": False, "isEqual": True}
+        {"name": semconv.BACKEND_LABEL, "value": backend, "isRegex": False, "isEqual": True}
     ]
     if provider:
         matchers.append(
             {
-                "name": semconv.LABEL[Attr.PROVIDER],
+                "name": semconv.PROVIDER_LABEL,
                 "value": provider,
                 "isRegex": False,
                 "isEqual": True,
