@@ -6,7 +6,7 @@ SLIs come as quantum-ready templates or as raw event queries::
 
     apiVersion: qobserve/v1
     service: qobserve
-    links: {runbook_base_url: https://github.com/qobserve/qobserve/blob/main}
+    links: {runbook_base_url: https://git.example.org/ops/qobserve/-/blob/main}   # a fork
     windows: {time_compression: 1}        # e.g. 60 turns 30d into 12h for a demo
     alerts: {calibration_stale: {max_age: 26h}}   # thresholds of non-SLO alerts
     slos:
