@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from qobserve.conventions import ROUTING_SPEC, SLO_SPEC, dashboard_path
+from qobserve.conventions import DASHBOARD_UIDS, ROUTING_SPEC, SLO_SPEC, dashboard_path
 
 __all__ = ["ARTIFACTS", "Artifact", "check", "generate", "register", "run"]
 
@@ -147,10 +147,7 @@ ARTIFACTS: list[Artifact] = [
     Artifact("alerts/alertmanager.yml", _alertmanager),
     Artifact("deploy/kubernetes/prometheusrule.yaml", _prometheus_rule),
     Artifact("deploy/kubernetes/alertmanager-config.yaml", _alertmanager_configmap),
-    *(
-        Artifact(dashboard_path(name), _dashboard(name))
-        for name in ("executive", "oncall", "debug", "slo")
-    ),
+    *(Artifact(dashboard_path(name), _dashboard(name)) for name in DASHBOARD_UIDS),
     Artifact("runbooks/README.md", _runbook_index),
     *(Artifact(f"docs/{name}.md", _doc(name)) for name in ("metrics", "configuration", "slo-spec")),
 ]

@@ -59,7 +59,9 @@ def _bridge(b: Board) -> None:
         "gets through.",
         "ops",
         Target(
-            rate(sel(sc.QOBSERVE_ALERT_BRIDGE_DELIVERY_FAILURES_TOTAL), "instance", "reason"),
+            rate(
+                sel(sc.QOBSERVE_ALERT_BRIDGE_DELIVERY_FAILURES_TOTAL), "instance", sc.REASON_LABEL
+            ),
             "{{instance}} {{reason}}",
         ),
         Target(

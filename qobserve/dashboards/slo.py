@@ -19,7 +19,7 @@ _SLO = sc.SLO_LABEL
 
 def _slo_variable() -> db.QueryVariable:
     return (
-        db.QueryVariable("slo")
+        db.QueryVariable(_SLO)
         .label("SLO")
         .description("SLO name from alerts/slo.yaml.")
         .query(f"label_values({sc.SLO_OBJECTIVE}, {_SLO})")

@@ -128,7 +128,9 @@ def _alert(
             f"{pairs} the sustainable rate (SRE Workbook multi-window multi-burn-rate)."
         ),
         "runbook_url": spec.links.runbook(name),
-        "dashboard_url": spec.links.dashboard(slo.alerting.dashboard_uid, **{"slo": slo.name}),
+        "dashboard_url": spec.links.dashboard(
+            slo.alerting.dashboard_uid, **{semconv.SLO_LABEL: slo.name}
+        ),
         **slo.alerting.annotations,
         **options.annotations,
     }
