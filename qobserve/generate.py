@@ -68,6 +68,7 @@ def _alertmanager_configmap(root: Path) -> str:
     from qobserve.slo.routing import load_routing, render_alertmanager
 
     spec = load_routing(root / ROUTING_SPEC)
+    assert spec.meta_monitoring is not None  # load_routing requires the section
     bridge = spec.meta_monitoring.bridge_receiver
     hook = spec.receivers[bridge].model_copy(update={"url": K8S_BRIDGE_URL})
     spec = spec.model_copy(update={"receivers": {**spec.receivers, bridge: hook}})
