@@ -11,8 +11,11 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
-from qobserve.dashboards import BUILDERS, render_dashboard
+from qobserve.dashboards import BUILDERS, dashboard_queries, render_dashboard
+from qobserve.dashboards.queries import metric_names
+from qobserve.slo.rules import render_slo_rules
 from qobserve.slo.spec import load_spec
 from qobserve.testing.golden import assert_golden
 
@@ -40,6 +43,25 @@ def test_golden_runbook_links_use_the_spec_base(spec_path: Path) -> None:
         urls = [link["url"] for link in data["links"] if "url" in link]
         urls += [link["url"] for p in data["panels"] for link in p.get("links", [])]
         assert urls and all(u.startswith(base) for u in urls if "runbooks/" in u), name
+
+
+@pytest.mark.parametrize("spec_path", CASES, ids=lambda p: p.stem)
+def test_golden_slo_queries_select_rules_of_the_same_spec(spec_path: Path) -> None:
+    """Every ``slo:*`` series a dashboard queries is recorded by the rules of the same spec."""
+    spec = load_spec(spec_path)
+    recorded = {
+        r["record"]
+        for g in yaml.safe_load(render_slo_rules(spec))["groups"]
+        for r in g["rules"]
+        if "record" in r
+    }
+    used = {
+        name
+        for _, _, expr in dashboard_queries(spec)
+        for name in metric_names(expr)
+        if name.startswith("slo:sli_error") or name.startswith("slo:period")
+    }
+    assert used and used <= recorded, used - recorded
 
 
 def test_golden_cases_exist() -> None:
