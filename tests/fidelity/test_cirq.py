@@ -7,6 +7,7 @@ downward bias b ≈ BC·Σ √q (1 − p)/(4N√p) computed from the exact p.
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -70,3 +71,78 @@ def test_noisy_cirq_run_matches_exact_density_matrix(cirq_fidelity):
     assert abs(measured - exact) <= tolerance, (measured, exact, tolerance)
     assert span.attributes[Attr.JOB_SHOTS.value] == SHOTS
     assert span.attributes[Attr.PROVIDER.value] == "cirq"
+
+
+def _wide_clifford(n: int, seed: int) -> cirq.Circuit:
+    """GHZ-n scrambled by random basis-permuting Cliffords, then 3 superposing gates.
+
+    CNOT, SWAP, ISWAP, X, Y map basis states to basis states and CZ, S, Z only add
+    phases, so the two GHZ outcomes stay two; X**0.5 on two qubits and H on one add
+    at most 3 dimensions: at most 16 equally likely outcomes, which 4,000 shots resolve.
+    """
+    rng = np.random.default_rng(seed)
+    q = cirq.LineQubit.range(n)
+    ops = [cirq.H(q[0])] + [cirq.CNOT(q[i], q[i + 1]) for i in range(n - 1)]
+    for _ in range(30):
+        a, b = (q[int(i)] for i in rng.choice(n, 2, replace=False))
+        ops.append(rng.choice([cirq.CNOT, cirq.CZ, cirq.ISWAP, cirq.SWAP])(a, b))
+        ops.append(rng.choice([cirq.S, cirq.Z, cirq.X, cirq.Y])(a))
+    a, b, c = (q[int(i)] for i in rng.choice(n, 3, replace=False))
+    ops += [cirq.X(a) ** 0.5, cirq.X(b) ** 0.5, cirq.H(c)]
+    return cirq.Circuit([*ops, cirq.measure(*q, key="m")])
+
+
+def _with_depolarizing(circuit: cirq.Circuit, p: float) -> cirq.Circuit:
+    """``cirq.depolarize(p)`` on each qubit of every gate, right after it (stim's DEPOLARIZE1(p))."""
+    ops = []
+    for op in circuit.all_operations():
+        ops.append(op)
+        if not cirq.is_measurement(op):
+            ops.extend(cirq.depolarize(p).on(qubit) for qubit in op.qubits)
+    return cirq.Circuit(ops)
+
+
+def test_wide_noisy_clifford_circuit_goes_through_stim(cirq_fidelity, monkeypatch):
+    """A 56-qubit Clifford circuit with depolarizing noise on stimcirq's sampler matches a stim reference.
+
+    Reference: the ideal support S (and its uniform q = 1/|S|) from 10⁵ noiseless stim
+    shots, the noisy p over S from 10⁶ noisy ones: F = (Σ_S √(p q))² with sd ≈
+    √(F(1 − F)/10⁶). The allowed error adds it to the job's b + 4 sd (4,000 shots).
+    StimSampler takes no seed: its sampler is seeded by patching stim's default.
+    """
+    stim = pytest.importorskip("stim")
+    stimcirq = pytest.importorskip("stimcirq")
+    otel, recorder = cirq_fidelity
+    compile_sampler = stim.Circuit.compile_sampler
+    monkeypatch.setattr(
+        stim.Circuit,
+        "compile_sampler",
+        lambda self, **kw: compile_sampler(self, **{"seed": 4, **kw}),
+    )
+    n, p, shots = 56, 0.003, 4000
+    ideal_circuit = _wide_clifford(n, seed=8)
+    noisy = _with_depolarizing(ideal_circuit, p)
+    stimcirq.StimSampler().run(noisy, repetitions=shots)
+    assert recorder.flush(120)
+    [span] = [s for s in otel.spans() if s.name.endswith(" output_fidelity")]
+    assert span.attributes[Attr.OUTPUT_FIDELITY_METHOD.value] == "stim"
+    assert span.attributes[Attr.CIRCUIT_QUBITS.value] == n
+
+    ideal_rows = stimcirq.cirq_circuit_to_stim_circuit(ideal_circuit).compile_sampler(seed=1)
+    support = {row.tobytes() for row in ideal_rows.sample(100_000)}
+    assert len(support) <= 16
+    noisy_rows = stimcirq.cirq_circuit_to_stim_circuit(noisy).compile_sampler(seed=2)
+    rows = noisy_rows.sample(1_000_000)
+    seen = Counter(row.tobytes() for row in rows)
+    p_s = np.array([seen[x] / len(rows) for x in support])
+    q_s = 1 / len(support)
+    bc = float(np.sum(np.sqrt(p_s * q_s)))
+    exact = bc**2
+    bias = bc * float(np.sum(np.sqrt(q_s) * (1 - p_s) / (4 * shots * np.sqrt(p_s))))
+    tolerance = (
+        bias
+        + 4 * math.sqrt(exact * (1 - exact) / shots)
+        + 4 * math.sqrt(exact * (1 - exact) / len(rows))
+    )
+    measured = span.attributes[Attr.OUTPUT_FIDELITY.value]
+    assert abs(measured - exact) <= tolerance, (measured, exact, tolerance)
