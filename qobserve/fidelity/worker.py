@@ -283,7 +283,7 @@ class FidelityRecorder:
     def _record(self, task: _Task, index: int, circuit, method: str, result) -> None:
         labels = {_P: task.provider, _B: task.backend}
         self._fidelity.record(result.fidelity, labels)
-        qubits = getattr(circuit, "num_qubits", None)
+        qubits = getattr(circuit, "num_qubits", None) or getattr(circuit, "qubit_count", None)
         if qubits is None and hasattr(circuit, "all_qubits"):  # a Cirq circuit
             qubits = len(circuit.all_qubits())
         attrs = {

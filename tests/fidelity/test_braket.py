@@ -1,0 +1,141 @@
+"""Output fidelity of Braket ``LocalSimulator`` tasks against the exact noisy density matrix.
+
+The exact F = (Σₓ √(pₓ qₓ))² takes p from the ``braket_dm`` density matrix of the
+noisy circuit and q from the ``braket_sv`` state vector of the same circuit without
+its noise, both through Braket's own simulators (shots=0), not qobserve's code.
+Tolerance as in ``test_ground_truth.py``: |F̂ − F| ≤ b + 4·sqrt(F(1 − F)/N), with the
+downward bias b ≈ BC·Σ √q (1 − p)/(4N√p) from the exact p.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+pytest.importorskip("braket.devices")
+
+from braket.circuits import Circuit
+from braket.circuits.noises import AmplitudeDamping, Depolarizing, TwoQubitDepolarizing
+from braket.devices import LocalSimulator
+from opentelemetry.instrumentation.utils import suppress_instrumentation
+
+from qobserve.fidelity.braket_ideal import braket_ideal
+from qobserve.instrumentation.braket import BraketInstrumentor
+from qobserve.semconv import METRICS, Attr
+
+FIDELITY = METRICS["quantum_job_output_fidelity_ratio"].otel_name
+SHOTS = 4000
+
+
+@pytest.fixture
+def braket_fidelity(otel, monkeypatch):
+    """Every LocalSimulator task compared; the simulators' unseeded default_rng() seeded."""
+    default_rng = np.random.default_rng
+    monkeypatch.setattr(
+        np.random, "default_rng", lambda seed=None: default_rng(13 if seed is None else seed)
+    )
+    inst = BraketInstrumentor()
+    inst.instrument(**otel.providers, output_fidelity=1.0)
+    inst._fidelity._seed = 5
+    yield otel, inst._fidelity
+    inst.uninstrument()
+
+
+def _ghz(n: int) -> Circuit:
+    circuit = Circuit().h(0)
+    for i in range(n - 1):
+        circuit.cnot(i, i + 1)
+    return circuit
+
+
+def _random(n: int, depth: int, seed: int) -> Circuit:
+    """Layers of random rotations and a CNOT or CZ on a random pair, qubits 0…n-1."""
+    rng = np.random.default_rng(seed)
+    circuit = Circuit()
+    for _ in range(depth):
+        for q in range(n):
+            getattr(circuit, str(rng.choice(["rx", "ry", "rz"])))(q, float(rng.uniform(0, np.pi)))
+        a, b = (int(i) for i in rng.choice(n, 2, replace=False))
+        getattr(circuit, str(rng.choice(["cnot", "cz"])))(a, b)
+    circuit.h(0)
+    return circuit
+
+
+def _noisy(circuit: Circuit, damping: float) -> Circuit:
+    noisy = circuit.copy()
+    noisy.apply_gate_noise(Depolarizing(0.01), target_gates=None)
+    noisy.apply_gate_noise(TwoQubitDepolarizing(0.03))
+    if damping:
+        noisy.apply_gate_noise(AmplitudeDamping(damping))
+    return noisy
+
+
+def _exact(ideal: Circuit, noisy: Circuit) -> tuple[float, float]:
+    """(F, bias) from Braket's density matrix of ``noisy`` and state vector of ``ideal``."""
+    with suppress_instrumentation():
+        rho = LocalSimulator("braket_dm").run(noisy.copy().density_matrix(), shots=0).result()
+        psi = LocalSimulator("braket_sv").run(ideal.copy().state_vector(), shots=0).result()
+    p = np.clip(np.real(np.diag(rho.values[0])), 0, None)
+    q = np.abs(np.asarray(psi.values[0])) ** 2
+    bc = float(np.sum(np.sqrt(p * q)))
+    nz = (p > 0) & (q > 0)
+    bias = bc * float(np.sum(np.sqrt(q[nz]) * (1 - p[nz]) / (4 * SHOTS * np.sqrt(p[nz]))))
+    return bc**2, bias
+
+
+@pytest.mark.parametrize(
+    ("circuit", "damping"),
+    [(_ghz(3), 0.0), (_ghz(4), 0.02), (_random(4, 4, seed=3), 0.02)],
+    ids=["ghz3", "ghz4-damped", "random4-damped"],
+)
+def test_braket_dm_task_matches_exact_density_matrix(braket_fidelity, circuit, damping):
+    """A noisy braket_dm task's Hellinger fidelity is within b + 4 sd of the exact value."""
+    otel, recorder = braket_fidelity
+    noisy = _noisy(circuit, damping)
+    exact, bias = _exact(circuit, noisy)
+    LocalSimulator("braket_dm").run(noisy, shots=SHOTS).result()
+    assert recorder.flush(30)
+    [span] = [s for s in otel.spans() if s.name == "braket braket_dm output_fidelity"]
+    measured = span.attributes[Attr.OUTPUT_FIDELITY.value]
+    tolerance = bias + 4 * math.sqrt(exact * (1 - exact) / SHOTS)
+    assert abs(measured - exact) <= tolerance, (measured, exact, tolerance)
+    assert span.attributes[Attr.OUTPUT_FIDELITY_CI_LOW.value] <= exact
+    assert exact <= span.attributes[Attr.OUTPUT_FIDELITY_CI_HIGH.value]
+    assert span.attributes[Attr.JOB_SHOTS.value] == SHOTS
+    assert span.attributes[Attr.CIRCUIT_QUBITS.value] == circuit.qubit_count
+    job = next(s for s in otel.spans() if s.name == "braket braket_dm run")
+    assert span.links[0].context.span_id == job.context.span_id
+    assert otel.value(FIDELITY, **{Attr.BACKEND.value: "braket_dm"}) == 1
+
+
+def test_measure_instructions_set_the_bit_order(braket_fidelity):
+    """Measuring qubits 3 then 0 of |0⟩|1⟩ (q0 = 1 via X): the ideal puts all mass on the read order."""
+    circuit = Circuit().x(0).h(1).cnot(1, 2).measure([3, 0])
+    ideal = braket_ideal(circuit)
+    # Clbit 0 reads qubit 3 (0), clbit 1 reads qubit 0 (1): Qiskit key "10".
+    assert list(ideal(["10", "01", "00", "11"])) == pytest.approx([1.0, 0.0, 0.0, 0.0])
+    otel, recorder = braket_fidelity
+    LocalSimulator("braket_sv").run(circuit, shots=200).result()
+    assert recorder.flush(30)
+    [span] = [s for s in otel.spans() if s.name.endswith(" output_fidelity")]
+    assert span.attributes[Attr.OUTPUT_FIDELITY.value] == pytest.approx(1.0)
+
+
+def test_run_batch_compares_each_task(braket_fidelity):
+    """A run_batch of two noiseless circuits gives two spans of fidelity ≈ 1 linked to the batch."""
+    otel, recorder = braket_fidelity
+    LocalSimulator("braket_sv").run_batch([_ghz(3), _random(3, 2, seed=1)], shots=2000).results()
+    assert recorder.flush(30)
+    spans = [s for s in otel.spans() if s.name == "braket braket_sv output_fidelity"]
+    assert sorted(s.attributes[Attr.CIRCUIT_INDEX.value] for s in spans) == [0, 1]
+    # A perfect device over K ≤ 8 outcomes: bias ≥ −(K − 1)/(4N), sd ≤ √(F(1−F)/N) → 0.
+    assert all(s.attributes[Attr.OUTPUT_FIDELITY.value] > 1 - 7 / (4 * 2000) - 0.005 for s in spans)
+
+
+def test_wide_clifford_braket_circuit_uses_stim():
+    """A 40-qubit GHZ (over the cap of 20, Clifford) gets a stim lookup: ½ on 0…0 and 1…1."""
+    ideal = braket_ideal(_ghz(40))
+    assert ideal.method == "stim"
+    assert list(ideal(["0" * 40, "1" * 40, "0" * 39 + "1"])) == [0.5, 0.5, 0.0]
