@@ -146,6 +146,7 @@ class Attr(StrEnum):
     TRAINING_STOPPED_BY = "quantum.training.stopped_by"
     # Per-job output fidelity spans (qobserve.fidelity), linked to the job's span.
     CIRCUIT_INDEX = "quantum.circuit.index"
+    CIRCUIT_BINDING_INDEX = "quantum.circuit.binding_index"  # flat index into a PUB's sweep
     OUTPUT_FIDELITY = "quantum.output_fidelity.hellinger"
     OUTPUT_FIDELITY_CI_LOW = "quantum.output_fidelity.hellinger.ci_low"
     OUTPUT_FIDELITY_CI_HIGH = "quantum.output_fidelity.hellinger.ci_high"

@@ -135,7 +135,8 @@ def submit(state: State, describe):
                 name,
                 work.shots,
                 local,
-                work.programs if sampled and operation in _COUNTED else None,
+                # Sampler PUBs carry their parameter values (sweeps); run's circuits have none.
+                (work.pubs or work.programs) if sampled and operation in _COUNTED else None,
             )
             if sampled and operation == "estimator":
                 tracked.expectations = work.pubs
