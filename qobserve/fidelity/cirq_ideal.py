@@ -28,7 +28,7 @@ def _measured(circuit: Any) -> list[tuple[str, int, Any]]:
     """(measurement key, index within the key, qubit) in measurement order."""
     import cirq
 
-    order = []
+    order: list[tuple[str, int, Any]] = []
     for op in circuit.all_operations():
         if cirq.is_measurement(op):
             key = cirq.measurement_key_name(op)

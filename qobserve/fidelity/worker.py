@@ -49,7 +49,7 @@ _DROPPED_METRIC = "qobserve_output_fidelity_dropped_total"
 _P, _B, _REASON = Attr.PROVIDER.value, Attr.BACKEND.value, Attr.REASON.value
 
 
-def check_rate(rate: float, name: str = "output_fidelity") -> float:
+def check_rate(rate: float | str, name: str = "output_fidelity") -> float:
     """``rate`` as a float in [0, 1], or ValueError naming ``name``."""
     try:
         value = float(rate)

@@ -3,13 +3,10 @@
 The exact F = (Σₓ √(pₓ qₓ))² takes p from the ``braket_dm`` density matrix of the
 noisy circuit and q from the ``braket_sv`` state vector of the same circuit without
 its noise, both through Braket's own simulators (shots=0), not qobserve's code.
-Tolerance as in ``test_ground_truth.py``: |F̂ − F| ≤ b + 4·sqrt(F(1 − F)/N), with the
-downward bias b ≈ BC·Σ √q (1 − p)/(4N√p) from the exact p.
+Tolerance: b + 4 sd around the exact value (``helpers.py`` derives both).
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pytest
@@ -24,6 +21,7 @@ from opentelemetry.instrumentation.utils import suppress_instrumentation
 from qobserve.fidelity.braket_ideal import braket_ideal
 from qobserve.instrumentation.braket import BraketInstrumentor
 from qobserve.semconv import METRICS, Attr
+from tests.fidelity.helpers import check_interval, check_span, exact_and_bias
 
 FIDELITY = METRICS["quantum_job_output_fidelity_ratio"].otel_name
 SHOTS = 4000
@@ -78,11 +76,7 @@ def _exact(ideal: Circuit, noisy: Circuit) -> tuple[float, float]:
         rho = LocalSimulator("braket_dm").run(noisy.copy().density_matrix(), shots=0).result()
         psi = LocalSimulator("braket_sv").run(ideal.copy().state_vector(), shots=0).result()
     p = np.clip(np.real(np.diag(rho.values[0])), 0, None)
-    q = np.abs(np.asarray(psi.values[0])) ** 2
-    bc = float(np.sum(np.sqrt(p * q)))
-    nz = (p > 0) & (q > 0)
-    bias = bc * float(np.sum(np.sqrt(q[nz]) * (1 - p[nz]) / (4 * SHOTS * np.sqrt(p[nz]))))
-    return bc**2, bias
+    return exact_and_bias(p, np.abs(np.asarray(psi.values[0])) ** 2, SHOTS)
 
 
 @pytest.mark.parametrize(
@@ -98,12 +92,8 @@ def test_braket_dm_task_matches_exact_density_matrix(braket_fidelity, circuit, d
     LocalSimulator("braket_dm").run(noisy, shots=SHOTS).result()
     assert recorder.flush(30)
     [span] = [s for s in otel.spans() if s.name == "braket braket_dm output_fidelity"]
-    measured = span.attributes[Attr.OUTPUT_FIDELITY.value]
-    tolerance = bias + 4 * math.sqrt(exact * (1 - exact) / SHOTS)
-    assert abs(measured - exact) <= tolerance, (measured, exact, tolerance)
-    assert span.attributes[Attr.OUTPUT_FIDELITY_CI_LOW.value] <= exact
-    assert exact <= span.attributes[Attr.OUTPUT_FIDELITY_CI_HIGH.value]
-    assert span.attributes[Attr.JOB_SHOTS.value] == SHOTS
+    check_span(span, exact, bias, SHOTS)
+    check_interval(span, exact)
     assert span.attributes[Attr.CIRCUIT_QUBITS.value] == circuit.qubit_count
     job = next(s for s in otel.spans() if s.name == "braket braket_dm run")
     assert span.links[0].context.span_id == job.context.span_id

@@ -1,7 +1,6 @@
 """Output fidelity of Cirq ``Sampler.run`` jobs against the exact noisy density matrix.
 
-Tolerance as in ``test_ground_truth.py``: |F̂ − F| ≤ b + 4·sqrt(F(1 − F)/N), with the
-downward bias b ≈ BC·Σ √q (1 − p)/(4N√p) computed from the exact p.
+Tolerance: b + 4 sd around the exact value (``helpers.py`` derives both).
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from opentelemetry.instrumentation.utils import suppress_instrumentation  # noqa
 from qobserve.fidelity.cirq_ideal import cirq_ideal  # noqa: E402
 from qobserve.instrumentation.cirq import CirqInstrumentor  # noqa: E402
 from qobserve.semconv import Attr  # noqa: E402
+from tests.fidelity.helpers import check_span, exact_and_bias  # noqa: E402
 
 SHOTS = 2000
 
@@ -55,21 +55,14 @@ def test_noisy_cirq_run_matches_exact_density_matrix(cirq_fidelity):
     keys = [format(i, "03b") for i in range(8)]
     # key characters from the right: q2 (key a), q0, q1 (key b)
     p = np.array([p_full[int(k[1]), int(k[0]), int(k[2])] for k in keys])
-    qv = ideal(keys)
-    bc = float(np.sum(np.sqrt(p * qv)))
-    exact = bc**2
-    nz = qv > 0
-    bias = bc * float(np.sum(np.sqrt(qv[nz]) * (1 - p[nz]) / (4 * SHOTS * np.sqrt(p[nz]))))
+    exact, bias = exact_and_bias(p, ideal(keys), SHOTS)
     # The trajectory simulator: in cirq 1.x DensityMatrixSimulator(noise=...).run of this
     # circuit samples a distribution unlike its noise model's channels (F ≈ 0.877 vs 0.900
     # over 10⁵ shots), while cirq.Simulator matches them.
     cirq.Simulator(noise=noise, seed=11).run(circuit, repetitions=SHOTS)
     assert recorder.flush(30)
     [span] = [s for s in otel.spans() if s.name.endswith(" output_fidelity")]
-    measured = span.attributes[Attr.OUTPUT_FIDELITY.value]
-    tolerance = bias + 4 * math.sqrt(exact * (1 - exact) / SHOTS)
-    assert abs(measured - exact) <= tolerance, (measured, exact, tolerance)
-    assert span.attributes[Attr.JOB_SHOTS.value] == SHOTS
+    check_span(span, exact, bias, SHOTS)
     assert span.attributes[Attr.PROVIDER.value] == "cirq"
 
 
@@ -135,14 +128,5 @@ def test_wide_noisy_clifford_circuit_goes_through_stim(cirq_fidelity, monkeypatc
     rows = noisy_rows.sample(1_000_000)
     seen = Counter(row.tobytes() for row in rows)
     p_s = np.array([seen[x] / len(rows) for x in support])
-    q_s = 1 / len(support)
-    bc = float(np.sum(np.sqrt(p_s * q_s)))
-    exact = bc**2
-    bias = bc * float(np.sum(np.sqrt(q_s) * (1 - p_s) / (4 * shots * np.sqrt(p_s))))
-    tolerance = (
-        bias
-        + 4 * math.sqrt(exact * (1 - exact) / shots)
-        + 4 * math.sqrt(exact * (1 - exact) / len(rows))
-    )
-    measured = span.attributes[Attr.OUTPUT_FIDELITY.value]
-    assert abs(measured - exact) <= tolerance, (measured, exact, tolerance)
+    exact, bias = exact_and_bias(p_s, np.full(len(support), 1 / len(support)), shots)
+    check_span(span, exact, bias, shots, extra=4 * math.sqrt(exact * (1 - exact) / len(rows)))

@@ -1,11 +1,6 @@
 """Per-job output fidelity against the exact value of the noisy simulation (Aer, stim).
 
-Tolerance. With ``N`` shots and measured distribution ``p``, the plug-in Hellinger
-fidelity ``F̂ = (Σ sqrt(p̂ q))²`` has, by the delta method (``dF/dp_x =
-BC sqrt(q_x / p_x)``), ``sd(F̂) ≈ sqrt(F (1 - F) / N)``, and a downward bias
-``b ≈ BC Σ_x sqrt(q_x) (1 - p_x) / (4 N sqrt(p_x))`` from the curvature of
-``sqrt`` (second-order expansion). Each test allows ``|F̂ - F| ≤ b + 4 sd``
-(a 4-sigma band: false failures ~6e-5 per assertion; the seeds are fixed anyway).
+Tolerance: ``|F̂ - F| ≤ b + 4 sd``, the bias b and sd derived in ``helpers.py``.
 """
 
 from __future__ import annotations
@@ -27,6 +22,7 @@ from qiskit_aer.noise import NoiseModel, depolarizing_error
 
 from qobserve.fidelity.ideal import ideal_distribution
 from qobserve.semconv import METRICS, Attr
+from tests.fidelity.helpers import check_interval, check_span, exact_and_bias
 
 FIDELITY = METRICS["quantum_job_output_fidelity_ratio"].otel_name
 BASIS = ["rz", "sx", "x", "cx"]
@@ -68,11 +64,7 @@ def _exact(circuit: QuantumCircuit, noise: NoiseModel) -> tuple[float, float]:
         )
     p = np.clip(np.real(np.diag(np.asarray(rho))), 0, None)
     keys = [format(i, f"0{circuit.num_qubits}b") for i in range(2**circuit.num_qubits)]
-    q = ideal_distribution(circuit)(keys)
-    bc = float(np.sum(np.sqrt(p * q)))
-    nz = (p > 0) & (q > 0)
-    bias = bc * float(np.sum(np.sqrt(q[nz]) * (1 - p[nz]) / (4 * SHOTS * np.sqrt(p[nz]))))
-    return bc**2, bias
+    return exact_and_bias(p, ideal_distribution(circuit)(keys), SHOTS)
 
 
 def _fidelity_span(otel):
@@ -97,12 +89,8 @@ def test_output_fidelity_matches_noisy_density_matrix(qiskit_fidelity, circuit):
         AerSimulator(noise_model=noise).run(tqc, shots=SHOTS, seed_simulator=5).result()
     assert recorder.flush(30)
     span = _fidelity_span(otel)
-    measured = span.attributes[Attr.OUTPUT_FIDELITY.value]
-    tolerance = bias + 4 * math.sqrt(exact * (1 - exact) / SHOTS)
-    assert abs(measured - exact) <= tolerance, (measured, exact, tolerance)
-    assert span.attributes[Attr.OUTPUT_FIDELITY_CI_LOW.value] <= exact
-    assert exact <= span.attributes[Attr.OUTPUT_FIDELITY_CI_HIGH.value]
-    assert span.attributes[Attr.JOB_SHOTS.value] == SHOTS
+    check_span(span, exact, bias, SHOTS)
+    check_interval(span, exact)
     assert 0 <= span.attributes[Attr.OUTPUT_TVD.value] <= 1
     job = next(s for s in otel.spans() if s.name == "qiskit aer_simulator run")
     assert span.links[0].context.span_id == job.context.span_id
@@ -187,11 +175,7 @@ def test_sampler_sweep_compares_each_binding_with_its_own_ideal(qiskit_fidelity)
     )
     assert [s.attributes[Attr.CIRCUIT_BINDING_INDEX.value] for s in spans] == list(range(5))
     for span, theta in zip(spans, thetas, strict=True):
-        exact, bias = _exact(circuit.assign_parameters([theta]), noise)
-        measured = span.attributes[Attr.OUTPUT_FIDELITY.value]
-        tolerance = bias + 4 * math.sqrt(exact * (1 - exact) / SHOTS)
-        assert abs(measured - exact) <= tolerance, (theta, measured, exact, tolerance)
-        assert span.attributes[Attr.JOB_SHOTS.value] == SHOTS
+        check_span(span, *_exact(circuit.assign_parameters([theta]), noise), SHOTS)
     assert otel.value(FIDELITY, **{Attr.BACKEND.value: "aer_simulator"}) == 5
 
 
