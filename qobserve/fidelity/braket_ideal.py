@@ -21,7 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from qobserve.fidelity.lookup import StabilizerIdeal, Unsupported, VectorIdeal, ideal_from_gates
+from qobserve.fidelity.lookup import (
+    StabilizerIdeal,
+    Unsupported,
+    VectorIdeal,
+    check_gate_width,
+    ideal_from_gates,
+)
 
 __all__ = ["braket_counts", "braket_ideal", "queue_local_task"]
 
@@ -40,11 +46,13 @@ def _reads(circuit: Any) -> list[int]:
 
 def _matrix(instruction: Any) -> tuple[np.ndarray, list[int]]:
     """Unitary of a gate instruction with its modifiers, and the qubits it acts on (controls first)."""
+    name = instruction.operator.name
+    check_gate_width(name, len(instruction.control) + len(instruction.target))
     matrix = np.asarray(instruction.operator.to_matrix(), dtype=np.complex128)
     power = float(instruction.power)
     if power != 1:
         if not power.is_integer():
-            raise Unsupported(f"gate {instruction.operator.name} to a fractional power")
+            raise Unsupported(f"gate {name} to a fractional power")
         matrix = np.linalg.matrix_power(matrix, int(power))
     controls = [int(q) for q in instruction.control]
     if controls:
@@ -61,7 +69,8 @@ def braket_ideal(circuit: Any, *, max_qubits: int = 20) -> VectorIdeal | Stabili
     Raises:
         Unsupported: not a Circuit, free parameters, or an instruction that is
             neither a gate, a noise channel, a measurement nor a compiler directive.
-        TooWide: not Clifford and more than ``max_qubits`` qubits.
+        TooWide: not Clifford and more than ``max_qubits`` qubits, or a gate
+            (with its controls) on more than ``MAX_GATE_QUBITS``.
     """
     from braket.circuits import Circuit, CompilerDirective, Gate, Noise
     from braket.circuits.measure import Measure

@@ -19,7 +19,13 @@ from typing import Any
 
 import numpy as np
 
-from qobserve.fidelity.lookup import StabilizerIdeal, Unsupported, VectorIdeal, ideal_from_gates
+from qobserve.fidelity.lookup import (
+    StabilizerIdeal,
+    Unsupported,
+    VectorIdeal,
+    check_gate_width,
+    ideal_from_gates,
+)
 
 __all__ = ["cirq_counts", "cirq_ideal"]
 
@@ -41,7 +47,8 @@ def cirq_ideal(circuit: Any, *, max_qubits: int = 20) -> VectorIdeal | Stabilize
 
     Raises:
         Unsupported: symbols, non-terminal or no measurements, a reset or damping.
-        TooWide: not Clifford and more than ``max_qubits`` qubits.
+        TooWide: not Clifford and more than ``max_qubits`` qubits, or an
+            operation on more than ``MAX_GATE_QUBITS``.
     """
     import cirq
 
@@ -54,6 +61,7 @@ def cirq_ideal(circuit: Any, *, max_qubits: int = 20) -> VectorIdeal | Stabilize
     for op in circuit.all_operations():
         if cirq.is_measurement(op):
             continue
+        check_gate_width(str(op.gate or op), len(op.qubits))
         unitary = cirq.unitary(op, None)
         if unitary is None and cirq.has_mixture(op):  # a noise channel: not in the ideal
             continue

@@ -19,11 +19,13 @@ import numpy as np
 
 __all__ = [
     "CLIFFORD_PREFERRED_WIDTH",
+    "MAX_GATE_QUBITS",
     "StabilizerIdeal",
     "TooWide",
     "Unsupported",
     "VectorIdeal",
     "bits",
+    "check_gate_width",
     "ideal_from_gates",
 ]
 
@@ -32,6 +34,8 @@ __all__ = [
 CLIFFORD_PREFERRED_WIDTH = 13
 #: Widest gate turned into a tableau from its unitary (a 2ᵏ × 2ᵏ matrix).
 _MAX_TABLEAU_QUBITS = 3
+#: Widest gate whose unitary is built at all (4¹⁰ amplitudes, 16 MiB).
+MAX_GATE_QUBITS = 10
 
 Gate = tuple[np.ndarray, Sequence[int]]
 
@@ -42,6 +46,16 @@ class Unsupported(ValueError):
 
 class TooWide(ValueError):
     """The circuit is not Clifford and touches more qubits than the cap."""
+
+
+def check_gate_width(name: str, qubits: int) -> None:
+    """Refuse, before its unitary is built, a gate wider than :data:`MAX_GATE_QUBITS`.
+
+    Raises:
+        TooWide: ``qubits`` > ``MAX_GATE_QUBITS``.
+    """
+    if qubits > MAX_GATE_QUBITS:
+        raise TooWide(f"gate {name} acts on {qubits} qubits > {MAX_GATE_QUBITS}")
 
 
 def bits(keys: Sequence[str], nclbits: int) -> np.ndarray:

@@ -129,3 +129,18 @@ def test_wide_clifford_braket_circuit_uses_stim():
     ideal = braket_ideal(_ghz(40))
     assert ideal.method == "stim"
     assert list(ideal(["0" * 40, "1" * 40, "0" * 39 + "1"])) == [0.5, 0.5, 0.0]
+
+
+def test_gate_too_wide_for_a_unitary_is_refused():
+    """An X with 11 controls (a 2¹² × 2¹² unitary) is refused before the matrix is built."""
+    from qobserve.fidelity.lookup import TooWide
+
+    circuit = Circuit().x(11, control=list(range(11)))
+    with pytest.raises(TooWide, match="12 qubits"):
+        braket_ideal(circuit, max_qubits=20)
+
+
+def test_controlled_gate_matches_its_definition():
+    """X on qubit 2 controlled by qubit 0 in state 0: |000⟩ → |001⟩ (qubit 2 is clbit 2, leftmost)."""
+    circuit = Circuit().x(2, control=[0], control_state=[0]).i(1)
+    assert list(braket_ideal(circuit)(["100", "000"])) == pytest.approx([1.0, 0.0])
