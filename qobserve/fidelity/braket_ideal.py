@@ -9,7 +9,8 @@ integer ``power`` applied) goes to
 Measured qubits are the ``measure`` instructions' targets in order, or all the
 circuit's qubits in ascending order (what ``LocalSimulator`` measures); counts
 are re-keyed to the Qiskit convention, the first measured qubit rightmost.
-Circuits with free parameters, and OpenQASM or other programs, are not compared.
+Circuits with free parameters are bound to the task's ``inputs`` (in the
+worker); OpenQASM and other programs are not compared.
 """
 
 from __future__ import annotations
@@ -109,8 +110,25 @@ def braket_counts(result: Any, circuit: Any) -> dict[str, int]:
     return dict(Counter(row.tobytes().decode() for row in rows))
 
 
+class _Bound(Sequence):
+    """The tasks' circuits, bound to their ``inputs`` when read (in the worker, not on the call)."""
+
+    def __init__(self, circuits: list, inputs: Any) -> None:
+        self._circuits = circuits
+        self._inputs = inputs if isinstance(inputs, (list, tuple)) else [inputs] * len(circuits)
+
+    def __len__(self) -> int:
+        return len(self._circuits)
+
+    def __getitem__(self, i: int) -> Any:  # type: ignore[override]
+        circuit, inputs = self._circuits[i], self._inputs[i]
+        if inputs and getattr(circuit, "parameters", None):
+            return circuit.make_bound_circuit(inputs)
+        return circuit
+
+
 def queue_local_task(
-    fidelity: Any, record: Any, backend: str, specs: Any, results: Sequence
+    fidelity: Any, record: Any, backend: str, specs: Any, results: Sequence, inputs: Any = None
 ) -> None:
     """Hand a finished ``LocalSimulator`` run or batch to the output-fidelity worker.
 
@@ -122,6 +140,7 @@ def queue_local_task(
         backend: the ``quantum_backend`` label (``braket_sv``, ``braket_dm``).
         specs: the task specification, or the batch's list of them.
         results: the task results, in the same order (converted in the worker).
+        inputs: values of the circuits' free parameters, one dict or one per task.
     """
     try:
         circuits = list(specs) if isinstance(specs, (list, tuple)) else [specs]
@@ -129,7 +148,7 @@ def queue_local_task(
             "braket",
             backend,
             record,
-            circuits,
+            _Bound(circuits, inputs),
             lambda: [braket_counts(r, c) for r, c in zip(results, circuits, strict=False)],
             ideal=braket_ideal,
         )

@@ -144,3 +144,15 @@ def test_controlled_gate_matches_its_definition():
     """X on qubit 2 controlled by qubit 0 in state 0: |000⟩ → |001⟩ (qubit 2 is clbit 2, leftmost)."""
     circuit = Circuit().x(2, control=[0], control_state=[0]).i(1)
     assert list(braket_ideal(circuit)(["100", "000"])) == pytest.approx([1.0, 0.0])
+
+
+def test_free_parameters_are_bound_to_the_task_inputs(braket_fidelity):
+    """rx(θ) with θ = π given as ``inputs``: the ideal is |1⟩, so a noiseless run scores 1."""
+    from braket.circuits import FreeParameter
+
+    otel, recorder = braket_fidelity
+    circuit = Circuit().rx(0, FreeParameter("theta")).cnot(0, 1)
+    LocalSimulator("braket_sv").run(circuit, shots=200, inputs={"theta": np.pi}).result()
+    assert recorder.flush(30)
+    [span] = [s for s in otel.spans() if s.name.endswith(" output_fidelity")]
+    assert span.attributes[Attr.OUTPUT_FIDELITY.value] == pytest.approx(1.0)

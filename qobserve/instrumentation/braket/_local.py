@@ -121,7 +121,8 @@ def _wrap(telemetry: JobTelemetry, operation: str, describe, results, fidelity=N
         _finish(record, backend, shots, circuits, done)
         if sampled:  # output fidelity, computed off this call by the fidelity worker
             name = "task_specification" if operation == "run" else "task_specifications"
-            queue_local_task(fidelity, record, backend, _arg(args, kwargs, 0, name), done)
+            inputs = _arg(args, kwargs, 2 if operation == "run" else 3, "inputs")
+            queue_local_task(fidelity, record, backend, _arg(args, kwargs, 0, name), done, inputs)
         return returned
 
     return wrapper
