@@ -5,7 +5,8 @@ Two methods, chosen per circuit:
 * ``statevector``: ``qiskit.quantum_info.Statevector`` of the circuit restricted
   to the qubits it touches (an ISA circuit on a 127-qubit backend usually acts
   on a few), up to ``max_qubits`` of them;
-* ``stim``: circuits made only of Clifford gates, of any width, through a stim
+* ``stim``: circuits made only of Clifford gates (any gate whose matrix is
+  Clifford: ``h``, ``sx``, ``ecr``, ``rz(π/2)``…), of any width, through a stim
   tableau (:class:`~qobserve.fidelity.lookup.StabilizerIdeal`).
 
 Circuits with mid-circuit measurements, resets, classical control or unbound
@@ -14,7 +15,6 @@ parameters are :class:`Unsupported`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,10 +22,12 @@ import numpy as np
 
 from qobserve.fidelity.lookup import (
     CLIFFORD_PREFERRED_WIDTH,
+    MAX_TABLEAU_QUBITS,
     StabilizerIdeal,
     TooWide,
     Unsupported,
     bits,
+    stabilizer_from_gates,
 )
 
 __all__ = ["DenseIdeal", "TooWide", "Unsupported", "ideal_distribution", "stabilizer_ideal"]
@@ -99,61 +101,21 @@ class DenseIdeal:
         return out
 
 
-# Clifford gates by Qiskit name → stim gate; Z rotations by multiples of pi/2 below.
-_STIM = {
-    "id": "I",
-    "x": "X",
-    "y": "Y",
-    "z": "Z",
-    "h": "H",
-    "s": "S",
-    "sdg": "S_DAG",
-    "sx": "SQRT_X",
-    "sxdg": "SQRT_X_DAG",
-    "cx": "CX",
-    "cy": "CY",
-    "cz": "CZ",
-    "swap": "SWAP",
-    "ecr": None,
-}
-_QUARTER_TURNS = {0: None, 1: "S", 2: "Z", 3: "S_DAG"}
+def stabilizer_ideal(t: _Terminal) -> StabilizerIdeal | None:
+    """The stim lookup of ``t`` if every gate is Clifford (``ecr`` included), else None.
 
-
-def _stim_gate(op) -> str | None:
-    """stim name of a Clifford gate (None: the identity); raises KeyError if not Clifford."""
-    if op.name in ("rz", "p", "u1"):
-        turns = float(op.params[0]) / (math.pi / 2)
-        if abs(turns - round(turns)) > 1e-9:
-            raise KeyError(op.name)
-        return _QUARTER_TURNS[round(turns) % 4]
-    name = _STIM[op.name]
-    if name is None:
-        raise KeyError(op.name)
-    return name
-
-
-def is_clifford(t: _Terminal) -> bool:
+    A Qiskit gate's matrix is little-endian over its qubits, i.e. big-endian over
+    them reversed, which is what :func:`~qobserve.fidelity.lookup.stabilizer_from_gates` takes.
+    """
+    if any(
+        len(qubits) > MAX_TABLEAU_QUBITS or not hasattr(op, "to_matrix") for op, qubits in t.ops
+    ):
+        return None
     try:
-        for op, _ in t.ops:
-            _stim_gate(op)
-    except (KeyError, TypeError):
-        return False
-    return True
-
-
-def stabilizer_ideal(t: _Terminal) -> StabilizerIdeal:
-    """The stim lookup of a Clifford circuit (gates mapped by :data:`_STIM`)."""
-    import stim
-
-    circuit = stim.Circuit()
-    for op, qubits in t.ops:
-        gate = _stim_gate(op)
-        if gate is not None:
-            circuit.append(gate, qubits)
-    sim = stim.TableauSimulator()
-    sim.set_num_qubits(t.width)
-    sim.do(circuit)
-    return StabilizerIdeal(sim, t.measured)
+        gates = [(op.to_matrix(), qubits[::-1]) for op, qubits in t.ops]
+    except Exception:  # a gate without a matrix definition
+        return None
+    return stabilizer_from_gates(gates, t.width, t.measured)
 
 
 def ideal_distribution(circuit, *, max_qubits: int = 20) -> DenseIdeal | StabilizerIdeal:
@@ -168,8 +130,10 @@ def ideal_distribution(circuit, *, max_qubits: int = 20) -> DenseIdeal | Stabili
         TooWide: not Clifford and more than ``max_qubits`` active qubits.
     """
     t = _terminal(circuit)
-    if t.width > max_qubits or (t.width >= CLIFFORD_PREFERRED_WIDTH and is_clifford(t)):
-        if not is_clifford(t):
+    if t.width > max_qubits or t.width >= CLIFFORD_PREFERRED_WIDTH:
+        stabilizer = stabilizer_ideal(t)
+        if stabilizer is not None:
+            return stabilizer
+        if t.width > max_qubits:
             raise TooWide(f"{t.width} active qubits > max_qubits={max_qubits} and not Clifford")
-        return stabilizer_ideal(t)
     return DenseIdeal(t)

@@ -20,6 +20,7 @@ import numpy as np
 __all__ = [
     "CLIFFORD_PREFERRED_WIDTH",
     "MAX_GATE_QUBITS",
+    "MAX_TABLEAU_QUBITS",
     "StabilizerIdeal",
     "TooWide",
     "Unsupported",
@@ -27,13 +28,14 @@ __all__ = [
     "bits",
     "check_gate_width",
     "ideal_from_gates",
+    "stabilizer_from_gates",
 ]
 
 #: From this width on, a Clifford circuit goes through stim even under the cap:
 #: its tableau is O(n²) while a statevector is O(2ⁿ).
 CLIFFORD_PREFERRED_WIDTH = 13
 #: Widest gate turned into a tableau from its unitary (a 2ᵏ × 2ᵏ matrix).
-_MAX_TABLEAU_QUBITS = 3
+MAX_TABLEAU_QUBITS = 3
 #: Widest gate whose unitary is built at all (4¹⁰ amplitudes, 16 MiB).
 MAX_GATE_QUBITS = 10
 
@@ -145,14 +147,17 @@ def _tableau(data: bytes, k: int):
     return stim.Tableau.from_unitary_matrix(matrix, endian="big")
 
 
-def _stabilizer(gates: Sequence[Gate], width: int, reads: Sequence[int]) -> StabilizerIdeal | None:
-    """The stim lookup of ``gates``, or None if one of them is not Clifford."""
+def stabilizer_from_gates(
+    gates: Sequence[Gate], width: int, measured: Sequence[int | None]
+) -> StabilizerIdeal | None:
+    """The stim lookup of ``gates`` (as :func:`ideal_from_gates` takes them), or None if
+    one of them is not Clifford; ``measured`` as :class:`StabilizerIdeal` takes it."""
     import stim
 
     sim = stim.TableauSimulator()
     sim.set_num_qubits(width)
     for matrix, axes in gates:
-        if len(axes) > _MAX_TABLEAU_QUBITS:
+        if len(axes) > MAX_TABLEAU_QUBITS:
             return None
         # Rounding makes equal gates share a cache entry despite float noise.
         key = np.round(np.asarray(matrix, dtype=np.complex128), 12) + 0.0
@@ -161,7 +166,7 @@ def _stabilizer(gates: Sequence[Gate], width: int, reads: Sequence[int]) -> Stab
         except ValueError:  # not a Clifford unitary
             return None
         sim.do_tableau(tableau, list(axes))
-    return StabilizerIdeal(sim, reads)
+    return StabilizerIdeal(sim, measured)
 
 
 def _dense(gates: Sequence[Gate], width: int, reads: Sequence[int]) -> VectorIdeal:
@@ -195,7 +200,7 @@ def ideal_from_gates(
     if width > max_qubits or width >= CLIFFORD_PREFERRED_WIDTH:
         if len(set(reads)) != len(reads):
             raise Unsupported("a qubit is measured twice")
-        stabilizer = _stabilizer(gates, width, reads)
+        stabilizer = stabilizer_from_gates(gates, width, reads)
         if stabilizer is not None:
             return stabilizer
         if width > max_qubits:

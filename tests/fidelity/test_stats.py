@@ -72,3 +72,20 @@ def test_ghz3_bias_matches_the_documented_table(shots):
     k = np.arange(shots + 1)
     bias = float(np.sum(binom.pmf(k, shots, 0.5) * (0.5 + np.sqrt(k * (shots - k)) / shots))) - 1
     assert bias == pytest.approx(-1 / (4 * shots), rel=0.02)
+
+
+def test_wide_ecr_circuit_takes_the_stim_path():
+    """A 30-qubit GHZ in IBM Eagle's basis (ecr, rz, sx, x) is Clifford: ½ on 0…0 and 1…1."""
+    from qiskit import transpile
+
+    qc = QuantumCircuit(30)
+    qc.h(0)
+    for i in range(29):
+        qc.cx(i, i + 1)
+    qc.measure_all()
+    isa = transpile(qc, basis_gates=["ecr", "rz", "sx", "x"], optimization_level=1)
+    assert "ecr" in isa.count_ops()
+    ideal = ideal_distribution(isa, max_qubits=20)
+    assert ideal.method == "stim"
+    keys = ["0" * 30, "1" * 30, "0" * 29 + "1"]
+    assert list(ideal(keys)) == pytest.approx([0.5, 0.5, 0.0])
