@@ -94,12 +94,15 @@ def braket_ideal(circuit: Any, *, max_qubits: int = 20) -> VectorIdeal | Stabili
     return ideal_from_gates(gates, len(index), reads, max_qubits=max_qubits)
 
 
-def braket_counts(result: Any, circuit: Any) -> dict[str, int]:
-    """Counts of a ``GateModelQuantumTaskResult`` keyed as :func:`braket_ideal` orders the bits.
+def braket_counts(result: Any, circuit: Any) -> dict[str, int] | None:
+    """Counts of a ``GateModelQuantumTaskResult`` keyed as :func:`braket_ideal` orders the bits
+    (None for a task without shots).
 
     Raises:
         Unsupported: the task measured other qubits than the circuit says.
     """
+    if result.measurements is None:  # a shots=0 task: exact result types, nothing sampled
+        return None
     measured = [int(q) for q in result.measured_qubits]
     reads = _reads(circuit)
     if sorted(measured) != sorted(reads):

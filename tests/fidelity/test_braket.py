@@ -156,3 +156,13 @@ def test_free_parameters_are_bound_to_the_task_inputs(braket_fidelity):
     assert recorder.flush(30)
     [span] = [s for s in otel.spans() if s.name.endswith(" output_fidelity")]
     assert span.attributes[Attr.OUTPUT_FIDELITY.value] == pytest.approx(1.0)
+
+
+def test_task_without_shots_is_counted_as_unsupported(braket_fidelity):
+    """A shots=0 task (exact result types, no counts) is dropped as unsupported, not as an error."""
+    otel, recorder = braket_fidelity
+    LocalSimulator("braket_sv").run(_ghz(2).state_vector(), shots=0).result()
+    assert recorder.flush(30)
+    dropped = METRICS["qobserve_output_fidelity_dropped_total"].otel_name
+    assert otel.value(dropped, **{Attr.REASON.value: "unsupported"}) == 1
+    assert otel.value(dropped, **{Attr.REASON.value: "error"}) == 0
