@@ -268,3 +268,23 @@ def test_foreign_current_span_stops_linking_without_clobbering_context(otel):
         run.record_step(loss=0.5)
     assert run.steps == 2 and any("no longer the current span" in a for a in run.anomalies)
     assert not trace.get_current_span().get_span_context().is_valid
+
+
+def test_options_are_typed_keyword_only_and_documented():
+    """Every track_training option is keyword-only, annotated and named in the docstring."""
+    import inspect
+
+    params = list(inspect.signature(track_training).parameters.values())
+    assert params[0].name == "experiment"
+    options = params[1:]
+    assert len(options) >= 15
+    for p in options:
+        assert p.kind is inspect.Parameter.KEYWORD_ONLY, p.name
+        assert p.annotation is not inspect.Parameter.empty, p.name
+        assert f"{p.name}:" in track_training.__doc__, p.name
+
+
+def test_unknown_option_is_a_type_error():
+    """A misspelt option fails at the call, not deep inside the run."""
+    with pytest.raises(TypeError, match="metric_interval"):
+        track_training("exp", metric_interval=0)  # type: ignore[call-arg]
