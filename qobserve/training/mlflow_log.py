@@ -18,7 +18,10 @@ request, MLflow's limits). What is logged:
   ``qobserve.job_count`` and a ``jobs.json`` artifact for long runs) and
   ``qobserve.detector.<name>`` verdicts;
 * artifacts: ``histograms/job-<n>.json`` (counts of the first ``histogram_jobs``
-  jobs with results), ``jobs.json``, and ``loss_snr.png`` at the end.
+  jobs with results), ``jobs.json``, and ``loss_snr.png`` at the end; when an RB
+  probe ran during the run (:meth:`~qobserve.training.run.TrainingRun.record_rb`,
+  called by :func:`~qobserve.benchmarking.probe.run_rb` itself), the last one's
+  ``rb/result.json`` and ``rb/decay.png``.
 
 Failure model. Every request has MLflow's own timeout and no MLflow-side
 retries (``MLFLOW_HTTP_REQUEST_TIMEOUT``/``MLFLOW_HTTP_REQUEST_MAX_RETRIES``,
@@ -78,6 +81,7 @@ class MlflowLog:
         self.settings = settings
         self.experiment = settings.experiment or experiment
         self.run_id: str | None = settings.run_id
+        self.experiment_id: str | None = None
         self.trace_id = f"{trace_id:032x}" if trace_id else None
         self._labels = {Attr.EXPERIMENT.value: experiment}
         self._t = telemetry
@@ -97,6 +101,7 @@ class MlflowLog:
         self._jobs: list[dict] = []
         self._histograms = 0
         self._history: dict[str, list] = {"loss": [], "gradient_snr": []}
+        self._rb = None  # the last RB probe's result, logged at the end
         self._client = None
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", str(int(settings.request_timeout)))
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
@@ -133,6 +138,10 @@ class MlflowLog:
                 {f"validation_{k}": v for k, v in scores.items()},
             )
         )
+
+    def rb(self, result) -> None:
+        """Keep an RB probe's result; the last one is logged when the run ends."""
+        self._rb = result
 
     def tag(self, key: str, value) -> None:
         """Queue a run tag."""
@@ -177,6 +186,15 @@ class MlflowLog:
             )
         return self.run_id
 
+    @property
+    def run_url(self) -> str | None:
+        """The run's page in the MLflow UI (``<server>/#/experiments/<id>/runs/<run id>``),
+        once the run is open and when the tracking URI is an HTTP server."""
+        uri = self.settings.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI", "")
+        if not (self._ready.is_set() and self.experiment_id and uri.startswith("http")):
+            return None
+        return f"{uri.rstrip('/')}/#/experiments/{self.experiment_id}/runs/{self.run_id}"
+
     def wait_run_id(self, timeout: float | None = None) -> str | None:
         """The MLflow run id once the worker opened or joined the run (None on timeout)."""
         self._ready.wait(timeout)
@@ -214,6 +232,9 @@ class MlflowLog:
                 return
         else:
             self._joined = True
+        if self.experiment_id is None:  # a joined run: its experiment may be any
+            found = self._attempt("get run", self._client.get_run, self.run_id, quiet=True)
+            self.experiment_id = found.info.experiment_id if found is not None else None
         tags = [util.run_tag(k, v) for k, v in self._tags.items()]
         params = [util.param(k, v) for k, v in self._params.items()]
         for i in range(0, max(len(params), len(tags)), MAX_PARAMS):
@@ -225,8 +246,10 @@ class MlflowLog:
         if joined is not None:
             self._joined = True
             return joined
-        experiment_id = util.experiment_id(self._client, self.experiment)
-        return self._client.create_run(experiment_id, run_name=self.settings.run_name).info.run_id
+        self.experiment_id = util.experiment_id(self._client, self.experiment)
+        return self._client.create_run(
+            self.experiment_id, run_name=self.settings.run_name
+        ).info.run_id
 
     def _drain(self) -> None:
         dropped, self._dropped_items = self._dropped_items, 0  # may miss one racing increment
@@ -288,6 +311,10 @@ class MlflowLog:
         if self._jobs:
             self._attempt(
                 "jobs.json", self._client.log_dict, self.run_id, {"jobs": self._jobs}, "jobs.json"
+            )
+        if self._rb is not None:
+            self._attempt(
+                "rb", util.log_rb, self._client, self.run_id, self._rb, plot=self.settings.plot
             )
         if self.settings.plot and self._history["loss"]:
             self._attempt("plot", util.log_plot, self._client, self.run_id, self._history)

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 import numpy as np
 from opentelemetry import context as otel_context
@@ -31,6 +32,9 @@ from qobserve.semconv import Attr
 from qobserve.training.detectors import Detection, Detector, StepView
 from qobserve.training.gradients import GradientEstimate
 from qobserve.training.snr import GradientStats, gradient_stats
+
+if TYPE_CHECKING:
+    from qobserve.benchmarking.probe import RBResult
 
 __all__ = ["StepRecord", "StopTraining", "TrainingRun"]
 
@@ -339,6 +343,23 @@ class TrainingRun:
                 raise
             log.exception("on_detection callback failed for %s", change.detector)
             self.anomalies.append(f"on_detection callback failed: {exc!r}")
+
+    def record_rb(self, result: RBResult) -> None:
+        """Note an RB probe that ran during the run (``run_rb`` calls this itself).
+
+        The run span gets an ``rb`` event with the backend, qubits and EPC; with
+        MLflow on, the last result is logged as ``rb/result.json`` and ``rb/decay.png``.
+        """
+        event = {
+            _K.BACKEND: result.backend_name,
+            _K.QUBITS: result.experiment.label,
+            _K.TRAINING_STEP: self.steps,
+        }
+        if result.fit.ok:
+            event["epc"] = float(result.fit.epc)
+        self.span.add_event("rb", event)
+        if self.mlflow is not None:
+            self.mlflow.rb(result)
 
     def record_validation(self, **scores: float) -> None:
         """Export validation scores as ``quantum_training_validation_score{metric=...}``."""

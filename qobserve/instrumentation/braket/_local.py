@@ -75,6 +75,7 @@ def _finish(record, backend: str, shots: int, tasks: int, results: list) -> None
         JobStatus.COMPLETED,
         execution_seconds=execution,
         cost_usd=job_cost_usd(_PROVIDER, backend, shots=shots, tasks=tasks),
+        result=results,
     )
 
 

@@ -105,8 +105,9 @@ def _outcome(call: Call, exc: BaseException | None) -> tuple[JobStatus, Any]:
     return status, error
 
 
-def finish_call(call: Call, exc: BaseException | None) -> None:
-    """Finish the call's span from its jobs' terminal states and the exception, if any."""
+def finish_call(call: Call, exc: BaseException | None, result: Any = None) -> None:
+    """Finish the call's span from its jobs' terminal states and the exception, if any
+    (``result``: what the call returned, for job listeners)."""
     record = call.record
     status, error = _outcome(call, exc)
     now = time.time()
@@ -123,6 +124,7 @@ def finish_call(call: Call, exc: BaseException | None) -> None:
         end_time=now,
         cost_usd=cost,
         execution_seconds=now - record.t0 if call.local else None,
+        result=result,
     )
 
 

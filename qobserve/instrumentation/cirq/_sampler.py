@@ -59,9 +59,9 @@ def wrap_sampler(telemetry: JobTelemetry, operation: str, fidelity=None):
         )
         return call, _jobs.current.set(call)
 
-    def _exit(call, token, exc):
+    def _exit(call, token, exc, result=None):
         _jobs.current.reset(token)
-        _jobs.finish_call(call, exc)
+        _jobs.finish_call(call, exc, result)
 
     def wrapper(wrapped, instance, args, kwargs):
         if inspect.iscoroutinefunction(wrapped):
@@ -75,7 +75,7 @@ def wrap_sampler(telemetry: JobTelemetry, operation: str, fidelity=None):
                 except BaseException as exc:
                     _exit(call, token, exc)
                     raise
-                _exit(call, token, None)
+                _exit(call, token, None, result)
                 return result
 
             return run_async()
@@ -88,7 +88,7 @@ def wrap_sampler(telemetry: JobTelemetry, operation: str, fidelity=None):
         except BaseException as exc:
             _exit(call, token, exc)
             raise
-        _exit(call, token, None)
+        _exit(call, token, None, result)
         if sampled:
             try:
                 _compare_later(fidelity, call, args, kwargs, result)
