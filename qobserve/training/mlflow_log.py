@@ -89,7 +89,6 @@ class MlflowLog:
         self._dropped_items = 0  # counted on the worker, not in the loop
         self._closing = threading.Event()
         self._ready = threading.Event()
-        self._last = time.monotonic()
         self._params = {k: v for k, v in (params or {}).items() if v is not None}
         self._tags = {k: v for k, v in (tags or {}).items() if v is not None}
         if self.trace_id:
@@ -116,17 +115,15 @@ class MlflowLog:
             return
         self._q.append(item)
 
-    def step(self, index: int, loss, stats, shot_variance) -> None:
-        """Queue step ``index``'s metrics; ``step_time`` is the time since the last step."""
-        now = time.monotonic()
-        elapsed, self._last = now - self._last, now
+    def step(
+        self, index: int, loss, stats, shot_variance, elapsed: float, timestamp_ms: int
+    ) -> None:
+        """Queue step ``index``'s metrics; ``elapsed`` (``step_time``): seconds since the last step."""
         if stats is None:
             norm = snr = var = None
         else:
             norm, snr, var = stats.norm, stats.snr_median, stats.variance
-        self._put(
-            ("step", index, int(time.time() * 1000), (loss, norm, snr, var, shot_variance, elapsed))
-        )
+        self._put(("step", index, timestamp_ms, (loss, norm, snr, var, shot_variance, elapsed)))
 
     def validation(self, index: int, scores: dict[str, float]) -> None:
         """Queue ``validation_<name>`` metrics at step ``index``."""
@@ -233,7 +230,7 @@ class MlflowLog:
         else:
             self._joined = True
         if self.experiment_id is None:  # a joined run: its experiment may be any
-            found = self._attempt("get run", self._client.get_run, self.run_id, quiet=True)
+            found = self._attempt("get run", lambda: self._client.get_run(self.run_id), quiet=True)
             self.experiment_id = found.info.experiment_id if found is not None else None
         tags = [util.run_tag(k, v) for k, v in self._tags.items()]
         params = [util.param(k, v) for k, v in self._params.items()]

@@ -126,6 +126,7 @@ class TrainingTracker:
             strict=self.strict,
             step_spans=self.step_spans,
             metrics_interval=self.metrics_interval,
+            tracer_provider=self.providers[0],
         )
         if self.mlflow is not None:
             run.mlflow = open_log(
@@ -137,8 +138,7 @@ class TrainingTracker:
                 span_attributes=attrs,
                 params=self.params,
             )
-        if self.step_spans == "auto":
-            run._open_step()
+        run._begin()
         self._active.append((run, token, _current.set(run)))
         return run
 
@@ -146,8 +146,7 @@ class TrainingTracker:
         run, token, cur = self._active.pop()
         _current.reset(cur)
         stopped = isinstance(exc, StopTraining)
-        run._close_step(recorded=False, error=None if stopped else exc)
-        run.flush_metrics()
+        run._end(None if stopped else exc)
         firing_at_end = dict(run.firing)  # the verdict MLflow keeps; the flags go to 0 below
         run._end_detections()
         run.span.set_attribute(Attr.TRAINING_STEPS.value, run.steps)

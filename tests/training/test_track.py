@@ -247,15 +247,34 @@ def test_instrumented_qiskit_jobs_are_children_of_their_step(otel):
 
 
 def test_metrics_are_throttled_and_flushed_at_run_end(otel):
-    """With a long metrics_interval only the first step exports at once; the run's end flushes the rest."""
+    """With a long metrics_interval steps wait for the worker; flush_metrics() and the
+    run's end work them out and export them."""
     counter = _otel("quantum_training_steps_total")
     with track_training("exp", metrics_interval=3600, **otel.providers) as run:
         for i in range(3):
             run.record_step(loss=float(i))
+        assert otel.value(counter, **EXP) == 0  # the worker wakes once an hour
+        run.flush_metrics()
+        assert otel.value(counter, **EXP) == 3
+        record = run.record_step(loss=3.0)
+        assert record.loss == 3.0 and record.firing == frozenset()  # worked out when read
+        assert otel.value(_otel("quantum_training_loss"), **EXP) == 2.0
+    assert otel.value(counter, **EXP) == 4
+    assert otel.value(_otel("quantum_training_loss"), **EXP) == 3.0
+
+
+def test_worker_exports_steps_in_the_background(otel):
+    """With a short metrics_interval the worker exports steps while the loop runs."""
+    import time
+
+    counter = _otel("quantum_training_steps_total")
+    with track_training("exp", metrics_interval=0.05, **otel.providers) as run:
+        run.record_step(loss=1.0, gradient=[0.1, 0.2], gradient_stderr=[0.01, 0.02])
+        deadline = time.monotonic() + 30
+        while otel.value(counter, **EXP) != 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert otel.value(counter, **EXP) == 1
-        assert otel.value(_otel("quantum_training_loss"), **EXP) == 0.0
-    assert otel.value(counter, **EXP) == 3
-    assert otel.value(_otel("quantum_training_loss"), **EXP) == 2.0
+        assert otel.value(_otel("quantum_training_gradient_snr"), **EXP) == pytest.approx(10.0)
 
 
 def test_foreign_current_span_stops_linking_without_clobbering_context(otel):
