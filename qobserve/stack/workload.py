@@ -189,12 +189,12 @@ class Workload:
             mlflow_tracking_uri=self._mlflow_uri,
             **self._providers,
         ) as run:
-            announced = run.mlflow is None
+            unannounced = run.mlflow  # the run opens on MLflow's thread, within a step or two
             for _ in range(STEPS_PER_RUN):
                 if self._stop.is_set():
                     return
-                if not announced and (url := run.mlflow.run_url) is not None:
-                    announced = True  # the run opens on MLflow's thread, within a step or two
+                if unannounced is not None and (url := unannounced.run_url) is not None:
+                    unannounced = None
                     if self._on_mlflow_run is not None:
                         self._on_mlflow_run(url)
                 try:

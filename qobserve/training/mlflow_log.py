@@ -42,6 +42,7 @@ import os
 import threading
 import time
 from collections import deque
+from typing import Any
 
 from qobserve.instrumentation import _job
 from qobserve.semconv import Attr
@@ -101,7 +102,7 @@ class MlflowLog:
         self._histograms = 0
         self._history: dict[str, list] = {"loss": [], "gradient_snr": []}
         self._rb = None  # the last RB probe's result, logged at the end
-        self._client = None
+        self._client: Any = None  # an MlflowClient, made on the worker (importing MLflow is slow)
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", str(int(settings.request_timeout)))
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
         _job.add_job_listener(self._on_job)

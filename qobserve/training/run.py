@@ -52,6 +52,7 @@ from qobserve.training.snr import GradientStats, gradient_stats
 
 if TYPE_CHECKING:
     from qobserve.benchmarking.probe import RBResult
+    from qobserve.training.mlflow_log import MlflowLog
 
 __all__ = ["StepRecord", "StopTraining", "TrainingRun"]
 
@@ -198,11 +199,11 @@ class TrainingRun:
             strict or on_detection is not None or not self._auto or metrics_interval == 0
         )
         self._metrics_interval = metrics_interval
-        self._step_span = None  # explicit mode: the open `with run.step()` span
-        self._step_token = None
+        self._step_span: Any = None  # explicit mode: the open `with run.step()` span
+        self._step_token: Any = None
         self._queue: deque[_Step] = deque()
         self._lock = threading.RLock()  # working out steps: worker, loop, StepRecord readers
-        self._target = None  # the span anomalies go to while a step is worked out
+        self._target: Any = None  # the span anomalies go to while a step is worked out
         self._last_end_ns = self._step_start_ns = time.time_ns()
         self._pending: dict[str, float] = {}
         self._unflushed_steps = 0
@@ -215,11 +216,11 @@ class TrainingRun:
             self._ids = _ReservedIds(self._step_tracer.id_generator)
             self._step_tracer.id_generator = self._ids
         self._cursor: _StepCursor | None = None
-        self._cursor_token = None
+        self._cursor_token: Any = None
         self._closing = threading.Event()
         self._worker: threading.Thread | None = None
         #: The run's :class:`~qobserve.training.mlflow_log.MlflowLog` when MLflow logging is on.
-        self.mlflow = None
+        self.mlflow: MlflowLog | None = None
         for d in detectors:
             if d.metric:
                 telemetry[d.metric].set(0, self._labels)
@@ -567,7 +568,7 @@ class TrainingRun:
             _K.QUBITS: result.experiment.label,
             _K.TRAINING_STEP: self.steps,
         }
-        if result.fit.ok:
+        if result.fit.ok and result.fit.epc is not None:
             event["epc"] = float(result.fit.epc)
         self.span.add_event("rb", event)
         if self.mlflow is not None:

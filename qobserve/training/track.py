@@ -91,7 +91,7 @@ class TrainingTracker:
     _active: list[tuple] = field(default_factory=list, init=False, repr=False)
 
     def _attrs(self, fn: Callable | None) -> dict:
-        attrs = {
+        attrs: dict[str, Any] = {
             Attr.EXPERIMENT.value: self.experiment,
             Attr.TRAINING_CODE_VERSION.value: self.code_version or code_version(fn),
         }
