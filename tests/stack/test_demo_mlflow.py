@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 import requests
@@ -23,21 +22,13 @@ from qobserve.semconv import Attr
 from qobserve.stack.workload import EXPERIMENT
 from qobserve.testing import find_binary
 from qobserve.testing.services import ALERTMANAGER, PROMETHEUS
+from tests.alert_bridge.helpers import eventually
 
 pytestmark = pytest.mark.integration
 
 RUN_URL = re.compile(
     r"mlflow run: (?P<server>http://127\.0\.0\.1:\d+)/#/experiments/(?P<exp>\w+)/runs/(?P<run>[0-9a-f]{32})\s*$"
 )
-
-
-def _wait(what: str, check, timeout: float = 240):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if found := check():
-            return found
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _get(server: str, endpoint: str, **params) -> dict:
@@ -79,12 +70,13 @@ def test_printed_run_url_opens_the_run_and_its_traces(demo):
     from mlflow import MlflowClient
 
     proc, lines = demo
-    match = _wait(
-        "the mlflow run line",
+    match = eventually(
         lambda: (
             next((m for line in list(lines) if (m := RUN_URL.search(line))), None)
             or (proc.poll() is not None and pytest.fail("".join(lines)))
         ),
+        timeout=240,  # the exporter, MLflow's start-up and migrations, then the first run
+        what="the mlflow run line",
     )
     server, exp_id, run_id = match["server"], match["exp"], match["run"]
     run = _get(server, "runs/get", run_id=run_id)["run"]
@@ -92,14 +84,14 @@ def test_printed_run_url_opens_the_run_and_its_traces(demo):
     assert _get(server, "experiments/get", experiment_id=exp_id)["experiment"]["name"] == EXPERIMENT
     tags = {t["key"]: t["value"] for t in run["data"]["tags"]}
     assert tags[Attr.EXPERIMENT.value] == EXPERIMENT
-    _wait(
-        "the run to finish",
+    eventually(
         lambda: _get(server, "runs/get", run_id=run_id)["run"]["info"]["status"] == "FINISHED",
+        timeout=120,
+        what="the run to finish",
     )
     trace_id = f"tr-{tags['otel.trace_id']}"
     client = MlflowClient(tracking_uri=server)
-    trace = _wait(
-        "the run's trace in the experiment",
+    trace = eventually(
         lambda: next(
             (
                 t
@@ -109,6 +101,7 @@ def test_printed_run_url_opens_the_run_and_its_traces(demo):
             None,
         ),
         timeout=60,
+        what="the run's trace in the experiment",
     )
     jobs = [s for s in trace.data.spans if Attr.BACKEND.value in s.attributes]
     assert jobs, [s.name for s in trace.data.spans]
