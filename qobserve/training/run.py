@@ -129,18 +129,41 @@ class StepRecord:
 
 
 class _ReservedIds(IdGenerator):
-    """The step tracer's id generator: hands out a reserved span id once, else random ones."""
+    """The step tracer's id generator: the id a thread reserved, once, else a random one.
+
+    The SDK caches one tracer per scope, so every run on a provider shares it;
+    reservations are per thread (a run works its steps out on one thread at a time).
+    """
 
     def __init__(self, inner: IdGenerator) -> None:
         self._inner = inner
-        self.reserved: int | None = None
+        self._local = threading.local()
+
+    def reserve(self, span_id: int | None) -> None:
+        self._local.span_id = span_id
 
     def generate_span_id(self) -> int:
-        span_id, self.reserved = self.reserved, None
-        return span_id if span_id is not None else self._inner.generate_span_id()
+        span_id = getattr(self._local, "span_id", None)
+        if span_id is None:
+            return self._inner.generate_span_id()
+        self._local.span_id = None
+        return span_id
 
     def generate_trace_id(self) -> int:
         return self._inner.generate_trace_id()
+
+
+_install_lock = threading.Lock()
+
+
+def _reserving(tracer) -> _ReservedIds | None:
+    """``tracer``'s id generator, made a :class:`_ReservedIds` once; None if not an SDK tracer."""
+    with _install_lock:
+        ids = getattr(tracer, "id_generator", None)
+        if ids is None or isinstance(ids, _ReservedIds):
+            return ids
+        tracer.id_generator = _ReservedIds(ids)
+        return tracer.id_generator
 
 
 class _StepCursor(NonRecordingSpan):
@@ -211,10 +234,7 @@ class TrainingRun:
         self._working_on = 0
         self._parent = trace.set_span_in_context(span)
         self._step_tracer = trace.get_tracer("qobserve.training", tracer_provider=tracer_provider)
-        self._ids = None
-        if hasattr(self._step_tracer, "id_generator"):  # SDK tracer: step spans keep their ids
-            self._ids = _ReservedIds(self._step_tracer.id_generator)
-            self._step_tracer.id_generator = self._ids
+        self._ids = _reserving(self._step_tracer)  # SDK tracer: step spans keep their ids
         self._cursor: _StepCursor | None = None
         self._cursor_token: Any = None
         self._closing = threading.Event()
@@ -385,7 +405,7 @@ class TrainingRun:
 
     def _start_span(self, step: _Step):
         if self._ids is not None:
-            self._ids.reserved = step.span_id
+            self._ids.reserve(step.span_id)
         return self._step_tracer.start_span(
             STEP_SPAN,
             context=self._parent,

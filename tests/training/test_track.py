@@ -307,3 +307,17 @@ def test_unknown_option_is_a_type_error():
     """A misspelt option fails at the call, not deep inside the run."""
     with pytest.raises(TypeError, match="metric_interval"):
         track_training("exp", metric_interval=0)  # type: ignore[call-arg]
+
+
+def test_runs_on_one_provider_share_the_step_tracer_and_keep_their_links(otel):
+    """Many runs on one provider (the SDK caches the tracer) each link jobs to their steps."""
+    tracer = otel.tracer_provider.get_tracer("sdk")
+    for _ in range(3):
+        with track_training("exp", **otel.providers) as run:
+            with tracer.start_as_current_span("job"):
+                pass
+            run.record_step(loss=1.0)
+    spans = otel.spans()
+    steps = {s.context.span_id for s in _by_name(spans, "training step")}
+    jobs = _by_name(spans, "job")
+    assert len(jobs) == 3 and all(j.parent.span_id in steps for j in jobs)
