@@ -128,6 +128,12 @@ class StepRecord:
         return self._done().firing
 
 
+def _snapshot(value):
+    """A copy of a numpy array (optimizers reuse gradient buffers; the step is worked
+    out later), anything else as given."""
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
 class _ReservedIds(IdGenerator):
     """The step tracer's id generator: the id a thread reserved, once, else a random one.
 
@@ -346,8 +352,7 @@ class TrainingRun:
         Returns:
             :class:`StepRecord`. Bad inputs are recorded as anomalies (``run.anomalies``,
             an ``anomaly`` span event, a warning) unless ``strict=True``, which raises
-            ValueError naming the field. Pass arrays you will not change in place:
-            they are read when the step is worked out.
+            ValueError naming the field.
         """
         now = time.time_ns()
         if estimate is not None:
@@ -363,9 +368,9 @@ class TrainingRun:
             self._step_start_ns,
             now,
             loss,
-            gradient_samples,
-            gradient,
-            gradient_stderr,
+            _snapshot(gradient_samples),
+            _snapshot(gradient),
+            _snapshot(gradient_stderr),
             shot_variance,
             attributes,
         )

@@ -321,3 +321,12 @@ def test_runs_on_one_provider_share_the_step_tracer_and_keep_their_links(otel):
     steps = {s.context.span_id for s in _by_name(spans, "training step")}
     jobs = _by_name(spans, "job")
     assert len(jobs) == 3 and all(j.parent.span_id in steps for j in jobs)
+
+
+def test_a_reused_gradient_buffer_is_read_as_it_was_at_the_step(otel):
+    """Steps are worked out later: an array changed in place after record_step does not leak in."""
+    grad, stderr = np.array([0.3, 0.4]), np.array([0.1, 0.1])
+    with track_training("exp", metrics_interval=3600, **otel.providers) as run:
+        record = run.record_step(loss=1.0, gradient=grad, gradient_stderr=stderr)
+        grad[:] = 0.0  # an optimizer reusing its buffer
+    assert record.stats.norm == pytest.approx(0.5)
