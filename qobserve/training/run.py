@@ -65,6 +65,8 @@ _K = SimpleNamespace(**{a.name: a.value for a in Attr})
 SPAN_DETAIL_LIMIT = 256
 #: Steps queued for the worker; past it record_step works the queue out itself.
 MAX_PENDING_STEPS = 4096
+#: Attributes (and events) user code may set on an auto step's stand-in span, per step.
+MAX_CURSOR_ITEMS = 128
 
 
 class StopTraining(Exception):
@@ -85,6 +87,8 @@ class _Step:
     shot_variance: Any
     attributes: dict
     span_id: int | None = None  # auto steps: the id jobs were parented to
+    cursor_attributes: dict = field(default_factory=dict)  # auto steps: set on the stand-in
+    cursor_events: list = field(default_factory=list)
     span: Any = None  # explicit steps: the open `with run.step()` span
     trailing: bool = False  # the step still open when the run ended
     done: bool = False
@@ -173,12 +177,19 @@ def _reserving(tracer) -> _ReservedIds | None:
 
 
 class _StepCursor(NonRecordingSpan):
-    """The current span of an auto-stepping run: its context is the current step's."""
+    """The current span of an auto-stepping run: its context is the current step's.
+
+    What user code puts on it (``trace.get_current_span().set_attribute(...)``,
+    ``add_event``) is kept, up to :data:`MAX_CURSOR_ITEMS` per step, and lands on
+    the step's real span when it is made.
+    """
 
     def __init__(self, parent: SpanContext) -> None:
         super().__init__(parent)
         self._parent = parent
         self._step_context: SpanContext | None = None
+        self._attributes: dict[str, Any] = {}
+        self._events: list[tuple[str, Any, int]] = []
 
     def get_span_context(self) -> SpanContext:
         ctx = self._step_context
@@ -189,10 +200,27 @@ class _StepCursor(NonRecordingSpan):
             )
         return ctx
 
-    def take(self) -> int | None:
-        """End the current step: the span id its jobs got (None if none asked)."""
+    def is_recording(self) -> bool:
+        return True  # callers that check before setting attributes must still set them
+
+    def set_attribute(self, key: str, value: Any) -> None:
+        if key in self._attributes or len(self._attributes) < MAX_CURSOR_ITEMS:
+            self._attributes[key] = value
+
+    def set_attributes(self, attributes: Any) -> None:
+        for key, value in attributes.items():
+            self.set_attribute(key, value)
+
+    def add_event(self, name: str, attributes: Any = None, timestamp: int | None = None) -> None:
+        if len(self._events) < MAX_CURSOR_ITEMS:
+            self._events.append((name, attributes, timestamp or time.time_ns()))
+
+    def take(self, step: _Step) -> None:
+        """End the current step: hand ``step`` the span id its jobs got and what was set."""
         ctx, self._step_context = self._step_context, None
-        return None if ctx is None else ctx.span_id
+        step.span_id = None if ctx is None else ctx.span_id
+        step.cursor_attributes, self._attributes = self._attributes, {}
+        step.cursor_events, self._events = self._events, []
 
 
 class TrainingRun:
@@ -269,7 +297,8 @@ class TrainingRun:
             self._worker.join()
         if self._cursor is not None:
             end = _Step(self.steps + 1, self._step_start_ns, time.time_ns(), *(None,) * 5, {})
-            end.span_id, end.trailing = self._cursor.take(), True
+            self._cursor.take(end)
+            end.trailing = True
             self._queue.append(end)
             if trace.get_current_span() is self._cursor:
                 otel_context.detach(self._cursor_token)
@@ -377,9 +406,9 @@ class TrainingRun:
         self._step_start_ns = now
         if self._cursor is not None:
             if trace.get_current_span() is self._cursor:
-                step.span_id = self._cursor.take()
+                self._cursor.take(step)
             else:  # someone else changed the current context; stop linking rather than clobber it
-                self._cursor.take()
+                self._cursor.take(step)
                 self._cursor = None
                 self._anomaly(
                     "step span is no longer the current span (context changed inside "
@@ -411,12 +440,19 @@ class TrainingRun:
     def _start_span(self, step: _Step):
         if self._ids is not None:
             self._ids.reserve(step.span_id)
-        return self._step_tracer.start_span(
+        span = self._step_tracer.start_span(
             STEP_SPAN,
             context=self._parent,
             start_time=step.start_ns,
-            attributes={_K.EXPERIMENT: self.experiment, _K.TRAINING_STEP: step.index},
+            attributes={
+                **step.cursor_attributes,
+                _K.EXPERIMENT: self.experiment,
+                _K.TRAINING_STEP: step.index,
+            },
         )
+        for name, attributes, timestamp in step.cursor_events:
+            span.add_event(name, attributes, timestamp)
+        return span
 
     def _trailing(self, step: _Step, error: BaseException | None) -> None:
         span = self._start_span(step)

@@ -330,3 +330,22 @@ def test_a_reused_gradient_buffer_is_read_as_it_was_at_the_step(otel):
         record = run.record_step(loss=1.0, gradient=grad, gradient_stderr=stderr)
         grad[:] = 0.0  # an optimizer reusing its buffer
     assert record.stats.norm == pytest.approx(0.5)
+
+
+def test_what_the_loop_sets_on_the_current_span_lands_on_its_step(otel):
+    """Auto steps: attributes and events set on the current span reach that step's span."""
+    with track_training("exp", **otel.providers) as run:
+        for lr in (0.1, 0.05):
+            trace.get_current_span().set_attribute("user.learning_rate", lr)
+            trace.get_current_span().add_event("user.checkpoint", {"lr": lr})
+            run.record_step(loss=lr)
+        trace.get_current_span().set_attribute("user.phase", "evaluation")
+    steps = sorted(
+        _by_name(otel.spans(), "training step"),
+        key=lambda s: s.attributes[Attr.TRAINING_STEP.value],
+    )
+    assert [s.attributes.get("user.learning_rate") for s in steps] == [0.1, 0.05, None]
+    assert [[e.attributes["lr"] for e in s.events if e.name == "user.checkpoint"] for s in steps][
+        :2
+    ] == [[0.1], [0.05]]
+    assert steps[2].attributes["user.phase"] == "evaluation"  # the trailing, unrecorded step
