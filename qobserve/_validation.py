@@ -10,14 +10,28 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
+from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
 
-__all__ = ["field_path", "parse_duration", "read_yaml", "validation_message"]
+__all__ = [
+    "MAX_DURATION_S",
+    "Duration",
+    "PromDuration",
+    "StrictModel",
+    "at_most",
+    "duration_ms",
+    "field_path",
+    "format_duration",
+    "parse_duration",
+    "prometheus_duration",
+    "read_yaml",
+    "validation_message",
+]
 
 _UNKNOWN_KEY = "unknown key: remove it or fix its spelling"
 
@@ -78,8 +92,15 @@ def _first_line(exc: BaseException) -> str:
     )
 
 
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")
-_UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+#: The one duration grammar: number-unit parts from largest to smallest unit, each at
+#: most once (Prometheus' form: ``30d``, ``6h``, ``5m``, ``30s``, ``500ms``, ``1h30m``),
+#: plus decimals (``1.5h``) which configs have always accepted.
+_NUMBER = r"(\d+(?:\.\d+)?)"
+_DURATION = re.compile(
+    rf"^(?:{_NUMBER}d)?(?:{_NUMBER}h)?(?:{_NUMBER}m(?!s))?(?:{_NUMBER}s)?(?:{_NUMBER}ms)?$"
+)
+_UNITS = ("d", "h", "m", "s", "ms")
+_UNIT_MS = (86_400_000, 3_600_000, 60_000, 1000, 1)
 
 
 #: Longest duration any setting accepts: ten years. Longer values are typos, and past
@@ -87,8 +108,35 @@ _UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 MAX_DURATION_S = 10 * 365 * 86400
 
 
+def _duration_ms(text: object) -> Fraction | None:
+    """Exact milliseconds of a duration text, or None when ``text`` is not one."""
+    match = _DURATION.match(text.strip()) if isinstance(text, str) else None
+    if not match or not any(match.groups()):
+        return None
+    return sum(
+        (Fraction(v) * unit for v, unit in zip(match.groups(), _UNIT_MS, strict=True) if v),
+        Fraction(0),
+    )
+
+
+def duration_ms(text: str) -> int:
+    """A Prometheus-style duration text (``30d``, ``1h30m``, ``500ms``) → milliseconds.
+
+    Raises:
+        ValueError: not a duration, not positive, or not whole milliseconds.
+    """
+    ms = _duration_ms(text)
+    if ms is None:
+        raise ValueError(f"{text!r} is not a duration: use e.g. 30d, 6h, 5m, 30s or 1h30m")
+    if ms <= 0:
+        raise ValueError(f"{text!r}: a duration must be positive")
+    if ms.denominator != 1:
+        raise ValueError(f"{text!r}: a duration must be whole milliseconds")
+    return int(ms)
+
+
 def parse_duration(value: object) -> float:
-    """``30s`` / ``5m`` / ``6h`` / ``1d`` (or a number of seconds) → seconds in (0, ten years].
+    """``30s`` / ``5m`` / ``6h`` / ``1d`` / ``1h30m`` (or a number of seconds) → seconds in (0, ten years].
 
     Raises:
         ValueError: not a duration, not positive, not finite, or longer than ten years.
@@ -100,10 +148,10 @@ def parse_duration(value: object) -> float:
     elif isinstance(value, (int, float)):
         seconds = float(value) if abs(value) < 1e300 else float("inf")
     else:
-        m = _DURATION.match(str(value).strip())
-        if not m:
+        ms = _duration_ms(str(value))
+        if ms is None:
             raise ValueError(f"expected a duration like 30s, 5m, 6h; got {value!r}")
-        seconds = float(m.group(1)) * _UNIT_S[m.group(2)]
+        seconds = float(ms / 1000)
     if not math.isfinite(seconds):
         raise ValueError(f"must be a finite duration like 30s, 5m, 6h; got {value!r}")
     if seconds <= 0:
@@ -113,5 +161,57 @@ def parse_duration(value: object) -> float:
     return seconds
 
 
-#: A positive duration field: ``30s`` / ``5m`` / a number of seconds, validated by :func:`parse_duration`.
+def at_most(limit: str) -> Callable[[float], float]:
+    """An after-validator capping a :data:`Duration` at ``limit`` (``30d``) for settings a wait uses.
+
+    Use as ``Annotated[Duration, AfterValidator(at_most("30d"))]``; the error names the
+    cap: ``must be a finite duration of at most 30d, got …``.
+    """
+    cap = duration_ms(limit) / 1000
+
+    def check(seconds: float) -> float:
+        if not math.isfinite(seconds) or seconds > cap:
+            raise ValueError(f"must be a finite duration of at most {limit}, got {seconds}")
+        return seconds
+
+    return check
+
+
+def prometheus_duration(text: str) -> str:
+    """A duration text Prometheus accepts: unchanged when it already is one, else canonical.
+
+    ``1.5h`` becomes ``1h30m`` (Prometheus durations have whole numbers per unit).
+
+    Raises:
+        ValueError: as :func:`duration_ms`.
+    """
+    ms = duration_ms(text)
+    return format_duration(ms) if "." in text else text.strip()
+
+
+def format_duration(ms: int) -> str:
+    """Render milliseconds as the shortest Prometheus duration (``2592000000`` → ``30d``)."""
+    if ms <= 0:
+        raise ValueError(f"duration must be positive, got {ms} ms")
+    parts = []
+    for unit, size in zip(_UNITS, _UNIT_MS, strict=True):
+        count, ms = divmod(ms, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)
+
+
+#: A positive duration in seconds: ``30s`` / ``5m`` / ``1h30m`` / a number, by :func:`parse_duration`.
 Duration = Annotated[float, BeforeValidator(parse_duration)]
+#: A duration kept as text for Prometheus/Alertmanager (``for: 5m``), by :func:`prometheus_duration`.
+PromDuration = Annotated[str, AfterValidator(prometheus_duration)]
+
+
+class StrictModel(BaseModel):
+    """The one base of every config model: unknown keys are errors, instances frozen.
+
+    A typo never silently drops a setting; ``populate_by_name`` lets Python code pass
+    ``for_=`` where YAML writes ``for``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)

@@ -24,11 +24,12 @@ import time
 from collections import Counter
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from qobserve._validation import Duration, StrictModel
 from qobserve.calibration import BackendStatus, Calibration
 from qobserve.errors import ErrorInfo, ErrorKind, register_classifier
-from qobserve.executor._policies import MAX_COUNT, Duration
+from qobserve.executor._policies import MAX_COUNT
 from qobserve.executor._runner import Backend, adapt
 
 __all__ = [
@@ -86,11 +87,7 @@ def _classify(exc: BaseException) -> ErrorInfo | None:
     return None
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Outage(_Model):
+class Outage(StrictModel):
     """The backend is offline for logical jobs number ``after_jobs`` … ``after_jobs+for_jobs-1``."""
 
     after_jobs: int = Field(ge=0, le=MAX_COUNT)
@@ -100,7 +97,7 @@ class Outage(_Model):
 _Rate = Field(default=0.0, ge=0.0, le=1.0, allow_inf_nan=False)
 
 
-class Faults(_Model):
+class Faults(StrictModel):
     """What to inject, as probabilities per submission (they must sum to at most 1).
 
     Attributes:

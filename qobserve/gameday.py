@@ -39,12 +39,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
-from qobserve._validation import read_yaml, validation_message
+from qobserve._validation import Duration, StrictModel, read_yaml, validation_message
 from qobserve.backends import parse_backend
 from qobserve.chaos import ChaosBackend, Faults, Ledger
-from qobserve.executor._policies import MAX_COUNT, MAX_USD, Duration, Price
+from qobserve.executor._policies import MAX_COUNT, MAX_USD, Price
 
 __all__ = [
     "BUILTIN_CIRCUITS",
@@ -66,11 +66,7 @@ class ScenarioError(ValueError):
     """A scenario that cannot be run; one line per problem, each naming the field."""
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ExecutorSection(_Model):
+class ExecutorSection(StrictModel):
     """Executor policy of the game day, scaled for local runs (milliseconds, not minutes)."""
 
     max_attempts: int = Field(default=3, ge=1, le=20)
@@ -87,7 +83,7 @@ class ExecutorSection(_Model):
     max_pending_jobs: int | None = Field(default=None, ge=0, le=MAX_COUNT)
 
 
-class BackendSection(_Model):
+class BackendSection(StrictModel):
     name: str = Field(min_length=1)
     backend: str
     noise: str | None = None
@@ -111,7 +107,7 @@ class BackendSection(_Model):
         return self
 
 
-class ClassicalSection(_Model):
+class ClassicalSection(StrictModel):
     """The classical model that answers when every backend failed."""
 
     name: str = Field(
@@ -124,7 +120,7 @@ class ClassicalSection(_Model):
     )
 
 
-class Scenario(_Model):
+class Scenario(StrictModel):
     """A game day: jobs to run, the executor policy, and backends with their faults."""
 
     jobs: int = Field(ge=1, le=100_000)

@@ -13,10 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["ARTIFACTS", "Artifact", "check", "generate", "register", "run"]
+from qobserve.conventions import DASHBOARD_UIDS, ROUTING_SPEC, SLO_SPEC, dashboard_path
 
-SLO_SPEC = "alerts/slo.yaml"
-ROUTING_SPEC = "alerts/routing.yaml"
+__all__ = ["ARTIFACTS", "Artifact", "check", "generate", "register", "run"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +68,7 @@ def _alertmanager_configmap(root: Path) -> str:
     from qobserve.slo.routing import load_routing, render_alertmanager
 
     spec = load_routing(root / ROUTING_SPEC)
+    assert spec.meta_monitoring is not None  # load_routing requires the section
     bridge = spec.meta_monitoring.bridge_receiver
     hook = spec.receivers[bridge].model_copy(update={"url": K8S_BRIDGE_URL})
     spec = spec.model_copy(update={"receivers": {**spec.receivers, bridge: hook}})
@@ -111,8 +111,10 @@ def _prometheus_rule(root: Path) -> str:
 def _dashboard(name: str) -> Callable[[Path], str]:
     def render(root: Path) -> str:
         from qobserve.dashboards import render_dashboard
+        from qobserve.slo.spec import load_spec
 
-        return render_dashboard(name)
+        # The same spec as the rules: runbook links, SLO names and periods agree.
+        return render_dashboard(name, load_spec(root / SLO_SPEC))
 
     return render
 
@@ -126,9 +128,11 @@ def _runbook_index(root: Path) -> str:
 def _doc(name: str) -> Callable[[Path], str]:
     def render(root: Path) -> str:
         from qobserve.docs import config_reference, metrics_reference
+        from qobserve.slo.spec import load_spec
 
+        if name == "metrics":
+            return metrics_reference.render_metrics_reference(load_spec(root / SLO_SPEC).links)
         return {
-            "metrics": metrics_reference.render_metrics_reference,
             "configuration": config_reference.render_configuration,
             "slo-spec": config_reference.render_slo_spec,
         }[name]()
@@ -144,10 +148,7 @@ ARTIFACTS: list[Artifact] = [
     Artifact("alerts/alertmanager.yml", _alertmanager),
     Artifact("deploy/kubernetes/prometheusrule.yaml", _prometheus_rule),
     Artifact("deploy/kubernetes/alertmanager-config.yaml", _alertmanager_configmap),
-    *(
-        Artifact(f"dashboards/{name}.json", _dashboard(name))
-        for name in ("executive", "oncall", "debug", "slo")
-    ),
+    *(Artifact(dashboard_path(name), _dashboard(name)) for name in DASHBOARD_UIDS),
     Artifact("runbooks/README.md", _runbook_index),
     *(Artifact(f"docs/{name}.md", _doc(name)) for name in ("metrics", "configuration", "slo-spec")),
 ]

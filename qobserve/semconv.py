@@ -42,27 +42,59 @@ __all__ = [
 ]
 
 
+# --- Metric attributes and their Prometheus labels, as plain strings ----------------
+# One spelling in code: ATTR_X where an attribute key is meant (OpenTelemetry), X_LABEL
+# where a Prometheus label is meant (PromQL, rules, dashboards). Attr enumerates them
+# with the span-only attributes.
+ATTR_PROVIDER = "quantum.provider"
+ATTR_BACKEND = "quantum.backend"
+ATTR_JOB_STATUS = "quantum.job.status"
+ATTR_ERROR_TYPE = "error.type"
+ATTR_QUBITS = "quantum.qubits"
+ATTR_EXPERIMENT = "quantum.experiment"
+PROVIDER_LABEL = "quantum_provider"
+BACKEND_LABEL = "quantum_backend"
+JOB_STATUS_LABEL = "quantum_job_status"
+ERROR_TYPE_LABEL = "error_type"
+QUBITS_LABEL = "quantum_qubits"
+EXPERIMENT_LABEL = "quantum_experiment"
+# Metric-only attributes whose Prometheus label is the same bare word.
+FROM_BACKEND_LABEL = ATTR_FROM_BACKEND = "from_backend"
+TO_BACKEND_LABEL = ATTR_TO_BACKEND = "to_backend"
+BUDGET_LABEL = ATTR_BUDGET = "budget"
+METHOD_LABEL = ATTR_METHOD = "method"
+METRIC_LABEL = ATTR_METRIC = "metric"
+PROBE_LABEL = ATTR_PROBE = "probe"
+QUBIT_LABEL = ATTR_QUBIT = "qubit"
+STATE_LABEL = ATTR_STATE = "state"
+GATE_LABEL = ATTR_GATE = "gate"
+SOURCE_LABEL = ATTR_SOURCE = "source"
+REASON_LABEL = ATTR_REASON = "reason"
+#: Label of the alert bridge's own counters (``firing`` / ``resolved``).
+STATUS_LABEL = "status"
+
+
 class Attr(StrEnum):
     """Span and metric attribute keys."""
 
-    PROVIDER = "quantum.provider"
-    BACKEND = "quantum.backend"
-    JOB_STATUS = "quantum.job.status"
-    ERROR_TYPE = "error.type"
-    QUBITS = "quantum.qubits"
-    EXPERIMENT = "quantum.experiment"
+    PROVIDER = ATTR_PROVIDER
+    BACKEND = ATTR_BACKEND
+    JOB_STATUS = ATTR_JOB_STATUS
+    ERROR_TYPE = ATTR_ERROR_TYPE
+    QUBITS = ATTR_QUBITS
+    EXPERIMENT = ATTR_EXPERIMENT
     # Metric-only attributes whose Prometheus label is the bare word.
-    FROM_BACKEND = "from_backend"
-    TO_BACKEND = "to_backend"
-    BUDGET = "budget"
-    METHOD = "method"
-    METRIC = "metric"
-    PROBE = "probe"
-    QUBIT = "qubit"
-    STATE = "state"
-    GATE = "gate"
-    SOURCE = "source"
-    REASON = "reason"
+    FROM_BACKEND = ATTR_FROM_BACKEND
+    TO_BACKEND = ATTR_TO_BACKEND
+    BUDGET = ATTR_BUDGET
+    METHOD = ATTR_METHOD
+    METRIC = ATTR_METRIC
+    PROBE = ATTR_PROBE
+    QUBIT = ATTR_QUBIT
+    STATE = ATTR_STATE
+    GATE = ATTR_GATE
+    SOURCE = ATTR_SOURCE
+    REASON = ATTR_REASON
     # Span-only attributes: unbounded values never go on metric labels.
     JOB_ID = "quantum.job.id"
     JOB_SHOTS = "quantum.job.shots"
@@ -114,6 +146,7 @@ class Attr(StrEnum):
     TRAINING_STOPPED_BY = "quantum.training.stopped_by"
     # Per-job output fidelity spans (qobserve.fidelity), linked to the job's span.
     CIRCUIT_INDEX = "quantum.circuit.index"
+    CIRCUIT_BINDING_INDEX = "quantum.circuit.binding_index"  # flat index into a PUB's sweep
     OUTPUT_FIDELITY = "quantum.output_fidelity.hellinger"
     OUTPUT_FIDELITY_CI_LOW = "quantum.output_fidelity.hellinger.ci_low"
     OUTPUT_FIDELITY_CI_HIGH = "quantum.output_fidelity.hellinger.ci_high"
@@ -196,9 +229,6 @@ class Metric:
         return {"s": "seconds", "1": "ratio"}.get(self.unit, "")
 
 
-_P, _B = Attr.PROVIDER.value, Attr.BACKEND.value
-_EXP = Attr.EXPERIMENT.value
-
 # Job latency runs from milliseconds (local simulators) to days (a QPU queue):
 # roughly x2.5 steps from 10 ms to 3 days, instead of the OTel default
 # millisecond buckets that would put every real queue time in +Inf.
@@ -267,374 +297,427 @@ GATE_ERROR_RB = "rb"
 #: ``gate`` label value of the provider's readout (measurement) error.
 READOUT_GATE = "measure"
 
+# --- Metric names (Prometheus form), typed once; METRICS below describes each ----------
+QUANTUM_JOBS_TOTAL = "quantum_jobs_total"
+QUANTUM_JOB_DURATION_SECONDS = "quantum_job_duration_seconds"
+QUANTUM_JOB_QUEUE_DURATION_SECONDS = "quantum_job_queue_duration_seconds"
+QUANTUM_JOB_EXECUTION_DURATION_SECONDS = "quantum_job_execution_duration_seconds"
+QUANTUM_JOB_SHOTS_TOTAL = "quantum_job_shots_total"
+QUANTUM_JOB_RETRIES_TOTAL = "quantum_job_retries_total"
+QUANTUM_JOB_FALLBACKS_TOTAL = "quantum_job_fallbacks_total"
+QUANTUM_JOB_COST_USD_TOTAL = "quantum_job_cost_usd_total"
+QUANTUM_BUDGET_LIMIT_USD = "quantum_budget_limit_usd"
+QUANTUM_BUDGET_SPENT_USD = "quantum_budget_spent_usd"
+QUANTUM_BACKEND_CALIBRATION_TIMESTAMP_SECONDS = "quantum_backend_calibration_timestamp_seconds"
+QUANTUM_BACKEND_PENDING_JOBS = "quantum_backend_pending_jobs"
+QUANTUM_BACKEND_UP = "quantum_backend_up"
+QUANTUM_BACKEND_QUBIT_T1_SECONDS = "quantum_backend_qubit_t1_seconds"
+QUANTUM_BACKEND_QUBIT_T2_SECONDS = "quantum_backend_qubit_t2_seconds"
+QUANTUM_BACKEND_QUBIT_READOUT_ERROR_RATIO = "quantum_backend_qubit_readout_error_ratio"
+QUANTUM_FIDELITY_RATIO = "quantum_fidelity_ratio"
+QUANTUM_RB_ERROR_PER_CLIFFORD = "quantum_rb_error_per_clifford"
+QUANTUM_JOB_OUTPUT_FIDELITY_RATIO = "quantum_job_output_fidelity_ratio"
+QUANTUM_JOB_EXPECTATION_ERROR = "quantum_job_expectation_error"
+QOBSERVE_OUTPUT_FIDELITY_DROPPED_TOTAL = "qobserve_output_fidelity_dropped_total"
+QUANTUM_BACKEND_GATE_ERROR_RATIO = "quantum_backend_gate_error_ratio"
+QUANTUM_EXECUTOR_BREAKER_STATE = "quantum_executor_breaker_state"
+QUANTUM_TRAINING_LOSS = "quantum_training_loss"
+QUANTUM_TRAINING_STEPS_TOTAL = "quantum_training_steps_total"
+QUANTUM_TRAINING_GRADIENT_NORM = "quantum_training_gradient_norm"
+QUANTUM_TRAINING_GRADIENT_SNR = "quantum_training_gradient_snr"
+QUANTUM_TRAINING_GRADIENT_VARIANCE = "quantum_training_gradient_variance"
+QUANTUM_TRAINING_SHOT_VARIANCE = "quantum_training_shot_variance"
+QUANTUM_TRAINING_VALIDATION_SCORE = "quantum_training_validation_score"
+QUANTUM_TRAINING_BARREN_PLATEAU = "quantum_training_barren_plateau"
+QUANTUM_TRAINING_DIVERGING = "quantum_training_diverging"
+QUANTUM_TRAINING_STALLED = "quantum_training_stalled"
+QOBSERVE_PROBE_SUCCESS = "qobserve_probe_success"
+QOBSERVE_PROBE_DURATION_SECONDS = "qobserve_probe_duration_seconds"
+QOBSERVE_PROBE_LAST_SUCCESS_TIMESTAMP_SECONDS = "qobserve_probe_last_success_timestamp_seconds"
+QOBSERVE_PROBE_LAST_RUN_TIMESTAMP_SECONDS = "qobserve_probe_last_run_timestamp_seconds"
+QOBSERVE_PROBE_STALE = "qobserve_probe_stale"
+QOBSERVE_PROBE_IN_PROGRESS = "qobserve_probe_in_progress"
+QOBSERVE_MLFLOW_LOG_FAILURES_TOTAL = "qobserve_mlflow_log_failures_total"
+QOBSERVE_MLFLOW_DROPPED_TOTAL = "qobserve_mlflow_dropped_total"
+QOBSERVE_ALERT_BRIDGE_ALERTS_RECEIVED_TOTAL = "qobserve_alert_bridge_alerts_received_total"
+QOBSERVE_ALERT_BRIDGE_REQUESTS_REJECTED_TOTAL = "qobserve_alert_bridge_requests_rejected_total"
+QOBSERVE_ALERT_BRIDGE_MESSAGES_DELIVERED_TOTAL = "qobserve_alert_bridge_messages_delivered_total"
+QOBSERVE_ALERT_BRIDGE_MESSAGES_SPOOLED_TOTAL = "qobserve_alert_bridge_messages_spooled_total"
+QOBSERVE_ALERT_BRIDGE_DELIVERY_FAILURES_TOTAL = "qobserve_alert_bridge_delivery_failures_total"
+QOBSERVE_ALERT_BRIDGE_SPOOL_PENDING = "qobserve_alert_bridge_spool_pending"
+QOBSERVE_ALERT_BRIDGE_OLDEST_PENDING_TIMESTAMP_SECONDS = (
+    "qobserve_alert_bridge_oldest_pending_timestamp_seconds"
+)
+QOBSERVE_ALERT_BRIDGE_DEAD_LETTERS = "qobserve_alert_bridge_dead_letters"
+
 _METRIC_LIST: tuple[Metric, ...] = (
     Metric(
         "quantum.jobs",
-        "quantum_jobs_total",
+        QUANTUM_JOBS_TOTAL,
         Instrument.COUNTER,
         "{job}",
         "Jobs that reached a terminal state.",
-        (_P, _B, Attr.JOB_STATUS, Attr.ERROR_TYPE),
+        (ATTR_PROVIDER, ATTR_BACKEND, ATTR_JOB_STATUS, ATTR_ERROR_TYPE),
     ),
     Metric(
         "quantum.job.duration",
-        "quantum_job_duration_seconds",
+        QUANTUM_JOB_DURATION_SECONDS,
         Instrument.HISTOGRAM,
         "s",
         "Job latency from submission to terminal state.",
-        (_P, _B, Attr.JOB_STATUS),
+        (ATTR_PROVIDER, ATTR_BACKEND, ATTR_JOB_STATUS),
         LATENCY_BUCKETS,
     ),
     Metric(
         "quantum.job.queue.duration",
-        "quantum_job_queue_duration_seconds",
+        QUANTUM_JOB_QUEUE_DURATION_SECONDS,
         Instrument.HISTOGRAM,
         "s",
         "Time from submission until the job started running, where the provider reports it.",
-        (_P, _B),
+        (ATTR_PROVIDER, ATTR_BACKEND),
         LATENCY_BUCKETS,
     ),
     Metric(
         "quantum.job.execution.duration",
-        "quantum_job_execution_duration_seconds",
+        QUANTUM_JOB_EXECUTION_DURATION_SECONDS,
         Instrument.HISTOGRAM,
         "s",
         "Time from running to terminal state.",
-        (_P, _B),
+        (ATTR_PROVIDER, ATTR_BACKEND),
         LATENCY_BUCKETS,
     ),
     Metric(
         "quantum.job.shots",
-        "quantum_job_shots_total",
+        QUANTUM_JOB_SHOTS_TOTAL,
         Instrument.COUNTER,
         "{shot}",
         "Shots requested by submitted jobs.",
-        (_P, _B),
+        (ATTR_PROVIDER, ATTR_BACKEND),
     ),
     Metric(
         "quantum.job.retries",
-        "quantum_job_retries_total",
+        QUANTUM_JOB_RETRIES_TOTAL,
         Instrument.COUNTER,
         "{retry}",
         "Resubmissions made by the resilient executor.",
-        (_P, _B, Attr.ERROR_TYPE),
+        (ATTR_PROVIDER, ATTR_BACKEND, ATTR_ERROR_TYPE),
     ),
     Metric(
         "quantum.job.fallbacks",
-        "quantum_job_fallbacks_total",
+        QUANTUM_JOB_FALLBACKS_TOTAL,
         Instrument.COUNTER,
         "{fallback}",
         "Jobs the executor moved to another backend.",
-        (Attr.FROM_BACKEND, Attr.TO_BACKEND),
+        (ATTR_FROM_BACKEND, ATTR_TO_BACKEND),
     ),
     Metric(
         "quantum.job.cost_usd",
-        "quantum_job_cost_usd_total",
+        QUANTUM_JOB_COST_USD_TOTAL,
         Instrument.COUNTER,
         "",
         "Estimated spend in US dollars.",
-        (_P, _B),
+        (ATTR_PROVIDER, ATTR_BACKEND),
     ),
     Metric(
         "quantum.budget.limit_usd",
-        "quantum_budget_limit_usd",
+        QUANTUM_BUDGET_LIMIT_USD,
         Instrument.GAUGE,
         "",
         "Budget limit in US dollars for its current period.",
-        (Attr.BUDGET,),
+        (ATTR_BUDGET,),
     ),
     Metric(
         "quantum.budget.spent_usd",
-        "quantum_budget_spent_usd",
+        QUANTUM_BUDGET_SPENT_USD,
         Instrument.GAUGE,
         "",
         "US dollars spent (settled plus reserved) in the budget's current period.",
-        (Attr.BUDGET,),
+        (ATTR_BUDGET,),
     ),
     Metric(
         "quantum.backend.calibration.timestamp",
-        "quantum_backend_calibration_timestamp_seconds",
+        QUANTUM_BACKEND_CALIBRATION_TIMESTAMP_SECONDS,
         Instrument.GAUGE,
         "s",
         "Unix time of the backend's last calibration.",
-        (_P, _B),
+        (ATTR_PROVIDER, ATTR_BACKEND),
     ),
     Metric(
         "quantum.backend.pending_jobs",
-        "quantum_backend_pending_jobs",
+        QUANTUM_BACKEND_PENDING_JOBS,
         Instrument.GAUGE,
         "{job}",
         "Jobs waiting in the provider's queue for this backend.",
-        (_P, _B),
+        (ATTR_PROVIDER, ATTR_BACKEND),
     ),
     Metric(
         "quantum.backend.up",
-        "quantum_backend_up",
+        QUANTUM_BACKEND_UP,
         Instrument.GAUGE,
         "",
         "1 when the backend reports itself operational, 0 when not.",
-        (_P, _B),
+        (ATTR_PROVIDER, ATTR_BACKEND),
     ),
     Metric(
         "quantum.backend.qubit.t1",
-        "quantum_backend_qubit_t1_seconds",
+        QUANTUM_BACKEND_QUBIT_T1_SECONDS,
         Instrument.GAUGE,
         "s",
         "T1 relaxation time per qubit, as reported by the provider.",
-        (_P, _B, Attr.QUBIT),
+        (ATTR_PROVIDER, ATTR_BACKEND, ATTR_QUBIT),
     ),
     Metric(
         "quantum.backend.qubit.t2",
-        "quantum_backend_qubit_t2_seconds",
+        QUANTUM_BACKEND_QUBIT_T2_SECONDS,
         Instrument.GAUGE,
         "s",
         "T2 dephasing time per qubit, as reported by the provider.",
-        (_P, _B, Attr.QUBIT),
+        (ATTR_PROVIDER, ATTR_BACKEND, ATTR_QUBIT),
     ),
     Metric(
         "quantum.backend.qubit.readout_error_ratio",
-        "quantum_backend_qubit_readout_error_ratio",
+        QUANTUM_BACKEND_QUBIT_READOUT_ERROR_RATIO,
         Instrument.GAUGE,
         "1",
         "Readout assignment error per qubit, as reported by the provider.",
-        (_P, _B, Attr.QUBIT),
+        (ATTR_PROVIDER, ATTR_BACKEND, ATTR_QUBIT),
     ),
     Metric(
         "quantum.fidelity_ratio",
-        "quantum_fidelity_ratio",
+        QUANTUM_FIDELITY_RATIO,
         Instrument.GAUGE,
         "1",
         "Measured fidelity; method=rb is 1 - error per Clifford.",
-        (_P, _B, Attr.QUBITS, Attr.METHOD),
+        (ATTR_PROVIDER, ATTR_BACKEND, ATTR_QUBITS, ATTR_METHOD),
     ),
     Metric(
         "quantum.rb.error_per_clifford",
-        "quantum_rb_error_per_clifford",
+        QUANTUM_RB_ERROR_PER_CLIFFORD,
         Instrument.GAUGE,
         "",
         "Randomized-benchmarking estimate of the average error per Clifford.",
-        (_P, _B, Attr.QUBITS),
+        (ATTR_PROVIDER, ATTR_BACKEND, ATTR_QUBITS),
     ),
     Metric(
         "quantum.job.output_fidelity_ratio",
-        "quantum_job_output_fidelity_ratio",
+        QUANTUM_JOB_OUTPUT_FIDELITY_RATIO,
         Instrument.HISTOGRAM,
         "1",
         "Hellinger fidelity between a sampled job's measured counts and its ideal (noiseless) "
         "output distribution, per circuit; opt-in (QOBSERVE_OUTPUT_FIDELITY).",
-        (_P, _B),
+        (ATTR_PROVIDER, ATTR_BACKEND),
         FIDELITY_BUCKETS,
     ),
     Metric(
         "quantum.job.expectation_error",
-        "quantum_job_expectation_error",
+        QUANTUM_JOB_EXPECTATION_ERROR,
         Instrument.HISTOGRAM,
         "",
         "Absolute error of an estimator job's expectation value against the ideal one; opt-in.",
-        (_P, _B),
+        (ATTR_PROVIDER, ATTR_BACKEND),
         EXPECTATION_ERROR_BUCKETS,
     ),
     Metric(
         "qobserve.output_fidelity.dropped",
-        "qobserve_output_fidelity_dropped_total",
+        QOBSERVE_OUTPUT_FIDELITY_DROPPED_TOTAL,
         Instrument.COUNTER,
         "{job}",
         "Sampled jobs whose output fidelity was not computed (queue_full, too_wide, "
         "unsupported, error).",
-        (_P, _B, Attr.REASON),
+        (ATTR_PROVIDER, ATTR_BACKEND, ATTR_REASON),
     ),
     Metric(
         "quantum.backend.gate_error_ratio",
-        "quantum_backend_gate_error_ratio",
+        QUANTUM_BACKEND_GATE_ERROR_RATIO,
         Instrument.GAUGE,
         "1",
         "Error of one gate (gate=measure: readout) on a qubit set; source=provider as "
         "reported in calibration, source=rb as measured by interleaved RB.",
-        (_P, _B, Attr.GATE, Attr.QUBITS, Attr.SOURCE),
+        (ATTR_PROVIDER, ATTR_BACKEND, ATTR_GATE, ATTR_QUBITS, ATTR_SOURCE),
     ),
     Metric(
         "quantum.executor.breaker.state",
-        "quantum_executor_breaker_state",
+        QUANTUM_EXECUTOR_BREAKER_STATE,
         Instrument.GAUGE,
         "",
         "Circuit breaker per backend: 0 closed, 1 half-open, 2 open.",
-        (_P, _B),
+        (ATTR_PROVIDER, ATTR_BACKEND),
     ),
     Metric(
         "quantum.training.loss",
-        "quantum_training_loss",
+        QUANTUM_TRAINING_LOSS,
         Instrument.GAUGE,
         "",
         "Loss at the last optimizer step.",
-        (_EXP,),
+        (ATTR_EXPERIMENT,),
     ),
     Metric(
         "quantum.training.steps",
-        "quantum_training_steps_total",
+        QUANTUM_TRAINING_STEPS_TOTAL,
         Instrument.COUNTER,
         "{step}",
         "Optimizer steps taken.",
-        (_EXP,),
+        (ATTR_EXPERIMENT,),
     ),
     Metric(
         "quantum.training.gradient.norm",
-        "quantum_training_gradient_norm",
+        QUANTUM_TRAINING_GRADIENT_NORM,
         Instrument.GAUGE,
         "",
         "L2 norm of the last gradient.",
-        (_EXP,),
+        (ATTR_EXPERIMENT,),
     ),
     Metric(
         "quantum.training.gradient.snr",
-        "quantum_training_gradient_snr",
+        QUANTUM_TRAINING_GRADIENT_SNR,
         Instrument.GAUGE,
         "",
         "Median over parameters of |mean| / std of the gradient estimates (shot SNR).",
-        (_EXP,),
+        (ATTR_EXPERIMENT,),
     ),
     Metric(
         "quantum.training.gradient.variance",
-        "quantum_training_gradient_variance",
+        QUANTUM_TRAINING_GRADIENT_VARIANCE,
         Instrument.GAUGE,
         "",
         "Variance of gradient components across parameters (barren-plateau signal).",
-        (_EXP,),
+        (ATTR_EXPERIMENT,),
     ),
     Metric(
         "quantum.training.shot_variance",
-        "quantum_training_shot_variance",
+        QUANTUM_TRAINING_SHOT_VARIANCE,
         Instrument.GAUGE,
         "",
         "Mean variance of the step's estimated expectation values.",
-        (_EXP,),
+        (ATTR_EXPERIMENT,),
     ),
     Metric(
         "quantum.training.validation.score",
-        "quantum_training_validation_score",
+        QUANTUM_TRAINING_VALIDATION_SCORE,
         Instrument.GAUGE,
         "",
         "Validation metrics reported by the user.",
-        (_EXP, Attr.METRIC),
+        (ATTR_EXPERIMENT, ATTR_METRIC),
     ),
     Metric(
         "quantum.training.barren_plateau",
-        "quantum_training_barren_plateau",
+        QUANTUM_TRAINING_BARREN_PLATEAU,
         Instrument.GAUGE,
         "",
         "1 while the barren-plateau detector is firing, else 0.",
-        (_EXP,),
+        (ATTR_EXPERIMENT,),
     ),
     Metric(
         "quantum.training.diverging",
-        "quantum_training_diverging",
+        QUANTUM_TRAINING_DIVERGING,
         Instrument.GAUGE,
         "",
         "1 while the divergence detector is firing, else 0.",
-        (_EXP,),
+        (ATTR_EXPERIMENT,),
     ),
     Metric(
         "quantum.training.stalled",
-        "quantum_training_stalled",
+        QUANTUM_TRAINING_STALLED,
         Instrument.GAUGE,
         "",
         "1 while the stalled-progress detector is firing, else 0.",
-        (_EXP,),
+        (ATTR_EXPERIMENT,),
     ),
     Metric(
         "qobserve.probe.success",
-        "qobserve_probe_success",
+        QOBSERVE_PROBE_SUCCESS,
         Instrument.GAUGE,
         "",
         "1 when the last run of the probe succeeded, else 0.",
-        (Attr.PROBE, _B),
+        (ATTR_PROBE, ATTR_BACKEND),
     ),
     Metric(
         "qobserve.probe.duration",
-        "qobserve_probe_duration_seconds",
+        QOBSERVE_PROBE_DURATION_SECONDS,
         Instrument.GAUGE,
         "s",
         "Duration of the last run of the probe.",
-        (Attr.PROBE, _B),
+        (ATTR_PROBE, ATTR_BACKEND),
     ),
     Metric(
         "qobserve.probe.last_success.timestamp",
-        "qobserve_probe_last_success_timestamp_seconds",
+        QOBSERVE_PROBE_LAST_SUCCESS_TIMESTAMP_SECONDS,
         Instrument.GAUGE,
         "s",
         "Unix time of the probe's last success.",
-        (Attr.PROBE, _B),
+        (ATTR_PROBE, ATTR_BACKEND),
     ),
     Metric(
         "qobserve.probe.last_run.timestamp",
-        "qobserve_probe_last_run_timestamp_seconds",
+        QOBSERVE_PROBE_LAST_RUN_TIMESTAMP_SECONDS,
         Instrument.GAUGE,
         "s",
         "Unix time the probe's last run finished (success, failure or timeout; skipped runs "
         "do not count).",
-        (Attr.PROBE, _B),
+        (ATTR_PROBE, ATTR_BACKEND),
     ),
     Metric(
         "qobserve.probe.stale",
-        "qobserve_probe_stale",
+        QOBSERVE_PROBE_STALE,
         Instrument.GAUGE,
         "",
         "1 when no run of the probe has finished within 2 x interval + timeout, else 0.",
-        (Attr.PROBE, _B),
+        (ATTR_PROBE, ATTR_BACKEND),
     ),
     Metric(
         "qobserve.probe.in_progress",
-        "qobserve_probe_in_progress",
+        QOBSERVE_PROBE_IN_PROGRESS,
         Instrument.GAUGE,
         "",
         "1 while a run of the probe is executing, else 0.",
-        (Attr.PROBE, _B),
+        (ATTR_PROBE, ATTR_BACKEND),
     ),
     # MLflow logging of training runs (qobserve.training.mlflow_log): its own health.
     Metric(
         "qobserve.mlflow.log.failures",
-        "qobserve_mlflow_log_failures_total",
+        QOBSERVE_MLFLOW_LOG_FAILURES_TOTAL,
         Instrument.COUNTER,
         "{request}",
         "Failed MLflow requests (each attempt; retried within a budget).",
-        (_EXP, Attr.ERROR_TYPE),
+        (ATTR_EXPERIMENT, ATTR_ERROR_TYPE),
     ),
     Metric(
         "qobserve.mlflow.dropped",
-        "qobserve_mlflow_dropped_total",
+        QOBSERVE_MLFLOW_DROPPED_TOTAL,
         Instrument.COUNTER,
         "{value}",
         "Metric values, params and tags given up on: queue full or retry budget spent.",
-        (_EXP,),
+        (ATTR_EXPERIMENT,),
     ),
     # Alert bridge (Alertmanager -> Slack), exported with prometheus-client on its own /metrics.
     Metric(
         "qobserve.alert_bridge.alerts.received",
-        "qobserve_alert_bridge_alerts_received_total",
+        QOBSERVE_ALERT_BRIDGE_ALERTS_RECEIVED_TOTAL,
         Instrument.COUNTER,
         "{alert}",
         "Alerts received from Alertmanager, by status.",
-        ("status",),
+        (STATUS_LABEL,),
     ),
     Metric(
         "qobserve.alert_bridge.requests.rejected",
-        "qobserve_alert_bridge_requests_rejected_total",
+        QOBSERVE_ALERT_BRIDGE_REQUESTS_REJECTED_TOTAL,
         Instrument.COUNTER,
         "{request}",
         "Webhook requests refused (bad_json, invalid_payload, unauthorized, too_large, "
         "spool_unavailable, overloaded).",
-        ("reason",),
+        (REASON_LABEL,),
     ),
     Metric(
         "qobserve.alert_bridge.messages.delivered",
-        "qobserve_alert_bridge_messages_delivered_total",
+        QOBSERVE_ALERT_BRIDGE_MESSAGES_DELIVERED_TOTAL,
         Instrument.COUNTER,
         "{message}",
         "Slack messages delivered, by alert status.",
-        ("status",),
+        (STATUS_LABEL,),
     ),
     Metric(
         "qobserve.alert_bridge.messages.spooled",
-        "qobserve_alert_bridge_messages_spooled_total",
+        QOBSERVE_ALERT_BRIDGE_MESSAGES_SPOOLED_TOTAL,
         Instrument.COUNTER,
         "{message}",
         "Messages kept in the on-disk spool because their first delivery attempt failed.",
@@ -642,16 +725,16 @@ _METRIC_LIST: tuple[Metric, ...] = (
     ),
     Metric(
         "qobserve.alert_bridge.delivery.failures",
-        "qobserve_alert_bridge_delivery_failures_total",
+        QOBSERVE_ALERT_BRIDGE_DELIVERY_FAILURES_TOTAL,
         Instrument.COUNTER,
         "{attempt}",
         "Failed Slack delivery attempts: transient (rate_limited, api_error, http_error, "
         "connection, timeout) or refused for good (refused).",
-        ("reason",),
+        (REASON_LABEL,),
     ),
     Metric(
         "qobserve.alert_bridge.spool.pending",
-        "qobserve_alert_bridge_spool_pending",
+        QOBSERVE_ALERT_BRIDGE_SPOOL_PENDING,
         Instrument.GAUGE,
         "{message}",
         "Messages in the spool not yet delivered to Slack.",
@@ -659,7 +742,7 @@ _METRIC_LIST: tuple[Metric, ...] = (
     ),
     Metric(
         "qobserve.alert_bridge.oldest_pending.timestamp",
-        "qobserve_alert_bridge_oldest_pending_timestamp_seconds",
+        QOBSERVE_ALERT_BRIDGE_OLDEST_PENDING_TIMESTAMP_SECONDS,
         Instrument.GAUGE,
         "s",
         "Unix time the oldest undelivered message was spooled; 0 when nothing is pending.",
@@ -667,7 +750,7 @@ _METRIC_LIST: tuple[Metric, ...] = (
     ),
     Metric(
         "qobserve.alert_bridge.dead_letters",
-        "qobserve_alert_bridge_dead_letters",
+        QOBSERVE_ALERT_BRIDGE_DEAD_LETTERS,
         Instrument.GAUGE,
         "{message}",
         "Messages Slack refused for good (degraded form and fallback channel too), awaiting "
@@ -705,20 +788,36 @@ BRIDGE_ALERTS: tuple[str, ...] = (ALERT_BRIDGE_DELIVERY_FAILING, ALERT_BRIDGE_DE
 #: succeed), ``down`` (no bridge replica scraped up).
 BRIDGE_CONDITION_LABEL = "bridge_condition"
 
+#: SLO burn-rate alerts of the shipped ``alerts/slo.yaml`` (the spec may rename them;
+#: generators read the names from the spec, these are the contract's defaults).
+ALERT_JOB_SUCCESS_BURN = "QuantumJobSuccessBudgetBurn"
+ALERT_JOB_LATENCY_BURN = "QuantumJobLatencyBudgetBurn"
+ALERT_FIDELITY_BURN = "QuantumFidelityBudgetBurn"
+#: Non-SLO alerts (thresholds in ``alerts/slo.yaml`` under ``alerts:``).
+ALERT_CALIBRATION_STALE = "QuantumCalibrationStale"
+ALERT_COST_BUDGET_BURN = "QuantumCostBudgetBurn"
+ALERT_BACKEND_DOWN = "QuantumBackendDown"
+ALERT_RETRY_RATE_HIGH = "QuantumRetryRateHigh"
+ALERT_TRAINING_BARREN_PLATEAU = "QuantumTrainingBarrenPlateau"
+ALERT_TRAINING_DIVERGING = "QuantumTrainingDiverging"
+ALERT_PROBE_FAILING = "QuantumProbeFailing"
+ALERT_TELEMETRY_ABSENT = "QuantumTelemetryAbsent"
+ALERT_GATE_ERROR_DRIFT = "QuantumGateErrorDrift"
+
 # Alert names of the public contract; rules, routing and runbooks key on them.
 ALERTS: tuple[str, ...] = (
-    "QuantumJobSuccessBudgetBurn",
-    "QuantumJobLatencyBudgetBurn",
-    "QuantumFidelityBudgetBurn",
-    "QuantumCalibrationStale",
-    "QuantumCostBudgetBurn",
-    "QuantumBackendDown",
-    "QuantumRetryRateHigh",
-    "QuantumTrainingBarrenPlateau",
-    "QuantumTrainingDiverging",
-    "QuantumProbeFailing",
-    "QuantumTelemetryAbsent",
-    "QuantumGateErrorDrift",
+    ALERT_JOB_SUCCESS_BURN,
+    ALERT_JOB_LATENCY_BURN,
+    ALERT_FIDELITY_BURN,
+    ALERT_CALIBRATION_STALE,
+    ALERT_COST_BUDGET_BURN,
+    ALERT_BACKEND_DOWN,
+    ALERT_RETRY_RATE_HIGH,
+    ALERT_TRAINING_BARREN_PLATEAU,
+    ALERT_TRAINING_DIVERGING,
+    ALERT_PROBE_FAILING,
+    ALERT_TELEMETRY_ABSENT,
+    ALERT_GATE_ERROR_DRIFT,
     ALERT_HEARTBEAT,
     *BRIDGE_ALERTS,
 )
@@ -771,7 +870,6 @@ SLO_RECORDING_RULES: tuple[str, ...] = (
 #: Windows of the measured ÷ reported recording rules.
 GATE_ERROR_DRIFT_WINDOWS: tuple[str, ...] = ("1h", "1d")
 GATE_ERROR_DRIFT_PREFIX = "slo:gate_error_drift:ratio_avg"
-ALERT_GATE_ERROR_DRIFT = "QuantumGateErrorDrift"
 
 
 def gate_error_drift(window: str) -> str:
@@ -780,10 +878,101 @@ def gate_error_drift(window: str) -> str:
 
 
 __all__ += [
+    "ALERT_BACKEND_DOWN",
+    "ALERT_CALIBRATION_STALE",
+    "ALERT_COST_BUDGET_BURN",
+    "ALERT_FIDELITY_BURN",
     "ALERT_GATE_ERROR_DRIFT",
+    "ALERT_JOB_LATENCY_BURN",
+    "ALERT_JOB_SUCCESS_BURN",
+    "ALERT_PROBE_FAILING",
+    "ALERT_RETRY_RATE_HIGH",
+    "ALERT_TELEMETRY_ABSENT",
+    "ALERT_TRAINING_BARREN_PLATEAU",
+    "ALERT_TRAINING_DIVERGING",
+    "ATTR_BACKEND",
+    "ATTR_BUDGET",
+    "ATTR_ERROR_TYPE",
+    "ATTR_EXPERIMENT",
+    "ATTR_FROM_BACKEND",
+    "ATTR_GATE",
+    "ATTR_JOB_STATUS",
+    "ATTR_METHOD",
+    "ATTR_METRIC",
+    "ATTR_PROBE",
+    "ATTR_PROVIDER",
+    "ATTR_QUBIT",
+    "ATTR_QUBITS",
+    "ATTR_REASON",
+    "ATTR_SOURCE",
+    "ATTR_STATE",
+    "ATTR_TO_BACKEND",
+    "BACKEND_LABEL",
+    "BUDGET_LABEL",
     "BURN_TIER_LABEL",
+    "ERROR_TYPE_LABEL",
+    "EXPERIMENT_LABEL",
+    "FROM_BACKEND_LABEL",
     "GATE_ERROR_DRIFT_PREFIX",
     "GATE_ERROR_DRIFT_WINDOWS",
+    "GATE_LABEL",
+    "JOB_STATUS_LABEL",
+    "METHOD_LABEL",
+    "METRIC_LABEL",
+    "PROBE_LABEL",
+    "PROVIDER_LABEL",
+    "QOBSERVE_ALERT_BRIDGE_ALERTS_RECEIVED_TOTAL",
+    "QOBSERVE_ALERT_BRIDGE_DEAD_LETTERS",
+    "QOBSERVE_ALERT_BRIDGE_DELIVERY_FAILURES_TOTAL",
+    "QOBSERVE_ALERT_BRIDGE_MESSAGES_DELIVERED_TOTAL",
+    "QOBSERVE_ALERT_BRIDGE_MESSAGES_SPOOLED_TOTAL",
+    "QOBSERVE_ALERT_BRIDGE_OLDEST_PENDING_TIMESTAMP_SECONDS",
+    "QOBSERVE_ALERT_BRIDGE_REQUESTS_REJECTED_TOTAL",
+    "QOBSERVE_ALERT_BRIDGE_SPOOL_PENDING",
+    "QOBSERVE_MLFLOW_DROPPED_TOTAL",
+    "QOBSERVE_MLFLOW_LOG_FAILURES_TOTAL",
+    "QOBSERVE_OUTPUT_FIDELITY_DROPPED_TOTAL",
+    "QOBSERVE_PROBE_DURATION_SECONDS",
+    "QOBSERVE_PROBE_IN_PROGRESS",
+    "QOBSERVE_PROBE_LAST_RUN_TIMESTAMP_SECONDS",
+    "QOBSERVE_PROBE_LAST_SUCCESS_TIMESTAMP_SECONDS",
+    "QOBSERVE_PROBE_STALE",
+    "QOBSERVE_PROBE_SUCCESS",
+    "QUANTUM_BACKEND_CALIBRATION_TIMESTAMP_SECONDS",
+    "QUANTUM_BACKEND_GATE_ERROR_RATIO",
+    "QUANTUM_BACKEND_PENDING_JOBS",
+    "QUANTUM_BACKEND_QUBIT_READOUT_ERROR_RATIO",
+    "QUANTUM_BACKEND_QUBIT_T1_SECONDS",
+    "QUANTUM_BACKEND_QUBIT_T2_SECONDS",
+    "QUANTUM_BACKEND_UP",
+    "QUANTUM_BUDGET_LIMIT_USD",
+    "QUANTUM_BUDGET_SPENT_USD",
+    "QUANTUM_EXECUTOR_BREAKER_STATE",
+    "QUANTUM_FIDELITY_RATIO",
+    "QUANTUM_JOBS_TOTAL",
+    "QUANTUM_JOB_COST_USD_TOTAL",
+    "QUANTUM_JOB_DURATION_SECONDS",
+    "QUANTUM_JOB_EXECUTION_DURATION_SECONDS",
+    "QUANTUM_JOB_EXPECTATION_ERROR",
+    "QUANTUM_JOB_FALLBACKS_TOTAL",
+    "QUANTUM_JOB_OUTPUT_FIDELITY_RATIO",
+    "QUANTUM_JOB_QUEUE_DURATION_SECONDS",
+    "QUANTUM_JOB_RETRIES_TOTAL",
+    "QUANTUM_JOB_SHOTS_TOTAL",
+    "QUANTUM_RB_ERROR_PER_CLIFFORD",
+    "QUANTUM_TRAINING_BARREN_PLATEAU",
+    "QUANTUM_TRAINING_DIVERGING",
+    "QUANTUM_TRAINING_GRADIENT_NORM",
+    "QUANTUM_TRAINING_GRADIENT_SNR",
+    "QUANTUM_TRAINING_GRADIENT_VARIANCE",
+    "QUANTUM_TRAINING_LOSS",
+    "QUANTUM_TRAINING_SHOT_VARIANCE",
+    "QUANTUM_TRAINING_STALLED",
+    "QUANTUM_TRAINING_STEPS_TOTAL",
+    "QUANTUM_TRAINING_VALIDATION_SCORE",
+    "QUBITS_LABEL",
+    "QUBIT_LABEL",
+    "REASON_LABEL",
     "SEVERITIES",
     "SEVERITY_LABEL",
     "SLO_CURRENT_BURN_RATE",
@@ -799,6 +988,10 @@ __all__ += [
     "SLO_RECORDING_RULES",
     "SLO_SERVICE_LABEL",
     "SLO_WINDOWS",
+    "SOURCE_LABEL",
+    "STATE_LABEL",
+    "STATUS_LABEL",
+    "TO_BACKEND_LABEL",
     "gate_error_drift",
     "slo_error_ratio",
 ]

@@ -92,3 +92,26 @@ def test_label_table_matches_attributes():
     """Each attribute's label is its dotted key with dots as underscores."""
     for attr, label in semconv.LABEL.items():
         assert label == attr.replace(".", "_")
+
+
+@pytest.mark.parametrize("m", list(METRICS.values()), ids=lambda m: m.prom_name)
+def test_every_metric_has_its_plain_string_constant(m):
+    """Code names a metric through one constant, named after and equal to its Prometheus name."""
+    assert getattr(semconv, m.prom_name.upper()) == m.prom_name
+    assert m.prom_name.upper() in semconv.__all__
+
+
+def test_attribute_and_label_constants_agree():
+    """ATTR_X is the attribute key, X_LABEL its Prometheus label, Attr.X the same key."""
+    attrs = {k.removeprefix("ATTR_"): v for k, v in vars(semconv).items() if k.startswith("ATTR_")}
+    assert len(attrs) >= 17
+    for name, key in attrs.items():
+        assert getattr(semconv, f"{name}_LABEL") == semconv.LABEL[key]
+        assert semconv.Attr[name] == key and type(key) is str
+
+
+def test_every_metric_label_is_a_named_constant():
+    """No metric declares a label that has no constant: queries and rules can spell each one way."""
+    labels = {v for k, v in vars(semconv).items() if k.endswith("_LABEL") and isinstance(v, str)}
+    for m in METRICS.values():
+        assert set(m.labels) <= labels, m.prom_name

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+from qobserve import semconv
 from qobserve.alert_bridge.payload import Alert
-from qobserve.semconv import LABEL, Attr
 
 __all__ = ["KEY_LABELS", "LIMITS", "alert_message", "plain_text", "silence_url"]
 
@@ -38,16 +38,16 @@ PLAIN_MAX = 4000
 
 #: Labels shown as fields, in this order, when present on the alert.
 KEY_LABELS: tuple[str, ...] = (
-    "severity",
-    LABEL[Attr.PROVIDER],
-    LABEL[Attr.BACKEND],
-    LABEL[Attr.EXPERIMENT],
-    LABEL[Attr.QUBITS],
-    "slo",
-    "service",
-    Attr.PROBE.value,
-    Attr.BUDGET.value,
-    LABEL[Attr.ERROR_TYPE],
+    semconv.SEVERITY_LABEL,
+    semconv.PROVIDER_LABEL,
+    semconv.BACKEND_LABEL,
+    semconv.EXPERIMENT_LABEL,
+    semconv.QUBITS_LABEL,
+    semconv.SLO_LABEL,
+    semconv.SLO_SERVICE_LABEL,
+    semconv.PROBE_LABEL,
+    semconv.BUDGET_LABEL,
+    semconv.ERROR_TYPE_LABEL,
 )
 
 # Labels that identify the alert for a silence; scrape-target labels are left

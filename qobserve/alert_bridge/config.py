@@ -28,9 +28,9 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
-from qobserve._validation import Duration, read_yaml, validation_message
+from qobserve._validation import Duration, StrictModel, read_yaml, validation_message
 from qobserve.state import StateDirError, ensure_state_dir
 
 __all__ = [
@@ -51,11 +51,7 @@ class ConfigError(ValueError):
     """The configuration file is missing, unreadable or invalid; the message names the field."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SlackChannels(_Strict):
+class SlackChannels(StrictModel):
     """Channel per alert severity (labels ``severity=page`` / ``severity=ticket``).
 
     Names (``#quantum-oncall``) are resolved to IDs once at start with
@@ -72,7 +68,7 @@ class SlackChannels(_Strict):
     fallback: str | None = Field(default=None, min_length=1)
 
 
-class SlackConfig(_Strict):
+class SlackConfig(StrictModel):
     """How to reach Slack: a bot token (exactly once, threads) or an incoming webhook (at least once).
 
     Attributes:
@@ -104,13 +100,13 @@ class SlackConfig(_Strict):
         return self
 
 
-class AuthConfig(_Strict):
+class AuthConfig(StrictModel):
     """Require ``Authorization: Bearer <token>`` on ``POST /alerts``."""
 
     bearer_token_env: str = Field(min_length=1)
 
 
-class DeliveryConfig(_Strict):
+class DeliveryConfig(StrictModel):
     """How delivery lanes retry: capped backoff, probing Slack while it is down, pacing.
 
     Attributes:
@@ -128,7 +124,7 @@ class DeliveryConfig(_Strict):
     poll_interval: Duration = 2.0
 
 
-class HttpConfig(_Strict):
+class HttpConfig(StrictModel):
     """Limits of the webhook receiver.
 
     Attributes:
@@ -140,7 +136,7 @@ class HttpConfig(_Strict):
     max_connections: int = Field(default=256, ge=1, le=10000)
 
 
-class ReplicaConfig(_Strict):
+class ReplicaConfig(StrictModel):
     """This bridge is one of several posting to the same channels (high availability).
 
     Every post, not only retries, is looked up in the channel first, and replica
@@ -174,7 +170,7 @@ class ReplicaConfig(_Strict):
         return int(m.group(1))
 
 
-class BridgeConfig(_Strict):
+class BridgeConfig(StrictModel):
     """The whole alert-bridge configuration.
 
     Attributes:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
+from qobserve import semconv
 from qobserve.alert_bridge.spool import Spool
 from qobserve.semconv import metric
 
@@ -50,16 +51,18 @@ class BridgeMetrics:
     def create(cls, spool: Spool, registry: CollectorRegistry | None = None) -> BridgeMetrics:
         """Register every bridge metric on ``registry`` (a fresh one by default)."""
         registry = registry or CollectorRegistry()
-        _gauge("qobserve_alert_bridge_spool_pending", registry, spool.pending_count)
+        _gauge(semconv.QOBSERVE_ALERT_BRIDGE_SPOOL_PENDING, registry, spool.pending_count)
         _gauge(
-            "qobserve_alert_bridge_oldest_pending_timestamp_seconds", registry, spool.oldest_pending
+            semconv.QOBSERVE_ALERT_BRIDGE_OLDEST_PENDING_TIMESTAMP_SECONDS,
+            registry,
+            spool.oldest_pending,
         )
-        _gauge("qobserve_alert_bridge_dead_letters", registry, spool.dead_count)
+        _gauge(semconv.QOBSERVE_ALERT_BRIDGE_DEAD_LETTERS, registry, spool.dead_count)
         return cls(
             registry=registry,
-            received=_counter("qobserve_alert_bridge_alerts_received_total", registry),
-            rejected=_counter("qobserve_alert_bridge_requests_rejected_total", registry),
-            delivered=_counter("qobserve_alert_bridge_messages_delivered_total", registry),
-            spooled=_counter("qobserve_alert_bridge_messages_spooled_total", registry),
-            failures=_counter("qobserve_alert_bridge_delivery_failures_total", registry),
+            received=_counter(semconv.QOBSERVE_ALERT_BRIDGE_ALERTS_RECEIVED_TOTAL, registry),
+            rejected=_counter(semconv.QOBSERVE_ALERT_BRIDGE_REQUESTS_REJECTED_TOTAL, registry),
+            delivered=_counter(semconv.QOBSERVE_ALERT_BRIDGE_MESSAGES_DELIVERED_TOTAL, registry),
+            spooled=_counter(semconv.QOBSERVE_ALERT_BRIDGE_MESSAGES_SPOOLED_TOTAL, registry),
+            failures=_counter(semconv.QOBSERVE_ALERT_BRIDGE_DELIVERY_FAILURES_TOTAL, registry),
         )

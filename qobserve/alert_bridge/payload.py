@@ -15,6 +15,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from qobserve import semconv
+
 __all__ = ["MAX_DEPTH", "Alert", "PayloadError", "WebhookPayload", "parse_payload"]
 
 #: Deepest nesting accepted; an Alertmanager payload is 3 levels deep (body → alerts → labels).
@@ -48,7 +50,7 @@ class Alert(BaseModel):
     @property
     def severity(self) -> str:
         """The ``severity`` label, empty when absent."""
-        return self.labels.get("severity", "")
+        return self.labels.get(semconv.SEVERITY_LABEL, "")
 
 
 class WebhookPayload(BaseModel):

@@ -298,7 +298,7 @@ def run_rb(
                 seed=seed,
             )
             _record_gate(span, telemetry, labels, irb_fit)
-    return RBResult(
+    result = RBResult(
         backend if isinstance(backend, str) else backend.spec,
         provider,
         name,
@@ -312,6 +312,11 @@ def run_rb(
         irb_fit,
         None if irb is None else rows[1],
     )
+    from qobserve.training.track import current_run  # lazy: RB does not need training
+
+    if (run := current_run()) is not None:  # a probe inside a training run joins its record
+        run.record_rb(result)
+    return result
 
 
 # Span attributes of interleaved RB (span-only, like quantum.rb.alpha; no metric label).

@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 from qobserve import semconv as sc
-from qobserve.dashboards.panels import Board, Target
-from qobserve.dashboards.queries import (
-    BACKEND,
-    EXPERIMENT,
-    PROVIDER,
-    QUBIT,
-    by,
-    job_filter,
-    quantile,
-    sel,
-)
+from qobserve.dashboards.panels import Board, Target, slo_alert
+from qobserve.dashboards.queries import by, job_filter, quantile, sel
+from qobserve.slo.spec import SLOSpec
 
 __all__ = ["build"]
 
@@ -24,38 +16,38 @@ _EXP = "{{quantum_experiment}}"
 _TRAINING: tuple[tuple[str, str, str, str | None], ...] = (
     (
         "Loss",
-        "quantum_training_loss",
+        sc.QUANTUM_TRAINING_LOSS,
         "Loss at the last optimizer step per experiment. Rising "
         "or NaN: see the divergence runbook.",
-        "QuantumTrainingDiverging",
+        sc.ALERT_TRAINING_DIVERGING,
     ),
     (
         "Gradient SNR",
-        "quantum_training_gradient_snr",
+        sc.QUANTUM_TRAINING_GRADIENT_SNR,
         "Median |mean|/std of the gradient "
         "estimates. Below 1, shot noise swamps the gradient: add shots or lower the learning "
         "rate.",
-        "QuantumTrainingBarrenPlateau",
+        sc.ALERT_TRAINING_BARREN_PLATEAU,
     ),
     (
         "Gradient norm",
-        "quantum_training_gradient_norm",
+        sc.QUANTUM_TRAINING_GRADIENT_NORM,
         "L2 norm of the last gradient. "
         "Collapsing towards 0 with low SNR is the barren-plateau signature; exploding means "
         "divergence.",
-        "QuantumTrainingBarrenPlateau",
+        sc.ALERT_TRAINING_BARREN_PLATEAU,
     ),
     (
         "Gradient variance",
-        "quantum_training_gradient_variance",
+        sc.QUANTUM_TRAINING_GRADIENT_VARIANCE,
         "Variance of gradient "
         "components across parameters; exponentially small variance in the qubit count is a "
         "barren plateau.",
-        "QuantumTrainingBarrenPlateau",
+        sc.ALERT_TRAINING_BARREN_PLATEAU,
     ),
     (
         "Shot variance",
-        "quantum_training_shot_variance",
+        sc.QUANTUM_TRAINING_SHOT_VARIANCE,
         "Mean variance of the step's estimated expectation values (sampling noise).",
         None,
     ),
@@ -65,23 +57,24 @@ _TRAINING: tuple[tuple[str, str, str, str | None], ...] = (
 def _gate_error(source: str, **matchers: str) -> str:
     """``quantum_backend_gate_error_ratio`` of one ``source`` (``~regex`` allowed)."""
     return sel(
-        "quantum_backend_gate_error_ratio",
+        sc.QUANTUM_BACKEND_GATE_ERROR_RATIO,
         *job_filter(),
-        **{sc.LABEL[sc.Attr.SOURCE]: source},
+        **{sc.SOURCE_LABEL: source},
         **matchers,
     )
 
 
 def _training(metric: str) -> str:
-    return sel(metric, EXPERIMENT)
+    return sel(metric, sc.EXPERIMENT_LABEL)
 
 
-def build() -> dict:
-    """The ``qobserve-debug`` dashboard."""
+def build(spec: SLOSpec) -> dict:
+    """The ``qobserve-debug`` dashboard for the SLOs and links of ``spec``."""
     b = Board(
         "debug",
         "qobserve / Debug",
         "Training health (gradients, loss) and device quality (RB, calibration).",
+        spec.links,
     )
     b.row("Training")
     for title, metric, description, runbook in _TRAINING:
@@ -91,7 +84,7 @@ def build() -> dict:
         "Validation metrics reported by the training code.",
         "none",
         Target(
-            sel("quantum_training_validation_score", EXPERIMENT),
+            sel(sc.QUANTUM_TRAINING_VALIDATION_SCORE, sc.EXPERIMENT_LABEL),
             "{{quantum_experiment}} {{metric}}",
         ),
     )
@@ -103,23 +96,24 @@ def build() -> dict:
         "Ours far above the provider's: the device drifted since calibration.",
         "percentunit",
         Target(
-            sel("quantum_rb_error_per_clifford", *job_filter()),
+            sel(sc.QUANTUM_RB_ERROR_PER_CLIFFORD, *job_filter()),
             "RB EPC {{quantum_backend}} q{{quantum_qubits}}",
         ),
         Target(
-            f"avg {by(PROVIDER, BACKEND)} "
-            f"({sel('quantum_backend_qubit_readout_error_ratio', *job_filter())})",
+            f"avg {by(sc.PROVIDER_LABEL, sc.BACKEND_LABEL)} "
+            f"({sel(sc.QUANTUM_BACKEND_QUBIT_READOUT_ERROR_RATIO, *job_filter())})",
             "provider readout {{quantum_backend}}",
         ),
         width=24,
-        runbook="QuantumFidelityBudgetBurn",
+        runbook=slo_alert(spec, "fidelity"),
     )
     b.series(
         "T1 per qubit",
         "Provider-reported T1 relaxation time per qubit.",
         "s",
         Target(
-            sel("quantum_backend_qubit_t1_seconds", *job_filter()), "{{quantum_backend}} q{{qubit}}"
+            sel(sc.QUANTUM_BACKEND_QUBIT_T1_SECONDS, *job_filter()),
+            "{{quantum_backend}} q{{qubit}}",
         ),
         width=8,
     )
@@ -128,7 +122,8 @@ def build() -> dict:
         "Provider-reported T2 dephasing time per qubit.",
         "s",
         Target(
-            sel("quantum_backend_qubit_t2_seconds", *job_filter()), "{{quantum_backend}} q{{qubit}}"
+            sel(sc.QUANTUM_BACKEND_QUBIT_T2_SECONDS, *job_filter()),
+            "{{quantum_backend}} q{{qubit}}",
         ),
         width=8,
     )
@@ -138,8 +133,8 @@ def build() -> dict:
         "(ratio); sort to find the worst qubit before choosing a layout.",
         "percentunit",
         Target(
-            f"max {by(PROVIDER, BACKEND, QUBIT)} "
-            f"({sel('quantum_backend_qubit_readout_error_ratio', *job_filter())})"
+            f"max {by(sc.PROVIDER_LABEL, sc.BACKEND_LABEL, sc.QUBIT_LABEL)} "
+            f"({sel(sc.QUANTUM_BACKEND_QUBIT_READOUT_ERROR_RATIO, *job_filter())})"
         ),
         width=8,
     )
@@ -152,21 +147,23 @@ def build() -> dict:
         "to it.",
         "percentunit",
         Target(
-            sel("quantum_fidelity_ratio", *job_filter()),
+            sel(sc.QUANTUM_FIDELITY_RATIO, *job_filter()),
             "{{quantum_backend}} q{{quantum_qubits}} {{method}}",
         ),
         Target(
-            quantile(0.5, "quantum_job_output_fidelity_ratio", PROVIDER, BACKEND),
+            quantile(
+                0.5, sc.QUANTUM_JOB_OUTPUT_FIDELITY_RATIO, sc.PROVIDER_LABEL, sc.BACKEND_LABEL
+            ),
             "{{quantum_backend}} output fidelity (median)",
         ),
         Target(
-            f"1 - avg {by(PROVIDER, BACKEND)} ("
+            f"1 - avg {by(sc.PROVIDER_LABEL, sc.BACKEND_LABEL)} ("
             f"{_gate_error(sc.GATE_ERROR_PROVIDER, gate=f'!{sc.READOUT_GATE}')})",
             "{{quantum_backend}} provider 1 − gate error",
         ),
         width=24,
         max_value=1,
-        runbook="QuantumFidelityBudgetBurn",
+        runbook=slo_alert(spec, "fidelity"),
     )
     b.series(
         "Gate error: measured vs provider",
@@ -176,7 +173,7 @@ def build() -> dict:
         "percentunit",
         Target(_gate_error("~.*"), "{{quantum_backend}} {{gate}} q{{quantum_qubits}} {{source}}"),
         width=12,
-        runbook="QuantumGateErrorDrift",
+        runbook=sc.ALERT_GATE_ERROR_DRIFT,
     )
     b.series(
         "Gate error drift (measured ÷ reported)",
@@ -186,22 +183,22 @@ def build() -> dict:
         "none",
         *(
             Target(
-                f'{sc.gate_error_drift(w)}{{{PROVIDER}=~"$quantum_provider",'
-                f'{BACKEND}=~"$quantum_backend"}}',
+                f'{sc.gate_error_drift(w)}{{{sc.PROVIDER_LABEL}=~"$quantum_provider",'
+                f'{sc.BACKEND_LABEL}=~"$quantum_backend"}}',
                 f"{{{{quantum_backend}}}} {{{{gate}}}} q{{{{quantum_qubits}}}} {w}",
             )
             for w in sc.GATE_ERROR_DRIFT_WINDOWS
         ),
         width=12,
         min_value=0,
-        runbook="QuantumGateErrorDrift",
+        runbook=sc.ALERT_GATE_ERROR_DRIFT,
     )
     b.series(
         "Barren plateau / divergence detectors",
         "1 while a detector fires for the experiment.",
         "bool_yes_no",
-        Target(_training("quantum_training_barren_plateau"), "plateau " + _EXP),
-        Target(_training("quantum_training_diverging"), "diverging " + _EXP),
+        Target(_training(sc.QUANTUM_TRAINING_BARREN_PLATEAU), "plateau " + _EXP),
+        Target(_training(sc.QUANTUM_TRAINING_DIVERGING), "diverging " + _EXP),
         width=24,
         min_value=0,
         max_value=1,

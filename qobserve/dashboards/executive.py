@@ -3,45 +3,60 @@
 from __future__ import annotations
 
 from qobserve import semconv as sc
-from qobserve.dashboards.panels import Board, Target
-from qobserve.dashboards.queries import (
-    BACKEND,
-    EXPERIMENT,
-    PROVIDER,
-    by,
-    failed,
-    job_filter,
-    rate,
-    sel,
-)
+from qobserve.dashboards.panels import Board, Target, slo_alert, slo_periods
+from qobserve.dashboards.queries import by, failed, job_filter, rate, sel
+from qobserve.slo.spec import SLOSpec
 
 __all__ = ["build"]
 
-_BUDGET = sc.Attr.BUDGET.value
+
+def _success_rate(b: Board, spec: SLOSpec, jobs: str) -> None:
+    """Job success rate, against the objective of the spec's job-success SLO if it has one."""
+    slo = spec.slo_of_kind("job_success")
+    targets = [Target(f"1 - ({rate(failed())} / {rate(jobs)})", "success rate")]
+    against = ""
+    if slo is not None:
+        targets.append(
+            Target(f"max({sel(sc.SLO_OBJECTIVE, **{sc.SLO_LABEL: slo.name})})", "objective")
+        )
+        against = (
+            f", against the {slo.name} SLO objective (dashed). Below the objective the "
+            "error budget burns"
+        )
+    b.series(
+        "Job success rate vs SLO" if slo else "Job success rate",
+        f"Share of terminal jobs that did not fail{against}.",
+        "percentunit",
+        *targets,
+        min_value=0,
+        max_value=1,
+        runbook=slo.alerting.name if slo else None,
+    )
 
 
-def build() -> dict:
-    """The ``qobserve-executive`` dashboard."""
-    jobs = sel("quantum_jobs_total", *job_filter())
-    cost = sel("quantum_job_cost_usd_total", *job_filter())
+def build(spec: SLOSpec) -> dict:
+    """The ``qobserve-executive`` dashboard for the SLOs and links of ``spec``."""
+    jobs = sel(sc.QUANTUM_JOBS_TOTAL, *job_filter())
+    cost = sel(sc.QUANTUM_JOB_COST_USD_TOTAL, *job_filter())
     b = Board(
         "executive",
         "qobserve / Executive",
         "Spend, reliability and quality of quantum workloads at a glance.",
+        spec.links,
     )
     b.row("Spend")
     b.stat(
         "Spent this period",
         "US dollars spent (settled plus reserved) in each budget's current period.",
         "currencyUSD",
-        Target(f"sum {by(_BUDGET)} ({sel('quantum_budget_spent_usd')})", "{{budget}}"),
-        runbook="QuantumCostBudgetBurn",
+        Target(f"sum {by(sc.BUDGET_LABEL)} ({sel(sc.QUANTUM_BUDGET_SPENT_USD)})", "{{budget}}"),
+        runbook=sc.ALERT_COST_BUDGET_BURN,
     )
     b.stat(
         "Budget limit",
         "Each budget's limit for its current period.",
         "currencyUSD",
-        Target(f"sum {by(_BUDGET)} ({sel('quantum_budget_limit_usd')})", "{{budget}}"),
+        Target(f"sum {by(sc.BUDGET_LABEL)} ({sel(sc.QUANTUM_BUDGET_LIMIT_USD)})", "{{budget}}"),
     )
     b.stat(
         "Projected 30-day spend",
@@ -49,15 +64,15 @@ def build() -> dict:
         "with the budget limit. A jump usually means a new experiment or a retry storm.",
         "currencyUSD",
         Target(f"sum(increase({cost}[1d])) * 30", "projected"),
-        runbook="QuantumCostBudgetBurn",
+        runbook=sc.ALERT_COST_BUDGET_BURN,
     )
     b.stat(
         "Budget used",
         "Share of each budget spent this period; above 100 % jobs are refused by the budget guard.",
         "percentunit",
         Target(
-            f"sum {by(_BUDGET)} ({sel('quantum_budget_spent_usd')}) / "
-            f"sum {by(_BUDGET)} ({sel('quantum_budget_limit_usd')})",
+            f"sum {by(sc.BUDGET_LABEL)} ({sel(sc.QUANTUM_BUDGET_SPENT_USD)}) / "
+            f"sum {by(sc.BUDGET_LABEL)} ({sel(sc.QUANTUM_BUDGET_LIMIT_USD)})",
             "{{budget}}",
         ),
     )
@@ -65,8 +80,12 @@ def build() -> dict:
         "Spend vs budget",
         "Spent so far (solid) against the limit (flat line) per budget.",
         "currencyUSD",
-        Target(f"sum {by(_BUDGET)} ({sel('quantum_budget_spent_usd')})", "spent {{budget}}"),
-        Target(f"sum {by(_BUDGET)} ({sel('quantum_budget_limit_usd')})", "limit {{budget}}"),
+        Target(
+            f"sum {by(sc.BUDGET_LABEL)} ({sel(sc.QUANTUM_BUDGET_SPENT_USD)})", "spent {{budget}}"
+        ),
+        Target(
+            f"sum {by(sc.BUDGET_LABEL)} ({sel(sc.QUANTUM_BUDGET_LIMIT_USD)})", "limit {{budget}}"
+        ),
     )
     b.series(
         "Spend rate by backend",
@@ -74,40 +93,31 @@ def build() -> dict:
         "backends dominate, simulators cost nothing.",
         "currencyUSD",
         Target(
-            f"{rate(cost, PROVIDER, BACKEND)} * 3600", "{{quantum_provider}} {{quantum_backend}}"
+            f"{rate(cost, sc.PROVIDER_LABEL, sc.BACKEND_LABEL)} * 3600",
+            "{{quantum_provider}} {{quantum_backend}}",
         ),
     )
     b.row("Reliability and quality")
-    b.series(
-        "Job success rate vs SLO",
-        "Share of terminal jobs that did not fail, against the "
-        "job-success SLO objective (dashed). Below the objective the error budget burns.",
-        "percentunit",
-        Target(f"1 - ({rate(failed())} / {rate(jobs)})", "success rate"),
-        Target(f"max({sel(sc.SLO_OBJECTIVE, slo='job-success')})", "objective"),
-        min_value=0,
-        max_value=1,
-        runbook="QuantumJobSuccessBudgetBurn",
-    )
+    _success_rate(b, spec, jobs)
     b.series(
         "Average fidelity per backend",
         "Mean measured fidelity (RB: 1 - error per "
         "Clifford) per backend, over all benchmarked qubit sets.",
         "percentunit",
         Target(
-            f"avg {by(PROVIDER, BACKEND)} ({sel('quantum_fidelity_ratio', *job_filter())})",
+            f"avg {by(sc.PROVIDER_LABEL, sc.BACKEND_LABEL)} ({sel(sc.QUANTUM_FIDELITY_RATIO, *job_filter())})",
             "{{quantum_provider}} {{quantum_backend}}",
         ),
         max_value=1,
-        runbook="QuantumFidelityBudgetBurn",
+        runbook=slo_alert(spec, "fidelity"),
     )
     b.stat(
         "Active experiments",
         "Training experiments that took at least one optimizer step in the last hour.",
         "short",
         Target(
-            f"count(sum {by(EXPERIMENT)} (increase("
-            f"{sel('quantum_training_steps_total', EXPERIMENT)}[1h])) > 0) or vector(0)",
+            f"count(sum {by(sc.EXPERIMENT_LABEL)} (increase("
+            f"{sel(sc.QUANTUM_TRAINING_STEPS_TOTAL, sc.EXPERIMENT_LABEL)}[1h])) > 0) or vector(0)",
             "experiments",
         ),
     )
@@ -119,13 +129,13 @@ def build() -> dict:
     )
     b.series(
         "Error budget remaining",
-        "Share of each SLO's 30-day error budget still "
+        f"Share of each SLO's {slo_periods(spec)} error budget still "
         "unspent; at 0 the SLO is breached for the period.",
         "percentunit",
         # Rules record per backend: show each SLO's worst backend, one line per SLO.
         Target(f"min {by(sc.SLO_LABEL)} ({sel(sc.SLO_PERIOD_ERROR_BUDGET_REMAINING)})", "{{slo}}"),
         width=12,
         max_value=1,
-        runbook="QuantumJobSuccessBudgetBurn",
+        runbook=slo_alert(spec, "job_success"),
     )
     return b.build()

@@ -3,18 +3,9 @@
 from __future__ import annotations
 
 from qobserve import semconv as sc
-from qobserve.dashboards.panels import Board, Target
-from qobserve.dashboards.queries import (
-    BACKEND,
-    ERROR_TYPE,
-    PROVIDER,
-    failed,
-    job_filter,
-    quantile,
-    rate,
-    sel,
-)
-from qobserve.semconv import Attr
+from qobserve.dashboards.panels import Board, Target, slo_alert
+from qobserve.dashboards.queries import failed, job_filter, quantile, rate, sel
+from qobserve.slo.spec import SLOSpec
 
 __all__ = ["build"]
 
@@ -24,7 +15,7 @@ _INSTANCE = "{{instance}}"
 
 def _bridge(b: Board) -> None:
     """The alert bridge's own health: is anything stuck on its way to Slack?"""
-    oldest = sel("qobserve_alert_bridge_oldest_pending_timestamp_seconds")
+    oldest = sel(sc.QOBSERVE_ALERT_BRIDGE_OLDEST_PENDING_TIMESTAMP_SECONDS)
     failing, dead = sc.ALERT_BRIDGE_DELIVERY_FAILING, sc.ALERT_BRIDGE_DEAD_LETTERS
     b.row("Alert bridge")
     b.series(
@@ -33,7 +24,7 @@ def _bridge(b: Board) -> None:
         "delivered to Slack, per replica. A backlog that only grows means Slack or the "
         "token is failing.",
         "short",
-        Target(sel("qobserve_alert_bridge_spool_pending"), _INSTANCE),
+        Target(sel(sc.QOBSERVE_ALERT_BRIDGE_SPOOL_PENDING), _INSTANCE),
         width=6,
         min_value=0,
         runbook=failing,
@@ -56,7 +47,7 @@ def _bridge(b: Board) -> None:
         "in the fallback channel), waiting for `qobserve alert-bridge dead-letters "
         "retry`.",
         "short",
-        Target(sel("qobserve_alert_bridge_dead_letters"), _INSTANCE),
+        Target(sel(sc.QOBSERVE_ALERT_BRIDGE_DEAD_LETTERS), _INSTANCE),
         width=6,
         min_value=0,
         runbook=dead,
@@ -68,11 +59,13 @@ def _bridge(b: Board) -> None:
         "gets through.",
         "ops",
         Target(
-            rate(sel("qobserve_alert_bridge_delivery_failures_total"), "instance", "reason"),
+            rate(
+                sel(sc.QOBSERVE_ALERT_BRIDGE_DELIVERY_FAILURES_TOTAL), "instance", sc.REASON_LABEL
+            ),
             "{{instance}} {{reason}}",
         ),
         Target(
-            rate(sel("qobserve_alert_bridge_messages_delivered_total"), "instance"),
+            rate(sel(sc.QOBSERVE_ALERT_BRIDGE_MESSAGES_DELIVERED_TOTAL), "instance"),
             "delivered {{instance}}",
         ),
         width=6,
@@ -81,11 +74,14 @@ def _bridge(b: Board) -> None:
     )
 
 
-def build() -> dict:
-    """The ``qobserve-oncall`` dashboard."""
-    jobs = sel("quantum_jobs_total", *job_filter())
+def build(spec: SLOSpec) -> dict:
+    """The ``qobserve-oncall`` dashboard for the SLOs and links of ``spec``."""
+    jobs = sel(sc.QUANTUM_JOBS_TOTAL, *job_filter())
     b = Board(
-        "oncall", "qobserve / On-call", "What is failing right now, on which backend, and how fast."
+        "oncall",
+        "qobserve / On-call",
+        "What is failing right now, on which backend, and how fast.",
+        spec.links,
     )
     b.row("Alerts")
     b.table(
@@ -104,11 +100,11 @@ def build() -> dict:
         "backends at once points at our side (credentials, network).",
         "percentunit",
         Target(
-            f"{rate(failed(), PROVIDER, BACKEND, ERROR_TYPE)} / ignoring({ERROR_TYPE}) "
-            f"group_left() {rate(jobs, PROVIDER, BACKEND)}",
+            f"{rate(failed(), sc.PROVIDER_LABEL, sc.BACKEND_LABEL, sc.ERROR_TYPE_LABEL)} / ignoring({sc.ERROR_TYPE_LABEL}) "
+            f"group_left() {rate(jobs, sc.PROVIDER_LABEL, sc.BACKEND_LABEL)}",
             _LEG + " {{error_type}}",
         ),
-        runbook="QuantumJobSuccessBudgetBurn",
+        runbook=slo_alert(spec, "job_success"),
     )
     b.series(
         "Job latency p50 / p95 / p99",
@@ -117,12 +113,12 @@ def build() -> dict:
         "s",
         *(
             Target(
-                quantile(q, "quantum_job_duration_seconds", BACKEND),
+                quantile(q, sc.QUANTUM_JOB_DURATION_SECONDS, sc.BACKEND_LABEL),
                 f"p{int(q * 100)} {{{{quantum_backend}}}}",
             )
             for q in (0.5, 0.95, 0.99)
         ),
-        runbook="QuantumJobLatencyBudgetBurn",
+        runbook=slo_alert(spec, "job_latency"),
     )
     b.series(
         "Queue vs execution time (p95)",
@@ -130,14 +126,14 @@ def build() -> dict:
         "provider queue against time executing. Queue dominates on shared QPUs.",
         "s",
         Target(
-            quantile(0.95, "quantum_job_queue_duration_seconds", BACKEND),
+            quantile(0.95, sc.QUANTUM_JOB_QUEUE_DURATION_SECONDS, sc.BACKEND_LABEL),
             "queue {{quantum_backend}}",
         ),
         Target(
-            quantile(0.95, "quantum_job_execution_duration_seconds", BACKEND),
+            quantile(0.95, sc.QUANTUM_JOB_EXECUTION_DURATION_SECONDS, sc.BACKEND_LABEL),
             "execution {{quantum_backend}}",
         ),
-        runbook="QuantumJobLatencyBudgetBurn",
+        runbook=slo_alert(spec, "job_latency"),
     )
     b.series(
         "Retry and fallback rate",
@@ -145,38 +141,40 @@ def build() -> dict:
         "jobs moved to another backend. Sustained retries burn budget and queue time.",
         "ops",
         Target(
-            rate(sel("quantum_job_retries_total", *job_filter()), BACKEND, ERROR_TYPE),
+            rate(
+                sel(sc.QUANTUM_JOB_RETRIES_TOTAL, *job_filter()),
+                sc.BACKEND_LABEL,
+                sc.ERROR_TYPE_LABEL,
+            ),
             "retry {{quantum_backend}} {{error_type}}",
         ),
         Target(
             rate(
-                sel(
-                    "quantum_job_fallbacks_total", **{Attr.FROM_BACKEND.value: "~$quantum_backend"}
-                ),
-                Attr.FROM_BACKEND.value,
-                Attr.TO_BACKEND.value,
+                sel(sc.QUANTUM_JOB_FALLBACKS_TOTAL, **{sc.FROM_BACKEND_LABEL: "~$quantum_backend"}),
+                sc.FROM_BACKEND_LABEL,
+                sc.TO_BACKEND_LABEL,
             ),
             "fallback {{from_backend}} -> {{to_backend}}",
         ),
-        runbook="QuantumRetryRateHigh",
+        runbook=sc.ALERT_RETRY_RATE_HIGH,
     )
     b.row("Backends")
     b.series(
         "Backend up",
         "1 when the provider reports the backend operational, 0 when not (exporter status probe).",
         "bool_yes_no",
-        Target(sel("quantum_backend_up", *job_filter()), _LEG),
+        Target(sel(sc.QUANTUM_BACKEND_UP, *job_filter()), _LEG),
         width=8,
         min_value=0,
         max_value=1,
-        runbook="QuantumBackendDown",
+        runbook=sc.ALERT_BACKEND_DOWN,
     )
     b.series(
         "Provider queue length",
         "Jobs waiting in the provider's queue for each backend; "
         "long queues mean long latency before execution.",
         "short",
-        Target(sel("quantum_backend_pending_jobs", *job_filter()), _LEG),
+        Target(sel(sc.QUANTUM_BACKEND_PENDING_JOBS, *job_filter()), _LEG),
         width=8,
     )
     b.series(
@@ -185,30 +183,30 @@ def build() -> dict:
         "means the noise model and transpilation are out of date.",
         "s",
         Target(
-            f"time() - {sel('quantum_backend_calibration_timestamp_seconds', *job_filter())}", _LEG
+            f"time() - {sel(sc.QUANTUM_BACKEND_CALIBRATION_TIMESTAMP_SECONDS, *job_filter())}", _LEG
         ),
         width=8,
-        runbook="QuantumCalibrationStale",
+        runbook=sc.ALERT_CALIBRATION_STALE,
     )
     b.series(
         "Circuit breaker state",
         "Executor breaker per backend: 0 closed (healthy), "
         "1 half-open (probing), 2 open (traffic rerouted).",
         "none",
-        Target(sel("quantum_executor_breaker_state", *job_filter()), _LEG),
+        Target(sel(sc.QUANTUM_EXECUTOR_BREAKER_STATE, *job_filter()), _LEG),
         min_value=0,
         max_value=2,
-        runbook="QuantumBackendDown",
+        runbook=sc.ALERT_BACKEND_DOWN,
     )
     b.series(
         "Probe success",
         "1 when the exporter's last probe run succeeded; a flat 0 means "
         "the probe (calibration, status, RB) cannot reach the backend.",
         "bool_yes_no",
-        Target(sel("qobserve_probe_success", BACKEND), "{{probe}} {{quantum_backend}}"),
+        Target(sel(sc.QOBSERVE_PROBE_SUCCESS, sc.BACKEND_LABEL), "{{probe}} {{quantum_backend}}"),
         min_value=0,
         max_value=1,
-        runbook="QuantumProbeFailing",
+        runbook=sc.ALERT_PROBE_FAILING,
     )
     _bridge(b)
     return b.build()

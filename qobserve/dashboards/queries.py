@@ -14,18 +14,12 @@ from __future__ import annotations
 import re
 
 from qobserve import semconv as sc
+from qobserve._validation import duration_ms
 from qobserve.promql import selected_metrics
-from qobserve.semconv import LABEL, Attr, JobStatus
+from qobserve.semconv import JobStatus
 
 __all__ = [
-    "BACKEND",
-    "ERROR_TYPE",
-    "EXPERIMENT",
-    "JOB_STATUS",
     "MACROS",
-    "PROVIDER",
-    "QUBIT",
-    "QUBITS",
     "by",
     "failed",
     "job_filter",
@@ -36,13 +30,6 @@ __all__ = [
     "substitute_macros",
 ]
 
-PROVIDER = LABEL[Attr.PROVIDER]
-BACKEND = LABEL[Attr.BACKEND]
-EXPERIMENT = LABEL[Attr.EXPERIMENT]
-ERROR_TYPE = LABEL[Attr.ERROR_TYPE]
-JOB_STATUS = LABEL[Attr.JOB_STATUS]
-QUBITS = LABEL[Attr.QUBITS]
-QUBIT = LABEL[Attr.QUBIT]
 
 #: Values used in place of Grafana's macros and variables when a query is parsed or
 #: evaluated outside Grafana ("All" selects everything).
@@ -56,7 +43,22 @@ MACROS: dict[str, str] = {
     "$slo": ".*",
 }
 
-_VARS = {label: f"${label}" for label in (PROVIDER, BACKEND, EXPERIMENT, sc.SLO_LABEL)}
+_VARS = {
+    label: f"${label}"
+    for label in (sc.PROVIDER_LABEL, sc.BACKEND_LABEL, sc.EXPERIMENT_LABEL, sc.SLO_LABEL)
+}
+
+
+def _is_error_ratio(metric: str) -> bool:
+    """``slo:sli_error:ratio_rate<window>`` for any window a spec's period may give."""
+    window = metric.removeprefix(sc.SLO_ERROR_RATIO_PREFIX)
+    if window == metric:
+        return False
+    try:
+        duration_ms(window)
+    except ValueError:
+        return False
+    return True
 
 
 def _name(metric: str) -> str:
@@ -67,6 +69,7 @@ def _name(metric: str) -> str:
         or metric in sc.SLO_RECORDING_RULES
         or metric == sc.SLO_ERROR_SAMPLE
         or metric in drift
+        or _is_error_ratio(metric)
     ):
         return metric
     base = re.sub(r"_(bucket|sum|count)$", "", metric)
@@ -80,7 +83,7 @@ def sel(metric: str, *filters: str, **matchers: str) -> str:
 
     Args:
         metric: Prometheus name from semconv (histogram ``_bucket`` etc. allowed).
-        filters: labels to bind to their dashboard variable (``PROVIDER``, ``BACKEND`` …).
+        filters: labels to bind to their dashboard variable (``sc.PROVIDER_LABEL``, ``sc.BACKEND_LABEL`` …).
         matchers: exact label matches; a value starting with ``~`` is a regex, ``!`` a negation.
     """
     parts = [f'{label}=~"{_VARS[label]}"' for label in filters]
@@ -92,7 +95,7 @@ def sel(metric: str, *filters: str, **matchers: str) -> str:
 
 def job_filter() -> tuple[str, str]:
     """The provider and backend filters every job panel applies."""
-    return (PROVIDER, BACKEND)
+    return (sc.PROVIDER_LABEL, sc.BACKEND_LABEL)
 
 
 def by(*labels: str) -> str:
@@ -117,7 +120,9 @@ def quantile(q: float, histogram: str, *group: str) -> str:
 
 def failed() -> str:
     """Selector of failed jobs under the dashboard filters."""
-    return sel("quantum_jobs_total", *job_filter(), **{JOB_STATUS: JobStatus.FAILED.value})
+    return sel(
+        sc.QUANTUM_JOBS_TOTAL, *job_filter(), **{sc.JOB_STATUS_LABEL: JobStatus.FAILED.value}
+    )
 
 
 def substitute_macros(expr: str) -> str:

@@ -35,15 +35,15 @@ log = logging.getLogger("qobserve.exporter")
 
 #: Gauges the probe collector exports; the OTel pipeline must not export them too.
 PROBE_OWNED = (
-    "quantum_backend_calibration_timestamp_seconds",
-    "quantum_backend_up",
-    "quantum_backend_pending_jobs",
-    "quantum_backend_qubit_t1_seconds",
-    "quantum_backend_qubit_t2_seconds",
-    "quantum_backend_qubit_readout_error_ratio",
-    "quantum_rb_error_per_clifford",
-    "quantum_fidelity_ratio",
-    "quantum_backend_gate_error_ratio",
+    semconv.QUANTUM_BACKEND_CALIBRATION_TIMESTAMP_SECONDS,
+    semconv.QUANTUM_BACKEND_UP,
+    semconv.QUANTUM_BACKEND_PENDING_JOBS,
+    semconv.QUANTUM_BACKEND_QUBIT_T1_SECONDS,
+    semconv.QUANTUM_BACKEND_QUBIT_T2_SECONDS,
+    semconv.QUANTUM_BACKEND_QUBIT_READOUT_ERROR_RATIO,
+    semconv.QUANTUM_RB_ERROR_PER_CLIFFORD,
+    semconv.QUANTUM_FIDELITY_RATIO,
+    semconv.QUANTUM_BACKEND_GATE_ERROR_RATIO,
 )
 
 _PLOT_PATH = re.compile(r"^/probes/([A-Za-z0-9_.-]+)/rb\.png$")  # names as BackendEntry allows

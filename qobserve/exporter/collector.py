@@ -28,8 +28,6 @@ from qobserve.exporter.probes import Sample
 
 __all__ = ["ProbeCollector", "ProbeOutcome", "ProbeState"]
 
-_PROBE, _B = semconv.LABEL[semconv.Attr.PROBE], semconv.LABEL[semconv.Attr.BACKEND]
-
 
 @dataclass(frozen=True)
 class ProbeOutcome:
@@ -150,14 +148,14 @@ class ProbeCollector(Collector):
         """``qobserve_probe_stale`` and ``qobserve_probe_in_progress`` as of ``now``."""
         now = time.time() if now is None else now
         stale = GaugeMetricFamily(
-            "qobserve_probe_stale",
-            semconv.metric("qobserve_probe_stale").description,
-            labels=[_PROBE, _B],
+            semconv.QOBSERVE_PROBE_STALE,
+            semconv.metric(semconv.QOBSERVE_PROBE_STALE).description,
+            labels=[semconv.PROBE_LABEL, semconv.BACKEND_LABEL],
         )
         running = GaugeMetricFamily(
-            "qobserve_probe_in_progress",
-            semconv.metric("qobserve_probe_in_progress").description,
-            labels=[_PROBE, _B],
+            semconv.QOBSERVE_PROBE_IN_PROGRESS,
+            semconv.metric(semconv.QOBSERVE_PROBE_IN_PROGRESS).description,
+            labels=[semconv.PROBE_LABEL, semconv.BACKEND_LABEL],
         )
         for (probe, _), (state, _) in sorted(self.states().items()):
             labels = [probe, state.backend_label]
@@ -185,20 +183,23 @@ class ProbeCollector(Collector):
         by_metric: dict[str, dict[tuple, float]] = defaultdict(dict)
         for (probe, target), out in sorted(outcomes.items()):
             labels = [probe, backend_label[target]]
-            family("qobserve_probe_success", [_PROBE, _B]).add_metric(
-                labels, 1.0 if out.success else 0.0
-            )
-            family("qobserve_probe_duration_seconds", [_PROBE, _B]).add_metric(
-                labels, out.duration_seconds
-            )
+            family(
+                semconv.QOBSERVE_PROBE_SUCCESS, [semconv.PROBE_LABEL, semconv.BACKEND_LABEL]
+            ).add_metric(labels, 1.0 if out.success else 0.0)
+            family(
+                semconv.QOBSERVE_PROBE_DURATION_SECONDS,
+                [semconv.PROBE_LABEL, semconv.BACKEND_LABEL],
+            ).add_metric(labels, out.duration_seconds)
             if (probe, target) in last_success:
-                family("qobserve_probe_last_success_timestamp_seconds", [_PROBE, _B]).add_metric(
-                    labels, last_success[(probe, target)]
-                )
+                family(
+                    semconv.QOBSERVE_PROBE_LAST_SUCCESS_TIMESTAMP_SECONDS,
+                    [semconv.PROBE_LABEL, semconv.BACKEND_LABEL],
+                ).add_metric(labels, last_success[(probe, target)])
             if (probe, target) in last_run:
-                family("qobserve_probe_last_run_timestamp_seconds", [_PROBE, _B]).add_metric(
-                    labels, last_run[(probe, target)]
-                )
+                family(
+                    semconv.QOBSERVE_PROBE_LAST_RUN_TIMESTAMP_SECONDS,
+                    [semconv.PROBE_LABEL, semconv.BACKEND_LABEL],
+                ).add_metric(labels, last_run[(probe, target)])
             for s in out.samples:
                 by_metric[s.metric][s.labels] = s.value
         for name, series in by_metric.items():

@@ -24,14 +24,12 @@ negative count or a billion shots is refused at load, naming the field.
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import (
     AfterValidator,
-    BeforeValidator,
     Field,
     PrivateAttr,
     ValidationError,
@@ -39,9 +37,10 @@ from pydantic import (
     model_validator,
 )
 
-from qobserve._validation import parse_duration, read_yaml, validation_message
+from qobserve import _validation
+from qobserve._validation import StrictModel, at_most, read_yaml, validation_message
 from qobserve.backends import BackendKind, BackendSpec, parse_backend
-from qobserve.exporter.credentials import SECRET_KEYS, Credentials, StrictModel, resolve
+from qobserve.exporter.credentials import SECRET_KEYS, Credentials, resolve
 
 __all__ = ["ConfigError", "ExporterConfig", "load_config"]
 
@@ -50,24 +49,12 @@ class ConfigError(ValueError):
     """A config file that cannot be used; the message is one line naming the field."""
 
 
-MAX_DURATION = 30 * 86400.0
-
-
-def _bounded(seconds: float) -> float:
-    # parse_duration lets YAML's .nan/.inf through: nan busy-loops, inf overflows Event.wait.
-    if not math.isfinite(seconds) or seconds > MAX_DURATION:
-        raise ValueError(f"must be a finite duration of at most 30d, got {seconds}")
-    return seconds
-
-
-Duration = Annotated[float, BeforeValidator(parse_duration), AfterValidator(_bounded)]
+#: Probe intervals and timeouts: a month at most (a longer wait is a typo).
+Duration = Annotated[_validation.Duration, AfterValidator(at_most("30d"))]
 Usd = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
 
 
-_Strict = StrictModel  # one strict, frozen base for the exporter's models
-
-
-class BackendEntry(_Strict):
+class BackendEntry(StrictModel):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     backend: str
     noise: str | None = None
@@ -137,7 +124,7 @@ class BackendEntry(_Strict):
             raise ValueError(f"credentials.{exc}") from None
 
 
-class ProbeSchedule(_Strict):
+class ProbeSchedule(StrictModel):
     interval: Duration
     timeout: Duration = 60.0
     enabled: bool = True
@@ -201,13 +188,13 @@ class RBProbeConfig(ProbeSchedule):
         return self
 
 
-class Probes(_Strict):
+class Probes(StrictModel):
     calibration: ProbeSchedule = ProbeSchedule(interval=300.0)
     status: ProbeSchedule = ProbeSchedule(interval=30.0, timeout=20.0)
     rb: RBProbeConfig | None = None
 
 
-class Otlp(_Strict):
+class Otlp(StrictModel):
     endpoint: str = Field(pattern=r"^https?://")
 
 
@@ -231,7 +218,7 @@ def _bcrypt_hash(hashed: str) -> str:
 BcryptHash = Annotated[str, AfterValidator(_bcrypt_hash)]
 
 
-class Web(_Strict):
+class Web(StrictModel):
     """TLS and basic auth, following Prometheus' web.yml (bcrypt hashes only)."""
 
     tls_cert_file: Path | None = Field(
@@ -267,7 +254,7 @@ class Web(_Strict):
         return self
 
 
-class ExporterConfig(_Strict):
+class ExporterConfig(StrictModel):
     listen: str = Field(default="127.0.0.1:9464", pattern=r"^[^:\s]*:\d{1,5}$")
     backends: list[BackendEntry] = Field(min_length=1)
     probes: Probes = Probes()

@@ -30,8 +30,9 @@ import os
 import threading
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from qobserve._validation import StrictModel
 from qobserve.backends import BackendKind, BackendSpec
 
 __all__ = ["Credentials", "RedactingFilter", "SecretRef", "redact", "resolve", "set_secrets"]
@@ -42,12 +43,6 @@ _FAMILY = {
     "aws": ("braket:arn:…", lambda s: s.spec.startswith("braket:") and s.kind is BackendKind.CLOUD),
     "google": ("cirq_google:…", lambda s: s.spec.startswith("cirq_google:")),
 }
-
-
-class StrictModel(BaseModel):
-    """Unknown keys are errors; instances are frozen (the exporter's config base)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class SecretRef(StrictModel):

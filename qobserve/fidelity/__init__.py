@@ -9,8 +9,11 @@ or for the jobs submitted inside a block (this overrides the default rate)::
     with qobserve.output_fidelity(1.0):
         job = sampler.run([circuit], shots=4000)
 
-Each sampled Qiskit job (``SamplerV2`` and ``backend.run`` counts) is compared
-off the job's path by a bounded background worker (:mod:`.worker`): histogram
+Each sampled job is compared off the job's path by a bounded background worker
+(:mod:`.worker`): Qiskit ``SamplerV2`` (each binding of a parameter sweep on
+its own, :mod:`.sweep`) and ``backend.run`` counts (:mod:`.ideal`), Braket
+``LocalSimulator`` tasks (:mod:`.braket_ideal`) and Cirq ``Sampler.run``
+(:mod:`.cirq_ideal`). It records histogram
 ``quantum_job_output_fidelity_ratio`` per circuit and a span
 ``<provider> <backend> output_fidelity`` linked to the job's span, carrying the
 Hellinger fidelity, its multinomial-bootstrap interval and bias estimate, the

@@ -5,10 +5,9 @@ Two methods, chosen per circuit:
 * ``statevector``: ``qiskit.quantum_info.Statevector`` of the circuit restricted
   to the qubits it touches (an ISA circuit on a 127-qubit backend usually acts
   on a few), up to ``max_qubits`` of them;
-* ``stim``: circuits made only of Clifford gates, of any width, through a stim
-  tableau. A stabilizer state's Z-basis distribution is uniform over an affine
-  subspace of dimension ``k``; :class:`StabilizerIdeal` finds ``k`` and tests
-  each observed outcome for membership, never enumerating the ``2**k`` outcomes.
+* ``stim``: circuits made only of Clifford gates (any gate whose matrix is
+  Clifford: ``h``, ``sx``, ``ecr``, ``rz(π/2)``…), of any width, through a stim
+  tableau (:class:`~qobserve.fidelity.lookup.StabilizerIdeal`).
 
 Circuits with mid-circuit measurements, resets, classical control or unbound
 parameters are :class:`Unsupported`.
@@ -16,21 +15,22 @@ parameters are :class:`Unsupported`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["DenseIdeal", "StabilizerIdeal", "TooWide", "Unsupported", "ideal_distribution"]
+from qobserve.fidelity.lookup import (
+    CLIFFORD_PREFERRED_WIDTH,
+    MAX_TABLEAU_QUBITS,
+    StabilizerIdeal,
+    TooWide,
+    Unsupported,
+    bits,
+    stabilizer_from_gates,
+)
 
-
-class Unsupported(ValueError):
-    """The circuit's ideal distribution is not defined by its terminal measurements."""
-
-
-class TooWide(ValueError):
-    """The circuit is not Clifford and touches more qubits than the cap."""
+__all__ = ["DenseIdeal", "TooWide", "Unsupported", "ideal_distribution", "stabilizer_ideal"]
 
 
 @dataclass(frozen=True)
@@ -73,14 +73,6 @@ def _terminal(circuit) -> _Terminal:
     return _Terminal(ops, len(active), [measured_qubit.get(c) for c in range(circuit.num_clbits)])
 
 
-def _bits(keys: Sequence[str], nclbits: int) -> np.ndarray:
-    """(len(keys), nclbits) 0/1 array, column c = clbit c (Qiskit keys put clbit 0 rightmost)."""
-    rows = [k.zfill(nclbits)[::-1][:nclbits] for k in keys]
-    return (
-        np.frombuffer("".join(rows).encode(), dtype=np.uint8).reshape(len(keys), nclbits) - ord("0")
-    ).astype(bool)
-
-
 class DenseIdeal:
     """Ideal distribution from the statevector of the circuit's active qubits."""
 
@@ -98,100 +90,32 @@ class DenseIdeal:
         self._measured = t.measured
 
     def __call__(self, keys: Sequence[str]) -> np.ndarray:
-        bits = _bits(keys, len(self._measured))
+        rows = bits(keys, len(self._measured))
         out = np.zeros(len(keys))
         written = [c for c, q in enumerate(self._measured) if q is not None]
         unwritten = [c for c, q in enumerate(self._measured) if q is None]
-        valid = ~bits[:, unwritten].any(axis=1) if unwritten else np.ones(len(keys), bool)
+        valid = ~rows[:, unwritten].any(axis=1) if unwritten else np.ones(len(keys), bool)
         weights = 1 << np.arange(len(written), dtype=np.int64)
-        idx = bits[:, written].astype(np.int64) @ weights
+        idx = rows[:, written].astype(np.int64) @ weights
         out[valid] = self._probs[idx[valid]]
         return out
 
 
-# Clifford gates by Qiskit name → stim gate; Z rotations by multiples of pi/2 below.
-_STIM = {
-    "id": "I",
-    "x": "X",
-    "y": "Y",
-    "z": "Z",
-    "h": "H",
-    "s": "S",
-    "sdg": "S_DAG",
-    "sx": "SQRT_X",
-    "sxdg": "SQRT_X_DAG",
-    "cx": "CX",
-    "cy": "CY",
-    "cz": "CZ",
-    "swap": "SWAP",
-    "ecr": None,
-}
-_QUARTER_TURNS = {0: None, 1: "S", 2: "Z", 3: "S_DAG"}
+def stabilizer_ideal(t: _Terminal) -> StabilizerIdeal | None:
+    """The stim lookup of ``t`` if every gate is Clifford (``ecr`` included), else None.
 
-
-def _stim_gate(op) -> str | None:
-    """stim name of a Clifford gate (None: the identity); raises KeyError if not Clifford."""
-    if op.name in ("rz", "p", "u1"):
-        turns = float(op.params[0]) / (math.pi / 2)
-        if abs(turns - round(turns)) > 1e-9:
-            raise KeyError(op.name)
-        return _QUARTER_TURNS[round(turns) % 4]
-    name = _STIM[op.name]
-    if name is None:
-        raise KeyError(op.name)
-    return name
-
-
-def is_clifford(t: _Terminal) -> bool:
+    A Qiskit gate's matrix is little-endian over its qubits, i.e. big-endian over
+    them reversed, which is what :func:`~qobserve.fidelity.lookup.stabilizer_from_gates` takes.
+    """
+    if any(
+        len(qubits) > MAX_TABLEAU_QUBITS or not hasattr(op, "to_matrix") for op, qubits in t.ops
+    ):
+        return None
     try:
-        for op, _ in t.ops:
-            _stim_gate(op)
-    except (KeyError, TypeError):
-        return False
-    return True
-
-
-class StabilizerIdeal:
-    """Ideal distribution of a Clifford circuit: uniform over an affine subspace."""
-
-    method = "stim"
-
-    def __init__(self, t: _Terminal) -> None:
-        import stim
-
-        circuit = stim.Circuit()
-        for op, qubits in t.ops:
-            gate = _stim_gate(op)
-            if gate is not None:
-                circuit.append(gate, qubits)
-        sim = stim.TableauSimulator()
-        sim.set_num_qubits(t.width)
-        sim.do(circuit)
-        self._sim = sim
-        self._measured = t.measured
-        self._reads = [q for q in t.measured if q is not None]
-        probe, k = sim.copy(), 0
-        for q in self._reads:  # each random outcome, once fixed, halves the support
-            if probe.peek_z(q) == 0:
-                k += 1
-            probe.measure(q)
-        self.dimension = k
-
-    def _probability(self, row: np.ndarray) -> float:
-        written = [bool(row[c]) for c, q in enumerate(self._measured) if q is not None]
-        if any(row[c] for c, q in enumerate(self._measured) if q is None):
-            return 0.0
-        sim = self._sim.copy()
-        try:
-            for q, bit in zip(self._reads, written, strict=False):
-                sim.postselect_z(q, desired_value=bit)
-        except ValueError:  # the outcome is outside the support
-            return 0.0
-        return 2.0**-self.dimension
-
-    def __call__(self, keys: Sequence[str]) -> np.ndarray:
-        bits = _bits(keys, len(self._measured))
-        return np.array([self._probability(row) for row in bits])
+        gates = [(op.to_matrix(), qubits[::-1]) for op, qubits in t.ops]
+    except Exception:  # a gate without a matrix definition
+        return None
+    return stabilizer_from_gates(gates, t.width, t.measured)
 
 
 def ideal_distribution(circuit, *, max_qubits: int = 20) -> DenseIdeal | StabilizerIdeal:
@@ -206,8 +130,10 @@ def ideal_distribution(circuit, *, max_qubits: int = 20) -> DenseIdeal | Stabili
         TooWide: not Clifford and more than ``max_qubits`` active qubits.
     """
     t = _terminal(circuit)
-    if t.width > max_qubits or (t.width > 12 and is_clifford(t)):
-        if not is_clifford(t):
+    if t.width > max_qubits or t.width >= CLIFFORD_PREFERRED_WIDTH:
+        stabilizer = stabilizer_ideal(t)
+        if stabilizer is not None:
+            return stabilizer
+        if t.width > max_qubits:
             raise TooWide(f"{t.width} active qubits > max_qubits={max_qubits} and not Clifford")
-        return StabilizerIdeal(t)
     return DenseIdeal(t)

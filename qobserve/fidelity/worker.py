@@ -27,6 +27,7 @@ from opentelemetry.trace import Link, SpanKind
 from qobserve.fidelity._handoff import Handoff
 from qobserve.fidelity.ideal import TooWide, Unsupported, ideal_distribution
 from qobserve.fidelity.stats import compare
+from qobserve.fidelity.sweep import Item, items
 from qobserve.semconv import Attr
 
 __all__ = ["DEFAULT_MAX_QUBITS", "DEFAULT_QUEUE_SIZE", "FidelityRecorder", "job_rate"]
@@ -37,7 +38,7 @@ log = logging.getLogger("qobserve.fidelity")
 DEFAULT_MAX_QUBITS = 20
 #: Jobs waiting for the worker at most; more are dropped and counted.
 DEFAULT_QUEUE_SIZE = 64
-#: Circuits of one job compared at most (the rest of a large batch is skipped).
+#: Comparisons per job at most: circuits, or bindings of a sweep (:mod:`.sweep`).
 MAX_CIRCUITS_PER_JOB = 16
 
 #: Per-job sampling rate set by :func:`qobserve.fidelity.output_fidelity`.
@@ -48,7 +49,7 @@ _DROPPED_METRIC = "qobserve_output_fidelity_dropped_total"
 _P, _B, _REASON = Attr.PROVIDER.value, Attr.BACKEND.value, Attr.REASON.value
 
 
-def check_rate(rate: float, name: str = "output_fidelity") -> float:
+def check_rate(rate: float | str, name: str = "output_fidelity") -> float:
     """``rate`` as a float in [0, 1], or ValueError naming ``name``."""
     try:
         value = float(rate)
@@ -200,14 +201,12 @@ class FidelityRecorder:
             self._process_expectations(task)
             return
         all_counts = list(task.results())
-        for index, (circuit, counts) in enumerate(zip(task.circuits, all_counts, strict=False)):
-            if index >= MAX_CIRCUITS_PER_JOB:
-                break
-            if not counts:
+        for n, item in enumerate(items(task.circuits, all_counts, MAX_CIRCUITS_PER_JOB)):
+            if not item.counts:
                 self._drop(task.provider, task.backend, "unsupported")
                 continue
             try:
-                ideal = task.ideal(circuit, max_qubits=self.max_qubits)
+                ideal = task.ideal(item.circuit, max_qubits=self.max_qubits)
             except TooWide:
                 self._drop(task.provider, task.backend, "too_wide")
                 continue
@@ -215,9 +214,9 @@ class FidelityRecorder:
                 log.debug("qobserve: no ideal distribution (%s)", exc)
                 self._drop(task.provider, task.backend, "unsupported")
                 continue
-            seed = None if self._seed is None else self._seed + index
-            result = compare(counts, ideal, resamples=self.resamples, seed=seed)
-            self._record(task, index, circuit, ideal.method, result)
+            seed = None if self._seed is None else self._seed + n
+            result = compare(item.counts, ideal, resamples=self.resamples, seed=seed)
+            self._record(task, item, ideal.method, result)
 
     def _process_expectations(self, task: _Task) -> None:
         from qobserve.fidelity.expectation import ideal_expectations
@@ -254,21 +253,24 @@ class FidelityRecorder:
         )
         span.end()
 
-    def _record(self, task: _Task, index: int, circuit, method: str, result) -> None:
+    def _record(self, task: _Task, item: Item, method: str, result) -> None:
         labels = {_P: task.provider, _B: task.backend}
+        circuit = item.circuit
         self._fidelity.record(result.fidelity, labels)
-        qubits = getattr(circuit, "num_qubits", None)
+        qubits = getattr(circuit, "num_qubits", None) or getattr(circuit, "qubit_count", None)
         if qubits is None and hasattr(circuit, "all_qubits"):  # a Cirq circuit
             qubits = len(circuit.all_qubits())
         attrs = {
             **labels,
-            Attr.CIRCUIT_INDEX.value: index,
+            Attr.CIRCUIT_INDEX.value: item.index,
             Attr.CIRCUIT_QUBITS.value: int(qubits or 0),
             Attr.JOB_SHOTS.value: result.shots,
             Attr.OUTPUT_FIDELITY.value: result.fidelity,
             Attr.OUTPUT_TVD.value: result.tvd,
             Attr.OUTPUT_FIDELITY_METHOD.value: method,
         }
+        if item.binding is not None:
+            attrs[Attr.CIRCUIT_BINDING_INDEX.value] = item.binding
         if result.ci_low is not None:
             attrs[Attr.OUTPUT_FIDELITY_CI_LOW.value] = result.ci_low
             attrs[Attr.OUTPUT_FIDELITY_CI_HIGH.value] = result.ci_high

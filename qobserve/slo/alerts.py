@@ -10,11 +10,11 @@ from __future__ import annotations
 from fractions import Fraction
 
 from qobserve import semconv
-from qobserve.semconv import Attr
+from qobserve._validation import duration_ms
 from qobserve.slo._yaml import dump_generated
 from qobserve.slo.config import AlertOptions, AlertsConfig, Links
 from qobserve.slo.spec import SLOSpec
-from qobserve.slo.windows import format_float, format_number, parse_duration
+from qobserve.slo.windows import format_float, format_number
 
 __all__ = [
     "gate_error_drift_rules",
@@ -24,16 +24,12 @@ __all__ = [
     "render_quantum_rules",
 ]
 
-_P, _B = semconv.LABEL[Attr.PROVIDER], semconv.LABEL[Attr.BACKEND]
-_EXP = semconv.LABEL[Attr.EXPERIMENT]
-_BUDGET, _PROBE = semconv.LABEL[Attr.BUDGET], semconv.LABEL[Attr.PROBE]
-
 
 _num = format_float
 
 
 def _secs(duration: str) -> str:
-    return format_number(Fraction(parse_duration(duration), 1000))
+    return format_number(Fraction(duration_ms(duration), 1000))
 
 
 def _lbl(name: str) -> str:
@@ -83,8 +79,8 @@ class _Builder:
 def _cost(b: _Builder, cfg: AlertsConfig) -> None:
     c = cfg.cost_budget
     ratio = (
-        f"{semconv.metric('quantum_budget_spent_usd').prom_name} / "
-        f"{semconv.metric('quantum_budget_limit_usd').prom_name}"
+        f"{semconv.metric(semconv.QUANTUM_BUDGET_SPENT_USD).prom_name} / "
+        f"{semconv.metric(semconv.QUANTUM_BUDGET_LIMIT_USD).prom_name}"
     )
     # Bands are exclusive, so exactly one threshold alert fires per budget at a time.
     bounds = [*c.ticket_at, c.page_at]
@@ -93,22 +89,22 @@ def _cost(b: _Builder, cfg: AlertsConfig) -> None:
         page = i == len(bounds) - 1
         pct = f"{_num(low * 100)}%"
         b.add(
-            "QuantumCostBudgetBurn",
+            semconv.ALERT_COST_BUDGET_BURN,
             c,
             f"{ratio} >= {_num(low)}{high}",
-            f"Budget {_lbl(_BUDGET)} is over {pct} spent",
-            f"{{{{ $value | humanizePercentage }}}} of budget {_lbl(_BUDGET)} is spent.",
+            f"Budget {_lbl(semconv.BUDGET_LABEL)} is over {pct} spent",
+            f"{{{{ $value | humanizePercentage }}}} of budget {_lbl(semconv.BUDGET_LABEL)} is spent.",
             labels={"budget_threshold": pct},
             severity="page" if page else c.severity,
         )
-    spent = semconv.metric("quantum_budget_spent_usd").prom_name
-    limit = semconv.metric("quantum_budget_limit_usd").prom_name
+    spent = semconv.metric(semconv.QUANTUM_BUDGET_SPENT_USD).prom_name
+    limit = semconv.metric(semconv.QUANTUM_BUDGET_LIMIT_USD).prom_name
     b.add(
-        "QuantumCostBudgetBurn",
+        semconv.ALERT_COST_BUDGET_BURN,
         c,
         f"predict_linear({spent}[{c.projection_window}], {_secs(c.projection_horizon)}) > {limit}",
-        f"Budget {_lbl(_BUDGET)} is projected to overspend within {c.projection_horizon}",
-        f"At the spend rate of the last {c.projection_window}, budget {_lbl(_BUDGET)} "
+        f"Budget {_lbl(semconv.BUDGET_LABEL)} is projected to overspend within {c.projection_horizon}",
+        f"At the spend rate of the last {c.projection_window}, budget {_lbl(semconv.BUDGET_LABEL)} "
         f"will exceed its limit within {c.projection_horizon}.",
         labels={"budget_threshold": "projected"},
         for_=c.projection_for,
@@ -118,13 +114,13 @@ def _cost(b: _Builder, cfg: AlertsConfig) -> None:
 def quantum_alert_rules(config: AlertsConfig, links: Links) -> list[dict]:
     """The non-SLO alert rules (pure; no I/O), in contract order."""
     b = _Builder(links)
-    backend = f"{_lbl(_P)}/{_lbl(_B)}"
-    by_backend = {_B: _lbl(_B)}
+    backend = f"{_lbl(semconv.PROVIDER_LABEL)}/{_lbl(semconv.BACKEND_LABEL)}"
+    by_backend = {semconv.BACKEND_LABEL: _lbl(semconv.BACKEND_LABEL)}
     cal = config.calibration_stale
     b.add(
-        "QuantumCalibrationStale",
+        semconv.ALERT_CALIBRATION_STALE,
         cal,
-        f"time() - {semconv.metric('quantum_backend_calibration_timestamp_seconds').prom_name}"
+        f"time() - {semconv.metric(semconv.QUANTUM_BACKEND_CALIBRATION_TIMESTAMP_SECONDS).prom_name}"
         f" > {_secs(cal.max_age)}",
         f"Calibration of {backend} is older than {cal.max_age}",
         f"{backend} was last calibrated {{{{ $value | humanizeDuration }}}} ago; jobs may run "
@@ -133,9 +129,9 @@ def quantum_alert_rules(config: AlertsConfig, links: Links) -> list[dict]:
     )
     _cost(b, config)
     b.add(
-        "QuantumBackendDown",
+        semconv.ALERT_BACKEND_DOWN,
         config.backend_down,
-        f"{semconv.metric('quantum_backend_up').prom_name} == 0",
+        f"{semconv.metric(semconv.QUANTUM_BACKEND_UP).prom_name} == 0",
         f"Backend {backend} is down",
         f"{backend} has reported itself not operational for {config.backend_down.for_}; "
         "the executor should fall back to another backend.",
@@ -143,14 +139,12 @@ def quantum_alert_rules(config: AlertsConfig, links: Links) -> list[dict]:
     )
     r = config.retry_rate_high
     retries = (
-        f"sum by ({_P}, {_B}) (rate("
-        f"{semconv.metric('quantum_job_retries_total').prom_name}[{r.window}]))"
+        f"sum by ({semconv.PROVIDER_LABEL}, {semconv.BACKEND_LABEL}) (rate("
+        f"{semconv.metric(semconv.QUANTUM_JOB_RETRIES_TOTAL).prom_name}[{r.window}]))"
     )
-    jobs = (
-        f"sum by ({_P}, {_B}) (rate({semconv.metric('quantum_jobs_total').prom_name}[{r.window}]))"
-    )
+    jobs = f"sum by ({semconv.PROVIDER_LABEL}, {semconv.BACKEND_LABEL}) (rate({semconv.metric(semconv.QUANTUM_JOBS_TOTAL).prom_name}[{r.window}]))"
     b.add(
-        "QuantumRetryRateHigh",
+        semconv.ALERT_RETRY_RATE_HIGH,
         r,
         f"{retries}\n/\n{jobs}\n> {_num(r.ratio)}",
         f"More than {_num(r.ratio * 100)}% of jobs on {backend} are retried",
@@ -159,38 +153,38 @@ def quantum_alert_rules(config: AlertsConfig, links: Links) -> list[dict]:
         dashboard_vars=by_backend,
     )
     bp = config.training_barren_plateau
-    flag = f"{semconv.metric('quantum_training_barren_plateau').prom_name} == 1"
+    flag = f"{semconv.metric(semconv.QUANTUM_TRAINING_BARREN_PLATEAU).prom_name} == 1"
     if bp.gradient_variance_below is not None:
-        var = semconv.metric("quantum_training_gradient_variance").prom_name
+        var = semconv.metric(semconv.QUANTUM_TRAINING_GRADIENT_VARIANCE).prom_name
         flag = f"{flag}\n  or\n  {var} < {_num(bp.gradient_variance_below)}"
     b.add(
-        "QuantumTrainingBarrenPlateau",
+        semconv.ALERT_TRAINING_BARREN_PLATEAU,
         bp,
-        f"max by ({_EXP}) (\n  {flag}\n)",
-        f"Training {_lbl(_EXP)} is on a barren plateau",
-        f"Gradients of {_lbl(_EXP)} vanished (detector flag or variance below "
+        f"max by ({semconv.EXPERIMENT_LABEL}) (\n  {flag}\n)",
+        f"Training {_lbl(semconv.EXPERIMENT_LABEL)} is on a barren plateau",
+        f"Gradients of {_lbl(semconv.EXPERIMENT_LABEL)} vanished (detector flag or variance below "
         f"{_num(bp.gradient_variance_below or 0)}); more shots will not help.",
-        dashboard_vars={_EXP: _lbl(_EXP)},
+        dashboard_vars={semconv.EXPERIMENT_LABEL: _lbl(semconv.EXPERIMENT_LABEL)},
     )
     b.add(
-        "QuantumTrainingDiverging",
+        semconv.ALERT_TRAINING_DIVERGING,
         config.training_diverging,
-        f"{semconv.metric('quantum_training_diverging').prom_name} == 1",
-        f"Training {_lbl(_EXP)} is diverging",
-        f"The loss of {_lbl(_EXP)} keeps growing; check the learning rate and shot noise.",
-        dashboard_vars={_EXP: _lbl(_EXP)},
+        f"{semconv.metric(semconv.QUANTUM_TRAINING_DIVERGING).prom_name} == 1",
+        f"Training {_lbl(semconv.EXPERIMENT_LABEL)} is diverging",
+        f"The loss of {_lbl(semconv.EXPERIMENT_LABEL)} keeps growing; check the learning rate and shot noise.",
+        dashboard_vars={semconv.EXPERIMENT_LABEL: _lbl(semconv.EXPERIMENT_LABEL)},
     )
     b.add(
-        "QuantumProbeFailing",
+        semconv.ALERT_PROBE_FAILING,
         config.probe_failing,
-        f"{semconv.metric('qobserve_probe_success').prom_name} == 0",
-        f"Probe {_lbl(_PROBE)} is failing on {_lbl(_B)}",
-        f"The {_lbl(_PROBE)} probe against {_lbl(_B)} has failed for {config.probe_failing.for_}.",
+        f"{semconv.metric(semconv.QOBSERVE_PROBE_SUCCESS).prom_name} == 0",
+        f"Probe {_lbl(semconv.PROBE_LABEL)} is failing on {_lbl(semconv.BACKEND_LABEL)}",
+        f"The {_lbl(semconv.PROBE_LABEL)} probe against {_lbl(semconv.BACKEND_LABEL)} has failed for {config.probe_failing.for_}.",
         dashboard_vars=by_backend,
     )
     for name in config.telemetry_absent.metrics:
         b.add(
-            "QuantumTelemetryAbsent",
+            semconv.ALERT_TELEMETRY_ABSENT,
             config.telemetry_absent,
             f"absent({name})",
             f"No {name} telemetry",
@@ -202,15 +196,15 @@ def quantum_alert_rules(config: AlertsConfig, links: Links) -> list[dict]:
 
 
 _GATE, _QUBITS, _SOURCE = (
-    semconv.LABEL[Attr.GATE],
-    semconv.LABEL[Attr.QUBITS],
-    semconv.LABEL[Attr.SOURCE],
+    semconv.GATE_LABEL,
+    semconv.QUBITS_LABEL,
+    semconv.SOURCE_LABEL,
 )
-_GATE_KEY = f"{_P}, {_B}, {_GATE}, {_QUBITS}"
+_GATE_KEY = f"{semconv.PROVIDER_LABEL}, {semconv.BACKEND_LABEL}, {_GATE}, {_QUBITS}"
 
 
 def _mean_gate_error(source: str, window: str) -> str:
-    name = semconv.metric("quantum_backend_gate_error_ratio").prom_name
+    name = semconv.metric(semconv.QUANTUM_BACKEND_GATE_ERROR_RATIO).prom_name
     # Averaged per gate and qubit set, so RB and calibration samples scraped from
     # different targets (job/instance) still match.
     return f'avg by ({_GATE_KEY}) (avg_over_time({name}{{{_SOURCE}="{source}"}}[{window}]))'
@@ -231,7 +225,7 @@ def gate_error_drift_rules(config: AlertsConfig, links: Links) -> list[dict]:
         )
     d = config.gate_error_drift
     b = _Builder(links)
-    gate = f"{_lbl(_GATE)} on qubits {_lbl(_QUBITS)} of {_lbl(_P)}/{_lbl(_B)}"
+    gate = f"{_lbl(_GATE)} on qubits {_lbl(_QUBITS)} of {_lbl(semconv.PROVIDER_LABEL)}/{_lbl(semconv.BACKEND_LABEL)}"
     b.add(
         semconv.ALERT_GATE_ERROR_DRIFT,
         d,
@@ -240,7 +234,7 @@ def gate_error_drift_rules(config: AlertsConfig, links: Links) -> list[dict]:
         f'Randomized benchmarking measures {{{{ printf "%.2f" $value }}}}x the error the '
         f"provider reports for {gate} (mean over {d.window}, for {d.for_}); the "
         "calibration is stale or the gate has drifted.",
-        dashboard_vars={_B: _lbl(_B)},
+        dashboard_vars={semconv.BACKEND_LABEL: _lbl(semconv.BACKEND_LABEL)},
     )
     return rules + b.rules
 
@@ -248,7 +242,9 @@ def gate_error_drift_rules(config: AlertsConfig, links: Links) -> list[dict]:
 def _bridge_failing(b: _Builder, cfg: AlertsConfig) -> None:
     f = cfg.alert_bridge_delivery_failing
     name, cond = semconv.ALERT_BRIDGE_DELIVERY_FAILING, semconv.BRIDGE_CONDITION_LABEL
-    oldest = semconv.metric("qobserve_alert_bridge_oldest_pending_timestamp_seconds").prom_name
+    oldest = semconv.metric(
+        semconv.QOBSERVE_ALERT_BRIDGE_OLDEST_PENDING_TIMESTAMP_SECONDS
+    ).prom_name
     b.add(
         name,
         f,
@@ -260,8 +256,8 @@ def _bridge_failing(b: _Builder, cfg: AlertsConfig) -> None:
         labels={cond: "backlog"},
     )
     by = "sum by (job, instance)"
-    failures = semconv.metric("qobserve_alert_bridge_delivery_failures_total").prom_name
-    delivered = semconv.metric("qobserve_alert_bridge_messages_delivered_total").prom_name
+    failures = semconv.metric(semconv.QOBSERVE_ALERT_BRIDGE_DELIVERY_FAILURES_TOTAL).prom_name
+    delivered = semconv.metric(semconv.QOBSERVE_ALERT_BRIDGE_MESSAGES_DELIVERED_TOTAL).prom_name
     # Failing attempts alone can be rate limits the bridge rides out; failing attempts
     # with not one delivery over the window means nothing gets through.
     b.add(
@@ -300,7 +296,7 @@ def meta_alert_rules(config: AlertsConfig, links: Links) -> list[dict]:
         "its rules or Alertmanager are down).",
     )
     _bridge_failing(b, config)
-    dead = semconv.metric("qobserve_alert_bridge_dead_letters").prom_name
+    dead = semconv.metric(semconv.QOBSERVE_ALERT_BRIDGE_DEAD_LETTERS).prom_name
     b.add(
         semconv.ALERT_BRIDGE_DEAD_LETTERS,
         config.alert_bridge_dead_letters,

@@ -9,14 +9,13 @@ from them.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
-from qobserve import semconv
-from qobserve._validation import validation_message
+from qobserve import conventions, semconv
+from qobserve._validation import PromDuration, StrictModel, validation_message
 from qobserve.promql import selected_metrics
-from qobserve.slo.windows import parse_duration
 
 __all__ = [
     "AlertOptions",
@@ -26,7 +25,6 @@ __all__ = [
     "Severity",
     "SpecError",
     "StrictModel",
-    "check_duration",
     "check_query_metrics",
 ]
 
@@ -39,19 +37,9 @@ class SpecError(ValueError):
         return cls(f"{source}: {validation_message(exc)}")
 
 
-class StrictModel(BaseModel):
-    """Unknown keys are errors, so a typo never silently drops a setting."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-def check_duration(value: str) -> str:
-    """Pydantic validator: a Prometheus duration such as ``5m``; returns it unchanged."""
-    parse_duration(value)
-    return value
-
-
-Duration = Annotated[str, AfterValidator(check_duration)]
+#: Spec durations stay text (``for: 5m``) because rules and routing write them verbatim;
+#: the grammar is the shared one of :mod:`qobserve._validation`.
+Duration = PromDuration
 #: The contract's severities: anything else would match no route and skip the pager.
 Severity = Literal["page", "ticket"]
 _HISTOGRAM_SUFFIXES = ("_bucket", "_count", "_sum")
@@ -89,11 +77,12 @@ def check_query_metrics(query: str) -> str:
 class Links(StrictModel):
     """Where alert annotations point: runbooks in the repo, dashboards in Grafana."""
 
-    runbook_base_url: str = "https://github.com/qobserve/qobserve/blob/main"
-    grafana_base_url: str = "http://localhost:3000"
+    runbook_base_url: str = conventions.DEFAULT_RUNBOOK_BASE_URL
+    grafana_base_url: str = conventions.DEFAULT_GRAFANA_BASE_URL
 
-    def runbook(self, alertname: str) -> str:
-        return f"{self.runbook_base_url.rstrip('/')}/runbooks/{alertname}.md"
+    def runbook(self, alertname: str | None = None) -> str:
+        """Link to an alert's runbook, or to the runbook index without ``alertname``."""
+        return conventions.runbook_url(self.runbook_base_url, alertname)
 
     def dashboard(self, uid: str, **variables: str) -> str:
         query = "&".join(f"var-{k}={v}" for k, v in variables.items())
@@ -106,7 +95,7 @@ class AlertOptions(StrictModel):
     enabled: bool = True
     severity: Severity = "ticket"
     for_: Duration = Field("15m", alias="for")
-    dashboard_uid: str = "qobserve-oncall"
+    dashboard_uid: str = conventions.UID_ONCALL
 
 
 class CalibrationStale(AlertOptions):
@@ -118,7 +107,7 @@ class CostBudget(AlertOptions):
     for_: Duration = Field("5m", alias="for")
     ticket_at: list[float] = [0.5, 0.75]
     page_at: float = Field(0.9, gt=0)
-    dashboard_uid: str = "qobserve-executive"
+    dashboard_uid: str = conventions.UID_EXECUTIVE
     projection_window: Duration = "6h"
     projection_horizon: Duration = "7d"
     projection_for: Duration = "1h"
@@ -142,7 +131,7 @@ class RetryRateHigh(AlertOptions):
 
 
 class BarrenPlateau(AlertOptions):
-    dashboard_uid: str = "qobserve-debug"
+    dashboard_uid: str = conventions.UID_DEBUG
     # Gradient variance this small over a whole step means the optimizer cannot move;
     # None disables the variance branch and keeps only the SDK's detector flag.
     gradient_variance_below: float | None = Field(1e-6, gt=0)
@@ -150,7 +139,7 @@ class BarrenPlateau(AlertOptions):
 
 class Diverging(AlertOptions):
     for_: Duration = Field("5m", alias="for")
-    dashboard_uid: str = "qobserve-debug"
+    dashboard_uid: str = conventions.UID_DEBUG
 
 
 class ProbeFailing(AlertOptions):
@@ -159,7 +148,7 @@ class ProbeFailing(AlertOptions):
 
 class TelemetryAbsent(AlertOptions):
     severity: Severity = "page"  # without telemetry every SLO alert is blind
-    metrics: list[str] = ["quantum_backend_up", "qobserve_probe_success"]
+    metrics: list[str] = [semconv.QUANTUM_BACKEND_UP, semconv.QOBSERVE_PROBE_SUCCESS]
 
     @field_validator("metrics")
     @classmethod
@@ -207,7 +196,7 @@ class GateErrorDrift(AlertOptions):
     window: Literal["1h", "1d"] = "1h"
     # Long enough to span a provider recalibration (about daily) catching up.
     for_: Duration = Field("3h", alias="for")
-    dashboard_uid: str = "qobserve-debug"
+    dashboard_uid: str = conventions.UID_DEBUG
 
 
 class AlertsConfig(StrictModel):

@@ -22,7 +22,6 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from qobserve import semconv
 from qobserve._validation import read_yaml
-from qobserve.semconv import Attr
 from qobserve.slo._yaml import dump_generated
 from qobserve.slo.config import Duration, SpecError, StrictModel
 from qobserve.slo.meta_routing import MetaMonitoring, check_meta_receivers
@@ -36,7 +35,6 @@ __all__ = [
     "render_alertmanager",
 ]
 
-_B = semconv.LABEL[Attr.BACKEND]
 _NAME = r"^[a-z0-9][a-z0-9_-]*$"
 _LABEL = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
 
@@ -93,17 +91,17 @@ class RoutingSpec(StrictModel):
 
     api_version: Literal["qobserve/v1"] = Field(alias="apiVersion")
     kind: Literal["RoutingSpec"] = "RoutingSpec"
-    group_by: list[str] = Field(["alertname", _B], min_length=1)
+    group_by: list[str] = Field(["alertname", semconv.BACKEND_LABEL], min_length=1)
     timings: Timings = Timings()
     resolve_timeout: Duration = "5m"
     default_receiver: str = "alert-bridge"
     receivers: dict[str, Webhook]
     severities: Severities
     backend_down_inhibits: list[str] = [
-        "QuantumJobSuccessBudgetBurn",
-        "QuantumJobLatencyBudgetBurn",
-        "QuantumRetryRateHigh",
-        "QuantumProbeFailing",
+        semconv.ALERT_JOB_SUCCESS_BURN,
+        semconv.ALERT_JOB_LATENCY_BURN,
+        semconv.ALERT_RETRY_RATE_HIGH,
+        semconv.ALERT_PROBE_FAILING,
     ]
     maintenance: list[Maintenance] = []
     # Required in every file `load_routing` reads (alerts/routing.yaml); only a spec built
@@ -218,7 +216,7 @@ def _maintenance_routes(spec: RoutingSpec) -> list[dict]:
     return [
         {
             "receiver": spec.default_receiver,
-            "matchers": [f'{_B}="{backend}"'],
+            "matchers": [f'{semconv.BACKEND_LABEL}="{backend}"'],
             "mute_time_intervals": mute,
             "routes": _severity_routes(spec, mute),
         }
@@ -236,18 +234,18 @@ def _inhibit_rules(spec: RoutingSpec) -> list[dict]:
                 "alertname",
                 semconv.SLO_LABEL,
                 semconv.SLO_SERVICE_LABEL,
-                semconv.LABEL[Attr.PROVIDER],
-                _B,
+                semconv.PROVIDER_LABEL,
+                semconv.BACKEND_LABEL,
             ],
         }
     ]
     if spec.backend_down_inhibits:
         rules.append(
             {
-                "source_matchers": ['alertname="QuantumBackendDown"'],
+                "source_matchers": [f'alertname="{semconv.ALERT_BACKEND_DOWN}"'],
                 "target_matchers": [f'alertname=~"{"|".join(spec.backend_down_inhibits)}"'],
                 # Probe alerts carry no provider label, so match on the backend alone.
-                "equal": [_B],
+                "equal": [semconv.BACKEND_LABEL],
             }
         )
     return rules

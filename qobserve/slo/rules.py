@@ -12,9 +12,10 @@ and only when the long window saw at least ``min_events`` events.
 from __future__ import annotations
 
 from qobserve import semconv
+from qobserve._validation import duration_ms
 from qobserve.slo._yaml import dump_generated
 from qobserve.slo.spec import SLO, SLOSpec, TierAlerting
-from qobserve.slo.windows import BurnWindow, format_duration, format_number, parse_duration
+from qobserve.slo.windows import BurnWindow, format_duration, format_number
 
 __all__ = ["burn_windows", "render_slo_rules", "slo_rule_groups"]
 
@@ -34,7 +35,7 @@ def burn_windows(spec: SLOSpec, slo: SLO) -> list[BurnWindow]:
 
 def _windows(spec: SLOSpec, slo: SLO) -> list[str]:
     """Every window needed, shortest first: tier windows and the period."""
-    ms = {parse_duration(w) for b in burn_windows(spec, slo) for w in (b.long, b.short)}
+    ms = {duration_ms(w) for b in burn_windows(spec, slo) for w in (b.long, b.short)}
     ms.add(spec.period_ms(slo))
     return [format_duration(m) for m in sorted(ms)]
 
@@ -127,7 +128,9 @@ def _alert(
             f"{pairs} the sustainable rate (SRE Workbook multi-window multi-burn-rate)."
         ),
         "runbook_url": spec.links.runbook(name),
-        "dashboard_url": spec.links.dashboard(slo.alerting.dashboard_uid, **{"slo": slo.name}),
+        "dashboard_url": spec.links.dashboard(
+            slo.alerting.dashboard_uid, **{semconv.SLO_LABEL: slo.name}
+        ),
         **slo.alerting.annotations,
         **options.annotations,
     }

@@ -17,8 +17,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from qobserve import semconv
-from qobserve.semconv import Attr
-from qobserve.slo.windows import parse_duration
+from qobserve._validation import duration_ms
 
 __all__ = ["SilenceError", "backend_silence", "create_silence", "maintenance_window", "run_silence"]
 
@@ -65,7 +64,7 @@ def maintenance_window(
         finish = _parse_time(end, "--end")
     else:
         try:
-            length = timedelta(milliseconds=parse_duration(duration))
+            length = timedelta(milliseconds=duration_ms(duration))
         except ValueError as exc:
             raise ValueError(f"--duration: {exc}") from None
         except OverflowError:
@@ -136,12 +135,12 @@ def backend_silence(
 ) -> dict:
     """The silence body muting every alert labelled with ``backend`` (pure)."""
     matchers = [
-        {"name": semconv.LABEL[Attr.BACKEND], "value": backend, "isRegex": False, "isEqual": True}
+        {"name": semconv.BACKEND_LABEL, "value": backend, "isRegex": False, "isEqual": True}
     ]
     if provider:
         matchers.append(
             {
-                "name": semconv.LABEL[Attr.PROVIDER],
+                "name": semconv.PROVIDER_LABEL,
                 "value": provider,
                 "isRegex": False,
                 "isEqual": True,

@@ -15,9 +15,10 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, field_validator, model_validator
 
 from qobserve import semconv
-from qobserve.semconv import Attr, JobStatus
+from qobserve._validation import duration_ms
+from qobserve.semconv import JobStatus
 from qobserve.slo.config import Duration, StrictModel, check_query_metrics
-from qobserve.slo.windows import format_float, format_number, parse_duration
+from qobserve.slo.windows import format_float, format_number
 
 __all__ = [
     "SLI",
@@ -34,9 +35,6 @@ __all__ = [
 WINDOW_PLACEHOLDER = "{{.window}}"
 ERROR_SAMPLE_RULE = semconv.SLO_ERROR_SAMPLE
 
-_PROVIDER, _BACKEND = semconv.LABEL[Attr.PROVIDER], semconv.LABEL[Attr.BACKEND]
-_STATUS = semconv.LABEL[Attr.JOB_STATUS]
-
 
 def _matchers(pairs: list[tuple[str, str, str]]) -> str:
     return ",".join(f'{k}{op}"{v}"' for k, op, v in pairs)
@@ -50,7 +48,7 @@ class _Template(StrictModel):
     """Shared fields: extra label matchers on the source metric and the grouping labels."""
 
     selector: dict[str, str] = {}
-    group_by: list[str] = [_PROVIDER, _BACKEND]
+    group_by: list[str] = [semconv.PROVIDER_LABEL, semconv.BACKEND_LABEL]
     # The Prometheus metric whose labels selector/group_by may use.
     _metric: ClassVar[str] = ""
     has_events: ClassVar[bool] = True
@@ -81,19 +79,19 @@ class JobSuccessSLI(_Template):
     """Share of terminal jobs that did not fail (cancelled jobs count for neither side)."""
 
     kind: Literal["job_success"]
-    _metric: ClassVar[str] = "quantum_jobs_total"
+    _metric: ClassVar[str] = semconv.QUANTUM_JOBS_TOTAL
 
     def _rate(self, fn: str, window: str, *match: tuple[str, str, str]) -> str:
         return f"{_by(self.group_by)} ({fn}({self._metric}{self._sel(*match)}[{window}]))"
 
     def error_ratio(self, window: str, slo_sel: str) -> str:
-        bad = self._rate("rate", window, (_STATUS, "=", JobStatus.FAILED))
-        total = self._rate("rate", window, (_STATUS, "!=", JobStatus.CANCELLED))
+        bad = self._rate("rate", window, (semconv.JOB_STATUS_LABEL, "=", JobStatus.FAILED))
+        total = self._rate("rate", window, (semconv.JOB_STATUS_LABEL, "!=", JobStatus.CANCELLED))
         # "or 0 * total" so a backend that never failed shows 0, not an absent series.
         return f"(\n  {bad}\n  or\n  0 * {total}\n)\n/\n{total}"
 
     def events(self, window: str) -> str:
-        return self._rate("increase", window, (_STATUS, "!=", JobStatus.CANCELLED))
+        return self._rate("increase", window, (semconv.JOB_STATUS_LABEL, "!=", JobStatus.CANCELLED))
 
 
 class JobLatencySLI(_Template):
@@ -102,12 +100,12 @@ class JobLatencySLI(_Template):
     kind: Literal["job_latency"]
     threshold: float = Field(gt=0, description="seconds; must be a histogram bucket bound")
     job_status: list[JobStatus] = [JobStatus.COMPLETED]
-    _metric: ClassVar[str] = "quantum_job_duration_seconds"
+    _metric: ClassVar[str] = semconv.QUANTUM_JOB_DURATION_SECONDS
 
     @field_validator("threshold")
     @classmethod
     def _is_bucket(cls, value: float) -> float:
-        buckets = semconv.metric("quantum_job_duration_seconds").buckets or ()
+        buckets = semconv.metric(semconv.QUANTUM_JOB_DURATION_SECONDS).buckets or ()
         if value not in buckets:
             raise ValueError(
                 f"threshold {value:g}s is not a bucket bound of "
@@ -123,7 +121,7 @@ class JobLatencySLI(_Template):
         return f"{next(b for b in buckets if b == self.threshold)}"
 
     def _status(self) -> tuple[str, str, str]:
-        return (_STATUS, "=~", "|".join(s.value for s in self.job_status))
+        return (semconv.JOB_STATUS_LABEL, "=~", "|".join(s.value for s in self.job_status))
 
     def _series(self, fn: str, suffix: str, window: str, *match: tuple[str, str, str]) -> str:
         sel = self._sel(self._status(), *match)
@@ -155,10 +153,10 @@ class FidelitySLI(_GaugeSLI):
     kind: Literal["fidelity"]
     floor: float = Field(gt=0, lt=1)
     method: str | None = "rb"
-    _metric: ClassVar[str] = "quantum_fidelity_ratio"
+    _metric: ClassVar[str] = semconv.QUANTUM_FIDELITY_RATIO
 
     def sample_expr(self) -> str:
-        extra = [(semconv.LABEL[Attr.METHOD], "=", self.method)] if self.method else []
+        extra = [(semconv.METHOD_LABEL, "=", self.method)] if self.method else []
         return f"{self._metric}{self._sel(*extra)} < bool {format_float(self.floor)}"
 
 
@@ -167,10 +165,10 @@ class CalibrationFreshnessSLI(_GaugeSLI):
 
     kind: Literal["calibration_freshness"]
     max_age: Duration = "26h"
-    _metric: ClassVar[str] = "quantum_backend_calibration_timestamp_seconds"
+    _metric: ClassVar[str] = semconv.QUANTUM_BACKEND_CALIBRATION_TIMESTAMP_SECONDS
 
     def sample_expr(self) -> str:
-        seconds = parse_duration(self.max_age) // 1000
+        seconds = duration_ms(self.max_age) // 1000
         return f"time() - {self._metric}{self._sel()} > bool {seconds}"
 
 
@@ -178,8 +176,8 @@ class ProbeSuccessSLI(_GaugeSLI):
     """Share of time the synthetic probe's last run succeeded."""
 
     kind: Literal["probe_success"]
-    group_by: list[str] = [semconv.LABEL[Attr.PROBE], _BACKEND]
-    _metric: ClassVar[str] = "qobserve_probe_success"
+    group_by: list[str] = [semconv.PROBE_LABEL, semconv.BACKEND_LABEL]
+    _metric: ClassVar[str] = semconv.QOBSERVE_PROBE_SUCCESS
 
     def sample_expr(self) -> str:
         return f"{self._metric}{self._sel()} == bool 0"
@@ -212,7 +210,7 @@ class EventsSLI(StrictModel):
 
     def events(self, window: str) -> str:
         total = self.total_query.strip().replace(WINDOW_PLACEHOLDER, window)
-        return f"({total}) * {format_number(Fraction(parse_duration(window), 1000))}"
+        return f"({total}) * {format_number(Fraction(duration_ms(window), 1000))}"
 
     def sample_expr(self) -> None:
         return None

@@ -6,7 +6,7 @@ SLIs come as quantum-ready templates or as raw event queries::
 
     apiVersion: qobserve/v1
     service: qobserve
-    links: {runbook_base_url: https://github.com/qobserve/qobserve/blob/main}
+    links: {runbook_base_url: https://git.example.org/ops/qobserve/-/blob/main}   # a fork
     windows: {time_compression: 1}        # e.g. 60 turns 30d into 12h for a demo
     alerts: {calibration_stale: {max_age: 26h}}   # thresholds of non-SLO alerts
     slos:
@@ -32,7 +32,8 @@ from typing import Literal
 
 from pydantic import Field, ValidationError, model_validator
 
-from qobserve._validation import read_yaml
+from qobserve import conventions
+from qobserve._validation import duration_ms, read_yaml
 from qobserve.slo.config import AlertsConfig, Duration, Links, Severity, SpecError, StrictModel
 from qobserve.slo.sli import SLI
 from qobserve.slo.windows import (
@@ -41,7 +42,6 @@ from qobserve.slo.windows import (
     Tier,
     format_duration,
     format_number,
-    parse_duration,
 )
 
 __all__ = [
@@ -71,8 +71,8 @@ class TierSpec(StrictModel):
         return Tier(
             self.tier,
             Fraction(str(self.budget_percent)),
-            parse_duration(self.long),
-            parse_duration(self.short),
+            duration_ms(self.long),
+            duration_ms(self.short),
         )
 
 
@@ -104,7 +104,7 @@ class Alerting(StrictModel):
     min_events: int = Field(
         0, ge=0, le=1_000_000_000, description="events needed in the long window to alert"
     )
-    dashboard_uid: str = "qobserve-slo"
+    dashboard_uid: str = conventions.UID_SLO
     page: TierAlerting = TierAlerting()
     ticket: TierAlerting = TierAlerting()
 
@@ -162,7 +162,7 @@ class SLOSpec(StrictModel):
                     f"(also slos[{seen[slo.name]}]); SLO names must be unique"
                 )
             seen[slo.name] = i
-            period = parse_duration(slo.period)
+            period = duration_ms(slo.period)
             if period < longest:
                 raise ValueError(
                     f"slos[{i}].period: {slo.period} is shorter than the longest alert window "
@@ -178,9 +178,17 @@ class SLOSpec(StrictModel):
             _check_reachable(i, slo, tiers, period)
         return self
 
+    def slo_of_kind(self, kind: str) -> SLO | None:
+        """The first SLO whose SLI is of ``kind`` (``job_success`` …), or None.
+
+        Dashboards use it to link a panel to the SLO (name, alert, period) the spec
+        actually defines, instead of assuming the shipped ``job-success``.
+        """
+        return next((slo for slo in self.slos if slo.sli.kind == kind), None)
+
     def period_ms(self, slo: SLO) -> int:
         """The SLO's period after time compression, in milliseconds."""
-        return parse_duration(slo.period) // self.windows.time_compression
+        return duration_ms(slo.period) // self.windows.time_compression
 
 
 def _check_reachable(i: int, slo: SLO, tiers: tuple[Tier, ...], period_ms: int) -> None:

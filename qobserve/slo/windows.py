@@ -11,10 +11,11 @@ rather than ``14.4 * 0.0009999999999999432``.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
+
+from qobserve._validation import duration_ms, format_duration
 
 __all__ = [
     "DEFAULT_TIERS",
@@ -26,35 +27,9 @@ __all__ = [
     "parse_duration",
 ]
 
-_UNITS_MS = {"d": 86_400_000, "h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1}
-_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$")
-
-
-def parse_duration(text: str) -> int:
-    """Parse a Prometheus-style duration (``30d``, ``1h30m``, ``500ms``) into milliseconds.
-
-    Raises:
-        ValueError: the text is not a positive duration in d/h/m/s/ms units.
-    """
-    match = _DURATION.match(text.strip()) if isinstance(text, str) else None
-    if not match or not any(match.groups()):
-        raise ValueError(f"{text!r} is not a duration: use e.g. 30d, 6h, 5m, 30s or 1h30m")
-    ms = sum(int(v) * _UNITS_MS[u] for v, u in zip(match.groups(), _UNITS_MS, strict=False) if v)
-    if ms <= 0:
-        raise ValueError(f"{text!r}: a duration must be positive")
-    return ms
-
-
-def format_duration(ms: int) -> str:
-    """Render milliseconds as the shortest Prometheus duration (``2592000000`` → ``30d``)."""
-    if ms <= 0:
-        raise ValueError(f"duration must be positive, got {ms} ms")
-    parts = []
-    for unit, size in _UNITS_MS.items():
-        count, ms = divmod(ms, size)
-        if count:
-            parts.append(f"{count}{unit}")
-    return "".join(parts)
+#: Old name of :func:`qobserve._validation.duration_ms` (milliseconds), kept for callers
+#: outside ``qobserve.slo``; the grammar is the one every config shares.
+parse_duration = duration_ms
 
 
 def format_number(value: Fraction | int) -> str:
@@ -97,10 +72,10 @@ class Tier:
 
 #: SRE Workbook table 5-8 windows for a 30-day SLO, expressed as budget percentages.
 DEFAULT_TIERS: tuple[Tier, ...] = (
-    Tier("page", Fraction(2), parse_duration("1h"), parse_duration("5m")),
-    Tier("page", Fraction(5), parse_duration("6h"), parse_duration("30m")),
-    Tier("ticket", Fraction(10), parse_duration("1d"), parse_duration("2h")),
-    Tier("ticket", Fraction(10), parse_duration("3d"), parse_duration("6h")),
+    Tier("page", Fraction(2), duration_ms("1h"), duration_ms("5m")),
+    Tier("page", Fraction(5), duration_ms("6h"), duration_ms("30m")),
+    Tier("ticket", Fraction(10), duration_ms("1d"), duration_ms("2h")),
+    Tier("ticket", Fraction(10), duration_ms("3d"), duration_ms("6h")),
 )
 
 

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from qobserve._signals import handlers
 from qobserve.slo.config import SpecError
-from qobserve.stack.scenario import Scenario, ScenarioResult, TimelineEvent, Timings
+from qobserve.stack.scenario import MLFLOW_EVENT, Scenario, ScenarioResult, TimelineEvent, Timings
 from qobserve.stack.stack import Stack, StackOptions
 from qobserve.testing.services import ServiceError, missing_packages
 from qobserve.testing.slack import SlackMessage
@@ -58,12 +58,14 @@ def _print_message(console: Console):
         colour = "red" if m.alert_status == "firing" else "green"
         console.print(f"[bold]slack[/] {m.channel_name} [{colour}]{m.text}[/]")
         if runbook := m.button_urls().get("runbook"):
-            # One unbroken line however narrow the terminal, so the URL copies and pastes whole.
-            console.print(
-                f"      runbook: {runbook}", soft_wrap=True, markup=False, highlight=False
-            )
+            _print_url(console, "      runbook", runbook)
 
     return show
+
+
+def _print_url(console: Console, label: str, url: str) -> None:
+    # One unbroken line however narrow the terminal, so the URL copies and pastes whole.
+    console.print(f"{label}: {url}", soft_wrap=True, markup=False, highlight=False)
 
 
 def _timeline(result: ScenarioResult, t0: float) -> Table:
@@ -132,7 +134,9 @@ def run_stack(options: RunOptions, console: Console | None = None) -> int:
                         live.update(view.render(scenario))
 
                 def event(e: TimelineEvent) -> None:
-                    if not options.live and e.kind != "slack":
+                    if e.kind == MLFLOW_EVENT:  # live view or not: the link to open now
+                        _print_url(console, "mlflow run", e.text)
+                    elif not options.live and e.kind != "slack":
                         console.print(f"[dim]{e.at - t0:5.0f} s[/] {e.kind}: {e.text}")
 
                 scenario = Scenario(
@@ -172,6 +176,9 @@ def _summary(
         if name in urls:
             console.print(f"{name} UI was at {urls[name]}")
     if result is not None:
+        for e in result.timeline:
+            if e.kind == MLFLOW_EVENT:
+                _print_url(console, "mlflow run", e.text)
         console.print(_timeline(result, t0))
         for p in result.phases:
             mark = "[green]✓[/]" if p.completed else "[red]✗ timed out[/]"

@@ -29,6 +29,7 @@ from qobserve.stack.stack import Stack
 from qobserve.stack.workload import Workload
 
 __all__ = [
+    "MLFLOW_EVENT",
     "PAGE_ALERT",
     "STALE_ALERT",
     "PhaseResult",
@@ -40,6 +41,8 @@ __all__ = [
 
 PAGE_ALERT = "QuantumJobSuccessBudgetBurn"
 STALE_ALERT = "QuantumCalibrationStale"
+#: Timeline kind of "an MLflow run opened"; the event's text is the run's UI URL.
+MLFLOW_EVENT = "mlflow"
 _FRESH = 2 * 3600.0  # a healthy backend was calibrated two hours ago
 _B = semconv.LABEL[semconv.Attr.BACKEND]
 _STATUS = semconv.LABEL[semconv.Attr.JOB_STATUS]
@@ -64,7 +67,7 @@ class Timings:
 @dataclass
 class TimelineEvent:
     at: float  # Unix time
-    kind: str  # phase, alertmanager, slack
+    kind: str  # phase, alertmanager, slack, mlflow
     text: str
 
 
@@ -163,6 +166,7 @@ class Scenario:
             pace=timings.pace,
             seed=seed,
             mlflow_tracking_uri=getattr(stack.services.get("mlflow"), "url", None),
+            on_mlflow_run=lambda url: self._event(MLFLOW_EVENT, url),
         )
         self._jobs = job_telemetry(stack.telemetry.tracer_provider, stack.telemetry.meter_provider)
         self.result = ScenarioResult()

@@ -12,6 +12,7 @@ gradient never vanishes (no barren-plateau signal in a healthy demo).
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -100,6 +101,9 @@ class Workload:
         calibration_max_age: the executor's calibration gate (seconds), the
             same threshold as the ``QuantumCalibrationStale`` alert.
         pace: pause between optimizer steps, seconds.
+        mlflow_tracking_uri: log each training run to this MLflow server (None: no MLflow).
+        on_mlflow_run: called (on the workload's thread) with each run's MLflow UI URL
+            once the run is open.
     """
 
     def __init__(
@@ -111,6 +115,7 @@ class Workload:
         pace: float = 0.2,
         seed: int = 7,
         mlflow_tracking_uri: str | None = None,
+        on_mlflow_run: Callable[[str], None] | None = None,
     ) -> None:
         providers = {
             "tracer_provider": telemetry.tracer_provider,
@@ -135,6 +140,7 @@ class Workload:
         self._providers = providers
         self._pace, self._seed = pace, seed
         self._mlflow_uri = mlflow_tracking_uri  # None: no MLflow logging
+        self._on_mlflow_run = on_mlflow_run
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="demo-workload", daemon=True)
         self.steps = 0
@@ -183,9 +189,14 @@ class Workload:
             mlflow_tracking_uri=self._mlflow_uri,
             **self._providers,
         ) as run:
+            unannounced = run.mlflow  # the run opens on MLflow's thread, within a step or two
             for _ in range(STEPS_PER_RUN):
                 if self._stop.is_set():
                     return
+                if unannounced is not None and (url := unannounced.run_url) is not None:
+                    unannounced = None
+                    if self._on_mlflow_run is not None:
+                        self._on_mlflow_run(url)
                 try:
                     est = parameter_shift(self._expectation, theta, include_value=True)
                 except JobFailedError:

@@ -41,11 +41,8 @@ from qobserve.training.adapters import braket_expectation, cirq_expectation, qis
 from qobserve.training.detectors import (
     BarrenPlateauDetector,
     Detection,
-    Detector,
     DivergenceDetector,
     StallDetector,
-    StepView,
-    default_detectors,
 )
 from qobserve.training.gradients import (
     Expectations,
@@ -55,43 +52,30 @@ from qobserve.training.gradients import (
     spsa,
 )
 from qobserve.training.mlflow_settings import MlflowSettings
-from qobserve.training.run import StepRecord, StopTraining, TrainingRun
-from qobserve.training.snr import (
-    GradientStats,
-    gradient_stats,
-    landscape_variance,
-    shot_snr,
-    suggest_shots,
-)
-from qobserve.training.track import TrainingTracker, code_version, current_run, track_training
+from qobserve.training.run import StopTraining, TrainingRun
+from qobserve.training.snr import landscape_variance, suggest_shots
+from qobserve.training.track import current_run, track_training
 
+# What users import; the rest (custom detectors' Detector/StepView, gradient_stats,
+# shot_snr, StepRecord, ...) stays in its module: qobserve.training.detectors, .snr, .run.
 __all__ = [
     "BarrenPlateauDetector",
     "Detection",
-    "Detector",
     "DivergenceDetector",
     "Expectations",
     "GradientEstimate",
-    "GradientStats",
     "MlflowSettings",
     "StallDetector",
-    "StepRecord",
-    "StepView",
     "StopTraining",
     "TrainingRun",
-    "TrainingTracker",
     "braket_expectation",
     "cirq_expectation",
-    "code_version",
     "current_run",
-    "default_detectors",
-    "gradient_stats",
     "landscape_variance",
     "mlflow_trace_env",
     "parameter_shift",
     "qiskit_expectation",
     "sample_landscape",
-    "shot_snr",
     "spsa",
     "suggest_shots",
     "track_training",

@@ -1,4 +1,4 @@
-"""Helpers of :mod:`qobserve.training.mlflow_log`: entities, run params, counts, the plot.
+"""Helpers of :mod:`qobserve.training.mlflow_log`: entities, run params, counts, the plots.
 
 Everything importing MLflow does so lazily: ``import mlflow`` takes seconds and
 runs on the logging thread, never in the training loop.
@@ -104,8 +104,12 @@ def counts_of(result) -> list[dict] | None:
 
     Qiskit ``Result`` (``backend.run``) and ``PrimitiveResult`` of SamplerV2 (every
     classical register of every pub); Braket ``measurement_counts``; Cirq
-    ``Result.multi_measurement_histogram`` over all keys.
+    ``Result.multi_measurement_histogram`` over all keys; a list (Braket's tasks of
+    a batch, Cirq's sweep or batch) gives its items' counts in order.
     """
+    if isinstance(result, list | tuple):
+        out = [c for item in result for c in counts_of(item) or ()]
+        return out or None
     try:
         if hasattr(result, "get_counts") and hasattr(result, "results"):  # qiskit Result
             counts = result.get_counts()
@@ -126,6 +130,25 @@ def counts_of(result) -> list[dict] | None:
         return out or None
     except Exception:  # counts are a bonus; an unknown result shape is not an error
         return None
+
+
+def log_rb(client, run_id: str, result, *, plot: bool) -> None:
+    """An RB probe's result as ``rb/result.json`` (the ``qobserve rb --json`` document)
+    and, with ``plot`` and matplotlib installed, its decay curve as ``rb/decay.png``."""
+    client.log_dict(run_id, result.to_json(), "rb/result.json")
+    if not plot:
+        return
+    from qobserve.benchmarking.plot import render_png
+
+    try:
+        png = render_png(result)
+    except ImportError:  # matplotlib is optional: the JSON says it all
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "decay.png")
+        with open(path, "wb") as f:
+            f.write(png)
+        client.log_artifact(run_id, path, "rb")
 
 
 def log_plot(client, run_id: str, history: dict[str, list]) -> None:

@@ -78,7 +78,7 @@ class BarrenPlateauDetector:
     """
 
     name = "barren_plateau"
-    metric = "quantum_training_barren_plateau"
+    metric: str | None = "quantum_training_barren_plateau"
 
     def __init__(
         self,
@@ -123,12 +123,13 @@ class DivergenceDetector:
     """
 
     name = "diverging"
-    metric = "quantum_training_diverging"
+    metric: str | None = "quantum_training_diverging"
 
     def __init__(self, *, window: int = 10, rtol: float = 0.1, atol: float = 1e-3) -> None:
         if window < 2:
             raise ValueError(f"window: must be >= 2 steps, got {window}")
         self.rtol, self.atol = rtol, atol
+        self._window = window
         self._losses: deque[float] = deque(maxlen=window)
 
     def observe(self, step: StepView) -> str | None:
@@ -137,7 +138,7 @@ class DivergenceDetector:
         if not math.isfinite(step.loss):
             return f"loss is {step.loss}"
         self._losses.append(step.loss)
-        if len(self._losses) < self._losses.maxlen:
+        if len(self._losses) < self._window:
             return None
         values = list(self._losses)
         half = len(values) // 2
@@ -156,7 +157,7 @@ class StallDetector:
     """
 
     name = "stalled"
-    metric = "quantum_training_stalled"
+    metric: str | None = "quantum_training_stalled"
 
     def __init__(self, *, window: int = 20, min_delta: float = 1e-4, rtol: float = 1e-3) -> None:
         if window < 1:

@@ -18,7 +18,10 @@ request, MLflow's limits). What is logged:
   ``qobserve.job_count`` and a ``jobs.json`` artifact for long runs) and
   ``qobserve.detector.<name>`` verdicts;
 * artifacts: ``histograms/job-<n>.json`` (counts of the first ``histogram_jobs``
-  jobs with results), ``jobs.json``, and ``loss_snr.png`` at the end.
+  jobs with results), ``jobs.json``, and ``loss_snr.png`` at the end; when an RB
+  probe ran during the run (:meth:`~qobserve.training.run.TrainingRun.record_rb`,
+  called by :func:`~qobserve.benchmarking.probe.run_rb` itself), the last one's
+  ``rb/result.json`` and ``rb/decay.png``.
 
 Failure model. Every request has MLflow's own timeout and no MLflow-side
 retries (``MLFLOW_HTTP_REQUEST_TIMEOUT``/``MLFLOW_HTTP_REQUEST_MAX_RETRIES``,
@@ -39,6 +42,7 @@ import os
 import threading
 import time
 from collections import deque
+from typing import Any
 
 from qobserve.instrumentation import _job
 from qobserve.semconv import Attr
@@ -78,6 +82,7 @@ class MlflowLog:
         self.settings = settings
         self.experiment = settings.experiment or experiment
         self.run_id: str | None = settings.run_id
+        self.experiment_id: str | None = None
         self.trace_id = f"{trace_id:032x}" if trace_id else None
         self._labels = {Attr.EXPERIMENT.value: experiment}
         self._t = telemetry
@@ -85,7 +90,6 @@ class MlflowLog:
         self._dropped_items = 0  # counted on the worker, not in the loop
         self._closing = threading.Event()
         self._ready = threading.Event()
-        self._last = time.monotonic()
         self._params = {k: v for k, v in (params or {}).items() if v is not None}
         self._tags = {k: v for k, v in (tags or {}).items() if v is not None}
         if self.trace_id:
@@ -97,7 +101,8 @@ class MlflowLog:
         self._jobs: list[dict] = []
         self._histograms = 0
         self._history: dict[str, list] = {"loss": [], "gradient_snr": []}
-        self._client = None
+        self._rb = None  # the last RB probe's result, logged at the end
+        self._client: Any = None  # an MlflowClient, made on the worker (importing MLflow is slow)
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", str(int(settings.request_timeout)))
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
         _job.add_job_listener(self._on_job)
@@ -111,17 +116,15 @@ class MlflowLog:
             return
         self._q.append(item)
 
-    def step(self, index: int, loss, stats, shot_variance) -> None:
-        """Queue step ``index``'s metrics; ``step_time`` is the time since the last step."""
-        now = time.monotonic()
-        elapsed, self._last = now - self._last, now
+    def step(
+        self, index: int, loss, stats, shot_variance, elapsed: float, timestamp_ms: int
+    ) -> None:
+        """Queue step ``index``'s metrics; ``elapsed`` (``step_time``): seconds since the last step."""
         if stats is None:
             norm = snr = var = None
         else:
             norm, snr, var = stats.norm, stats.snr_median, stats.variance
-        self._put(
-            ("step", index, int(time.time() * 1000), (loss, norm, snr, var, shot_variance, elapsed))
-        )
+        self._put(("step", index, timestamp_ms, (loss, norm, snr, var, shot_variance, elapsed)))
 
     def validation(self, index: int, scores: dict[str, float]) -> None:
         """Queue ``validation_<name>`` metrics at step ``index``."""
@@ -133,6 +136,10 @@ class MlflowLog:
                 {f"validation_{k}": v for k, v in scores.items()},
             )
         )
+
+    def rb(self, result) -> None:
+        """Keep an RB probe's result; the last one is logged when the run ends."""
+        self._rb = result
 
     def tag(self, key: str, value) -> None:
         """Queue a run tag."""
@@ -177,6 +184,15 @@ class MlflowLog:
             )
         return self.run_id
 
+    @property
+    def run_url(self) -> str | None:
+        """The run's page in the MLflow UI (``<server>/#/experiments/<id>/runs/<run id>``),
+        once the run is open and when the tracking URI is an HTTP server."""
+        uri = self.settings.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI", "")
+        if not (self._ready.is_set() and self.experiment_id and uri.startswith("http")):
+            return None
+        return f"{uri.rstrip('/')}/#/experiments/{self.experiment_id}/runs/{self.run_id}"
+
     def wait_run_id(self, timeout: float | None = None) -> str | None:
         """The MLflow run id once the worker opened or joined the run (None on timeout)."""
         self._ready.wait(timeout)
@@ -214,6 +230,9 @@ class MlflowLog:
                 return
         else:
             self._joined = True
+        if self.experiment_id is None:  # a joined run: its experiment may be any
+            found = self._attempt("get run", lambda: self._client.get_run(self.run_id), quiet=True)
+            self.experiment_id = found.info.experiment_id if found is not None else None
         tags = [util.run_tag(k, v) for k, v in self._tags.items()]
         params = [util.param(k, v) for k, v in self._params.items()]
         for i in range(0, max(len(params), len(tags)), MAX_PARAMS):
@@ -225,8 +244,10 @@ class MlflowLog:
         if joined is not None:
             self._joined = True
             return joined
-        experiment_id = util.experiment_id(self._client, self.experiment)
-        return self._client.create_run(experiment_id, run_name=self.settings.run_name).info.run_id
+        self.experiment_id = util.experiment_id(self._client, self.experiment)
+        return self._client.create_run(
+            self.experiment_id, run_name=self.settings.run_name
+        ).info.run_id
 
     def _drain(self) -> None:
         dropped, self._dropped_items = self._dropped_items, 0  # may miss one racing increment
@@ -288,6 +309,10 @@ class MlflowLog:
         if self._jobs:
             self._attempt(
                 "jobs.json", self._client.log_dict, self.run_id, {"jobs": self._jobs}, "jobs.json"
+            )
+        if self._rb is not None:
+            self._attempt(
+                "rb", util.log_rb, self._client, self.run_id, self._rb, plot=self.settings.plot
             )
         if self.settings.plot and self._history["loss"]:
             self._attempt("plot", util.log_plot, self._client, self.run_id, self._history)

@@ -9,17 +9,20 @@ import importlib.metadata
 import inspect
 import os
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any, Literal
 
 from opentelemetry import trace
-from opentelemetry.trace import Status, StatusCode
+from opentelemetry.metrics import MeterProvider
+from opentelemetry.trace import Status, StatusCode, TracerProvider
 
 from qobserve.instrumentation._job import job_telemetry
 from qobserve.semconv import Attr
 from qobserve.training.detectors import Detection, Detector, default_detectors
 from qobserve.training.mlflow_log import open_log
-from qobserve.training.mlflow_settings import settings_from
+from qobserve.training.mlflow_settings import MlflowSettings, settings_from
 from qobserve.training.run import StopTraining, TrainingRun
 
 __all__ = ["TrainingTracker", "code_version", "current_run", "track_training"]
@@ -68,87 +71,48 @@ def code_version(fn: Callable | None = None) -> str:
     return "unknown"
 
 
+@dataclass
 class TrainingTracker:
-    """Returned by :func:`track_training`; use with ``with`` or as ``@decorator``."""
+    """Returned by :func:`track_training` (which validates its options); use with
+    ``with`` or as ``@decorator``."""
 
-    def __init__(
-        self,
-        experiment: str,
-        *,
-        seed=None,
-        ansatz: str | None = None,
-        depth: int | None = None,
-        qubits: int | None = None,
-        backend=None,
-        shots: int | None = None,
-        code_version: str | None = None,
-        attributes: dict | None = None,
-        detectors: Sequence[Detector] | None = None,
-        on_detection: Callable[[TrainingRun, Detection], None] | None = None,
-        strict: bool = False,
-        step_spans: str = "auto",
-        metrics_interval: float = 1.0,
-        params: dict | None = None,
-        mlflow=False,
-        mlflow_tracking_uri: str | None = None,
-        mlflow_experiment: str | None = None,
-        tracer_provider=None,
-        meter_provider=None,
-    ) -> None:
-        if not isinstance(experiment, str) or not experiment.strip():
-            raise ValueError(f"experiment: must be a non-empty name, got {experiment!r}")
-        if step_spans not in ("auto", "explicit"):
-            raise ValueError(f"step_spans: must be 'auto' or 'explicit', got {step_spans!r}")
-        if shots is not None and not (isinstance(shots, int) and shots >= 0):
-            raise ValueError(f"shots: must be an int >= 0 (0 for exact simulation), got {shots!r}")
-        if detectors is not None and not all(isinstance(d, Detector) for d in detectors):
-            raise ValueError("detectors: each needs name, metric and observe(step)")
-        self.experiment = experiment
-        self._meta = {
-            Attr.TRAINING_SEED: seed,
-            Attr.TRAINING_ANSATZ: ansatz,
-            Attr.TRAINING_ANSATZ_DEPTH: depth,
-            Attr.CIRCUIT_QUBITS: qubits,
-            Attr.BACKEND: getattr(backend, "name", backend),
-            Attr.TRAINING_SHOTS: shots,
-        }
-        self._code_version = code_version
-        self._attributes = dict(attributes or {})
-        self._detectors = detectors
-        self._on_detection = on_detection
-        self._strict = strict
-        self._step_spans = step_spans
-        if not metrics_interval >= 0:
-            raise ValueError(f"metrics_interval: must be >= 0 seconds, got {metrics_interval!r}")
-        self._metrics_interval = float(metrics_interval)
-        self._providers = (tracer_provider, meter_provider)
-        self._params = dict(params or {})
-        self._mlflow = settings_from(mlflow, mlflow_tracking_uri, mlflow_experiment)
-        self._active: list[tuple] = []
+    experiment: str
+    meta: dict[Attr, Any]
+    code_version: str | None
+    attributes: dict[str, Any]
+    detectors: Sequence[Detector] | None
+    on_detection: Callable[[TrainingRun, Detection], None] | None
+    strict: bool
+    step_spans: str
+    metrics_interval: float
+    params: dict[str, Any]
+    mlflow: MlflowSettings | None
+    providers: tuple[TracerProvider | None, MeterProvider | None]
+    _active: list[tuple] = field(default_factory=list, init=False, repr=False)
 
     def _attrs(self, fn: Callable | None) -> dict:
-        attrs = {
+        attrs: dict[str, Any] = {
             Attr.EXPERIMENT.value: self.experiment,
-            Attr.TRAINING_CODE_VERSION.value: self._code_version or code_version(fn),
+            Attr.TRAINING_CODE_VERSION.value: self.code_version or code_version(fn),
         }
         attrs.update(
             {
                 k.value: v if isinstance(v, (bool, int, float, str)) else str(v)
-                for k, v in self._meta.items()
+                for k, v in self.meta.items()
                 if v is not None
             }
         )
-        attrs.update(self._attributes)
+        attrs.update(self.attributes)
         return attrs
 
     def _start(self, fn: Callable | None = None) -> TrainingRun:
         # Detectors keep state: each run gets its own copy, so decorated calls start afresh.
         detectors = (
-            [copy.deepcopy(d) for d in self._detectors]
-            if self._detectors is not None
-            else default_detectors(self._meta[Attr.TRAINING_SHOTS])
+            [copy.deepcopy(d) for d in self.detectors]
+            if self.detectors is not None
+            else default_detectors(self.meta[Attr.TRAINING_SHOTS])
         )
-        telemetry = job_telemetry(*self._providers)
+        telemetry = job_telemetry(*self.providers)
         attrs = self._attrs(fn)
         span = telemetry.tracer.start_span(f"training {self.experiment}", attributes=attrs)
         token = trace.use_span(span, end_on_exit=False)
@@ -158,23 +122,23 @@ class TrainingTracker:
             telemetry,
             span,
             detectors=detectors,
-            on_detection=self._on_detection,
-            strict=self._strict,
-            step_spans=self._step_spans,
-            metrics_interval=self._metrics_interval,
+            on_detection=self.on_detection,
+            strict=self.strict,
+            step_spans=self.step_spans,
+            metrics_interval=self.metrics_interval,
+            tracer_provider=self.providers[0],
         )
-        if self._mlflow is not None:
+        if self.mlflow is not None:
             run.mlflow = open_log(
                 self.experiment,
-                self._mlflow,
+                self.mlflow,
                 telemetry,
                 span,
-                meta=self._meta,
+                meta=self.meta,
                 span_attributes=attrs,
-                params=self._params,
+                params=self.params,
             )
-        if self._step_spans == "auto":
-            run._open_step()
+        run._begin()
         self._active.append((run, token, _current.set(run)))
         return run
 
@@ -182,8 +146,7 @@ class TrainingTracker:
         run, token, cur = self._active.pop()
         _current.reset(cur)
         stopped = isinstance(exc, StopTraining)
-        run._close_step(recorded=False, error=None if stopped else exc)
-        run.flush_metrics()
+        run._end(None if stopped else exc)
         firing_at_end = dict(run.firing)  # the verdict MLflow keeps; the flags go to 0 below
         run._end_detections()
         run.span.set_attribute(Attr.TRAINING_STEPS.value, run.steps)
@@ -227,14 +190,42 @@ class TrainingTracker:
         return wrapper
 
 
-def track_training(experiment: str, **options) -> TrainingTracker:
+def track_training(
+    experiment: str,
+    *,
+    seed: int | None = None,
+    ansatz: str | None = None,
+    depth: int | None = None,
+    qubits: int | None = None,
+    backend: object = None,
+    shots: int | None = None,
+    code_version: str | None = None,
+    attributes: Mapping[str, Any] | None = None,
+    detectors: Sequence[Detector] | None = None,
+    on_detection: Callable[[TrainingRun, Detection], None] | None = None,
+    strict: bool = False,
+    step_spans: Literal["auto", "explicit"] = "auto",
+    metrics_interval: float = 1.0,
+    params: Mapping[str, Any] | None = None,
+    mlflow: bool | MlflowSettings = False,
+    mlflow_tracking_uri: str | None = None,
+    mlflow_experiment: str | None = None,
+    tracer_provider: TracerProvider | None = None,
+    meter_provider: MeterProvider | None = None,
+) -> TrainingTracker:
     """Trace and measure a training run, as a decorator or a context manager.
 
     Args:
         experiment: the ``quantum_experiment`` label (low cardinality: a name, not a run id).
-        seed, ansatz, depth, qubits, backend, shots: run metadata, on the run span.
+        seed: the run's random seed (run-span attribute, MLflow param).
+        ansatz: name of the circuit family, e.g. ``"ry-cz"``.
+        depth: ansatz depth (layers).
+        qubits: qubits the model uses.
+        backend: backend name, or a backend object (its ``.name`` is used).
+        shots: shots per circuit (0 for exact simulation); also sets the default
+            barren-plateau threshold.
         code_version: defaults to ``git describe`` of the code, else its package version.
-        attributes: extra run-span attributes.
+        attributes: extra run-span attributes (non-``quantum.*`` ones are MLflow params too).
         detectors: replaces the defaults (barren plateau, divergence, stall); copied per run.
         on_detection: ``callback(run, detection)`` when a detector starts or stops
             firing; call ``run.stop()`` or raise :class:`StopTraining` to end the run.
@@ -250,12 +241,47 @@ def track_training(experiment: str, **options) -> TrainingTracker:
         mlflow_tracking_uri: MLflow server or store (default ``MLFLOW_TRACKING_URI``);
             implies ``mlflow=True``.
         mlflow_experiment: MLflow experiment name (default ``experiment``); implies ``mlflow=True``.
-        tracer_provider, meter_provider: default to the global providers.
+        tracer_provider: default the global tracer provider.
+        meter_provider: default the global meter provider.
 
     Returns:
         A :class:`TrainingTracker`. ``with`` yields a :class:`TrainingRun`;
         as a decorator each call of the function is a run, passed as ``run=`` if
         the function has such a parameter (else use :func:`current_run`).
         :class:`StopTraining` ends the run cleanly (a decorated function then returns None).
+
+    Raises:
+        ValueError: naming the bad option (empty experiment, negative shots, ...).
     """
-    return TrainingTracker(experiment, **options)
+    if not isinstance(experiment, str) or not experiment.strip():
+        raise ValueError(f"experiment: must be a non-empty name, got {experiment!r}")
+    if step_spans not in ("auto", "explicit"):
+        raise ValueError(f"step_spans: must be 'auto' or 'explicit', got {step_spans!r}")
+    if shots is not None and not (isinstance(shots, int) and shots >= 0):
+        raise ValueError(f"shots: must be an int >= 0 (0 for exact simulation), got {shots!r}")
+    if detectors is not None and not all(isinstance(d, Detector) for d in detectors):
+        raise ValueError("detectors: each needs name, metric and observe(step)")
+    if not metrics_interval >= 0:
+        raise ValueError(f"metrics_interval: must be >= 0 seconds, got {metrics_interval!r}")
+    meta = {
+        Attr.TRAINING_SEED: seed,
+        Attr.TRAINING_ANSATZ: ansatz,
+        Attr.TRAINING_ANSATZ_DEPTH: depth,
+        Attr.CIRCUIT_QUBITS: qubits,
+        Attr.BACKEND: getattr(backend, "name", backend),
+        Attr.TRAINING_SHOTS: shots,
+    }
+    return TrainingTracker(
+        experiment,
+        meta=meta,
+        code_version=code_version,
+        attributes=dict(attributes or {}),
+        detectors=detectors,
+        on_detection=on_detection,
+        strict=strict,
+        step_spans=step_spans,
+        metrics_interval=float(metrics_interval),
+        params=dict(params or {}),
+        mlflow=settings_from(mlflow, mlflow_tracking_uri, mlflow_experiment),
+        providers=(tracer_provider, meter_provider),
+    )

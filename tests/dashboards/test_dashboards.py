@@ -13,13 +13,17 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
 from qobserve import semconv as sc
+from qobserve.conventions import SLO_SPEC
 from qobserve.dashboards import BUILDERS, UIDS, dashboard_queries, render_all
-from qobserve.dashboards.panels import RUNBOOK_BASE_URL
 from qobserve.promql import selected_metrics
+from qobserve.slo.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((Path(__file__).parent / "data" / "grafana-dashboard.schema.json").read_text())
-QUERIES = dashboard_queries()
+SPEC = load_spec(ROOT / SLO_SPEC)
+QUERIES = dashboard_queries(SPEC)
+#: Runbook links start here: the SLO spec's links.runbook_base_url, as in the alert rules.
+RUNBOOKS = SPEC.links.runbook().removesuffix("README.md")
 #: Series Prometheus itself produces for alerting and scraping.
 BUILTINS = {"ALERTS", "ALERTS_FOR_STATE", "up"}
 
@@ -49,10 +53,10 @@ def _known_metrics() -> set[str]:
     return known
 
 
-@pytest.mark.parametrize("path", sorted(render_all()))
+@pytest.mark.parametrize("path", sorted(render_all(SPEC)))
 def test_committed_dashboard_is_fresh(path):
     """dashboards/*.json equals what the generator renders now (run `qobserve generate`)."""
-    assert (ROOT / path).read_text() == render_all()[path]
+    assert (ROOT / path).read_text() == render_all(SPEC)[path]
 
 
 @pytest.mark.parametrize("name", sorted(BUILDERS))
@@ -119,7 +123,7 @@ def test_runbook_links_point_at_existing_runbooks():
     links = [link["url"] for n in BUILDERS for p in _panels(n) for link in p.get("links", [])]
     assert links
     for url in links:
-        assert url.startswith(RUNBOOK_BASE_URL)
+        assert url.startswith(RUNBOOKS)
         assert (ROOT / "runbooks" / url.rsplit("/", 1)[1]).is_file(), url
 
 
@@ -142,4 +146,4 @@ def test_grafana_provisioning_loads_the_dashboards_folder():
 def test_dashboard_links_to_runbook_index(name):
     """Each dashboard's header links to the runbook index."""
     urls = [link.get("url", "") for link in _committed(name)["links"]]
-    assert f"{RUNBOOK_BASE_URL}/README.md" in urls
+    assert SPEC.links.runbook() in urls

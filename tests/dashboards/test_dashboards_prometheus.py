@@ -19,8 +19,10 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
+from qobserve.conventions import SLO_SPEC
 from qobserve.dashboards import dashboard_queries
 from qobserve.dashboards.queries import metric_names
+from qobserve.slo.spec import load_spec
 from qobserve.testing import Service, start_prometheus
 from qobserve.testing.services import free_port, spawn_python
 
@@ -28,7 +30,7 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 RULE_FILES = sorted((ROOT / "alerts").glob("*.rules.yml"))
-QUERIES = dashboard_queries()
+QUERIES = dashboard_queries(load_spec(ROOT / SLO_SPEC))
 #: Shared budget (s) for all queries together to wait for recording rules to catch up.
 DATA_BUDGET = 30.0
 #: Seconds the demo may take to run its jobs on a busy 2-core machine (~15 s idle).

@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import pytest
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, Field
 
-from qobserve._validation import parse_duration
+from qobserve._validation import Duration
 from qobserve.docs.config_reference import Section, example_block, model_rows, render_page
-
-Duration = Annotated[float, BeforeValidator(parse_duration)]
 
 
 class _Inner(BaseModel):

@@ -146,7 +146,9 @@ def test_setup_timeout_bounds_a_connection_whatever_the_sdk_does(bell, black_hol
     ex = ResilientExecutor([SV1, "cirq:simulator"], connection=policy)
     t0 = time.monotonic()
     result = ex.run(bell, shots=20)
-    assert time.monotonic() - t0 < 3.0  # 0.5 s, not the SDK's 3 × 30 s
+    # 0.5 s plus the fallback's run, not the SDK's 3 × 30 s: a generous bound keeps a
+    # loaded CI machine from failing it while a missing timeout still does.
+    assert time.monotonic() - t0 < 30.0
     assert result.provenance.skipped[0].reason == "unreachable: no answer within 0.5s"
     assert result.provenance.backend == "cirq_simulator"
 

@@ -1,12 +1,12 @@
 """Output fidelity of Cirq ``Sampler.run`` jobs against the exact noisy density matrix.
 
-Tolerance as in ``test_ground_truth.py``: |F̂ − F| ≤ b + 4·sqrt(F(1 − F)/N), with the
-downward bias b ≈ BC·Σ √q (1 − p)/(4N√p) computed from the exact p.
+Tolerance: b + 4 sd around the exact value (``helpers.py`` derives both).
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -18,6 +18,7 @@ from opentelemetry.instrumentation.utils import suppress_instrumentation  # noqa
 from qobserve.fidelity.cirq_ideal import cirq_ideal  # noqa: E402
 from qobserve.instrumentation.cirq import CirqInstrumentor  # noqa: E402
 from qobserve.semconv import Attr  # noqa: E402
+from tests.fidelity.helpers import check_span, exact_and_bias  # noqa: E402
 
 SHOTS = 2000
 
@@ -54,19 +55,78 @@ def test_noisy_cirq_run_matches_exact_density_matrix(cirq_fidelity):
     keys = [format(i, "03b") for i in range(8)]
     # key characters from the right: q2 (key a), q0, q1 (key b)
     p = np.array([p_full[int(k[1]), int(k[0]), int(k[2])] for k in keys])
-    qv = ideal(keys)
-    bc = float(np.sum(np.sqrt(p * qv)))
-    exact = bc**2
-    nz = qv > 0
-    bias = bc * float(np.sum(np.sqrt(qv[nz]) * (1 - p[nz]) / (4 * SHOTS * np.sqrt(p[nz]))))
+    exact, bias = exact_and_bias(p, ideal(keys), SHOTS)
     # The trajectory simulator: in cirq 1.x DensityMatrixSimulator(noise=...).run of this
     # circuit samples a distribution unlike its noise model's channels (F ≈ 0.877 vs 0.900
     # over 10⁵ shots), while cirq.Simulator matches them.
     cirq.Simulator(noise=noise, seed=11).run(circuit, repetitions=SHOTS)
     assert recorder.flush(30)
     [span] = [s for s in otel.spans() if s.name.endswith(" output_fidelity")]
-    measured = span.attributes[Attr.OUTPUT_FIDELITY.value]
-    tolerance = bias + 4 * math.sqrt(exact * (1 - exact) / SHOTS)
-    assert abs(measured - exact) <= tolerance, (measured, exact, tolerance)
-    assert span.attributes[Attr.JOB_SHOTS.value] == SHOTS
+    check_span(span, exact, bias, SHOTS)
     assert span.attributes[Attr.PROVIDER.value] == "cirq"
+
+
+def _wide_clifford(n: int, seed: int) -> cirq.Circuit:
+    """GHZ-n scrambled by random basis-permuting Cliffords, then 3 superposing gates.
+
+    CNOT, SWAP, ISWAP, X, Y map basis states to basis states and CZ, S, Z only add
+    phases, so the two GHZ outcomes stay two; X**0.5 on two qubits and H on one add
+    at most 3 dimensions: at most 16 equally likely outcomes, which 4,000 shots resolve.
+    """
+    rng = np.random.default_rng(seed)
+    q = cirq.LineQubit.range(n)
+    ops = [cirq.H(q[0])] + [cirq.CNOT(q[i], q[i + 1]) for i in range(n - 1)]
+    for _ in range(30):
+        a, b = (q[int(i)] for i in rng.choice(n, 2, replace=False))
+        ops.append(rng.choice([cirq.CNOT, cirq.CZ, cirq.ISWAP, cirq.SWAP])(a, b))
+        ops.append(rng.choice([cirq.S, cirq.Z, cirq.X, cirq.Y])(a))
+    a, b, c = (q[int(i)] for i in rng.choice(n, 3, replace=False))
+    ops += [cirq.X(a) ** 0.5, cirq.X(b) ** 0.5, cirq.H(c)]
+    return cirq.Circuit([*ops, cirq.measure(*q, key="m")])
+
+
+def _with_depolarizing(circuit: cirq.Circuit, p: float) -> cirq.Circuit:
+    """``cirq.depolarize(p)`` on each qubit of every gate, right after it (stim's DEPOLARIZE1(p))."""
+    ops = []
+    for op in circuit.all_operations():
+        ops.append(op)
+        if not cirq.is_measurement(op):
+            ops.extend(cirq.depolarize(p).on(qubit) for qubit in op.qubits)
+    return cirq.Circuit(ops)
+
+
+def test_wide_noisy_clifford_circuit_goes_through_stim(cirq_fidelity, monkeypatch):
+    """A 56-qubit Clifford circuit with depolarizing noise on stimcirq's sampler matches a stim reference.
+
+    Reference: the ideal support S (and its uniform q = 1/|S|) from 10⁵ noiseless stim
+    shots, the noisy p over S from 10⁶ noisy ones: F = (Σ_S √(p q))² with sd ≈
+    √(F(1 − F)/10⁶). The allowed error adds it to the job's b + 4 sd (4,000 shots).
+    StimSampler takes no seed: its sampler is seeded by patching stim's default.
+    """
+    stim = pytest.importorskip("stim")
+    stimcirq = pytest.importorskip("stimcirq")
+    otel, recorder = cirq_fidelity
+    compile_sampler = stim.Circuit.compile_sampler
+    monkeypatch.setattr(
+        stim.Circuit,
+        "compile_sampler",
+        lambda self, **kw: compile_sampler(self, **{"seed": 4, **kw}),
+    )
+    n, p, shots = 56, 0.003, 4000
+    ideal_circuit = _wide_clifford(n, seed=8)
+    noisy = _with_depolarizing(ideal_circuit, p)
+    stimcirq.StimSampler().run(noisy, repetitions=shots)
+    assert recorder.flush(120)
+    [span] = [s for s in otel.spans() if s.name.endswith(" output_fidelity")]
+    assert span.attributes[Attr.OUTPUT_FIDELITY_METHOD.value] == "stim"
+    assert span.attributes[Attr.CIRCUIT_QUBITS.value] == n
+
+    ideal_rows = stimcirq.cirq_circuit_to_stim_circuit(ideal_circuit).compile_sampler(seed=1)
+    support = {row.tobytes() for row in ideal_rows.sample(100_000)}
+    assert len(support) <= 16
+    noisy_rows = stimcirq.cirq_circuit_to_stim_circuit(noisy).compile_sampler(seed=2)
+    rows = noisy_rows.sample(1_000_000)
+    seen = Counter(row.tobytes() for row in rows)
+    p_s = np.array([seen[x] / len(rows) for x in support])
+    exact, bias = exact_and_bias(p_s, np.full(len(support), 1 / len(support)), shots)
+    check_span(span, exact, bias, shots, extra=4 * math.sqrt(exact * (1 - exact) / len(rows)))

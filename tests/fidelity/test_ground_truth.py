@@ -1,11 +1,6 @@
 """Per-job output fidelity against the exact value of the noisy simulation (Aer, stim).
 
-Tolerance. With ``N`` shots and measured distribution ``p``, the plug-in Hellinger
-fidelity ``F̂ = (Σ sqrt(p̂ q))²`` has, by the delta method (``dF/dp_x =
-BC sqrt(q_x / p_x)``), ``sd(F̂) ≈ sqrt(F (1 - F) / N)``, and a downward bias
-``b ≈ BC Σ_x sqrt(q_x) (1 - p_x) / (4 N sqrt(p_x))`` from the curvature of
-``sqrt`` (second-order expansion). Each test allows ``|F̂ - F| ≤ b + 4 sd``
-(a 4-sigma band: false failures ~6e-5 per assertion; the seeds are fixed anyway).
+Tolerance: ``|F̂ - F| ≤ b + 4 sd``, the bias b and sd derived in ``helpers.py``.
 """
 
 from __future__ import annotations
@@ -20,12 +15,14 @@ pytest.importorskip("qiskit_aer")
 
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from qiskit import QuantumCircuit, transpile
+from qiskit.circuit import Parameter
 from qiskit.circuit.random import random_circuit
 from qiskit_aer import AerSimulator
 from qiskit_aer.noise import NoiseModel, depolarizing_error
 
 from qobserve.fidelity.ideal import ideal_distribution
 from qobserve.semconv import METRICS, Attr
+from tests.fidelity.helpers import check_interval, check_span, exact_and_bias
 
 FIDELITY = METRICS["quantum_job_output_fidelity_ratio"].otel_name
 BASIS = ["rz", "sx", "x", "cx"]
@@ -67,11 +64,7 @@ def _exact(circuit: QuantumCircuit, noise: NoiseModel) -> tuple[float, float]:
         )
     p = np.clip(np.real(np.diag(np.asarray(rho))), 0, None)
     keys = [format(i, f"0{circuit.num_qubits}b") for i in range(2**circuit.num_qubits)]
-    q = ideal_distribution(circuit)(keys)
-    bc = float(np.sum(np.sqrt(p * q)))
-    nz = (p > 0) & (q > 0)
-    bias = bc * float(np.sum(np.sqrt(q[nz]) * (1 - p[nz]) / (4 * SHOTS * np.sqrt(p[nz]))))
-    return bc**2, bias
+    return exact_and_bias(p, ideal_distribution(circuit)(keys), SHOTS)
 
 
 def _fidelity_span(otel):
@@ -96,12 +89,8 @@ def test_output_fidelity_matches_noisy_density_matrix(qiskit_fidelity, circuit):
         AerSimulator(noise_model=noise).run(tqc, shots=SHOTS, seed_simulator=5).result()
     assert recorder.flush(30)
     span = _fidelity_span(otel)
-    measured = span.attributes[Attr.OUTPUT_FIDELITY.value]
-    tolerance = bias + 4 * math.sqrt(exact * (1 - exact) / SHOTS)
-    assert abs(measured - exact) <= tolerance, (measured, exact, tolerance)
-    assert span.attributes[Attr.OUTPUT_FIDELITY_CI_LOW.value] <= exact
-    assert exact <= span.attributes[Attr.OUTPUT_FIDELITY_CI_HIGH.value]
-    assert span.attributes[Attr.JOB_SHOTS.value] == SHOTS
+    check_span(span, exact, bias, SHOTS)
+    check_interval(span, exact)
     assert 0 <= span.attributes[Attr.OUTPUT_TVD.value] <= 1
     job = next(s for s in otel.spans() if s.name == "qiskit aer_simulator run")
     assert span.links[0].context.span_id == job.context.span_id
@@ -152,3 +141,59 @@ def test_wide_clifford_circuit_goes_through_stim(qiskit_fidelity):
     tolerance = 1 / (4 * shots) + 4 * math.sqrt(exact * (1 - exact) / shots) + 0.002
     measured = span.attributes[Attr.OUTPUT_FIDELITY.value]
     assert abs(measured - exact) <= tolerance, (measured, exact, tolerance)
+
+
+def _swept_ghz(n: int) -> QuantumCircuit:
+    """GHZ-n with ry(θ) for the Hadamard: cos(θ/2)|0…0⟩ + sin(θ/2)|1…1⟩, transpiled to BASIS."""
+    theta = Parameter("θ")
+    qc = QuantumCircuit(n)
+    qc.ry(theta, 0)
+    for i in range(n - 1):
+        qc.cx(i, i + 1)
+    qc.measure_all()
+    return transpile(qc, basis_gates=BASIS, optimization_level=1, seed_transpiler=3)
+
+
+def test_sampler_sweep_compares_each_binding_with_its_own_ideal(qiskit_fidelity):
+    """A SamplerV2 PUB sweeping θ over 5 values under noise: each binding within b + 4 sd of exact."""
+    pytest.importorskip("qiskit_ibm_runtime")
+    from qiskit_ibm_runtime import SamplerV2
+
+    otel, recorder = qiskit_fidelity
+    noise = _noise(0.01, 0.04)
+    circuit = _swept_ghz(3)
+    thetas = np.linspace(0, np.pi, 5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        SamplerV2(mode=AerSimulator(noise_model=noise, seed_simulator=5)).run(
+            [(circuit, thetas.reshape(5, 1))], shots=SHOTS
+        ).result()
+    assert recorder.flush(60)
+    spans = sorted(
+        (s for s in otel.spans() if s.name.endswith(" output_fidelity")),
+        key=lambda s: s.attributes[Attr.CIRCUIT_BINDING_INDEX.value],
+    )
+    assert [s.attributes[Attr.CIRCUIT_BINDING_INDEX.value] for s in spans] == list(range(5))
+    for span, theta in zip(spans, thetas, strict=True):
+        check_span(span, *_exact(circuit.assign_parameters([theta]), noise), SHOTS)
+    assert otel.value(FIDELITY, **{Attr.BACKEND.value: "aer_simulator"}) == 5
+
+
+def test_large_sweep_is_compared_at_evenly_spaced_bindings(qiskit_fidelity):
+    """A 2-D sweep of 5 × 8 bindings is compared at 16 of them, first and last included."""
+    pytest.importorskip("qiskit_ibm_runtime")
+    from qiskit_ibm_runtime import SamplerV2
+
+    otel, recorder = qiskit_fidelity
+    values = np.linspace(0, np.pi, 40).reshape(5, 8, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        SamplerV2(mode=AerSimulator(seed_simulator=1)).run(
+            [(_swept_ghz(2), values)], shots=200
+        ).result()
+    assert recorder.flush(60)
+    spans = [s for s in otel.spans() if s.name.endswith(" output_fidelity")]
+    compared = sorted(s.attributes[Attr.CIRCUIT_BINDING_INDEX.value] for s in spans)
+    assert len(compared) == 16 and compared[0] == 0 and compared[-1] == 39
+    # Noiseless, ≤ 2 outcomes, 200 shots: F̂ ≥ 1 − 1/(4·200) − 4·sd, sd → 0 as F → 1.
+    assert all(s.attributes[Attr.OUTPUT_FIDELITY.value] > 0.98 for s in spans)

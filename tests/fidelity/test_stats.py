@@ -38,7 +38,7 @@ def test_bootstrap_interval_brackets_the_estimate():
 
 def test_statevector_and_stim_agree_on_a_clifford_circuit():
     """Both methods give the same probabilities for a 4-qubit Clifford circuit with a partial read."""
-    from qobserve.fidelity.ideal import StabilizerIdeal, _terminal
+    from qobserve.fidelity.ideal import _terminal, stabilizer_ideal
 
     qc = QuantumCircuit(4, 3)
     qc.h([0, 2])
@@ -49,7 +49,7 @@ def test_statevector_and_stim_agree_on_a_clifford_circuit():
     qc.measure([3, 1, 0], [0, 1, 2])
     keys = [format(i, "03b") for i in range(8)]
     dense = ideal_distribution(qc)(keys)
-    assert np.allclose(StabilizerIdeal(_terminal(qc))(keys), dense)
+    assert np.allclose(stabilizer_ideal(_terminal(qc))(keys), dense)
 
 
 def test_mid_circuit_measurement_is_unsupported():
@@ -72,3 +72,20 @@ def test_ghz3_bias_matches_the_documented_table(shots):
     k = np.arange(shots + 1)
     bias = float(np.sum(binom.pmf(k, shots, 0.5) * (0.5 + np.sqrt(k * (shots - k)) / shots))) - 1
     assert bias == pytest.approx(-1 / (4 * shots), rel=0.02)
+
+
+def test_wide_ecr_circuit_takes_the_stim_path():
+    """A 30-qubit GHZ in IBM Eagle's basis (ecr, rz, sx, x) is Clifford: ½ on 0…0 and 1…1."""
+    from qiskit import transpile
+
+    qc = QuantumCircuit(30)
+    qc.h(0)
+    for i in range(29):
+        qc.cx(i, i + 1)
+    qc.measure_all()
+    isa = transpile(qc, basis_gates=["ecr", "rz", "sx", "x"], optimization_level=1)
+    assert "ecr" in isa.count_ops()
+    ideal = ideal_distribution(isa, max_qubits=20)
+    assert ideal.method == "stim"
+    keys = ["0" * 30, "1" * 30, "0" * 29 + "1"]
+    assert list(ideal(keys)) == pytest.approx([0.5, 0.5, 0.0])

@@ -12,11 +12,11 @@ from qobserve.training import (
     BarrenPlateauDetector,
     DivergenceDetector,
     StallDetector,
-    StepView,
     StopTraining,
-    gradient_stats,
     track_training,
 )
+from qobserve.training.detectors import StepView
+from qobserve.training.snr import gradient_stats
 
 EXP = {Attr.EXPERIMENT.value: "exp"}
 

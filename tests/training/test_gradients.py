@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qobserve.training import Expectations, gradient_stats, parameter_shift, spsa
+from qobserve.training import Expectations, parameter_shift, spsa
+from qobserve.training.snr import gradient_stats
 
 THETA = np.array([0.7, 0.4])
 

@@ -301,6 +301,63 @@ def test_run_page_renders_in_chromium(mlflow_server, logged, tmp_path):
     print(f"screenshot: {png}")
 
 
+def _artifact(server, run_id: str, path: str) -> requests.Response:
+    r = requests.get(
+        f"{server.url}/get-artifact", params={"run_uuid": run_id, "path": path}, timeout=10
+    )
+    r.raise_for_status()
+    return r
+
+
+def test_braket_cirq_histograms_and_rb_artifacts(mlflow_server, instrumented):
+    """Braket and Cirq jobs of the run get histogram artifacts like Qiskit's, and an RB
+    probe run inside the run leaves its result and decay plot on the run."""
+    import cirq
+    from braket.circuits import Circuit
+    from braket.devices import LocalSimulator
+
+    from qobserve.benchmarking.probe import run_rb
+    from qobserve.instrumentation.braket import BraketInstrumentor
+    from qobserve.instrumentation.cirq import CirqInstrumentor
+
+    providers = {
+        "tracer_provider": instrumented.tracer_provider,
+        "meter_provider": instrumented.meter_provider,
+    }
+    instrumentors = [BraketInstrumentor(), CirqInstrumentor()]
+    for i in instrumentors:
+        i.instrument(**providers)
+    q = cirq.LineQubit(0)
+    try:
+        with track_training(
+            "sdk-histograms", mlflow=MlflowSettings(tracking_uri=mlflow_server.url), **providers
+        ) as run:
+            LocalSimulator().run(Circuit().x(0), shots=40).result()
+            run.record_step(loss=1.0)
+            cirq.Simulator(seed=1).run(
+                cirq.Circuit(cirq.X(q), cirq.measure(q, key="m")), repetitions=30
+            )
+            run.record_step(loss=0.5)
+            rb = run_rb(
+                "stim", (0,), lengths=(1, 20, 60), num_samples=5, shots=200, seed=2, **providers
+            )
+    finally:
+        for i in instrumentors:
+            i.uninstrument()
+    run_id = run.mlflow.run_id
+    listed = _rest(mlflow_server, "artifacts/list", run_id=run_id, path="histograms")["files"]
+    bodies = [_artifact(mlflow_server, run_id, f["path"]).json() for f in listed]
+    # X then measure: every shot reads 1, whatever the SDK.
+    assert sorted((b["backend"], b["counts"][0]["1"]) for b in bodies) == [
+        ("braket_sv", 40),
+        ("cirq_simulator", 30),
+    ]
+    doc = _artifact(mlflow_server, run_id, "rb/result.json").json()
+    assert doc["backend"] == "stim" and doc["epc"] == rb.fit.epc
+    png = _artifact(mlflow_server, run_id, "rb/decay.png").content
+    assert png.startswith(b"\x89PNG")
+
+
 def _scrape(address) -> dict[str, float]:
     with urllib.request.urlopen(f"http://{address[0]}:{address[1]}/metrics", timeout=10) as r:
         text = r.read().decode()

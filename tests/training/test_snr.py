@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qobserve.training import gradient_stats, landscape_variance, shot_snr, suggest_shots
+from qobserve.training import landscape_variance, suggest_shots
+from qobserve.training.snr import gradient_stats, shot_snr
 
 MU = np.array([1.0, -2.0, 0.5, 3.0, -1.5, 0.8, 2.5, -0.6])
 SIGMA = np.array([1.0, 1.0, 0.25, 1.5, 0.5, 0.4, 1.0, 0.3])  # true SNR between 1 and 4

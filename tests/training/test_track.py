@@ -247,15 +247,34 @@ def test_instrumented_qiskit_jobs_are_children_of_their_step(otel):
 
 
 def test_metrics_are_throttled_and_flushed_at_run_end(otel):
-    """With a long metrics_interval only the first step exports at once; the run's end flushes the rest."""
+    """With a long metrics_interval steps wait for the worker; flush_metrics() and the
+    run's end work them out and export them."""
     counter = _otel("quantum_training_steps_total")
     with track_training("exp", metrics_interval=3600, **otel.providers) as run:
         for i in range(3):
             run.record_step(loss=float(i))
+        assert otel.value(counter, **EXP) == 0  # the worker wakes once an hour
+        run.flush_metrics()
+        assert otel.value(counter, **EXP) == 3
+        record = run.record_step(loss=3.0)
+        assert record.loss == 3.0 and record.firing == frozenset()  # worked out when read
+        assert otel.value(_otel("quantum_training_loss"), **EXP) == 2.0
+    assert otel.value(counter, **EXP) == 4
+    assert otel.value(_otel("quantum_training_loss"), **EXP) == 3.0
+
+
+def test_worker_exports_steps_in_the_background(otel):
+    """With a short metrics_interval the worker exports steps while the loop runs."""
+    import time
+
+    counter = _otel("quantum_training_steps_total")
+    with track_training("exp", metrics_interval=0.05, **otel.providers) as run:
+        run.record_step(loss=1.0, gradient=[0.1, 0.2], gradient_stderr=[0.01, 0.02])
+        deadline = time.monotonic() + 30
+        while otel.value(counter, **EXP) != 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert otel.value(counter, **EXP) == 1
-        assert otel.value(_otel("quantum_training_loss"), **EXP) == 0.0
-    assert otel.value(counter, **EXP) == 3
-    assert otel.value(_otel("quantum_training_loss"), **EXP) == 2.0
+        assert otel.value(_otel("quantum_training_gradient_snr"), **EXP) == pytest.approx(10.0)
 
 
 def test_foreign_current_span_stops_linking_without_clobbering_context(otel):
@@ -268,3 +287,65 @@ def test_foreign_current_span_stops_linking_without_clobbering_context(otel):
         run.record_step(loss=0.5)
     assert run.steps == 2 and any("no longer the current span" in a for a in run.anomalies)
     assert not trace.get_current_span().get_span_context().is_valid
+
+
+def test_options_are_typed_keyword_only_and_documented():
+    """Every track_training option is keyword-only, annotated and named in the docstring."""
+    import inspect
+
+    params = list(inspect.signature(track_training).parameters.values())
+    assert params[0].name == "experiment"
+    options = params[1:]
+    assert len(options) >= 15
+    for p in options:
+        assert p.kind is inspect.Parameter.KEYWORD_ONLY, p.name
+        assert p.annotation is not inspect.Parameter.empty, p.name
+        assert f"{p.name}:" in track_training.__doc__, p.name
+
+
+def test_unknown_option_is_a_type_error():
+    """A misspelt option fails at the call, not deep inside the run."""
+    with pytest.raises(TypeError, match="metric_interval"):
+        track_training("exp", metric_interval=0)  # type: ignore[call-arg]
+
+
+def test_runs_on_one_provider_share_the_step_tracer_and_keep_their_links(otel):
+    """Many runs on one provider (the SDK caches the tracer) each link jobs to their steps."""
+    tracer = otel.tracer_provider.get_tracer("sdk")
+    for _ in range(3):
+        with track_training("exp", **otel.providers) as run:
+            with tracer.start_as_current_span("job"):
+                pass
+            run.record_step(loss=1.0)
+    spans = otel.spans()
+    steps = {s.context.span_id for s in _by_name(spans, "training step")}
+    jobs = _by_name(spans, "job")
+    assert len(jobs) == 3 and all(j.parent.span_id in steps for j in jobs)
+
+
+def test_a_reused_gradient_buffer_is_read_as_it_was_at_the_step(otel):
+    """Steps are worked out later: an array changed in place after record_step does not leak in."""
+    grad, stderr = np.array([0.3, 0.4]), np.array([0.1, 0.1])
+    with track_training("exp", metrics_interval=3600, **otel.providers) as run:
+        record = run.record_step(loss=1.0, gradient=grad, gradient_stderr=stderr)
+        grad[:] = 0.0  # an optimizer reusing its buffer
+    assert record.stats.norm == pytest.approx(0.5)
+
+
+def test_what_the_loop_sets_on_the_current_span_lands_on_its_step(otel):
+    """Auto steps: attributes and events set on the current span reach that step's span."""
+    with track_training("exp", **otel.providers) as run:
+        for lr in (0.1, 0.05):
+            trace.get_current_span().set_attribute("user.learning_rate", lr)
+            trace.get_current_span().add_event("user.checkpoint", {"lr": lr})
+            run.record_step(loss=lr)
+        trace.get_current_span().set_attribute("user.phase", "evaluation")
+    steps = sorted(
+        _by_name(otel.spans(), "training step"),
+        key=lambda s: s.attributes[Attr.TRAINING_STEP.value],
+    )
+    assert [s.attributes.get("user.learning_rate") for s in steps] == [0.1, 0.05, None]
+    assert [[e.attributes["lr"] for e in s.events if e.name == "user.checkpoint"] for s in steps][
+        :2
+    ] == [[0.1], [0.05]]
+    assert steps[2].attributes["user.phase"] == "evaluation"  # the trailing, unrecorded step

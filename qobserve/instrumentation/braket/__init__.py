@@ -28,6 +28,10 @@ What is instrumented:
 Each job records the ``quantum_jobs_total`` / duration / shots metrics of
 :mod:`qobserve.semconv` and its cost as :mod:`qobserve.cost` prices it.
 Errors are classified by :mod:`qobserve.instrumentation.braket.errors`.
+Per-job output fidelity (off by default; ``instrument(output_fidelity=RATE)``,
+``QOBSERVE_OUTPUT_FIDELITY`` or ``qobserve.output_fidelity(rate)``): sampled
+``LocalSimulator`` tasks' counts are compared with the circuit's noiseless
+distribution in a background worker (:mod:`qobserve.fidelity.braket_ideal`).
 Noise for ``braket:local_dm`` specs: :func:`qobserve.instrumentation.braket.noise.apply_noise`.
 
 Suppression: code run under ``opentelemetry.instrumentation.utils.suppress_instrumentation()``
@@ -66,20 +70,28 @@ class BraketInstrumentor(BaseInstrumentor):
         return _instruments
 
     def _instrument(self, **kwargs) -> None:
+        from qobserve.fidelity import FidelityRecorder
         from qobserve.instrumentation.braket import _aws, _local
 
         telemetry = job_telemetry(
             kwargs.get("tracer_provider"), kwargs.get("meter_provider")
         ).with_hooks(kwargs.get("request_hook"), kwargs.get("response_hook"))
+        self._fidelity = FidelityRecorder(
+            telemetry,
+            rate=kwargs.get("output_fidelity"),
+            max_qubits=kwargs.get("output_fidelity_max_qubits"),
+        )
         tasks = _aws.AwsTasks(telemetry)
         BraketInstrumentor._aws_tasks = tasks
         wrap_function_wrapper(
-            "braket.devices.local_simulator", "LocalSimulator.run", _local.wrap_run(telemetry)
+            "braket.devices.local_simulator",
+            "LocalSimulator.run",
+            _local.wrap_run(telemetry, self._fidelity),
         )
         wrap_function_wrapper(
             "braket.devices.local_simulator",
             "LocalSimulator.run_batch",
-            _local.wrap_run_batch(telemetry),
+            _local.wrap_run_batch(telemetry, self._fidelity),
         )
         wrap_function_wrapper(
             "braket.aws.aws_session", "AwsSession.create_quantum_task", tasks.wrap_create

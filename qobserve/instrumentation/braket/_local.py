@@ -16,6 +16,7 @@ from typing import Any
 
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
+from qobserve.fidelity.braket_ideal import queue_local_task
 from qobserve.instrumentation._cost import job_cost_usd
 from qobserve.instrumentation._job import JobTelemetry
 from qobserve.semconv import JobStatus, Provider
@@ -99,10 +100,11 @@ def _describe_batch(args: tuple, kwargs: dict) -> tuple[int, list, dict]:
     return _shots(_arg(args, kwargs, 1, "shots")), specs, facts
 
 
-def _wrap(telemetry: JobTelemetry, operation: str, describe, results):
+def _wrap(telemetry: JobTelemetry, operation: str, describe, results, fidelity=None):
     def wrapper(wrapped, instance, args, kwargs):
         if not is_instrumentation_enabled():
             return wrapped(*args, **kwargs)
+        sampled = fidelity is not None and fidelity.sampled()
         shots, specs, facts = describe(args, kwargs)
         circuits = len(specs)
         backend = local_backend_name(instance)
@@ -117,17 +119,24 @@ def _wrap(telemetry: JobTelemetry, operation: str, describe, results):
             raise
         if operation == "run":
             record.set_job_id(str(returned.id))
-        _finish(record, backend, shots, circuits, results(returned))
+        done = results(returned)
+        _finish(record, backend, shots, circuits, done)
+        if sampled:  # output fidelity, computed off this call by the fidelity worker
+            name = "task_specification" if operation == "run" else "task_specifications"
+            inputs = _arg(args, kwargs, 2 if operation == "run" else 3, "inputs")
+            queue_local_task(fidelity, record, backend, _arg(args, kwargs, 0, name), done, inputs)
         return returned
 
     return wrapper
 
 
-def wrap_run(telemetry: JobTelemetry):
-    """wrapt wrapper for ``LocalSimulator.run``: one span per task."""
-    return _wrap(telemetry, "run", _describe_run, lambda task: [task.result()])
+def wrap_run(telemetry: JobTelemetry, fidelity=None):
+    """wrapt wrapper for ``LocalSimulator.run``: one span per task; ``fidelity`` compares sampled ones."""
+    return _wrap(telemetry, "run", _describe_run, lambda task: [task.result()], fidelity)
 
 
-def wrap_run_batch(telemetry: JobTelemetry):
+def wrap_run_batch(telemetry: JobTelemetry, fidelity=None):
     """wrapt wrapper for ``LocalSimulator.run_batch``: one span for the whole batch."""
-    return _wrap(telemetry, "run_batch", _describe_batch, lambda batch: list(batch.results()))
+    return _wrap(
+        telemetry, "run_batch", _describe_batch, lambda batch: list(batch.results()), fidelity
+    )

@@ -142,7 +142,8 @@ def _sample(fidelity, tracked: Tracked, operation: str, work: _workload.Workload
     """Mark the job for the output-fidelity worker when this job is sampled."""
     if operation in _COUNTED:
         if work.programs and fidelity.sampled():
-            tracked.fidelity = work.programs
+            # Sampler PUBs carry their parameter values (sweeps); run's circuits have none.
+            tracked.fidelity = work.pubs or work.programs
     elif operation == "estimator" and work.pubs and fidelity.sampled():
         tracked.expectations = work.pubs
 
