@@ -189,7 +189,7 @@ def _check_qasm(path: Path) -> None:
     Raises:
         ScenarioError: ``circuit: FILE: …`` with the parser's first line.
     """
-    from qobserve.executor import ConversionError, convert
+    from qobserve.executor._convert import ConversionError, convert
 
     try:
         circuit = convert(path.read_text(encoding="utf-8"), "qiskit")

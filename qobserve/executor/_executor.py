@@ -59,7 +59,7 @@ class Target:
 
     Args:
         backend: spec string (``qiskit:aer``), :class:`~qobserve.backends.BackendSpec`,
-            SDK backend object, or a :class:`~qobserve.executor.Backend`.
+            SDK backend object, or a :class:`~qobserve.executor._runner.Backend`.
         price: overrides :func:`qobserve.cost.estimate` for this backend.
     """
 
@@ -151,7 +151,7 @@ class ResilientExecutor(Attempts):
         retry / breaker / gates / idempotency / connection: the policies (or
             mappings of their fields).
         deadline: seconds a logical job may take in total, queue included
-            (default 24 h, :data:`~qobserve.executor.DEFAULT_DEADLINE`; None
+            (default 24 h, :data:`~qobserve.executor._policies.DEFAULT_DEADLINE`; None
             means the default: no job waits forever).
         budget: a :class:`qobserve.cost.Budget`; each submission reserves its estimate.
         retry_budget: token bucket shared with other executors (default: a fresh one).

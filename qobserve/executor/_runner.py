@@ -8,7 +8,7 @@ implements it, such as :class:`qobserve.chaos.ChaosBackend`, is a target too.
 
 Optional extras a backend may have: ``remote`` (True for a cloud service),
 ``connect(timeout)`` (build the connection before the first job; raises
-:class:`~qobserve.executor.TargetUnreachableError`) and
+:class:`~qobserve.executor._cloud.TargetUnreachableError`) and
 ``find(client_id, since)`` (the :class:`Submission` of a job already sent with
 that client id, or None), which the executor uses when a submission's outcome
 is unknown. Cloud specs are adapted lazily: nothing touches the network until
