@@ -38,7 +38,6 @@ import statistics
 import sys
 import time
 import warnings
-from concurrent.futures import Executor, Future
 from pathlib import Path
 
 from opentelemetry.sdk.metrics import MeterProvider
@@ -49,6 +48,7 @@ from qiskit import QuantumCircuit
 
 sys.path.append(str(Path(__file__).resolve().parent.parent))  # PYTHONPATH comes first
 from benchmarks._report import goal
+from benchmarks.instrumentation_overhead import _Inline  # Aer jobs in the calling thread
 from qobserve.chaos import ChaosBackend, Faults
 from qobserve.executor import (
     ExecutionResult,
@@ -66,18 +66,6 @@ class _Drop(SpanExporter):
 
     def export(self, spans) -> SpanExportResult:
         return SpanExportResult.SUCCESS
-
-
-class _Inline(Executor):
-    """Runs each submitted function at once in the caller's thread."""
-
-    def submit(self, fn, /, *args, **kwargs) -> Future:
-        future: Future = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # delivered through the future, like a pool would
-            future.set_exception(exc)
-        return future
 
 
 def bell() -> QuantumCircuit:
