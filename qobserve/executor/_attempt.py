@@ -25,12 +25,13 @@ from opentelemetry.trace import Status, StatusCode
 from qobserve.errors import ErrorInfo, ErrorKind, classify, outcome_unknown
 from qobserve.executor import _cloud
 from qobserve.executor._breaker import Breaker
-from qobserve.executor._gates import reserve
-from qobserve.executor._hooks import AttemptDetails, run_hooks
-from qobserve.executor._policies import Price
+from qobserve.executor._gates import BudgetLike, reserve
+from qobserve.executor._hooks import AttemptDetails, Hooks, run_hooks
+from qobserve.executor._policies import ConnectionPolicy, IdempotencyPolicy, Price, RetryPolicy
 from qobserve.executor._provenance import Attempt, Provenance
-from qobserve.executor._retry import AttemptError
+from qobserve.executor._retry import AttemptError, RetryBudget
 from qobserve.executor._runner import Backend, Submission
+from qobserve.executor._telemetry import ExecutorTelemetry
 from qobserve.semconv import Attr, JobStatus
 
 __all__ = ["Attempts", "Slot", "attempt_details"]
@@ -61,6 +62,16 @@ class Slot:
 class Attempts:
     """Attempt handling of :class:`~qobserve.executor.ResilientExecutor` (a mixin:
     it uses the executor's policies, budget, retry budget, telemetry and hooks)."""
+
+    # Set by ResilientExecutor.__init__.
+    budget: BudgetLike | None
+    record_jobs: bool
+    retry: RetryPolicy
+    retry_budget: RetryBudget
+    idempotency: IdempotencyPolicy
+    connection: ConnectionPolicy
+    _tel: ExecutorTelemetry
+    _hooks: Hooks
 
     def _attempt(
         self,

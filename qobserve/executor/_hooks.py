@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 __all__ = [
     "AttemptDetails",
@@ -113,6 +113,16 @@ D = TypeVar("D", AttemptDetails, RetryDetails, FallbackDetails)
 Hook = Callable[[Any], object]
 
 
+class _DefaultHooks(Protocol):
+    """The executor's own telemetry, which provides one hook per event."""
+
+    def on_attempt(self, d: AttemptDetails) -> None: ...
+
+    def on_retry(self, d: RetryDetails) -> None: ...
+
+    def on_fallback(self, d: FallbackDetails) -> None: ...
+
+
 def _hook_tuple(value: Hook | Sequence[Hook] | None, field: str) -> tuple[Hook, ...]:
     """``value`` (a callable, a sequence of them, or None) as a tuple.
 
@@ -142,7 +152,7 @@ class Hooks:
         on_attempt: Hook | Sequence[Hook] | None,
         on_retry: Hook | Sequence[Hook] | None,
         on_fallback: Hook | Sequence[Hook] | None,
-        default: Any = None,
+        default: _DefaultHooks | None = None,
     ) -> None:
         d = default
         self.attempt = ((d.on_attempt,) if d else ()) + _hook_tuple(on_attempt, "on_attempt")
