@@ -77,6 +77,7 @@ def _is_budget_error(exc: BaseException) -> bool:
 
 _SKIPPED, _REASON = SpanEvent.TARGET_SKIPPED.value, Attr.SKIP_REASON.value
 _BACKEND, _PROVIDER = Attr.BACKEND.value, Attr.PROVIDER.value
+_JOB_ID, _COST = Attr.JOB_ID.value, Attr.JOB_COST_USD.value
 
 
 def _classical_last(targets: list[Any]) -> ClassicalTarget | None:
@@ -480,7 +481,11 @@ class ResilientExecutor(Attempts):
                 reasons.append(f"{slot.name}: {left}")
             else:
                 prov.backend, prov.provider, prov.ended = slot.name, slot.provider, time.time()
-                span.set_attributes(slot.labels)
+                if span.is_recording():  # where the answer came from, in one call
+                    answer = prov.attempts[-1]
+                    span.set_attributes(
+                        {**slot.labels, _JOB_ID: answer.job_id or "", _COST: float(prov.cost_usd)}
+                    )
                 return ExecutionResult(counts, prov)
             previous = slot
         if self.classical is not None:

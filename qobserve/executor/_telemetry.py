@@ -4,8 +4,8 @@ default hooks (attempt spans, ``quantum_job_retries_total``,
 
 Attempt spans are written when an attempt has ended, from its details, with
 its real start and end times, as children of the job span. A job whose only
-attempt succeeded gets no child: its job span carries that attempt's job id
-and cost (and, as always, the backend that answered): a second span on every
+attempt succeeded gets no child: the job span carries the answering attempt's
+backend, job id and cost anyway (the executor sets them): a second span on every
 healthy job would take most of the executor's overhead budget
 (``benchmarks/executor_overhead.py``). With ``record_jobs`` each attempt is
 already a live job record, so no attempt span is added.
@@ -86,13 +86,10 @@ class ExecutorTelemetry:
     # -- the default hooks ------------------------------------------------------------
 
     def on_attempt(self, d: AttemptDetails) -> None:
-        """An attempt span (or, for a job's only attempt, attributes on the job span)."""
-        job = trace.get_current_span()
-        if self.record_jobs or not job.is_recording():
+        """An attempt span, unless it was the job's only attempt (the job span says it all)."""
+        if (d.number == 1 and d.error is None) or self.record_jobs:
             return
-        if d.number == 1 and d.error is None:
-            if d.job_id is not None:
-                job.set_attributes({_JOB_ID: d.job_id, _COST: d.cost_usd or 0.0})
+        if not trace.get_current_span().is_recording():
             return
         attrs: dict[str, Any] = {
             **self.labels(d.provider, d.backend),
