@@ -9,9 +9,11 @@ Run: ``python benchmarks/executor_overhead.py [--jobs 3000] [--fault-jobs 1000] 
    policies and no faults. Two executors are timed, one with OpenTelemetry SDK
    providers configured the way users run it (a TracerProvider with a
    BatchSpanProcessor whose exporter drops the batch, a MeterProvider with a
-   reader) and one without providers (no-op API).
-   Method: the three modes interleaved job by job in one process, their order
-   reversed every round (ABC CBA) so neither drift nor position favours one;
+   reader) and one without providers (no-op API). A fourth mode wraps the bare
+   job in one SDK span with the job span's attributes (start, make current,
+   end): the least the executor's contract span costs, printed for reference.
+   Method: the four modes interleaved job by job in one process, their order
+   reversed every round (ABCD DCBA) so neither drift nor position favours one;
    a fresh circuit object per job, as users submit them (per-object caches do
    not help); Aer's job executor replaced by an inline one and
    ``OMP_NUM_THREADS=1``, so each job's whole cost lands in the calling
@@ -40,6 +42,7 @@ import time
 import warnings
 from pathlib import Path
 
+from opentelemetry import context, trace
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
@@ -88,7 +91,9 @@ def overhead(jobs: int, shots: int, profile: bool) -> dict[str, list[float]]:
     from qiskit_aer.jobs import utils as aer_job_utils
 
     aer_job_utils.DEFAULT_EXECUTOR = _Inline()  # AerJob reads it at construction
-    with_otel = ResilientExecutor(["qiskit:aer"], seed=1, **_providers())
+    providers = _providers()
+    with_otel = ResilientExecutor(["qiskit:aer"], seed=1, **providers)
+    tracer = providers["tracer_provider"].get_tracer("floor")
     without = ResilientExecutor(["qiskit:aer"], seed=1)
     backend = with_otel.backends[0].native
     without.backends[0]._native = backend  # the very same AerSimulator for every mode
@@ -96,8 +101,20 @@ def overhead(jobs: int, shots: int, profile: bool) -> dict[str, list[float]]:
     def bare(qc: QuantumCircuit) -> None:
         backend.run(qc, shots=shots).result().get_counts()
 
+    def one_span(qc: QuantumCircuit) -> None:
+        """The least OTel work a job span takes: start, make current, end (same attributes)."""
+        span = tracer.start_span("job", attributes={"a": "client-id", "b": shots, "c": 2})
+        token = context.attach(trace.set_span_in_context(span))
+        try:
+            bare(qc)
+        finally:
+            context.detach(token)
+            span.set_attributes({"d": "qiskit", "e": "aer_simulator", "f": "job-id", "g": 0.0})
+            span.end()
+
     modes = {
         "bare": bare,
+        "bare + one span": one_span,
         "providers": lambda qc: with_otel.run(qc, shots=shots),
         "no providers": lambda qc: without.run(qc, shots=shots),
     }
@@ -184,6 +201,12 @@ def main() -> None:
             "≤ 1.05×",
             None if args.quick else ratio <= 1.05,
         )
+    floor = medians["bare + one span"]
+    print(
+        f"bare + one SDK span (the job span's floor): {floor * 1e6:.0f} µs = "
+        f"{floor / bare:.3f}× bare; executor with providers over it: "
+        f"{medians['providers'] / floor:.3f}×"
+    )
     print("success under 30% transient faults:")
     for k in (1, 2, 3, 4):
         theory = 1 - 0.3**k
