@@ -35,16 +35,17 @@ failed=0
 
 # step NAME COMMAND...: run it, keep its output in $log, print and remember its time.
 step() {
-  local name="$1" start end status
+  local name="$1" start end status out
   shift
+  out="$log/${name//[^A-Za-z0-9.-]/_}.txt"
   start=$(date +%s.%N)
-  if "$@" >"$log/${name// /_}.txt" 2>&1; then status=ok; else status="FAILED ($?)"; failed=1; fi
+  if "$@" >"$out" 2>&1; then status=ok; else status="FAILED ($?)"; failed=1; fi
   end=$(date +%s.%N)
   local took
   took=$(awk "BEGIN { printf \"%.1f\", $end - $start }")
   times+=("$(printf '%-34s %7s s  %s' "$name" "$took" "$status")")
   echo "${times[-1]}"
-  if [ "$status" != ok ]; then tail -n 20 "$log/${name// /_}.txt" | sed 's/^/    | /'; fi
+  if [ "$status" != ok ]; then tail -n 20 "$out" | sed 's/^/    | /'; fi
 }
 
 echo "trying $repo as a newcomer in $work ($("$python" --version), $(nproc) CPUs)"
@@ -56,6 +57,7 @@ step "python -m venv .venv" "$python" -m venv .venv
 demo=(qobserve demo)
 [ "$free_ports" -eq 1 ] && demo+=(--port 0)
 demo_log="${demo[*]}"
+demo_log="$log/${demo_log//[^A-Za-z0-9.-]/_}.txt"
 step "bash scripts/setup.sh" bash scripts/setup.sh
 step "${demo[*]}" "${demo[@]}"
 if [ "$skip_tests" -eq 1 ]; then
@@ -75,6 +77,6 @@ echo
 echo "summary ($(git rev-parse --short HEAD)):"
 printf '  %s\n' "${times[@]}"
 echo "last lines of the demo:"
-tail -n 12 "$log/${demo_log// /_}.txt" | sed 's/^/    | /'
+tail -n 12 "$demo_log" | sed 's/^/    | /'
 [ "$keep" -eq 1 ] && echo "kept: $work (logs in $log)"
 exit "$failed"
