@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from qobserve.demo.links import runbook_index_url
-from qobserve.demo.pointers import Pointer, metrics_pointer, print_pointers
+from qobserve.demo.pointers import Pointer, print_pointers
 from qobserve.demo.summary import budget_lines, sli_table, training_table
 
 __all__ = ["DemoContext", "DemoOptions", "run_demo"]
@@ -107,10 +107,11 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> int:
         print_pointers(
             console,
             [
-                *([Pointer("runbooks", runbooks, "one per alert")] if runbooks else []),
+                *([Pointer("runbooks", runbooks)] if runbooks else []),
                 *ctx.pointers,
-                metrics_pointer(f"http://{host}:{port}/metrics", options.serve_seconds),
+                Pointer("/metrics", f"http://{host}:{port}/metrics"),
             ],
+            options.serve_seconds,
         )
         if options.serve_seconds:
             time.sleep(options.serve_seconds)

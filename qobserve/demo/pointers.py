@@ -10,31 +10,22 @@ from dataclasses import dataclass
 
 from rich.console import Console
 
-__all__ = ["Pointer", "metrics_pointer", "print_pointers"]
+__all__ = ["Pointer", "print_pointers"]
 
 
 @dataclass(frozen=True)
 class Pointer:
     label: str
     where: str
-    note: str = ""
 
 
-def metrics_pointer(url: str, serve_seconds: float) -> Pointer:
-    """``/metrics`` while it is served, or how to keep it up when the demo ends now."""
-    if serve_seconds:
-        return Pointer(
-            "/metrics", url, f"serving /metrics for {serve_seconds:g} s more (Ctrl-C stops)"
-        )
-    return Pointer("/metrics", url, "served during the run; --serve-seconds 300 keeps it up")
-
-
-def print_pointers(console: Console, pointers: list[Pointer]) -> None:
-    """``Look at:`` then one unwrapped line per pointer, labels aligned."""
+def print_pointers(console: Console, pointers: list[Pointer], serve_seconds: float) -> None:
+    """``Look at:``, one unwrapped line per pointer, then how long ``/metrics`` stays up."""
     console.print("[bold]Look at:[/]")
     width = max(len(p.label) for p in pointers)
     for p in pointers:
-        note = f"  ({p.note})" if p.note else ""
-        console.print(
-            f"  {p.label:<{width}}  {p.where}{note}", soft_wrap=True, markup=False, highlight=False
-        )
+        console.print(f"  {p.label:<{width}}  {p.where}", soft_wrap=True, markup=False)
+    if serve_seconds:
+        console.print(f"serving /metrics for {serve_seconds:g} s more (Ctrl-C stops)")
+    else:
+        console.print("/metrics stops with the demo: --serve-seconds 300 keeps it up to look at")
