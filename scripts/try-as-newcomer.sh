@@ -78,5 +78,9 @@ echo "summary ($(git rev-parse --short HEAD)):"
 printf '  %s\n' "${times[@]}"
 echo "last lines of the demo:"
 tail -n 12 "$demo_log" | sed 's/^/    | /'
+while read -r snippet; do
+  echo "last lines of README $(basename "$snippet" .py):"
+  tail -n 3 "$log/README_$(basename "$snippet" .py).txt" | sed 's/^/    | /'
+done <"$log/snippets.txt"
 [ "$keep" -eq 1 ] && echo "kept: $work (logs in $log)"
 exit "$failed"
