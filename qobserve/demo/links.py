@@ -8,6 +8,7 @@ runbook button and summary link opens a page that exists right here.
 
 from __future__ import annotations
 
+from qobserve import conventions as conv
 from qobserve.runbook_index import RUNBOOK_DIR
 
 __all__ = ["local_runbook_base", "mlflow_run_url", "runbook_index_url"]
@@ -19,13 +20,13 @@ def local_runbook_base() -> str | None:
     Returns:
         None when qobserve runs from an install without the repository's runbooks.
     """
-    return RUNBOOK_DIR.parent.as_uri() if (RUNBOOK_DIR / "README.md").is_file() else None
+    return RUNBOOK_DIR.parent.as_uri() if (RUNBOOK_DIR / conv.RUNBOOK_INDEX).is_file() else None
 
 
 def runbook_index_url() -> str | None:
     """``file://`` URL of the runbook index (one page per alert), or None without a checkout."""
     base = local_runbook_base()
-    return f"{base}/runbooks/README.md" if base else None
+    return conv.runbook_url(base) if base else None
 
 
 def mlflow_run_url(tracking_uri: str, experiment: str) -> str | None:
