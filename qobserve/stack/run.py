@@ -148,13 +148,6 @@ def run_stack(options: RunOptions, console: Console | None = None) -> int:
             stack.telemetry.meter_provider.force_flush()
             slis = sli_table(stack.registry)
             code = 0 if result.completed else 1
-            if "mlflow" in urls:  # the page to look at, while the server is still up
-                from qobserve.demo.links import mlflow_run_url
-                from qobserve.stack.workload import EXPERIMENT
-
-                if run_url := mlflow_run_url(urls["mlflow"], EXPERIMENT):
-                    urls["mlflow run"] = run_url
-                    console.print(f"MLflow run: {run_url}", soft_wrap=True, markup=False)
             if options.serve_seconds:
                 console.print(f"stack stays up {options.serve_seconds:g} s more (Ctrl-C stops)")
                 time.sleep(options.serve_seconds)
@@ -179,7 +172,7 @@ def _summary(
     console: Console, stack: Stack, result: ScenarioResult | None, urls: dict, slis, t0: float
 ) -> None:
     console.rule("summary")
-    for name in ("prometheus", "alertmanager", "mlflow", "mlflow run"):
+    for name in ("prometheus", "alertmanager", "mlflow"):
         if name in urls:
             console.print(f"{name} UI was at {urls[name]}", soft_wrap=True, markup=False)
     if result is not None:

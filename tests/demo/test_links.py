@@ -1,15 +1,13 @@
-"""The local demo links to the runbooks this checkout ships and to the MLflow run it logged."""
+"""The local demo links to the runbooks this checkout ships."""
 
 from __future__ import annotations
 
-import urllib.request
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-import pytest
 import yaml
 
-from qobserve.demo.links import local_runbook_base, mlflow_run_url, runbook_index_url
+from qobserve.demo.links import local_runbook_base, runbook_index_url
 from qobserve.semconv import ALERTS
 from qobserve.stack import config as cfg
 
@@ -51,25 +49,3 @@ def test_every_alert_the_stack_can_page_has_a_local_runbook():
     links = cfg.demo_spec().links
     for alert in ALERTS:
         assert _file(links.runbook(alert)).is_file(), alert
-
-
-@pytest.mark.integration
-def test_mlflow_run_url_opens_the_latest_run(tmp_path):
-    """`demo --stack --mlflow` points at the experiment's latest run on the real server."""
-    from mlflow import MlflowClient
-
-    from qobserve.testing import start_mlflow_server
-
-    server = start_mlflow_server(tmp_path / "mlflow")
-    try:
-        assert mlflow_run_url(server.url, "demo-vqe") is None  # nothing logged yet
-        client = MlflowClient(tracking_uri=server.url)
-        exp = client.create_experiment("demo-vqe")
-        client.create_run(exp)
-        latest = client.create_run(exp).info.run_id
-        url = mlflow_run_url(server.url, "demo-vqe")
-        assert url == f"{server.url}/#/experiments/{exp}/runs/{latest}"
-        page, _, _ = url.partition("#")
-        assert urllib.request.urlopen(page, timeout=30).status == 200  # the UI serving the route
-    finally:
-        server.stop()
