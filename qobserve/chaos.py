@@ -1,7 +1,7 @@
 """Fault injection for game days and tests, with ground-truth accounting.
 
 :class:`ChaosBackend` wraps any backend (spec, SDK object or executor
-:class:`~qobserve.executor.Backend`) and, per submission, injects throttling
+:class:`~qobserve.executor._runner.Backend`) and, per submission, injects throttling
 with Retry-After, transient and permanent errors, hung jobs that never finish,
 late jobs, outages over a window of logical jobs, and stale or missing
 calibration. Decisions are drawn from ``Random(seed, backend, client id,

@@ -189,7 +189,7 @@ def _check_qasm(path: Path) -> None:
     Raises:
         ScenarioError: ``circuit: FILE: …`` with the parser's first line.
     """
-    from qobserve.executor import ConversionError, convert
+    from qobserve.executor._convert import ConversionError, convert
 
     try:
         circuit = convert(path.read_text(encoding="utf-8"), "qiskit")
@@ -547,6 +547,7 @@ def _tokens(b) -> dict[str, int]:
 
 def render(report: GamedayReport, console=None) -> None:
     """Print the report as rich tables."""
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
@@ -578,13 +579,16 @@ def render(report: GamedayReport, console=None) -> None:
     ):
         summary.add_row(key, str(value))
     console.print(summary)
-    table = Table(title="By backend")
+    # Numbers and names are never cut or wrapped (`executio…`, `ServiceUn/available/…`):
+    # counts sit in a narrow borderless table, and each error type gets its own row below.
+    table = Table(title="By backend", box=box.SIMPLE_HEAD)
     for col in ("backend", "attempts", "completed", "executions", "skipped", "breaker"):
-        table.add_column(col)
-    table.add_column("errors", overflow="fold")
+        table.add_column(col, no_wrap=True, min_width=len(col))
     states = {0: "closed", 1: "half-open", 2: "open"}
+    errors = Table(title="Errors by backend", box=box.SIMPLE_HEAD)
+    for col in ("backend", "error", "attempts"):
+        errors.add_column(col, no_wrap=True, min_width=len(col))
     for name, r in report.by_backend.items():
-        errors = ", ".join(f"{k}×{v}" for k, v in sorted(r.errors.items())) or "-"
         breaker = "-" if name == report.classical_backend else states[r.breaker_state]
         table.add_row(
             name,
@@ -593,9 +597,12 @@ def render(report: GamedayReport, console=None) -> None:
             str(r.executions),
             str(r.skipped),
             breaker,
-            errors,
         )
+        for kind, n in sorted(r.errors.items()):
+            errors.add_row(name, kind, str(n))
     console.print(table)
+    if errors.row_count:
+        console.print(errors)
     if report.failures:
         reasons = Counter(f["reason"] for f in report.failures)
         fails = Table(title="Failed jobs by reason")

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import logging
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 from rich.console import Console
 from rich.progress import Progress
 
+from qobserve.demo.links import runbook_index_url
+from qobserve.demo.pointers import Pointer, print_pointers
 from qobserve.demo.summary import budget_lines, sli_table, training_table
 
 __all__ = ["DemoContext", "DemoOptions", "run_demo"]
@@ -42,6 +46,15 @@ class DemoContext:
     notes: list[str] = field(default_factory=list)
     #: game-day rows of the summary, "provider:name" → the backend spec they ran on
     gameday_backends: dict[str, str] = field(default_factory=dict)
+    #: what a stage made that is better looked at than read (a plot), for the last lines
+    pointers: list[Pointer] = field(default_factory=list)
+    _files: Path | None = None
+
+    def files(self) -> Path:
+        """A directory for what the stages write (plots), made on first use."""
+        if self._files is None:
+            self._files = Path(tempfile.mkdtemp(prefix="qobserve-demo-"))
+        return self._files
 
 
 def _stages():
@@ -90,8 +103,17 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> int:
             console.print(table)
         for note in [*budget_lines(registry), *ctx.notes]:
             console.print(note)
+        runbooks = runbook_index_url()
+        print_pointers(
+            console,
+            [
+                *([Pointer("runbooks", runbooks)] if runbooks else []),
+                *ctx.pointers,
+                Pointer("/metrics", f"http://{host}:{port}/metrics"),
+            ],
+            options.serve_seconds,
+        )
         if options.serve_seconds:
-            console.print(f"serving /metrics for {options.serve_seconds:g} s more (Ctrl-C stops)")
             time.sleep(options.serve_seconds)
     except KeyboardInterrupt:
         console.print("interrupted")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from qobserve.demo.pointers import Pointer
+
 SPEC = "qiskit:fake_manila"
 
 
@@ -23,6 +25,7 @@ def run(ctx) -> None:
         progress=progress,
     )
     ctx.progress.remove_task(task)
+    _plot(ctx, result)
     fit = result.fit
     if fit.ok:
         lo, hi = fit.epc_ci
@@ -34,3 +37,16 @@ def run(ctx) -> None:
         ctx.notes.append(
             f"RB on {result.backend_name} qubit 0: no estimate ({fit.status.value}: {fit.message})"
         )
+
+
+def _plot(ctx, result) -> None:
+    """The decay curve as a PNG to look at, when matplotlib (the 'plot' extra) is installed."""
+    from qobserve.benchmarking.plot import PLOT_EXTRA, write_png
+
+    path = ctx.files() / f"rb-{result.backend_name}-q0.png"
+    try:
+        write_png(result, str(path))
+    except ImportError:
+        ctx.notes.append(f"RB decay plot: pip install '{PLOT_EXTRA}' to draw it")
+        return
+    ctx.pointers.append(Pointer("RB decay plot", str(path)))

@@ -31,7 +31,7 @@ What it does for each logical job:
   reroute errors (offline, maintenance) move straight to the next target;
 * fallback crosses SDKs through OpenQASM (a construct that cannot cross fails
   with :class:`ConversionError` naming it);
-* a :class:`Breaker` per backend skips backends that keep failing, exported
+* a breaker per backend (:class:`BreakerPolicy`) skips backends that keep failing, exported
   as ``quantum_executor_breaker_state``; gates skip stale, non-operational or
   over-queued backends; the budget gate raises ``BudgetExceededError``;
 * a late job is cancelled before anything is resubmitted, or adopted when it
@@ -54,45 +54,60 @@ Its answer says ``provenance.backend == "classical"``, ``provenance.classical_re
 gives the quantum targets' reasons, and ``quantum_job_fallbacks_total{to_backend="classical"}``
 counts it. It costs nothing, passes no breaker or gate, and is never retried.
 
-Telemetry: a ``qobserve executor job`` span per logical job with one child span
-per attempt; ``quantum_job_retries_total``, ``quantum_job_fallbacks_total``.
+Telemetry: a ``qobserve executor job`` span per logical job; a child span per
+attempt when the job needed more than one (a job answered by its first
+attempt carries that attempt's job id and cost on the job span itself);
+``quantum_job_retries_total``, ``quantum_job_fallbacks_total``,
+``quantum_executor_breaker_state``.
+
+Hooks (stamina-style: a callable, or a sequence of them, taking one frozen
+details object; called in order in the job's thread, inside the job span)::
+
+    def log_retry(d: RetryDetails) -> None:
+        log.warning("retrying %s on %s in %.1fs: %s", d.client_id, d.backend, d.delay, d.error_type)
+
+    executor = ResilientExecutor(
+        targets,
+        on_attempt=record_attempt,      # AttemptDetails after each attempt ends
+        on_retry=[log_retry, page_if],  # RetryDetails before each backoff sleep
+        on_fallback=note_fallback,      # FallbackDetails when the job moves on
+    )
+
+The OpenTelemetry telemetry above (attempt spans, retry and fallback
+counters) is itself the first hook of each list; ``default_hooks=False``
+drops it and leaves only yours (the job span and the breaker gauge stay). A
+hook that raises is logged on ``qobserve.executor`` and never changes the job.
 """
 
-from qobserve.executor._breaker import Breaker, BreakerState
 from qobserve.executor._classical import ClassicalTarget
-from qobserve.executor._cloud import TargetUnreachableError
-from qobserve.executor._convert import ConversionError, convert
+from qobserve.executor._convert import ConversionError
 from qobserve.executor._executor import ResilientExecutor, Target
+from qobserve.executor._hooks import AttemptDetails, FallbackDetails, RetryDetails
 from qobserve.executor._policies import (
-    DEFAULT_ATTEMPT_TIMEOUT,
-    DEFAULT_DEADLINE,
     BreakerPolicy,
     ConnectionPolicy,
     ExecutorPolicy,
     GatePolicy,
     IdempotencyPolicy,
     Price,
-    RetryBudgetPolicy,
     RetryPolicy,
     load_policy,
 )
 from qobserve.executor._provenance import Attempt, ExecutionResult, JobFailedError, Provenance, Skip
 from qobserve.executor._retry import RetryBudget
-from qobserve.executor._runner import Backend, Submission, adapt
 
+# What users import; the rest (Backend, adapt, convert, Breaker, …) stays in the
+# private modules for the project's own use and for writing new backends.
 __all__ = [
-    "DEFAULT_ATTEMPT_TIMEOUT",
-    "DEFAULT_DEADLINE",
     "Attempt",
-    "Backend",
-    "Breaker",
+    "AttemptDetails",
     "BreakerPolicy",
-    "BreakerState",
     "ClassicalTarget",
     "ConnectionPolicy",
     "ConversionError",
     "ExecutionResult",
     "ExecutorPolicy",
+    "FallbackDetails",
     "GatePolicy",
     "IdempotencyPolicy",
     "JobFailedError",
@@ -100,13 +115,9 @@ __all__ = [
     "Provenance",
     "ResilientExecutor",
     "RetryBudget",
-    "RetryBudgetPolicy",
+    "RetryDetails",
     "RetryPolicy",
     "Skip",
-    "Submission",
     "Target",
-    "TargetUnreachableError",
-    "adapt",
-    "convert",
     "load_policy",
 ]

@@ -14,7 +14,7 @@ allowed).
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -25,30 +25,24 @@ from opentelemetry.trace import Status, StatusCode
 from qobserve.errors import ErrorInfo, ErrorKind, classify, outcome_unknown
 from qobserve.executor import _cloud
 from qobserve.executor._breaker import Breaker
-from qobserve.executor._gates import reserve
-from qobserve.executor._policies import Price
+from qobserve.executor._gates import BudgetLike, reserve
+from qobserve.executor._hooks import AttemptDetails, Hooks, run_hooks
+from qobserve.executor._policies import ConnectionPolicy, IdempotencyPolicy, Price, RetryPolicy
 from qobserve.executor._provenance import Attempt, Provenance
-from qobserve.executor._retry import AttemptError
+from qobserve.executor._retry import AttemptError, RetryBudget
 from qobserve.executor._runner import Backend, Submission
+from qobserve.executor._telemetry import ExecutorTelemetry
 from qobserve.semconv import Attr, JobStatus
 
-__all__ = ["Attempts", "Slot"]
+__all__ = ["Attempts", "Slot", "attempt_details"]
 
 _TIMEOUT = ErrorInfo(ErrorKind.TRANSIENT, "timeout")
-_NO_SPAN = nullcontext(trace.INVALID_SPAN)
-# Attribute keys as plain strings: the per-job path avoids enum lookups.
-_CLIENT_ID, _ATTEMPT, _SHOTS = Attr.CLIENT_JOB_ID.value, Attr.ATTEMPT.value, Attr.JOB_SHOTS.value
-_JOB_ID, _COST, _ERROR_TYPE = Attr.JOB_ID.value, Attr.JOB_COST_USD.value, Attr.ERROR_TYPE.value
-
-
-def _may_look_up(backend: Backend) -> bool:
-    """Cloud targets and backends that can find a job by client id: their submission
-    timeouts leave the outcome unknown (a local backend's just failed)."""
-    return getattr(backend, "remote", False) or hasattr(backend, "find")
+_CLIENT_ID, _ATTEMPT = Attr.CLIENT_JOB_ID.value, Attr.ATTEMPT.value
 
 
 class Slot:
-    """One adapted target with its breaker and price."""
+    """One adapted target with its breaker and price, and what the per-job path asks
+    of the backend, looked up once."""
 
     def __init__(self, backend: Backend, price: Price | None, breaker: Breaker) -> None:
         self.backend = backend
@@ -56,13 +50,28 @@ class Slot:
         self.provider = backend.provider.value
         self.price = price
         self.breaker = breaker
+        self.remote: bool = getattr(backend, "remote", False)
+        self.connect = getattr(backend, "connect", None)
+        # Cloud targets and backends that can find a job by client id: their submission
+        # timeouts leave the outcome unknown (a local backend's just failed).
+        self.may_look_up = self.remote or hasattr(backend, "find")
         self.labels = {Attr.PROVIDER.value: self.provider, Attr.BACKEND.value: self.name}
         self.costs: dict[int, Decimal] = {}  # shots → estimated USD per submission
 
 
 class Attempts:
     """Attempt handling of :class:`~qobserve.executor.ResilientExecutor` (a mixin:
-    it uses the executor's policies, budget, retry budget and telemetry)."""
+    it uses the executor's policies, budget, retry budget, telemetry and hooks)."""
+
+    # Set by ResilientExecutor.__init__.
+    budget: BudgetLike | None
+    record_jobs: bool
+    retry: RetryPolicy
+    retry_budget: RetryBudget
+    idempotency: IdempotencyPolicy
+    connection: ConnectionPolicy
+    _tel: ExecutorTelemetry
+    _hooks: Hooks
 
     def _attempt(
         self,
@@ -73,48 +82,76 @@ class Attempts:
         deadline_at: float | None,
         estimate: Decimal,
     ) -> dict[str, int]:
+        """One attempt; ``on_attempt`` hooks run once it has ended, either way."""
         reservation = reserve(self.budget, estimate)  # BudgetExceededError is not retried
         a = Attempt(slot.name, slot.provider, len(prov.attempts) + 1, time.time())
         prov.attempts.append(a)
-        with self._attempt_span(slot, prov, a, shots) as span:
-            try:
-                sub = self._submit(slot, prepared, shots, prov, deadline_at)
-            except Exception as exc:
-                if not (_may_look_up(slot.backend) and outcome_unknown(exc)):
-                    info = classify(exc)
-                    self._failed(slot, a, reservation, info, span)
-                    raise AttemptError(info, exc) from exc
-                sub = self._look_up(slot, a, prov, reservation, estimate, exc, span)
-            a.job_id = sub.job_id
-            span.set_attribute(_JOB_ID, sub.job_id)
-            timeout = self.retry.attempt_timeout
-            if deadline_at is not None:
-                left = max(deadline_at - time.monotonic(), 0.0)
-                timeout = left if timeout is None else min(timeout, left)
-            try:
-                counts = self._remote(slot, lambda: sub.wait(timeout), timeout, "wait")
-                a.outcome = "completed"
-            except TimeoutError:
-                counts = self._late(slot, sub, a, reservation, estimate, deadline_at, span)
-            except Exception as exc:
+        try:
+            if self.record_jobs:
+                with self._job_record(slot, prov, a, shots):
+                    counts = self._try(
+                        slot, a, prepared, shots, prov, deadline_at, reservation, estimate
+                    )
+            else:
+                counts = self._try(
+                    slot, a, prepared, shots, prov, deadline_at, reservation, estimate
+                )
+        except AttemptError as exc:
+            if self._hooks.attempt:
+                run_hooks(self._hooks.attempt, attempt_details(a, prov, exc.cause))
+            raise
+        a.ended = time.time()
+        if reservation is not None:
+            reservation.settle(estimate)
+        prov.cost_usd += estimate
+        self.retry_budget.refund()
+        slot.breaker.success()
+        if self._hooks.attempt:
+            run_hooks(self._hooks.attempt, attempt_details(a, prov, None, float(estimate)))
+        return counts
+
+    def _try(
+        self,
+        slot: Slot,
+        a: Attempt,
+        prepared: Any,
+        shots: int,
+        prov: Provenance,
+        deadline_at: float | None,
+        reservation,
+        estimate: Decimal,
+    ) -> dict[str, int]:
+        """Submit and wait; a failure is recorded on ``a`` and raised as AttemptError."""
+        try:
+            sub = self._submit(slot, prepared, shots, prov, deadline_at)
+        except Exception as exc:
+            if not (slot.may_look_up and outcome_unknown(exc)):
                 info = classify(exc)
-                self._failed(slot, a, reservation, info, span)
+                self._failed(slot, a, reservation, info)
                 raise AttemptError(info, exc) from exc
-            a.ended = time.time()
-            if reservation is not None:
-                reservation.settle(estimate)
-            prov.cost_usd += estimate
-            self.retry_budget.refund()
-            slot.breaker.success()
-            span.set_attribute(_COST, float(estimate))
-            return counts
+            sub = self._look_up(slot, a, prov, reservation, estimate, exc)
+        a.job_id = sub.job_id
+        timeout = self.retry.attempt_timeout
+        if deadline_at is not None:
+            left = max(deadline_at - time.monotonic(), 0.0)
+            timeout = left if timeout is None else min(timeout, left)
+        try:
+            counts = self._remote(slot, lambda: sub.wait(timeout), timeout, "wait")
+            a.outcome = "completed"
+        except TimeoutError:
+            counts = self._late(slot, sub, a, reservation, estimate, deadline_at)
+        except Exception as exc:
+            info = classify(exc)
+            self._failed(slot, a, reservation, info)
+            raise AttemptError(info, exc) from exc
+        return counts
 
     def _remote(self, slot: Slot, call, waits: float | None, what: str):
         """``call()``; for a cloud target bounded by ``waits`` seconds plus one API
         call's worth of ``setup_timeout`` (an SDK whose HTTP reads have no timeout,
         such as IBM's job status polls, then cannot hang the job past its bounds).
         A wait past its bound raises TimeoutError, like a job not done in time."""
-        if not getattr(slot.backend, "remote", False):
+        if not slot.remote:
             return call()
         bound = (waits or 0.0) + self.connection.setup_timeout
         return _cloud.bounded(call, bound, f"{what} on {slot.name}")
@@ -125,7 +162,7 @@ class Attempts:
         """``backend.submit``; for a cloud target bounded in time and sent with a
         client token that stays the same until a submission's outcome is known."""
         backend = slot.backend
-        if not getattr(backend, "remote", False):
+        if not slot.remote:
             return backend.submit(prepared, shots, client_id=prov.client_id)
         known = sum(
             1 for x in prov.attempts[:-1] if x.backend == slot.name and x.outcome != "unknown"
@@ -153,7 +190,6 @@ class Attempts:
         reservation,
         estimate: Decimal,
         exc: BaseException,
-        span,
     ) -> Submission:
         """A submission's outcome is unknown: find the job by its client id before
         anything is resubmitted. Returns the found job; raises AttemptError otherwise."""
@@ -181,8 +217,6 @@ class Attempts:
             if reservation is not None:
                 reservation.release()
             slot.breaker.failure()
-            span.set_attribute(_ERROR_TYPE, "timeout")
-            span.set_status(Status(StatusCode.ERROR, "timeout; no job found by client id"))
             raise AttemptError(_TIMEOUT, exc, timed_out=True) from exc
         a.outcome, a.error_kind, a.error_type, a.ended = (
             "timeout",
@@ -191,7 +225,6 @@ class Attempts:
             time.time(),
         )
         slot.breaker.failure()
-        span.set_status(Status(StatusCode.ERROR, "timeout; submission outcome unknown"))
         if reservation is not None:
             reservation.settle(estimate)  # it may run and be charged
         raise AttemptError(_TIMEOUT, exc, timed_out=True, unresolved=True) from exc
@@ -204,7 +237,6 @@ class Attempts:
         reservation,
         estimate: Decimal,
         deadline_at: float | None,
-        span,
     ):
         """An accepted job missed its wait: cancel it, or adopt it if it finished."""
         try:
@@ -227,7 +259,7 @@ class Attempts:
                 pass
             except Exception as exc:
                 info = classify(exc)
-                self._failed(slot, a, reservation, info, span)
+                self._failed(slot, a, reservation, info)
                 raise AttemptError(info, exc) from exc
             else:
                 a.outcome = "adopted"
@@ -241,16 +273,15 @@ class Attempts:
                 time.time(),
             )
             slot.breaker.failure()
-            span.set_status(Status(StatusCode.ERROR, "timeout; cancellation unconfirmed"))
             # The job may still run and be charged: keep its reservation as spend.
             if reservation is not None:
                 reservation.settle(estimate)
             raise AttemptError(_TIMEOUT, None, timed_out=True, unresolved=True)
-        self._failed(slot, a, reservation, _TIMEOUT, span, outcome="cancelled")
+        self._failed(slot, a, reservation, _TIMEOUT, outcome="cancelled")
         raise AttemptError(_TIMEOUT, None, timed_out=True)
 
     def _failed(
-        self, slot: Slot, a: Attempt, reservation, info: ErrorInfo, span, outcome: str = "error"
+        self, slot: Slot, a: Attempt, reservation, info: ErrorInfo, outcome: str = "error"
     ) -> None:
         a.outcome, a.error_kind, a.error_type, a.ended = (
             outcome,
@@ -264,32 +295,23 @@ class Attempts:
             slot.breaker.release()  # the job's fault, not the backend's
         else:
             slot.breaker.failure()
-        span.set_attribute(_ERROR_TYPE, info.error_type)
-        span.set_status(Status(StatusCode.ERROR, info.error_type))
-
-    def _attempt_span(self, slot: Slot, prov: Provenance, a: Attempt, shots: int):
-        """A child span of the job span; with ``record_jobs`` a full job record."""
-        if not self.record_jobs and not trace.get_current_span().is_recording():
-            return _NO_SPAN  # nobody records the job span: skip the child's cost
-        return self._recording_span(slot, prov, a, shots)
 
     @contextmanager
-    def _recording_span(self, slot: Slot, prov: Provenance, a: Attempt, shots: int):
+    def _job_record(self, slot: Slot, prov: Provenance, a: Attempt, shots: int):
+        """With ``record_jobs``: the attempt recorded as a job (span, metrics), live
+        while it runs so the backend's own events land on it."""
         attrs = {_CLIENT_ID: prov.client_id, _ATTEMPT: a.number}
-        if not self.record_jobs:
-            with self._tracer.start_as_current_span(
-                f"{slot.provider} {slot.name} attempt",
-                attributes={**slot.labels, **attrs, _SHOTS: shots},
-            ) as span:
-                yield span
-            return
-        rec = self._tel.start(slot.provider, slot.name, "executor", shots=shots, attributes=attrs)
+        rec = self._tel.jobs.start(
+            slot.provider, slot.name, "executor", shots=shots, attributes=attrs
+        )
         try:
             # This record is the job: SDK instrumentation underneath would count it twice.
             with trace.use_span(rec.span, end_on_exit=False), suppress_instrumentation():
                 yield rec.span
         finally:
             ok = a.outcome in ("completed", "adopted")
+            if not ok:
+                rec.span.set_status(Status(StatusCode.ERROR, a.error_type or "error"))
             status = (
                 JobStatus.COMPLETED
                 if ok
@@ -300,3 +322,24 @@ class Attempts:
                 error=None if ok else (a.error_type or "error"),
                 cost_usd=float(prov.cost_usd) if ok else None,
             )
+
+
+def attempt_details(
+    a: Attempt, prov: Provenance, error: BaseException | None, cost_usd: float | None = None
+) -> AttemptDetails:
+    """The frozen details ``on_attempt`` hooks get for an ended attempt."""
+    return AttemptDetails(
+        client_id=prov.client_id,
+        number=a.number,
+        backend=a.backend,
+        provider=a.provider,
+        shots=prov.shots,
+        outcome=a.outcome,
+        started=a.started,
+        ended=a.ended,
+        job_id=a.job_id,
+        cost_usd=cost_usd,
+        error=error,
+        error_type=a.error_type,
+        error_kind=a.error_kind,
+    )

@@ -57,8 +57,8 @@ class Breaker:
 
     def allow(self) -> bool:
         """Whether a job may go to this backend now (takes the half-open probe slot)."""
-        if not self.policy.enabled:
-            return True
+        if not self.policy.enabled or self._state is BreakerState.CLOSED:
+            return True  # closed stays closed without a failure: no lock on the per-job path
         with self._lock:
             self._maybe_half_open()
             if self._state is BreakerState.CLOSED:

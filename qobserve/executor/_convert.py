@@ -16,7 +16,7 @@ from typing import Any
 
 from qobserve.semconv import Provider
 
-__all__ = ["ConversionError", "convert", "describe", "sdk_of"]
+__all__ = ["ConversionError", "convert", "qubit_count", "sdk_of"]
 
 # Qiskit operations that QASM 2 (and so Cirq's importer) cannot express.
 _CONTROL_FLOW = {"if_else", "while_loop", "for_loop", "switch_case", "box"}
@@ -45,16 +45,17 @@ def sdk_of(circuit: Any) -> str:
     )
 
 
-def describe(circuit: Any) -> tuple[int | None, int | None]:
-    """(qubits, depth) where the SDK reports them cheaply, for span attributes."""
+def qubit_count(circuit: Any) -> int | None:
+    """Qubits of ``circuit`` for the job span (depth is left to the SDK job spans:
+    Qiskit computes it by walking every gate)."""
     sdk = sdk_of(circuit)
     if sdk == "qiskit":
-        return circuit.num_qubits, circuit.depth()
+        return circuit.num_qubits
     if sdk == "braket":
-        return circuit.qubit_count, circuit.depth
+        return circuit.qubit_count
     if sdk == "cirq":
-        return len(circuit.all_qubits()), len(circuit)
-    return None, None
+        return len(circuit.all_qubits())
+    return None
 
 
 def convert(circuit: Any, provider: Provider | str) -> Any:

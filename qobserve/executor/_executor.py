@@ -22,16 +22,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from opentelemetry import trace
+from opentelemetry import context, trace
 from opentelemetry.trace import Status, StatusCode
 
 from qobserve.errors import transport_failure
-from qobserve.executor._attempt import Attempts, Slot
+from qobserve.executor._attempt import Attempts, Slot, attempt_details
 from qobserve.executor._breaker import Breaker, BreakerState
 from qobserve.executor._classical import CLASSICAL_PROVIDER, ClassicalTarget
 from qobserve.executor._cloud import TargetUnreachableError, bounded
-from qobserve.executor._convert import ConversionError, describe
+from qobserve.executor._convert import ConversionError
 from qobserve.executor._gates import BudgetLike, DeviceGate
+from qobserve.executor._hooks import FallbackDetails, Hook, Hooks, RetryDetails, run_hooks
 from qobserve.executor._policies import (
     DEFAULT_DEADLINE,
     BreakerPolicy,
@@ -46,7 +47,7 @@ from qobserve.executor._policies import (
 from qobserve.executor._provenance import Attempt, ExecutionResult, JobFailedError, Provenance, Skip
 from qobserve.executor._retry import AttemptError, RetryBudget, StopReason, retrying
 from qobserve.executor._runner import Backend, adapt
-from qobserve.instrumentation._job import job_telemetry
+from qobserve.executor._telemetry import ExecutorTelemetry
 from qobserve.semconv import Attr, SpanEvent
 
 __all__ = ["ResilientExecutor", "Target"]
@@ -58,7 +59,7 @@ class Target:
 
     Args:
         backend: spec string (``qiskit:aer``), :class:`~qobserve.backends.BackendSpec`,
-            SDK backend object, or a :class:`~qobserve.executor.Backend`.
+            SDK backend object, or a :class:`~qobserve.executor._runner.Backend`.
         price: overrides :func:`qobserve.cost.estimate` for this backend.
     """
 
@@ -74,9 +75,9 @@ def _is_budget_error(exc: BaseException) -> bool:
     return isinstance(exc, BudgetExceededError)
 
 
-_CLIENT_ID, _SHOTS = Attr.CLIENT_JOB_ID.value, Attr.JOB_SHOTS.value
 _SKIPPED, _REASON = SpanEvent.TARGET_SKIPPED.value, Attr.SKIP_REASON.value
-_CLASSICAL, _WHY = SpanEvent.CLASSICAL_FALLBACK.value, Attr.FALLBACK_REASON.value
+_BACKEND, _PROVIDER = Attr.BACKEND.value, Attr.PROVIDER.value
+_JOB_ID, _COST = Attr.JOB_ID.value, Attr.JOB_COST_USD.value
 
 
 def _classical_last(targets: list[Any]) -> ClassicalTarget | None:
@@ -100,6 +101,27 @@ def _classical_last(targets: list[Any]) -> ClassicalTarget | None:
             "targets[0]: a ClassicalTarget needs at least one quantum target before it"
         )
     return last
+
+
+class _Seen:
+    """What one executor remembers of a client id: its outcome once settled, and the
+    future that later callers wait on while it is in flight (made only if one does)."""
+
+    __slots__ = ("done_at", "result", "waiters")
+
+    def __init__(self) -> None:
+        self.done_at: float | None = None
+        self.result: Any = None
+        self.waiters: Future | None = None
+
+    def outcome(self) -> ExecutionResult:
+        """The settled result (or raise its error); wait for it if still in flight."""
+        if self.done_at is None:
+            assert self.waiters is not None
+            return self.waiters.result()
+        if isinstance(self.result, BaseException):
+            raise self.result
+        return self.result
 
 
 def _new_id() -> str:
@@ -130,7 +152,7 @@ class ResilientExecutor(Attempts):
         retry / breaker / gates / idempotency / connection: the policies (or
             mappings of their fields).
         deadline: seconds a logical job may take in total, queue included
-            (default 24 h, :data:`~qobserve.executor.DEFAULT_DEADLINE`; None
+            (default 24 h, :data:`~qobserve.executor._policies.DEFAULT_DEADLINE`; None
             means the default: no job waits forever).
         budget: a :class:`qobserve.cost.Budget`; each submission reserves its estimate.
         retry_budget: token bucket shared with other executors (default: a fresh one).
@@ -140,6 +162,14 @@ class ResilientExecutor(Attempts):
             for backends no SDK instrumentor watches (e.g. chaos wrappers).
         tracer_provider / meter_provider: OpenTelemetry providers (default: global).
         sleep: how backoff sleeps (tests and game days pass a scaled one).
+        on_attempt / on_retry / on_fallback: hooks (a callable or a sequence of
+            them) called with an :class:`AttemptDetails` after each attempt, a
+            :class:`RetryDetails` before each backoff, a :class:`FallbackDetails`
+            when the job moves to the next target; in order, after the default
+            hooks. A hook that raises is logged and skipped.
+        default_hooks: keep the OpenTelemetry telemetry hooks (attempt spans,
+            ``quantum_job_retries_total``, ``quantum_job_fallbacks_total``);
+            False leaves only yours. The job span and the breaker gauge stay.
     """
 
     def __init__(
@@ -160,6 +190,10 @@ class ResilientExecutor(Attempts):
         tracer_provider=None,
         meter_provider=None,
         sleep: Callable[[float], None] = time.sleep,
+        on_attempt: Hook | Sequence[Hook] | None = None,
+        on_retry: Hook | Sequence[Hook] | None = None,
+        on_fallback: Hook | Sequence[Hook] | None = None,
+        default_hooks: bool = True,
     ) -> None:
         if not targets:
             raise ValueError("targets: give at least one backend, e.g. ['qiskit:aer']")
@@ -181,8 +215,13 @@ class ResilientExecutor(Attempts):
         self.concurrency = concurrency
         self.record_jobs = record_jobs
         self._sleep = sleep
-        self._tel = job_telemetry(tracer_provider, meter_provider)
-        self._tracer = self._tel.tracer
+        self._tel = ExecutorTelemetry(tracer_provider, meter_provider, record_jobs=record_jobs)
+        self._hooks = Hooks(
+            on_attempt=on_attempt,
+            on_retry=on_retry,
+            on_fallback=on_fallback,
+            default=self._tel if default_hooks else None,
+        )
         self.classical = _classical_last(targets)
         quantum = targets[:-1] if self.classical is not None else targets
         self._slots = [self._slot(t, i, seed) for i, t in enumerate(quantum)]
@@ -190,17 +229,14 @@ class ResilientExecutor(Attempts):
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         # client id → (future of its outcome, monotonic time it finished or None)
-        self._seen: OrderedDict[str, list] = OrderedDict()
+        self._seen: OrderedDict[str, _Seen] = OrderedDict()
 
     def _slot(self, target: Any, i: int, seed: int | None) -> Slot:
         price = target.price if isinstance(target, Target) else None
         raw = target.backend if isinstance(target, Target) else target
         backend = adapt(raw, seed=seed, field=f"targets[{i}]", connection=self.connection)
-        gauge = self._tel["quantum_executor_breaker_state"]
-        labels = {Attr.PROVIDER.value: backend.provider.value, Attr.BACKEND.value: backend.name}
-        breaker = Breaker(self.breaker_policy, on_change=lambda s: gauge.set(int(s), labels))
-        gauge.set(int(BreakerState.CLOSED), labels)
-        return Slot(backend, price, breaker)
+        gauge = self._tel.breaker_gauge(backend.provider.value, backend.name)
+        return Slot(backend, price, Breaker(self.breaker_policy, on_change=gauge))
 
     @classmethod
     def from_policy(
@@ -343,47 +379,61 @@ class ResilientExecutor(Attempts):
         now = time.monotonic()
         with self._lock:
             entry = self._seen.get(client_id)
-            if entry is not None and entry[1] is not None and now - entry[1] > policy.remember_for:
-                entry = None
+            if entry is not None and entry.done_at is not None:
+                if now - entry.done_at > policy.remember_for:
+                    entry = None
+            elif entry is not None and entry.waiters is None:
+                entry.waiters = Future()  # made only when a second caller joins
             if entry is None:
-                mine: Future = Future()
-                self._seen[client_id] = [mine, None]
+                mine = self._seen[client_id] = _Seen()
                 self._seen.move_to_end(client_id)
                 while len(self._seen) > policy.remember:
                     self._seen.popitem(last=False)
         if entry is not None:
-            return entry[0].result()  # the first call's result or error, or wait for it
+            return entry.outcome()  # the first call's result or error, or wait for it
         try:
             result = self._execute(circuit, shots, client_id)
         except BaseException as exc:
             provenance = getattr(exc, "provenance", None)
-            with self._lock:
-                if provenance is None or not provenance.attempts:
-                    self._seen.pop(client_id, None)  # nothing was sent: may be tried again
-                elif client_id in self._seen:
-                    self._seen[client_id][1] = time.monotonic()
-            mine.set_exception(exc)
+            forget = provenance is None or not provenance.attempts  # nothing was sent
+            self._settle(client_id, mine, exc, forget=forget)
             raise
-        with self._lock:
-            if client_id in self._seen:
-                self._seen[client_id][1] = time.monotonic()
-        mine.set_result(result)
+        self._settle(client_id, mine, result)
         return result
+
+    def _settle(self, client_id: str, entry: _Seen, outcome: Any, *, forget: bool = False) -> None:
+        """Store a job's outcome for later calls with its client id (or forget the id,
+        so it may be tried again) and hand it to the calls waiting for it."""
+        with self._lock:
+            entry.result, entry.done_at = outcome, time.monotonic()
+            if forget and self._seen.get(client_id) is entry:
+                del self._seen[client_id]
+            waiters = entry.waiters
+        if waiters is None:
+            return
+        if isinstance(outcome, BaseException):
+            waiters.set_exception(outcome)
+        else:
+            waiters.set_result(outcome)
 
     def _execute(self, circuit: Any, shots: int, client_id: str) -> ExecutionResult:
         prov = Provenance(client_id, shots, started=time.time())
         deadline_at = time.monotonic() + self.deadline
-        span = self._tracer.start_span(
-            "qobserve executor job", attributes={_CLIENT_ID: client_id, _SHOTS: shots}
-        )
+        span = self._tel.start_job(client_id, shots, circuit)
         if not span.is_recording():  # no SDK configured: skip context switching entirely
             return self._along_targets(circuit, shots, prov, deadline_at, span)
-        with trace.use_span(span, end_on_exit=True):
-            qubits, depth = describe(circuit)  # O(gates): only when someone records it
-            if qubits is not None:
-                span.set_attribute(Attr.CIRCUIT_QUBITS.value, qubits)
-                span.set_attribute(Attr.CIRCUIT_DEPTH.value, depth)
+        # attach/detach by hand: trace.use_span's generator costs more than the job's
+        # other bookkeeping, and the status is set here anyway.
+        token = context.attach(trace.set_span_in_context(span))
+        try:
             return self._along_targets(circuit, shots, prov, deadline_at, span)
+        except BaseException as exc:  # as trace.use_span records it
+            span.record_exception(exc)
+            span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
+            raise
+        finally:
+            context.detach(token)
+            span.end()
 
     def _along_targets(
         self, circuit: Any, shots: int, prov: Provenance, deadline_at: float | None, span
@@ -392,43 +442,50 @@ class ResilientExecutor(Attempts):
         failure: BaseException | None = None
         reasons: list[str] = []
         previous: Slot | None = None
+        left = ""  # why the job left ``previous``
         last = self._slots[0]  # the last quantum target considered
         for slot in self._slots:
             last = slot
             if deadline_at is not None and time.monotonic() >= deadline_at:
                 reasons.append("deadline exceeded")
                 break
-            skip = self._admit(slot, circuit, deadline_at)
+            skip, prepared = self._admit(slot, circuit, deadline_at)
             if isinstance(skip, BaseException):
                 failure = failure or skip
                 skip = str(skip)
             if skip is not None:
                 prov.skipped.append(Skip(slot.name, skip))
-                span.add_event(_SKIPPED, {Attr.BACKEND.value: slot.name, _REASON: skip})
+                span.add_event(_SKIPPED, {_BACKEND: slot.name, _REASON: skip})
                 reasons.append(f"{slot.name}: {skip}")
-                previous = previous or slot
+                if previous is None:
+                    previous, left = slot, skip
                 continue
             if previous is not None:
                 prov.fallbacks += 1
-                self._tel["quantum_job_fallbacks_total"].add(
-                    1, {Attr.FROM_BACKEND.value: previous.name, Attr.TO_BACKEND.value: slot.name}
-                )
+                if self._hooks.fallback:
+                    moved = FallbackDetails(prov.client_id, previous.name, slot.name, left)
+                    run_hooks(self._hooks.fallback, moved)
             try:
-                counts = self._on_target(slot, circuit, shots, prov, deadline_at)
+                counts = self._on_target(slot, prepared, shots, prov, deadline_at)
             except AttemptError as exc:
-                reasons.append(f"{slot.name}: {exc.args[0]}")
+                left = exc.args[0]
+                reasons.append(f"{slot.name}: {left}")
                 if exc.unresolved:
                     break  # resubmitting elsewhere could run the job twice
             except Exception as exc:
                 slot.breaker.release()  # no verdict on the backend: free a half-open probe
                 if not _is_budget_error(exc):
                     raise
-                failure = exc
-                prov.skipped.append(Skip(slot.name, "budget exceeded"))
-                reasons.append(f"{slot.name}: budget exceeded")
+                failure, left = exc, "budget exceeded"
+                prov.skipped.append(Skip(slot.name, left))
+                reasons.append(f"{slot.name}: {left}")
             else:
                 prov.backend, prov.provider, prov.ended = slot.name, slot.provider, time.time()
-                span.set_attributes(slot.labels)
+                if span.is_recording():  # where the answer came from, in one call
+                    answer = prov.attempts[-1]
+                    span.set_attributes(
+                        {**slot.labels, _JOB_ID: answer.job_id or "", _COST: float(prov.cost_usd)}
+                    )
                 return ExecutionResult(counts, prov)
             previous = slot
         if self.classical is not None:
@@ -453,12 +510,13 @@ class ResilientExecutor(Attempts):
         why = "; ".join(reasons) or "no quantum target"
         prov.classical_reason = why
         prov.fallbacks += 1
-        self._tel["quantum_job_fallbacks_total"].add(
-            1, {Attr.FROM_BACKEND.value: last.name, Attr.TO_BACKEND.value: target.name}
+        hooks = self._hooks
+        if hooks.fallback:
+            moved = FallbackDetails(prov.client_id, last.name, target.name, why, classical=True)
+            run_hooks(hooks.fallback, moved)
+        attempt = Attempt(
+            target.name, CLASSICAL_PROVIDER, len(prov.attempts) + 1, started=time.time()
         )
-        span.add_event(_CLASSICAL, {Attr.BACKEND.value: target.name, _WHY: why})
-        span.set_attribute(_WHY, why)
-        attempt = Attempt(target.name, CLASSICAL_PROVIDER, 1, started=time.time())
         prov.attempts.append(attempt)
         try:
             answer = target.fn(circuit, shots)
@@ -469,24 +527,26 @@ class ResilientExecutor(Attempts):
                 "permanent",
                 type(exc).__name__,
             )
+            if hooks.attempt:
+                run_hooks(hooks.attempt, attempt_details(attempt, prov, exc))
             prov.reason = f"{why}; {target.name}: {type(exc).__name__}: {exc}"
             span.set_status(Status(StatusCode.ERROR, prov.reason[:200]))
             raise JobFailedError(prov.reason, prov) from exc
         attempt.ended = prov.ended = time.time()
         attempt.outcome = "completed"
+        if hooks.attempt:
+            run_hooks(hooks.attempt, attempt_details(attempt, prov, None, 0.0))
         prov.backend, prov.provider = target.name, CLASSICAL_PROVIDER
-        span.set_attributes(
-            {Attr.BACKEND.value: target.name, Attr.PROVIDER.value: CLASSICAL_PROVIDER}
-        )
+        span.set_attributes({_BACKEND: target.name, _PROVIDER: CLASSICAL_PROVIDER})
         return ExecutionResult(answer, prov)
 
     def _admit(
         self, slot: Slot, circuit: Any, deadline_at: float | None = None
-    ) -> str | BaseException | None:
-        """None when ``slot`` may get the job, else why not."""
+    ) -> tuple[str | BaseException | None, Any]:
+        """``(None, prepared circuit)`` when ``slot`` may get the job, else ``(why not, None)``."""
         if not slot.breaker.allow():
-            return "breaker open"
-        connect = getattr(slot.backend, "connect", None)
+            return "breaker open", None
+        connect = slot.connect
         if connect is not None:
             bound = self.connection.setup_timeout
             if deadline_at is not None:
@@ -495,19 +555,20 @@ class ResilientExecutor(Attempts):
                 connect(bound)
             except TargetUnreachableError as exc:
                 slot.breaker.failure()  # an outage opens the breaker: later jobs skip at once
-                return f"unreachable: {exc.why}"
+                return f"unreachable: {exc.why}", None
             except Exception as exc:  # credentials, unknown device: no job can run there
                 from qobserve.errors import classify
 
                 slot.breaker.release()
-                return f"cannot connect: {classify(exc).error_type}"
+                return f"cannot connect: {classify(exc).error_type}", None
+        prepared = None
         try:
             reason = self._gate(slot)
             if reason is None:
-                self._prepare(slot, circuit)
+                prepared = self._prepare(slot, circuit)
         except ConversionError as exc:
             slot.breaker.release()
-            return exc
+            return exc, None
         except Exception as exc:
             why = (
                 f"no status within {self.connection.setup_timeout:g}s"
@@ -517,15 +578,15 @@ class ResilientExecutor(Attempts):
             if why is None:
                 raise
             slot.breaker.failure()  # its status API did not answer: as good as unreachable
-            return f"unreachable: {why}"
+            return f"unreachable: {why}", None
         if reason is not None:
             slot.breaker.release()
-        return reason
+        return reason, prepared
 
     def _gate(self, slot: Slot) -> str | None:
         """The device gate's verdict; for a cloud target within ``setup_timeout``
         (its status and calibration come from the provider's API)."""
-        if not (self.gate.active and getattr(slot.backend, "remote", False)):
+        if not (self.gate.active and slot.remote):
             return self.gate.check(slot.backend)
         return bounded(
             lambda: self.gate.check(slot.backend),
@@ -539,6 +600,8 @@ class ResilientExecutor(Attempts):
         if hit is not None and hit[0] is circuit:
             return hit[1]
         prepared = slot.backend.prepare(circuit)
+        if prepared is circuit:
+            return prepared  # nothing was converted or transpiled: nothing worth keeping
         if len(self._prepared) > 512:
             self._prepared.clear()
         self._prepared[key] = (circuit, prepared)
@@ -565,19 +628,10 @@ class ResilientExecutor(Attempts):
         return Decimal(estimate(spec, shots, 1).usd)
 
     def _on_target(
-        self, slot: Slot, circuit: Any, shots: int, prov: Provenance, deadline_at: float | None
+        self, slot: Slot, prepared: Any, shots: int, prov: Provenance, deadline_at: float | None
     ) -> dict[str, int]:
-        prepared = self._prepare(slot, circuit)
+        """The job's attempts on one backend: the first directly, retries through tenacity."""
         estimate = self._cost(slot, shots)
-        stop = StopReason()
-
-        def before_sleep(state) -> None:
-            exc = state.outcome.exception()
-            prov.retries += 1
-            self._tel["quantum_job_retries_total"].add(
-                1, {**slot.labels, Attr.ERROR_TYPE.value: exc.info.error_type}
-            )
-
         args = (slot, prepared, shots, prov, deadline_at, estimate)
         try:
             # The first attempt runs outside tenacity: most jobs succeed at once and
@@ -585,6 +639,24 @@ class ResilientExecutor(Attempts):
             return self._attempt(*args)
         except AttemptError as first:
             failed = first
+        stop = StopReason()
+        hooks = self._hooks.retry
+
+        def before_sleep(state) -> None:
+            exc: AttemptError = state.outcome.exception()
+            prov.retries += 1
+            if hooks:
+                details = RetryDetails(
+                    client_id=prov.client_id,
+                    backend=slot.name,
+                    provider=slot.provider,
+                    attempt=state.attempt_number,
+                    error=exc.cause,
+                    error_type=exc.info.error_type,
+                    delay=state.upcoming_sleep,
+                )
+                run_hooks(hooks, details)
+
         controller = retrying(
             self.retry,
             self.retry_budget,

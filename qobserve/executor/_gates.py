@@ -24,15 +24,12 @@ class DeviceGate:
     """Calibration-age, operational and queue-length gate with a short reading cache."""
 
     def __init__(self, policy: GatePolicy, *, clock=time.time) -> None:
-        self.policy = policy
+        self.policy = p = policy
         self._clock = clock
         self._cache: dict[int, tuple[float, Any, Any]] = {}
         self._lock = threading.Lock()
-
-    @property
-    def active(self) -> bool:
-        p = self.policy
-        return (
+        #: Whether any check is on (the policy is frozen: decided once).
+        self.active: bool = (
             p.max_calibration_age is not None
             or p.require_calibration
             or p.require_operational
@@ -67,8 +64,7 @@ class DeviceGate:
     def _readings(self, backend: Backend):
         key = id(backend)
         now = time.monotonic()
-        with self._lock:
-            hit = self._cache.get(key)
+        hit = self._cache.get(key)  # a dict read is atomic: no lock on the per-job path
         if hit is not None and now - hit[0] < self.policy.refresh:
             return hit[1], hit[2]
         status = (

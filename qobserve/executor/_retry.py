@@ -73,6 +73,8 @@ class RetryBudget:
 
     def refund(self) -> None:
         """Return tokens after a successful attempt, up to capacity."""
+        if self._tokens >= self.capacity:
+            return  # full, as nearly always: nothing to add, no lock on the per-job path
         with self._lock:
             added = min(self.success_refund, self.capacity - self._tokens)
             self._tokens += added
@@ -92,7 +94,8 @@ class AttemptError(Exception):
     ) -> None:
         super().__init__(info.error_type)
         self.info = info
-        self.cause = cause
+        # What hooks see: the SDK's exception, or a TimeoutError for a job that missed its wait.
+        self.cause = cause if cause is not None else TimeoutError(info.error_type)
         self.timed_out = timed_out
         # The job was accepted and may still run: resubmitting could duplicate it.
         self.unresolved = unresolved

@@ -46,12 +46,17 @@ def _packaged(name: str) -> str:
 
 
 def demo_spec(compression: int | None = None) -> SLOSpec:
-    """The demo SLO spec, with ``windows.time_compression`` replaced when given.
+    """The demo SLO spec, with ``windows.time_compression`` replaced when given and
+    runbook links pointing at this checkout's ``runbooks/`` when it has them.
 
     Raises:
         SpecError: the compression does not divide the periods and windows (names the field).
     """
+    from qobserve.demo.links import local_runbook_base
+
     data = yaml.safe_load(_packaged(DEMO_SLO))
+    if base := local_runbook_base():  # runbook buttons open this checkout's runbooks/*.md
+        data.setdefault("links", {})["runbook_base_url"] = base
     if compression is not None:
         data.setdefault("windows", {})["time_compression"] = compression
     return parse_spec(data, source=f"qobserve/stack/{DEMO_SLO}")

@@ -174,7 +174,7 @@ def _summary(
     console.rule("summary")
     for name in ("prometheus", "alertmanager", "mlflow"):
         if name in urls:
-            console.print(f"{name} UI was at {urls[name]}")
+            console.print(f"{name} UI was at {urls[name]}", soft_wrap=True, markup=False)
     if result is not None:
         for e in result.timeline:
             if e.kind == MLFLOW_EVENT:

@@ -7,6 +7,8 @@ import re
 import subprocess
 import sys
 import urllib.request
+from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import pytest
 
@@ -111,3 +113,25 @@ def test_demo_scrape_passes_promtool(demo_scrape, tmp_path):
         if line.startswith(("quantum_", "qobserve_"))
     ]
     assert ours == [], ours
+
+
+def _pointers(out: str) -> dict[str, str]:
+    """The demo's ``Look at:`` lines, label → place."""
+    lines = out.split("Look at:", 1)[1].splitlines()[1:]
+    found = {}
+    for line in lines:
+        if m := re.match(r"^  (\S.*?)\s{2,}(\S+)", line):
+            found[m.group(1)] = m.group(2)
+    return found
+
+
+def test_demo_ends_with_what_to_look_at(demo_scrape):
+    """The last lines point at the served /metrics, the RB plot it drew and the local runbooks."""
+    out, _ = demo_scrape
+    pointers = _pointers(out)
+    served = re.search(r"serving metrics on (\S+)", out).group(1)  # the URL the fixture scraped
+    assert pointers["/metrics"] == served
+    plot = Path(pointers["RB decay plot"])
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    runbooks = urlparse(pointers["runbooks"])
+    assert runbooks.scheme == "file" and Path(unquote(runbooks.path)).is_file()

@@ -11,15 +11,14 @@ import pytest
 from qobserve.chaos import ChaosBackend, Faults
 from qobserve.errors import ErrorKind, classify
 from qobserve.executor import (
-    DEFAULT_ATTEMPT_TIMEOUT,
-    DEFAULT_DEADLINE,
     ConnectionPolicy,
     ExecutorPolicy,
     JobFailedError,
     ResilientExecutor,
     RetryPolicy,
-    TargetUnreachableError,
 )
+from qobserve.executor._cloud import TargetUnreachableError
+from qobserve.executor._policies import DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_DEADLINE
 
 SV1 = "braket:arn:aws:braket:::device/quantum-simulator/amazon/sv1"
 ARIA = "braket:arn:aws:braket:us-east-1::device/qpu/ionq/Aria-1"

@@ -7,15 +7,8 @@ from decimal import Decimal
 import pytest
 
 from qobserve.chaos import ChaosBackend, Faults, Ledger
-from qobserve.executor import (
-    Breaker,
-    BreakerPolicy,
-    BreakerState,
-    Price,
-    ResilientExecutor,
-    RetryPolicy,
-    Target,
-)
+from qobserve.executor import BreakerPolicy, Price, ResilientExecutor, RetryPolicy, Target
+from qobserve.executor._breaker import Breaker, BreakerState
 
 
 class Clock:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from qobserve.chaos import ChaosBackend, Faults, Ledger
-from qobserve.executor import ConversionError, ResilientExecutor, RetryPolicy, convert
+from qobserve.executor import ConversionError, ResilientExecutor, RetryPolicy
+from qobserve.executor._convert import convert
 
 _DOWN = Faults(outage={"after_jobs": 0, "for_jobs": 1000})
 
