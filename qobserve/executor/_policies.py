@@ -10,11 +10,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
-from qobserve._validation import MAX_DURATION_S, parse_duration, read_yaml, validation_message
+from qobserve._validation import (
+    MAX_DURATION_S,
+    Duration,
+    StrictModel,
+    read_yaml,
+    validation_message,
+)
 
 __all__ = [
     "DEFAULT_ATTEMPT_TIMEOUT",
@@ -32,8 +37,6 @@ __all__ = [
     "load_policy",
 ]
 
-Duration = Annotated[float, BeforeValidator(parse_duration)]
-
 #: Seconds one logical job may take in total, queue included, unless the policy
 #: says otherwise: a day covers IBM/Braket fair-share queues on busy devices, and
 #: bounds a job that never finishes (nothing waits forever).
@@ -48,8 +51,8 @@ MAX_COUNT = 1_000_000_000
 MAX_USD = Decimal(1_000_000)
 
 
-class _Policy(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Policy(StrictModel):
+    """Executor policies: strict and frozen like every config model."""
 
 
 class RetryPolicy(_Policy):
