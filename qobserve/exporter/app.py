@@ -102,6 +102,8 @@ class Exporter:
             set_global=False,
         )
         self._loops: dict[str, list[ProbeLoop]] = {}
+        # The server answers before the first config is applied: no loops yet is not "ready".
+        self._applied = False
         self._entries: dict[str, BackendEntry] = {}
         self._probes = _probes(config, self.state_dir)
         self._lock = threading.Lock()
@@ -180,7 +182,7 @@ class Exporter:
         waiting = [
             k for k in keys if k[0] in FAST_PROBES and (k not in states or states[k][1] is None)
         ]
-        ok = self.server.serving and not waiting
+        ok = self.server.serving and self._applied and not waiting
         lines = [
             "ready" if ok else f"not ready: first round of {', '.join(FAST_PROBES)} not finished"
         ]
@@ -227,6 +229,7 @@ class Exporter:
                 self._loops[name], self._entries[name] = loops, entry
                 for loop in loops:
                     loop.start()
+            self._applied = True
         log.info("exporter: probing %d backends with %s", len(wanted), ", ".join(self._probes))
 
     def stop(self) -> None:

@@ -170,3 +170,24 @@ def test_health_routes_and_basic_auth(running, scrape, auth_health):
         with pytest.raises(urllib.error.HTTPError) as err:
             scrape(exporter.address, "/metrics")
         assert err.value.code == 401
+
+
+def test_not_ready_before_the_config_is_applied(scrape):
+    """The server answers before the backends' probes exist: that window is "not ready"."""
+    from qobserve.exporter import Exporter
+
+    config = ExporterConfig.model_validate(
+        {
+            "listen": "127.0.0.1:0",
+            "backends": [{"name": "aer", "backend": "qiskit:aer"}],
+            "probes": FAST,
+        }
+    )
+    exporter = Exporter(config)
+    exporter.server.start()  # what start() does first, before it applies the config
+    try:
+        assert _readyz(scrape, exporter)[0] == 503
+        exporter._apply(config)
+        _until(lambda: _readyz(scrape, exporter)[0] == 200)
+    finally:
+        exporter.stop()
