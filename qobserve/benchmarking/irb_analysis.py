@@ -24,7 +24,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qobserve.benchmarking.rb_analysis import _BOOTSTRAP, RBData, RBFit, _grid_fit, analyze
+from qobserve.benchmarking.rb_analysis import (
+    _BOOTSTRAP,
+    RBData,
+    RBFit,
+    _grid_fit,
+    analyze,
+    expansion,
+)
 
 __all__ = ["InterleavedFit", "analyze_interleaved", "systematic_error"]
 
@@ -80,6 +87,7 @@ def analyze_interleaved(
     bootstrap: int = _BOOTSTRAP,
     confidence: float = 0.95,
     seed: int | None = None,
+    asymptote: float | None = None,
 ) -> InterleavedFit:
     """Fit reference and interleaved RB and estimate the interleaved gate's error.
 
@@ -90,12 +98,14 @@ def analyze_interleaved(
         bootstrap: resamples over sequence pairs for the interval.
         confidence: two-sided level of ``gate_error_ci``.
         seed: seeds both fits' and the pair bootstrap's resampling.
+        asymptote: fix both fits' B at this value (see :func:`analyze`).
 
     Returns:
         An :class:`InterleavedFit`; ``ok`` is false, with a ``message``, when
         either fit has no numbers.
     """
-    ref, inter = analyze(reference, seed=seed), analyze(interleaved, seed=seed)
+    ref = analyze(reference, seed=seed, asymptote=asymptote)
+    inter = analyze(interleaved, seed=seed, asymptote=asymptote)
     for name, fit in (("reference", ref), ("interleaved", inter)):
         if not fit.ok:
             return InterleavedFit(
@@ -117,8 +127,7 @@ def analyze_interleaved(
     boot_int = _grid_fit(m, s_int[idx].mean(1), inter.b if inter.b_fixed else None)[0]
     tail = (1 - confidence) / 2 * 100
     lo, hi = np.percentile(scale * (1 - boot_int / boot_ref), [tail, 100 - tail])
-    # As in analyze(): undo the bootstrap's (n − 1)/n variance factor.
-    widen = np.sqrt(len(s_ref) / (len(s_ref) - 1)) if len(s_ref) > 1 else 1.0
+    widen = expansion(len(s_ref), confidence)  # as in analyze()
     lo, hi = gate_error - (gate_error - lo) * widen, gate_error + (hi - gate_error) * widen
     e = systematic_error(ref.alpha, alpha_c, d)
     return InterleavedFit(

@@ -31,6 +31,7 @@ import numpy as np
 from opentelemetry.trace import Status, StatusCode
 
 from qobserve.backends import BackendKind, BackendSpec, NoiseSpec, parse_backend, parse_noise
+from qobserve.benchmarking.adaptive import AdaptiveRun, relative_precision, run_adaptive
 from qobserve.benchmarking.irb_analysis import InterleavedFit, analyze_interleaved
 from qobserve.benchmarking.irb_experiment import InterleavedRBExperiment
 from qobserve.benchmarking.options import native_gates
@@ -64,6 +65,24 @@ class RBResult:
     noise: str | None = None
     interleaved: InterleavedFit | None = None
     interleaved_survival: np.ndarray | None = field(default=None, repr=False)
+    adaptive: AdaptiveRun | None = None
+
+    @property
+    def total_shots(self) -> int:
+        """Shots spent, every round (and the adaptive pilot) included."""
+        if self.adaptive is not None:
+            return self.adaptive.total_shots
+        sets = 1 if self.interleaved_survival is None else 2
+        return sets * self.survival.size * self.shots
+
+    @property
+    def precision(self) -> float | None:
+        """Relative half-width of the 95 % interval: on the gate error when interleaving,
+        else on EPC (None without numbers)."""
+        irb = self.interleaved
+        if irb is None:
+            return relative_precision(self.fit.epc, self.fit.epc_ci)
+        return relative_precision(irb.gate_error, irb.gate_error_ci)
 
     @property
     def data(self) -> RBData:
@@ -115,7 +134,16 @@ class RBResult:
             "gate_error": None,
             "gate_error_ci": None,
             "gate_error_systematic_bounds": None,
+            "total_shots": self.total_shots,
+            "rounds": 1 if self.adaptive is None else self.adaptive.rounds,
+            "precision": self.precision,
+            "target_precision": None if self.adaptive is None else self.adaptive.target,
         }
+        if self.adaptive is not None:
+            doc.update(
+                pilot_lengths=list(self.adaptive.pilot_lengths),
+                b_fixed_by_design=self.adaptive.asymptote is not None,
+            )
         irb = self.interleaved
         if irb is not None:
             ci, bounds = irb.gate_error_ci, irb.systematic_bounds
@@ -188,6 +216,8 @@ def run_rb(
     meter_provider=None,
     progress: Progress | None = None,
     interleave: str | None = None,
+    target_precision: float | None = None,
+    max_shots: int | None = None,
 ) -> RBResult:
     """Run one RB probe and record its telemetry.
 
@@ -206,6 +236,11 @@ def run_rb(
         progress: ``progress(done, total)`` as circuits complete.
         interleave: also run interleaved RB of this gate (``x``/``sx`` on one qubit,
             ``cx``/``cz``/``ecr`` on two, the first qubit the control) and estimate its error.
+        target_precision: run the adaptive design (:mod:`.adaptive`) until the 95 %
+            interval's relative half-width on EPC (on the gate error, interleaving) is
+            at most this; ``lengths`` and ``num_samples`` then only set ``max_shots``'s default.
+        max_shots: the adaptive run's shot budget, pilot included (default: what the
+            fixed design of ``lengths`` × ``num_samples`` × ``shots`` would spend).
 
     Returns:
         An :class:`RBResult`; ``result.fit.status`` says whether numbers are present.
@@ -226,10 +261,17 @@ def run_rb(
             "readout_error: only the 'stim' backend simulates readout flips; "
             "drop it or use --backend stim"
         )
+    if target_precision is not None and not 0.0 < target_precision < 1.0:
+        raise ValueError(
+            f"target_precision: expected a relative half-width in (0, 1), got {target_precision}"
+        )
     experiment = RBExperiment(tuple(qubits), tuple(lengths) if lengths else None, num_samples, seed)
-    irb = None if interleave is None else InterleavedRBExperiment(experiment, interleave)
-    if irb is not None and spec is not None:
-        _check_gate_on_sdk(spec, interleave)
+    sets = 1
+    if interleave is not None:
+        InterleavedRBExperiment(experiment, interleave)  # checks the gate against the qubits
+        sets = 2
+        if spec is not None:
+            _check_gate_on_sdk(spec, interleave)
     provider, name = (STIM, STIM) if spec is None else (spec.provider.value, spec.name)
     telemetry = job_telemetry(tracer_provider, meter_provider)
     labels = {
@@ -237,35 +279,14 @@ def run_rb(
         Attr.BACKEND.value: name,
         Attr.QUBITS.value: experiment.label,
     }
-    attrs = {
-        **labels,
-        Attr.METHOD.value: "rb",
-        Attr.RB_LENGTHS.value: list(experiment.lengths or ()),
-        Attr.RB_SAMPLES.value: num_samples,
-    }
+    attrs: dict[str, Any] = {**labels, Attr.METHOD.value: "rb"}
     if noise_spec is not None:
         attrs[Attr.RB_NOISE.value] = str(noise_spec)
     if interleave is not None:
         attrs[_GATE_ATTR] = interleave
     with telemetry.tracer.start_as_current_span(f"{provider} {name} rb", attributes=attrs) as span:
-        if irb is None:
-            circuits = experiment.circuits()
-        else:
-            reference, interleaved = irb.circuits()
-            circuits = reference + interleaved  # one job: both curves see the same device state
         calibrated = None
-        if spec is None:
-            p = noise_spec.pauli_probability(experiment.num_qubits) if noise_spec else 0.0
-            survival = run_stim(
-                circuits,
-                experiment.num_qubits,
-                shots=shots,
-                depolarizing=p,
-                readout_error=readout_error,
-                seed=seed,
-                progress=progress,
-            )
-        else:
+        if spec is not None:
             spec = replace(spec, noise=noise_spec)
             if device is None or noise_spec is not None:
                 # Injected noise goes into the circuits once per Clifford, so the probe builds
@@ -274,29 +295,46 @@ def run_rb(
             calibrated = _calibration_timestamp(spec, device)
             if calibrated is not None:
                 span.set_attribute(Attr.CALIBRATION_TIMESTAMP.value, calibrated)
-            survival = run_circuits(
-                spec,
-                device,
-                circuits,
-                experiment.qubits,
+        measure = _Measure(
+            spec, device, noise_spec, experiment.qubits, readout_error, interleave, progress
+        )
+        run = None
+        if target_precision is None:
+            survival, inter = measure(experiment.lengths or (), num_samples, shots, seed)
+            data = RBData(experiment.num_qubits, experiment.lengths or (), survival, shots)
+            fit = analyze(data, seed=seed)
+            irb_fit = None
+            if inter is not None:
+                irb_fit = analyze_interleaved(
+                    data,
+                    RBData(experiment.num_qubits, experiment.lengths or (), inter, shots),
+                    gate=interleave,
+                    seed=seed,
+                )
+        else:
+            budget = max_shots or sets * num_samples * len(experiment.lengths or ()) * shots
+            outcome = run_adaptive(
+                measure,
+                num_qubits=experiment.num_qubits,
                 shots=shots,
+                target=target_precision,
+                max_shots=budget,
                 seed=seed,
-                progress=progress,
-                interleave=interleave,
-            )
-        rows = survival.reshape(-1, num_samples, len(experiment.lengths or ()))
-        survival = rows[0]
-        data = RBData(experiment.num_qubits, experiment.lengths or (), survival, shots)
-        fit = analyze(data, seed=seed)
-        _record(span, telemetry, labels, fit)
-        irb_fit = None
-        if irb is not None:
-            irb_fit = analyze_interleaved(
-                data,
-                RBData(experiment.num_qubits, experiment.lengths or (), rows[1], shots),
                 gate=interleave,
-                seed=seed,
             )
+            survival, inter, fit, irb_fit, run = (
+                outcome.survival,
+                outcome.interleaved_survival,
+                outcome.fit,
+                outcome.interleaved,
+                outcome.run,
+            )
+            experiment = RBExperiment(experiment.qubits, outcome.lengths, len(survival), seed)
+            _record_adaptive(span, run)
+        span.set_attribute(Attr.RB_LENGTHS.value, list(experiment.lengths or ()))
+        span.set_attribute(Attr.RB_SAMPLES.value, experiment.num_samples)
+        _record(span, telemetry, labels, fit)
+        if irb_fit is not None:
             _record_gate(span, telemetry, labels, irb_fit)
     result = RBResult(
         backend if isinstance(backend, str) else backend.spec,
@@ -310,13 +348,77 @@ def run_rb(
         calibrated,
         None if noise_spec is None else str(noise_spec),
         irb_fit,
-        None if irb is None else rows[1],
+        inter,
+        run,
     )
     from qobserve.training.track import current_run  # lazy: RB does not need training
 
     if (run := current_run()) is not None:  # a probe inside a training run joins its record
         run.record_rb(result)
     return result
+
+
+@dataclass(frozen=True)
+class _Measure:
+    """One round of RB on a loaded device (or stim): fresh sequences at ``lengths``, their
+    survival per sample and length, and the interleaved curve's when interleaving."""
+
+    spec: BackendSpec | None
+    device: Any
+    noise: NoiseSpec | None
+    qubits: tuple[int, ...]
+    readout_error: float
+    interleave: str | None
+    progress: Progress | None
+
+    def __call__(
+        self, lengths: Sequence[int], samples: int, shots: int, seed: int | None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        experiment = RBExperiment(self.qubits, tuple(lengths), samples, seed)
+        if self.interleave is None:
+            circuits = experiment.circuits()
+        else:
+            reference, interleaved = InterleavedRBExperiment(experiment, self.interleave).circuits()
+            circuits = reference + interleaved  # one job: both curves see the same device state
+        if self.spec is None:
+            n = experiment.num_qubits
+            survival = run_stim(
+                circuits,
+                n,
+                shots=shots,
+                depolarizing=self.noise.pauli_probability(n) if self.noise else 0.0,
+                readout_error=self.readout_error,
+                seed=seed,
+                progress=self.progress,
+            )
+        else:
+            survival = run_circuits(
+                self.spec,
+                self.device,
+                circuits,
+                self.qubits,
+                shots=shots,
+                seed=seed,
+                progress=self.progress,
+                interleave=self.interleave,
+            )
+        rows = survival.reshape(-1, samples, len(lengths))
+        return rows[0], (rows[1] if self.interleave is not None else None)
+
+
+def _record_adaptive(span, run: AdaptiveRun) -> None:
+    span.set_attribute(_ROUNDS_ATTR, run.rounds)
+    span.set_attribute(_TOTAL_SHOTS_ATTR, run.total_shots)
+    span.set_attribute(_TARGET_ATTR, run.target)
+    if run.precision is not None:
+        span.set_attribute(_PRECISION_ATTR, run.precision)
+
+
+# Span attributes of an adaptive run (span-only; no metric label).
+_ROUNDS_ATTR = "quantum.rb.rounds"
+_TOTAL_SHOTS_ATTR = "quantum.rb.total_shots"
+_TARGET_ATTR = "quantum.rb.target_precision"
+_PRECISION_ATTR = "quantum.rb.precision"
 
 
 # Span attributes of interleaved RB (span-only, like quantum.rb.alpha; no metric label).
