@@ -467,7 +467,9 @@ def rb(
             help="Clifford lengths, increasing, e.g. 1,10,20,50 (default per qubit count)."
         ),
     ] = None,
-    samples: Annotated[str, typer.Option(help="Random sequences per length (1-10000).")] = "30",
+    samples: Annotated[
+        str | None, typer.Option(help="Random sequences per length (1-10000; default 30).")
+    ] = None,
     shots: Annotated[str, typer.Option(help="Shots per circuit (1-1000000).")] = "1024",
     seed: Annotated[
         str | None, typer.Option(help="Seed for sequences, simulators and the bootstrap.")
@@ -495,6 +497,18 @@ def rb(
         str | None,
         typer.Option(
             help="Draw the decay curve(s) and fit to this PNG file (needs the 'plot' extra)."
+        ),
+    ] = None,
+    target_precision: Annotated[
+        str | None,
+        typer.Option(
+            help="Adaptive design: choose lengths and add sequences in rounds until the 95% interval's relative half-width on EPC (on the gate error with --interleave) is at most this, e.g. 0.05."
+        ),
+    ] = None,
+    max_shots: Annotated[
+        str | None,
+        typer.Option(
+            help="Shot budget of an adaptive run, pilot included (default: what the fixed design would spend)."
         ),
     ] = None,
     json_out: Annotated[
@@ -525,6 +539,8 @@ def rb(
             as_json=json_out,
             interleave=interleave,
             plot=plot,
+            target_precision=target_precision,
+            max_shots=max_shots,
         )
     )
 

@@ -48,6 +48,7 @@ __all__ = [
     "AdaptiveRun",
     "design_lengths",
     "minimum_shots",
+    "pilot_design",
     "relative_precision",
     "run_adaptive",
 ]
@@ -90,11 +91,16 @@ class AdaptiveRun:
         return self.precision is not None and self.precision <= self.target
 
 
+def pilot_design(num_qubits: int, shots: int) -> tuple[int, int]:
+    """(shots per circuit, circuits) of the pilot of one RB curve."""
+    return min(shots, PILOT_SHOTS), len(PILOT_LENGTHS[num_qubits]) * PILOT_SAMPLES
+
+
 def minimum_shots(num_qubits: int, shots: int, *, interleave: bool = False) -> int:
     """Shots the pilot and the first design round need, the least ``max_shots`` can be."""
+    pilot_shots, pilot_circuits = pilot_design(num_qubits, shots)
     sets = 2 if interleave else 1
-    pilot = len(PILOT_LENGTHS[num_qubits]) * PILOT_SAMPLES * min(shots, PILOT_SHOTS)
-    return sets * (pilot + _DESIGN_LENGTHS * FIRST_SAMPLES * shots)
+    return sets * (pilot_shots * pilot_circuits + _DESIGN_LENGTHS * FIRST_SAMPLES * shots)
 
 
 def _increasing(values: list[float], low: int) -> tuple[int, ...]:
@@ -216,9 +222,9 @@ def run_adaptive(
         return int(rng.integers(2**62))
 
     pilot = PILOT_LENGTHS[num_qubits]
-    pilot_shots = min(shots, PILOT_SHOTS)
+    pilot_shots, pilot_circuits = pilot_design(num_qubits, shots)
     ref, inter = measure(pilot, PILOT_SAMPLES, pilot_shots, next_seed())
-    spent = sets * len(pilot) * PILOT_SAMPLES * pilot_shots
+    spent = sets * pilot_circuits * pilot_shots
     m = np.asarray(pilot, dtype=float)
     alpha, unital = _pilot_alpha(m, ref, pilot_shots, d)
     if inter is not None:

@@ -59,11 +59,24 @@ def _table(result: RBResult) -> Table:
     rows += [
         ("lengths", ",".join(map(str, result.experiment.lengths or ()))),
         ("samples × shots", f"{result.experiment.num_samples} × {result.shots}"),
+        *_adaptive_rows(result),
         ("elapsed", f"{result.elapsed_s:.2f} s"),
     ]
     for key, value in rows:
         table.add_row(key, value)
     return table
+
+
+def _adaptive_rows(result: RBResult) -> list[tuple[str, str]]:
+    run = result.adaptive
+    if run is None:
+        return []
+    reached = "reached" if run.reached else "NOT reached (shot budget or rounds ran out)"
+    shown = "n/a" if run.precision is None else f"±{run.precision:.1%}"
+    return [
+        ("precision (95% half-width, relative)", f"{shown}  target ±{run.target:.1%}: {reached}"),
+        ("rounds / total shots", f"{run.rounds} (pilot included) / {run.total_shots:,}"),
+    ]
 
 
 def _fail(message: str) -> None:
@@ -90,6 +103,8 @@ _FIELDS = {
     "readout_error",
     "interleave",
     "plot",
+    "target_precision",
+    "max_shots",
 }
 
 
@@ -98,7 +113,7 @@ def rb_command(
     qubits: Sequence[str] | None,
     *,
     lengths: Sequence[str] | None,
-    samples: str,
+    samples: str | None,
     shots: str,
     seed: str | None,
     noise: str | None,
@@ -107,6 +122,8 @@ def rb_command(
     as_json: bool,
     interleave: str | None = None,
     plot: str | None = None,
+    target_precision: str | None = None,
+    max_shots: str | None = None,
 ) -> int:
     """Run ``qobserve rb``; returns the exit code (0 ok, 1 bad fit or failed run, 2 bad input).
 
@@ -126,6 +143,8 @@ def rb_command(
             max_total_shots=max_total_shots,
             interleave=interleave,
             plot=plot,
+            target_precision=target_precision,
+            max_shots=max_shots,
         )
     except ValueError as exc:
         _fail(str(exc))
@@ -161,6 +180,8 @@ def rb_command(
                 noise=opts.noise,
                 readout_error=opts.readout_error,
                 interleave=opts.interleave,
+                target_precision=opts.target_precision,
+                max_shots=opts.max_shots,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     except (ValueError, ImportError) as exc:

@@ -18,6 +18,10 @@ option                 accepted                    why
 ``--interleave``       x, sx (1 qubit);            the gate must be a Clifford the
                        cx, cz, ecr (2 qubits)      backend runs natively
 ``--plot``             a file name ending .png     needs the ``plot`` extra
+``--target-precision`` a number in (0, 1)          adaptive design (:mod:`.adaptive`);
+                                                   not with ``--lengths``/``--samples``
+``--max-shots``        pilot + first round …       with ``--target-precision`` only;
+                       ``--max-total-shots``       default: the fixed design's shots
 total shots            ≤ ``--max-total-shots``     samples × lengths × shots (× 2 when
                        (default 10,000,000)        interleaving); default 32× the default
                                                    design (307,200)
@@ -29,9 +33,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qobserve.backends import BackendKind, parse_backend, parse_noise
+from qobserve.benchmarking.adaptive import minimum_shots
 from qobserve.benchmarking.cliffords import INTERLEAVABLE
 from qobserve.benchmarking.rb_experiment import DEFAULT_LENGTHS
 
@@ -70,9 +75,14 @@ class RBOptions:
     readout_error: float
     interleave: str | None = None
     plot: str | None = None
+    target_precision: float | None = None
+    max_shots: int | None = None
 
     @property
     def total_shots(self) -> int:
+        """The most shots the run may spend (the adaptive budget, or the fixed design's)."""
+        if self.max_shots is not None:
+            return self.max_shots
         lengths = self.lengths or DEFAULT_LENGTHS[len(self.qubits)]
         return self.samples * len(lengths) * self.shots * (2 if self.interleave else 1)
 
@@ -154,6 +164,55 @@ def _fraction(text: str | None, option: str, high: float) -> float:
     return value
 
 
+def _target(text: str | None) -> float | None:
+    if text is None:
+        return None
+    try:
+        value = float(text.strip())
+    except ValueError:
+        value = math.nan
+    if not 0.0 < value < 1.0:
+        raise ValueError(
+            "--target-precision: expected the relative half-width of the 95% interval, "
+            f"between 0 and 1 (e.g. 0.05 for ±5%), got {_shown(text)}"
+        )
+    return value
+
+
+def _adaptive(
+    options: RBOptions, lengths: object, samples: str | None, max_shots: str | None, cap: int
+) -> RBOptions:
+    """Check the adaptive design's options and set its shot budget (default: the shots
+    the fixed design would spend, so adapting never costs more)."""
+    if options.target_precision is None:
+        if max_shots is not None:
+            raise ValueError(
+                "--max-shots: only used with --target-precision; drop it, or add e.g. "
+                "--target-precision 0.05 (or use --max-total-shots to cap a fixed design)"
+            )
+        return options
+    for option, given in (("--lengths", lengths), ("--samples", samples)):
+        if given is not None:
+            raise ValueError(
+                f"{option}: the adaptive design (--target-precision) chooses lengths and "
+                f"sequences itself; drop {option} (--max-shots bounds the cost)"
+            )
+    floor = minimum_shots(
+        len(options.qubits), options.shots, interleave=options.interleave is not None
+    )
+    budget = (
+        min(options.total_shots, cap)
+        if max_shots is None
+        else _whole(max_shots, "--max-shots", 1, cap)
+    )
+    if budget < floor:
+        raise ValueError(
+            f"--max-shots: the pilot and a first round need at least {floor:,} shots at "
+            f"--shots {options.shots}, got {budget:,}; raise --max-shots or lower --shots"
+        )
+    return replace(options, max_shots=budget)
+
+
 def native_gates(backend: str) -> tuple[str, ...] | None:
     """The interleavable gates a backend family runs as one native gate, or None when
     every one is (stim, Braket) or the device's own target decides (Qiskit)."""
@@ -202,7 +261,7 @@ def parse_rb_options(
     backend: str | None,
     qubits: Sequence[str] | str | None,
     lengths: Sequence[str] | str | None,
-    samples: str,
+    samples: str | None,
     shots: str,
     seed: str | None,
     noise: str | None,
@@ -210,6 +269,8 @@ def parse_rb_options(
     max_total_shots: str | None = None,
     interleave: str | None = None,
     plot: str | None = None,
+    target_precision: str | None = None,
+    max_shots: str | None = None,
 ) -> RBOptions:
     """Check every ``qobserve rb`` argument given as command-line text.
 
@@ -242,13 +303,14 @@ def parse_rb_options(
         backend=backend,
         qubits=qubit_set,
         lengths=_lengths(lengths),
-        samples=_whole(samples, "--samples", 1, LIMITS["samples"]),
+        samples=30 if samples is None else _whole(samples, "--samples", 1, LIMITS["samples"]),
         shots=_whole(shots, "--shots", 1, LIMITS["shots"]),
         seed=None if seed is None else _whole(seed, "--seed", 0, LIMITS["seed"]),
         noise=None if noise_spec is None else noise.strip(),
         readout_error=_fraction(readout_error, "--readout-error", 0.5),
         interleave=_interleave(interleave, backend, qubit_set),
         plot=_plot(plot),
+        target_precision=_target(target_precision),
     )
     if options.readout_error and backend != "stim":
         raise ValueError(
@@ -260,6 +322,7 @@ def parse_rb_options(
         if max_total_shots is None
         else _whole(max_total_shots, "--max-total-shots", 1, 10**12)
     )
+    options = _adaptive(options, lengths, samples, max_shots, cap)
     if options.total_shots > cap:
         what = (
             "2 x samples x lengths x shots" if options.interleave else "samples x lengths x shots"

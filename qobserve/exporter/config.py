@@ -155,6 +155,25 @@ class RBProbeConfig(ProbeSchedule):
             'quantum_backend_gate_error_ratio{source="rb"}; doubles the probe\'s circuits.'
         ),
     )
+    target_precision: float | None = Field(
+        default=None,
+        gt=0,
+        lt=1,
+        description=(
+            "Adaptive design instead of fixed lengths and samples: rounds until the 95% "
+            "interval's relative half-width on EPC (on the gate error when interleaving) is "
+            "at most this, e.g. 0.05; lengths and samples then only set max_shots' default."
+        ),
+    )
+    max_shots: int | None = Field(
+        default=None,
+        ge=1,
+        le=10_000_000,
+        description=(
+            "Shot budget of an adaptive run, pilot included (default: samples x lengths x "
+            "shots, what the fixed design would spend). Needs target_precision."
+        ),
+    )
     plot: bool = Field(
         default=False,
         description=(
@@ -176,6 +195,7 @@ class RBProbeConfig(ProbeSchedule):
                 f"interleave: {gate} acts on {INTERLEAVABLE[gate]} qubit(s) but qubits "
                 f"has {len(self.qubits)}; give as many qubits as the gate acts on"
             )
+        self._check_adaptive()
         if self.plot:
             from qobserve.benchmarking.plot import PLOT_EXTRA, _figure_class
 
@@ -186,6 +206,34 @@ class RBProbeConfig(ProbeSchedule):
                     f"plot: needs matplotlib; pip install '{PLOT_EXTRA}' or set plot: false"
                 ) from None
         return self
+
+    @property
+    def shot_budget(self) -> int:
+        """Shots a run may spend: ``max_shots``, else the fixed design's total."""
+        if self.max_shots is not None:
+            return self.max_shots
+        from qobserve.benchmarking import DEFAULT_LENGTHS
+
+        lengths = self.lengths or DEFAULT_LENGTHS[len(self.qubits)]
+        return (2 if self.interleave else 1) * len(lengths) * self.samples * self.shots
+
+    def _check_adaptive(self) -> None:
+        from qobserve.benchmarking.adaptive import minimum_shots
+
+        if self.target_precision is None:
+            if self.max_shots is not None:
+                raise ValueError(
+                    "max_shots: only used with target_precision; drop it or set "
+                    "target_precision (e.g. 0.05)"
+                )
+            return
+        floor = minimum_shots(len(self.qubits), self.shots, interleave=bool(self.interleave))
+        if self.shot_budget < floor:
+            raise ValueError(
+                f"max_shots: the adaptive pilot and a first round need at least {floor:,} "
+                f"shots at shots={self.shots}, got {self.shot_budget:,}; raise max_shots "
+                "(or samples) or lower shots"
+            )
 
 
 class Probes(StrictModel):

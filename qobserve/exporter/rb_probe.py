@@ -11,6 +11,12 @@ With ``interleave: GATE`` the probe also runs interleaved RB and exports the
 gate's error as ``quantum_backend_gate_error_ratio{gate, source="rb"}``; with
 ``plot: true`` it keeps the last run's decay plot per backend (PNG bytes in
 memory, served by the exporter at ``/probes/<name>/rb.png``).
+
+With ``target_precision: REL`` the probe runs the adaptive design
+(:mod:`qobserve.benchmarking.adaptive`) instead of ``samples`` fixed sequences:
+it stops once the EPC's 95 % interval is within ±REL, or at ``max_shots``
+(default: what the fixed design would spend). Cost caps price the worst case
+(the whole shot budget) before the run and settle what was actually run.
 """
 
 from __future__ import annotations
@@ -69,24 +75,42 @@ class RBProbe:
             )
         return self._budget
 
-    def _reserve(self, target: Target):
+    def _price(self, target: Target, design_circuits: int | None = None) -> Decimal:
+        """Price of a run: the fixed design, or an adaptive run's pilot plus
+        ``design_circuits`` (default: as many as the shot budget allows, the worst case)."""
         from qobserve.benchmarking import DEFAULT_LENGTHS
-        from qobserve.cost import BudgetExceededError, estimate
+        from qobserve.benchmarking.adaptive import pilot_design
+        from qobserve.cost import estimate
 
         cfg = self.config
-        lengths = cfg.lengths or DEFAULT_LENGTHS[len(cfg.qubits)]
         sets = 2 if cfg.interleave else 1  # interleaved RB runs a second set of sequences
-        price = estimate(target.spec, cfg.shots, circuits=sets * len(lengths) * cfg.samples)
-        if cfg.max_cost_usd is not None and price.usd > Decimal(str(cfg.max_cost_usd)):
+        if cfg.target_precision is None:
+            lengths = cfg.lengths or DEFAULT_LENGTHS[len(cfg.qubits)]
+            return estimate(target.spec, cfg.shots, circuits=sets * len(lengths) * cfg.samples).usd
+        pilot_shots, pilot_circuits = pilot_design(len(cfg.qubits), cfg.shots)
+        pilot_circuits *= sets
+        if design_circuits is None:
+            design_circuits = (cfg.shot_budget - pilot_circuits * pilot_shots) // cfg.shots
+        return (
+            estimate(target.spec, pilot_shots, circuits=pilot_circuits).usd
+            + estimate(target.spec, cfg.shots, circuits=design_circuits).usd
+        )
+
+    def _reserve(self, target: Target):
+        from qobserve.cost import BudgetExceededError
+
+        cfg = self.config
+        price = self._price(target)
+        if cfg.max_cost_usd is not None and price > Decimal(str(cfg.max_cost_usd)):
             raise RBProbeRefused(
-                f"rb probe on {target.name} priced ${price.usd} > probes.rb.max_cost_usd "
-                f"${cfg.max_cost_usd}; lower samples/shots or raise the cap"
+                f"rb probe on {target.name} priced ${price} > probes.rb.max_cost_usd "
+                f"${cfg.max_cost_usd}; lower samples/shots (or max_shots) or raise the cap"
             )
         budget = self._daily_budget()
         if budget is None:
             return None
         try:
-            return budget.reserve(price.usd)
+            return budget.reserve(price)
         except BudgetExceededError as exc:
             raise RBProbeRefused(f"rb probe on {target.name}: {exc}") from None
 
@@ -104,13 +128,19 @@ class RBProbe:
                 shots=cfg.shots,
                 device=target.device(),
                 interleave=cfg.interleave,
+                target_precision=cfg.target_precision,
+                max_shots=cfg.max_shots,
             )
         except BaseException:
             if reservation is not None:
                 reservation.release()
             raise
         if reservation is not None:
-            reservation.settle(reservation.amount)
+            spent = reservation.amount
+            if result.adaptive is not None:  # an adaptive run usually stops well short
+                sets = 1 if result.interleaved_survival is None else 2
+                spent = min(spent, self._price(target, sets * result.survival.size))
+            reservation.settle(spent)
         if cfg.plot:
             self._keep_plot(target.name, result)
         fit = result.fit
