@@ -43,10 +43,13 @@ def qiskit_circuits(
     noise: NoiseSpec | None = None,
     seed: int | None = None,
     interleave: str | None = None,
+    noise_marker: bool = False,
 ) -> list:
     """Qiskit circuits ready for ``device.run``: built directly in the device's basis on
     its physical qubits when the target supports every gate there, else transpiled once
     with the RB qubits as the initial layout (barriers keep Cliffords apart).
+    ``noise_marker`` marks the noise for :func:`~.circuits.marker_noise_model` instead
+    of inserting channel instructions (direct builds only; a transpile keeps channels).
 
     Raises:
         ValueError: ``interleave:`` when the device has no such gate on the RB qubits.
@@ -77,7 +80,9 @@ def qiskit_circuits(
 
     for basis, rz in ((_STANDARD, False), (_ZSX, True)):
         if target is not None and supported(basis):
-            return build.to_qiskit(circuits, qubits, width=width, noise=noise, rz_basis=rz)
+            return build.to_qiskit(
+                circuits, qubits, width=width, noise=noise, rz_basis=rz, noise_marker=noise_marker
+            )
     from qiskit import transpile
 
     native = build.to_qiskit(circuits, range(len(qubits)), noise=noise, barriers=True)
@@ -116,8 +121,21 @@ def _check_coupled(target: Any, qubits: Sequence[int], pairs: list[tuple[int, in
             )
 
 
+def _plain_aer(device) -> bool:
+    """An Aer simulator without a noise model of its own (``qiskit:aer``): injected noise
+    can then go into a run-time noise model rather than into the circuits."""
+    return (
+        type(device).__name__ == "AerSimulator"
+        and type(device).__module__.startswith("qiskit_aer")
+        and device.options.noise_model is None
+    )
+
+
 def _qiskit(device, circuits, qubits, shots, seed, noise, progress, interleave=None) -> np.ndarray:
-    qcs = qiskit_circuits(device, circuits, qubits, noise=noise, seed=seed, interleave=interleave)
+    marker = noise is not None and _plain_aer(device)
+    qcs = qiskit_circuits(
+        device, circuits, qubits, noise=noise, seed=seed, interleave=interleave, noise_marker=marker
+    )
     zeros = "0" * len(qubits)
     progress(0, len(qcs))
     if _is_ibm_runtime(device):
@@ -126,7 +144,9 @@ def _qiskit(device, circuits, qubits, shots, seed, noise, progress, interleave=N
         result = SamplerV2(mode=device).run(qcs, shots=shots).result()
         counts = [r.join_data().get_counts() for r in result]
     else:
-        options = {} if seed is None else {"seed_simulator": seed}
+        options: dict[str, Any] = {} if seed is None else {"seed_simulator": seed}
+        if marker:
+            options["noise_model"] = build.marker_noise_model(noise, len(qubits))
         result = device.run(qcs, shots=shots, **options).result()
         failed = [exp.status for exp in result.results if not exp.success]
         if failed:
