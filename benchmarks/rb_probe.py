@@ -1,24 +1,28 @@
-"""The RB probe on an emulated Google processor against Cirq's density-matrix floor.
+"""RB end to end against its simulation floor: Aer (the #19 goal) and an emulated Google processor.
 
-Probe: ``run_rb("cirq_google:willow_pink", (0,), num_samples=5, shots=100)`` end to end
-(sequences, native circuits, the processor's sampler rebuilt for the used qubits,
-simulation through the virtual engine's job path, fit and bootstrap) on the
-sampler the exporter caches (``BackendSpec.load()``, built once, outside the timing).
+**Aer.** Probe: ``qobserve rb --backend qiskit:aer --qubits 0 --noise
+depolarizing:0.01`` with the default design (10 lengths × 30 sequences × 1,024
+shots), end to end as a user runs it: a fresh ``python -m qobserve.cli``
+process (interpreter start-up, imports, sequences, circuits, Aer, fit,
+bootstrap, JSON), its CPU time read from ``getrusage(RUSAGE_CHILDREN)``.
+Floor: Aer running equivalent circuits with the error attached through a noise
+model, built without qobserve (``_rb_floor.py``: Qiskit's own Clifford tables,
+an ``id`` after every Clifford carrying ``depolarizing_error(λ)`` in a
+``NoiseModel``), prepared untimed; only ``AerSimulator.run(...).result()`` is
+timed, in process CPU time. Goal: end to end ≤ 1.25× the floor. Also printed:
+``run_rb`` in process against the same floor.
 
-Floor: the same circuits, built beforehand, on ``cirq.DensityMatrixSimulator``
-with the device's noise model restricted to the same qubits
-(``cirq_google.NoiseModelFromGoogleNoiseProperties`` of the bundled noise
-properties): ``simulator.run_batch(circuits, repetitions=shots)`` and nothing else.
-Goal: probe ≤ 2× floor.
+**Emulated processor.** ``run_rb("cirq_google:willow_pink", (0,), num_samples=5,
+shots=100)`` on the sampler the exporter caches, against the same circuits on
+``cirq.DensityMatrixSimulator`` with the device's noise model restricted to the
+qubit. Goal: ≤ 2×.
 
-Method: ``OMP_NUM_THREADS=1`` (set before numpy loads), one warm-up of each
-(imports, Clifford tables, first-call costs), then ``--repeat`` rounds alternating
-probe and floor so load from other processes hits both alike; medians of
-process CPU time and of wall time. Before this change the same probe ran on the
-whole 105-qubit engine with per-shot trajectories: over 5 minutes (not re-run here;
-``--before`` times it on one short sample and extrapolates per circuit-Clifford).
+Method: ``OMP_NUM_THREADS=1`` and single-threaded Aer on both sides, one
+warm-up of each, then ``--repeat`` rounds alternating probe and floor so load
+from other processes hits both alike; medians of CPU time (wall printed beside).
+``--quick``: 3 samples × 128 shots, 2 rounds, figures not judged.
 
-Run: ``python benchmarks/rb_probe.py [--processor willow_pink] [--qubits 0] [--samples 5] [--shots 100]``
+Run: ``python benchmarks/rb_probe.py [--quick] [--repeat 5] [--skip-emulated]``
 """
 
 from __future__ import annotations
@@ -28,8 +32,21 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse
+import resource
 import statistics
+import subprocess
+import sys
 import time
+
+try:
+    from benchmarks._rb_floor import floor_circuits, floor_simulator
+    from benchmarks._report import goal
+except ImportError:  # run as a script: benchmarks/ is on sys.path
+    from _rb_floor import floor_circuits, floor_simulator
+    from _report import goal
+
+LENGTHS = (1, 10, 20, 50, 75, 100, 125, 150, 175, 200)
+LAMBDA = 0.01
 
 
 class Clock:
@@ -43,7 +60,101 @@ class Clock:
         self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
 
 
-def probe(spec, sampler, qubits, samples, shots, seed):
+def cli_run(samples: int, shots: int, seed: int) -> tuple[float, float]:
+    """(wall, CPU) of one ``qobserve rb`` process, the user's command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "qobserve.cli",
+            "rb",
+            "--backend",
+            "qiskit:aer",
+            "--qubits",
+            "0",
+            "--noise",
+            f"depolarizing:{LAMBDA}",
+            "--samples",
+            str(samples),
+            "--shots",
+            str(shots),
+            "--seed",
+            str(seed),
+            "--json",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    wall = time.perf_counter() - wall
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def in_process(samples: int, shots: int, seed: int) -> Clock:
+    from qobserve.benchmarking import run_rb
+
+    with Clock() as clock:
+        run_rb(
+            "qiskit:aer",
+            (0,),
+            noise=f"depolarizing:{LAMBDA}",
+            num_samples=samples,
+            shots=shots,
+            seed=seed,
+        )
+    return clock
+
+
+def aer_floor(simulator, circuits, shots: int, seed: int) -> Clock:
+    with Clock() as clock:
+        simulator.run(circuits, shots=shots, seed_simulator=seed).result()
+    return clock
+
+
+def med(values) -> float:
+    return statistics.median(values)
+
+
+def aer_section(args) -> None:
+    samples, shots = (3, 128) if args.quick else (args.samples, args.shots)
+    circuits = floor_circuits(LENGTHS, samples, args.seed)
+    simulator = floor_simulator(LAMBDA)
+    aer_floor(simulator, circuits[:5], 16, args.seed)  # warm-up
+    in_process(1, 16, args.seed)
+    cli_run(1, 16, args.seed)
+    floors, clis, inproc = [], [], []
+    for _ in range(args.repeat):
+        floors.append(aer_floor(simulator, circuits, shots, args.seed))
+        clis.append(cli_run(samples, shots, args.seed))
+        inproc.append(in_process(samples, shots, args.seed))
+    f_cpu, f_wall = med(c.cpu for c in floors), med(c.wall for c in floors)
+    c_wall, c_cpu = med(c[0] for c in clis), med(c[1] for c in clis)
+    i_cpu, i_wall = med(c.cpu for c in inproc), med(c.wall for c in inproc)
+    print(
+        f"Aer, qubit 0, depolarizing:{LAMBDA}: {len(LENGTHS)} lengths x {samples} samples x "
+        f"{shots} shots ({len(circuits)} circuits); medians of {args.repeat} interleaved rounds"
+    )
+    print(
+        f"floor    Aer run of equivalent circuits, noise model on id  {f_cpu:6.2f} s CPU  {f_wall:6.2f} s wall"
+    )
+    print(
+        f"qobserve rb (process, end to end)                           {c_cpu:6.2f} s CPU  {c_wall:6.2f} s wall"
+    )
+    print(
+        f"run_rb   (in process)                                       {i_cpu:6.2f} s CPU  {i_wall:6.2f} s wall"
+    )
+    print(f"ratios   end to end {c_cpu / f_cpu:.2f}x CPU, in process {i_cpu / f_cpu:.2f}x CPU")
+    goal(
+        "rb qiskit:aer end to end vs Aer floor",
+        f"{c_cpu / f_cpu:.2f}x CPU (in process {i_cpu / f_cpu:.2f}x)",
+        "<= 1.25x",
+        None if args.quick else c_cpu / f_cpu <= 1.25,
+    )
+
+
+def emulated_probe(spec, sampler, qubits, samples, shots, seed):
     from qobserve.benchmarking import run_rb
 
     with Clock() as clock:
@@ -69,97 +180,53 @@ def floor_inputs(processor, qubits, samples, shots, seed):
     return simulator, circuits
 
 
-def floor(simulator, circuits, shots):
+def emulated_floor(simulator, circuits, shots):
     with Clock() as clock:
         simulator.run_batch(circuits, repetitions=shots)
     return clock
 
 
-def before(spec, qubits, seed, operation_shots: int) -> str:
-    """The whole-processor engine (as before this change) on one short sample, extrapolated
-    by operations × shots (its cost per shot is per operation: trajectories re-run per shot)."""
-    from qobserve.benchmarking import RBExperiment
-    from qobserve.benchmarking.circuits import to_cirq
+def emulated_section(args) -> None:
+    from qobserve.backends import parse_backend
 
-    sampler = spec.load()  # the full virtual engine: state vector, whole-processor noise model
-    grid = sorted(sampler.processor.get_device().metadata.qubit_set)
-    lengths = (1, 10, 20)
-    circuits = to_cirq(
-        RBExperiment(qubits, lengths, 1, seed).circuits(),
-        [grid[q] for q in qubits],
-        google_native=True,
+    samples, shots = (2, 50) if args.quick else (5, 100)
+    qubits = (0,)
+    spec = parse_backend("cirq_google:willow_pink")
+    sampler = spec.load()  # what the exporter caches per target
+    simulator, circuits = floor_inputs("willow_pink", qubits, samples, shots, args.seed)
+    emulated_probe(spec, sampler, qubits, 1, 10, args.seed)
+    emulated_floor(simulator, circuits[:3], 10)
+    probes, floors = [], []
+    for _ in range(args.repeat):
+        probes.append(emulated_probe(spec, sampler, qubits, samples, shots, args.seed)[1])
+        floors.append(emulated_floor(simulator, circuits, shots))
+    p_cpu, f_cpu = med(c.cpu for c in probes), med(c.cpu for c in floors)
+    print(
+        f"cirq_google:willow_pink qubit 0: {samples} samples x {shots} shots; probe "
+        f"{p_cpu:.2f} s CPU, DensityMatrixSimulator floor {f_cpu:.2f} s CPU"
     )
-    small_shots = 20
-    with Clock() as clock:
-        sampler.run_batch(circuits, repetitions=small_shots)
-    work = sum(len(list(c.all_operations())) for c in circuits) * small_shots
-    estimate = clock.cpu / work * operation_shots
-    return (
-        f"before (whole {len(grid)}-qubit engine): {clock.cpu:.1f} s CPU for {len(circuits)} short "
-        f"circuits x {small_shots} shots -> about {estimate / 60:.0f} min for the probe"
+    goal(
+        "rb cirq_google:willow_pink vs density-matrix floor",
+        f"{p_cpu / f_cpu:.2f}x CPU",
+        "<= 2x",
+        None if args.quick else p_cpu / f_cpu <= 2,
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--processor", default="willow_pink")
-    parser.add_argument("--qubits", default="0", help="0 or 0,1 (the processor's i-th grid qubits)")
-    parser.add_argument("--samples", type=int, default=5)
-    parser.add_argument("--shots", type=int, default=100)
+    parser.add_argument("--samples", type=int, default=30)
+    parser.add_argument("--shots", type=int, default=1024)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument(
-        "--repeat", type=int, default=5, help="interleaved timed rounds; medians reported"
-    )
-    parser.add_argument("--before", action="store_true", help="also estimate the whole-engine time")
+    parser.add_argument("--repeat", type=int, default=5, help="interleaved rounds; medians")
+    parser.add_argument("--quick", action="store_true", help="small sizes, 2 rounds, not judged")
+    parser.add_argument("--skip-emulated", action="store_true", help="only the Aer section")
     args = parser.parse_args()
-    qubits = tuple(int(q) for q in args.qubits.split(","))
-
-    from qobserve.backends import parse_backend
-
-    spec = parse_backend(f"cirq_google:{args.processor}")
-    sampler = spec.load()  # what the exporter caches per target
-    simulator, circuits = floor_inputs(args.processor, qubits, args.samples, args.shots, args.seed)
-    # Warm-up: imports, Clifford tables, noise-model construction and first calls.
-    probe(spec, sampler, qubits, 1, 10, args.seed)
-    floor(simulator, circuits[:3], 10)
-
-    probes, floors = [], []
-    for _ in range(args.repeat):
-        result, clock = probe(spec, sampler, qubits, args.samples, args.shots, args.seed)
-        probes.append(clock)
-        floors.append(floor(simulator, circuits, args.shots))
-
-    def med(clocks, attr):
-        return statistics.median(getattr(c, attr) for c in clocks)
-
-    p_wall, p_cpu, f_wall, f_cpu = (
-        med(probes, "wall"),
-        med(probes, "cpu"),
-        med(floors, "wall"),
-        med(floors, "cpu"),
-    )
-    fit = result.fit
-    lengths = list(result.experiment.lengths or ())
-    print(
-        f"RB probe on cirq_google:{args.processor} qubits {args.qubits}: {len(lengths)} lengths x "
-        f"{args.samples} samples x {args.shots} shots ({len(circuits)} circuits); "
-        f"medians of {args.repeat} interleaved rounds, OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}"
-    )
-    print(f"probe  end to end          {p_wall:7.3f} s wall  {p_cpu:7.3f} s CPU   (goal < 10 s)")
-    print(
-        f"floor  DensityMatrixSimulator + device noise, same circuits  "
-        f"{f_wall:7.3f} s wall  {f_cpu:7.3f} s CPU"
-    )
-    print(
-        f"ratio  probe / floor       {p_wall / f_wall:5.2f}x wall  {p_cpu / f_cpu:5.2f}x CPU   (goal <= 2x)"
-    )
-    if fit.ok:
-        print(f"EPC {fit.epc:.3e}  95% CI [{fit.epc_ci[0]:.3e}, {fit.epc_ci[1]:.3e}]")
-    else:
-        print(f"fit: {fit.status.value} ({fit.message})")
-    if args.before:
-        work = sum(len(list(c.all_operations())) for c in circuits) * args.shots
-        print(before(spec, qubits, args.seed, work))
+    if args.quick:
+        args.repeat = 2
+    aer_section(args)
+    if not args.skip_emulated:
+        emulated_section(args)
 
 
 if __name__ == "__main__":
