@@ -164,7 +164,10 @@ class RBResult:
 
 
 def _calibration_timestamp(spec: BackendSpec, device: Any) -> float | None:
-    """The backend's calibration time, when its SDK's device module can read it."""
+    """The backend's calibration time, when its SDK's device module can read it
+    (a simulator has none: its instrumentation package is not even imported)."""
+    if spec.kind is BackendKind.SIMULATOR:
+        return None
     try:
         from qobserve.calibration import read_calibration
 

@@ -30,9 +30,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
-from scipy.optimize import minimize_scalar
-from scipy.special import ndtri, stdtrit
 
+from qobserve.benchmarking.numeric import golden_minimum, normal_quantile, t_quantile
 from qobserve.benchmarking.options import MIN_LENGTHS
 
 __all__ = ["FitStatus", "RBData", "RBFit", "analyze", "epc_from_alpha", "expansion"]
@@ -156,7 +155,7 @@ def _grid_fit(m: np.ndarray, y: np.ndarray, b_fixed: float | None):
 def _refine(
     m: np.ndarray, y: np.ndarray, alpha0: float, b_fixed: float | None
 ) -> tuple[float, float, float]:
-    """Polish the grid optimum with scipy's bounded scalar search over α."""
+    """Polish the grid optimum by a golden-section search over α around it."""
 
     def rss(alpha: float) -> float:
         return float(_solve(np.asarray([[alpha]]) ** m[None, :], y[None, :], b_fixed)[2][0, 0])
@@ -165,10 +164,8 @@ def _refine(
     if r0 == 0.0:
         return alpha0, *[float(v[0]) for v in _grid_fit(m, y[None, :], b_fixed)[1:]]
     lo, hi = max(alpha0 - 0.02 * r0 - 1e-12, 0.0), min(alpha0 + 0.02 * r0, 1.0)
-    res = minimize_scalar(
-        rss, bounds=(lo, hi), method="bounded", options={"xatol": 1e-12 + 1e-6 * r0}
-    )
-    alpha = float(res.x) if res.fun <= rss(alpha0) else alpha0
+    best, best_rss = golden_minimum(rss, lo, hi, 1e-12 + 1e-6 * r0)
+    alpha = best if best_rss <= rss(alpha0) else alpha0
     a, b, _ = _solve(np.asarray([[alpha]]) ** m[None, :], y[None, :], b_fixed)
     return alpha, float(a[0, 0]), float(b[0, 0])
 
@@ -185,7 +182,7 @@ def expansion(n: int, confidence: float) -> float:
     if n < 2:
         return 1.0
     q = 0.5 + confidence / 2
-    return float(np.sqrt(n / (n - 1)) * stdtrit(n - 1, q) / ndtri(q))
+    return float(np.sqrt(n / (n - 1)) * t_quantile(q, n - 1) / normal_quantile(q))
 
 
 def _check(data: RBData) -> RBFit | None:

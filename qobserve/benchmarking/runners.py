@@ -43,13 +43,13 @@ def qiskit_circuits(
     noise: NoiseSpec | None = None,
     seed: int | None = None,
     interleave: str | None = None,
-    noise_marker: bool = False,
+    unitaries: bool = False,
 ) -> list:
     """Qiskit circuits ready for ``device.run``: built directly in the device's basis on
     its physical qubits when the target supports every gate there, else transpiled once
     with the RB qubits as the initial layout (barriers keep Cliffords apart).
-    ``noise_marker`` marks the noise for :func:`~.circuits.marker_noise_model` instead
-    of inserting channel instructions (direct builds only; a transpile keeps channels).
+    ``unitaries`` builds one labelled unitary per layer for a plain Aer simulator
+    (:func:`~.circuits.to_qiskit`), whatever its target.
 
     Raises:
         ValueError: ``interleave:`` when the device has no such gate on the RB qubits.
@@ -78,11 +78,11 @@ def qiskit_circuits(
         )
         return one and all(target.instruction_supported("cx", p) for p in pairs)
 
+    if unitaries:
+        return build.to_qiskit(circuits, qubits, width=width, unitaries=True)
     for basis, rz in ((_STANDARD, False), (_ZSX, True)):
         if target is not None and supported(basis):
-            return build.to_qiskit(
-                circuits, qubits, width=width, noise=noise, rz_basis=rz, noise_marker=noise_marker
-            )
+            return build.to_qiskit(circuits, qubits, width=width, noise=noise, rz_basis=rz)
     from qiskit import transpile
 
     native = build.to_qiskit(circuits, range(len(qubits)), noise=noise, barriers=True)
@@ -122,8 +122,8 @@ def _check_coupled(target: Any, qubits: Sequence[int], pairs: list[tuple[int, in
 
 
 def _plain_aer(device) -> bool:
-    """An Aer simulator without a noise model of its own (``qiskit:aer``): injected noise
-    can then go into a run-time noise model rather than into the circuits."""
+    """An Aer simulator without a noise model of its own (``qiskit:aer``): it runs one
+    unitary per Clifford, and injected noise goes into a run-time noise model."""
     return (
         type(device).__name__ == "AerSimulator"
         and type(device).__module__.startswith("qiskit_aer")
@@ -132,9 +132,15 @@ def _plain_aer(device) -> bool:
 
 
 def _qiskit(device, circuits, qubits, shots, seed, noise, progress, interleave=None) -> np.ndarray:
-    marker = noise is not None and _plain_aer(device)
+    aer = _plain_aer(device)
     qcs = qiskit_circuits(
-        device, circuits, qubits, noise=noise, seed=seed, interleave=interleave, noise_marker=marker
+        device,
+        circuits,
+        qubits,
+        noise=None if aer else noise,
+        seed=seed,
+        interleave=interleave,
+        unitaries=aer,
     )
     zeros = "0" * len(qubits)
     progress(0, len(qcs))
@@ -145,8 +151,8 @@ def _qiskit(device, circuits, qubits, shots, seed, noise, progress, interleave=N
         counts = [r.join_data().get_counts() for r in result]
     else:
         options: dict[str, Any] = {} if seed is None else {"seed_simulator": seed}
-        if marker:
-            options["noise_model"] = build.marker_noise_model(noise, len(qubits))
+        if aer and noise is not None:
+            options["noise_model"] = build.layer_noise_model(noise, len(qubits))
         result = device.run(qcs, shots=shots, **options).result()
         failed = [exp.status for exp in result.results if not exp.success]
         if failed:
