@@ -109,3 +109,21 @@ def test_lengths_short_of_the_decay_pin_b_and_still_cover_the_truth():
     assert "less than half the decay" in result.fit.message
     lo, hi = result.fit.epc_ci
     assert lo <= 0.005 <= hi
+
+
+def test_plain_aer_runs_one_labelled_unitary_per_clifford():
+    """On qiskit:aer each Clifford (recovery included) is one unitary carrying the noise label,
+    and each equals the product of its gates: noise-free sequences all return to |00>."""
+    from qiskit_aer import AerSimulator
+
+    from qobserve.benchmarking.circuits import LAYER_LABEL
+    from qobserve.benchmarking.rb_experiment import RBExperiment
+    from qobserve.benchmarking.runners import qiskit_circuits
+
+    experiment = RBExperiment((1, 0), (2, 7), 3, 11)
+    circuits = qiskit_circuits(AerSimulator(), experiment.circuits(), (1, 0), unitaries=True)
+    for circuit, neutral in zip(circuits, experiment.circuits(), strict=True):
+        ops = [inst.operation for inst in circuit.data if inst.operation.name != "measure"]
+        assert len(ops) == neutral.length + 1 and {op.label for op in ops} == {LAYER_LABEL}
+    result = run_rb("qiskit:aer", (1, 0), lengths=(2, 7, 12), num_samples=3, shots=50, seed=11)
+    assert result.survival.min() == 1.0
