@@ -14,6 +14,8 @@
       # Interleaved RB of one gate (x, sx on one qubit; cx, cz, ecr on two) and the
       # last decay plot per backend at /probes/<name>/rb.png (needs qobserve[plot]):
       # rb: {interval: 6h, qubits: [0, 1], interleave: cx, plot: true}
+      # Adaptive RB: stop at ±5 % on EPC instead of running fixed samples (budget in shots):
+      # rb: {interval: 6h, qubits: [0], target_precision: 0.05, max_shots: 200000}
     otlp: {endpoint: "http://otel-collector:4318"}
     web: {tls_cert_file: cert.pem, tls_key_file: key.pem, basic_auth_users: {prom: "$2b$12$…"}}
     state_dir: /var/lib/qobserve    # default $QOBSERVE_STATE_DIR, then the XDG state directory
