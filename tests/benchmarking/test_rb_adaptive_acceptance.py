@@ -44,3 +44,22 @@ def test_adaptive_reaches_the_default_precision_with_half_the_shots(backend, lam
     assert max(map(abs, errors)) <= 0.35, errors
     covered = sum(r.fit.epc_ci[0] <= truth <= r.fit.epc_ci[1] for r in results)
     assert covered >= 17, (covered, errors)
+
+
+@pytest.mark.statistical
+@pytest.mark.parametrize("lam", [0.002, 0.01, 0.03])
+def test_adaptive_interleaved_rb_targets_the_gate_error(lam):
+    """Interleaving x on stim: the default design's gate-error precision with a median ≤ half
+    its shots, gate error ±40 % of λ/2 (the interleaved-RB tolerance), coverage ≥ 17/20."""
+    noise, truth = f"depolarizing:{lam}", lam / 2
+    target = run_rb("stim", (0,), noise=noise, seed=0, interleave="x").precision
+    results = [
+        run_rb("stim", (0,), noise=noise, seed=100 + s, interleave="x", target_precision=target)
+        for s in range(20)
+    ]
+    assert all(r.adaptive.reached for r in results), [r.precision for r in results]
+    assert statistics.median(r.total_shots / (2 * DEFAULT_SHOTS) for r in results) <= 0.5
+    errors = [r.interleaved.gate_error / truth - 1 for r in results]
+    assert max(map(abs, errors)) <= 0.40, errors
+    low_high = [r.interleaved.gate_error_ci for r in results]
+    assert sum(lo <= truth <= hi for lo, hi in low_high) >= 17, errors
