@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from qobserve.benchmarking.options import parse_rb_options
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from qobserve.benchmarking.probe import RBResult
+    from qobserve.benchmarking.runners import Progress
 
 __all__ = ["rb_command"]
 
 
 def _table(result: RBResult) -> Table:
+    from rich.table import Table
+
     f = result.fit
     table = Table(
         title=f"RB on {result.backend} qubits {result.experiment.label}", show_header=False
@@ -77,6 +79,34 @@ def _adaptive_rows(result: RBResult) -> list[tuple[str, str]]:
         ("precision (95% half-width, relative)", f"{shown}  target ±{run.target:.1%}: {reached}"),
         ("rounds / total shots", f"{run.rounds} (pilot included) / {run.total_shots:,}"),
     ]
+
+
+@contextmanager
+def _progress_bar(backend: str) -> Iterator[Progress | None]:
+    """A rich progress bar on a terminal's stderr; elsewhere none, and rich is not even
+    imported (a transient bar still leaves a blank line on a redirected stderr, and
+    the import is a twentieth of a scripted run's start-up)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    columns = (
+        TextColumn("[bold]RB[/] {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(f"{backend} circuits", total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def _fail(message: str) -> None:
@@ -159,17 +189,8 @@ def rb_command(
             return 2
     from qobserve.benchmarking.probe import run_rb
 
-    err = Console(stderr=True)
-    columns = (
-        TextColumn("[bold]RB[/] {task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
     try:
-        # Only on a terminal: a transient bar still leaves a blank line on a redirected stderr.
-        with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
-            task = bar.add_task(f"{opts.backend} circuits", total=None)
+        with _progress_bar(opts.backend) as progress:
             result = run_rb(
                 opts.backend,
                 opts.qubits,
@@ -182,7 +203,7 @@ def rb_command(
                 interleave=opts.interleave,
                 target_precision=opts.target_precision,
                 max_shots=opts.max_shots,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                progress=progress,
             )
     except (ValueError, ImportError) as exc:
         _fail(_option_message(" ".join(str(exc).split())))
@@ -204,5 +225,7 @@ def rb_command(
     if as_json:
         print(json.dumps(result.to_json()))
     else:
+        from rich.console import Console
+
         Console().print(_table(result))
     return 0 if result.ok else 1
