@@ -301,7 +301,7 @@ def run_rb(
         measure = _Measure(
             spec, device, noise_spec, experiment.qubits, readout_error, interleave, progress
         )
-        run = None
+        adaptive = None
         if target_precision is None:
             survival, inter = measure(experiment.lengths or (), num_samples, shots, seed)
             data = RBData(experiment.num_qubits, experiment.lengths or (), survival, shots)
@@ -325,7 +325,7 @@ def run_rb(
                 seed=seed,
                 gate=interleave,
             )
-            survival, inter, fit, irb_fit, run = (
+            survival, inter, fit, irb_fit, adaptive = (
                 outcome.survival,
                 outcome.interleaved_survival,
                 outcome.fit,
@@ -333,7 +333,7 @@ def run_rb(
                 outcome.run,
             )
             experiment = RBExperiment(experiment.qubits, outcome.lengths, len(survival), seed)
-            _record_adaptive(span, run)
+            _record_adaptive(span, adaptive)
         span.set_attribute(Attr.RB_LENGTHS.value, list(experiment.lengths or ()))
         span.set_attribute(Attr.RB_SAMPLES.value, experiment.num_samples)
         _record(span, telemetry, labels, fit)
@@ -352,7 +352,7 @@ def run_rb(
         None if noise_spec is None else str(noise_spec),
         irb_fit,
         inter,
-        run,
+        adaptive,
     )
     from qobserve.training.track import current_run  # lazy: RB does not need training
 
