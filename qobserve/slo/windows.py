@@ -24,12 +24,7 @@ __all__ = [
     "format_duration",
     "format_float",
     "format_number",
-    "parse_duration",
 ]
-
-#: Old name of :func:`qobserve._validation.duration_ms` (milliseconds), kept for callers
-#: outside ``qobserve.slo``; the grammar is the one every config shares.
-parse_duration = duration_ms
 
 
 def format_number(value: Fraction | int) -> str:

@@ -22,9 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from qobserve import semconv
+from qobserve._validation import duration_ms
 from qobserve.chaos import Faults
 from qobserve.instrumentation._job import job_telemetry
-from qobserve.slo.windows import parse_duration
 from qobserve.stack.stack import Stack
 from qobserve.stack.workload import Workload
 
@@ -121,7 +121,7 @@ class Scenario:
         on_phase_end: Callable[[PhaseResult], None] | None = None,
     ) -> None:
         self.stack, self.timings = stack, timings
-        max_age = parse_duration(stack.spec.alerts.calibration_stale.max_age) / 1000
+        max_age = duration_ms(stack.spec.alerts.calibration_stale.max_age) / 1000
         healthy = Faults(calibration_age=_FRESH)
         self.phases = [
             _Phase(

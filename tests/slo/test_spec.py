@@ -7,9 +7,10 @@ from fractions import Fraction
 
 import pytest
 
+from qobserve._validation import duration_ms
 from qobserve.slo.rules import burn_windows
 from qobserve.slo.spec import SpecError, parse_spec
-from qobserve.slo.windows import format_duration, format_number, parse_duration
+from qobserve.slo.windows import format_duration, format_number
 
 BASE = {
     "apiVersion": "qobserve/v1",
@@ -155,4 +156,4 @@ def test_time_compression_scales_windows_not_factors() -> None:
 @pytest.mark.parametrize("text", ["30d", "1h30m", "5s", "500ms", "2h48m", "1d12h"])
 def test_duration_round_trip(text: str) -> None:
     """Durations parse to milliseconds and format back to the same shortest text."""
-    assert format_duration(parse_duration(text)) == text
+    assert format_duration(duration_ms(text)) == text
