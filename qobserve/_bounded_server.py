@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from socketserver import ThreadingMixIn
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __all__ = ["BoundedThreadingMixIn"]
 
@@ -23,6 +23,10 @@ class BoundedThreadingMixIn(ThreadingMixIn):
 
     daemon_threads = True
     block_on_close = False
+
+    if TYPE_CHECKING:  # provided by the socketserver.BaseServer this is mixed into
+
+        def shutdown_request(self, request: Any) -> None: ...
 
     def limit_connections(self, max_connections: int) -> None:
         self._slots = threading.BoundedSemaphore(max_connections)

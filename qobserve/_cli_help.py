@@ -26,7 +26,7 @@ def plain_metavars(params: Iterable[Any]) -> None:
     for param in params:
         if isinstance(param, TyperArgument):
             # TyperArgument ignores metavar for its type column: an instance override is the hook.
-            param.display_type_rich = _no_type
+            param.display_type_rich = _no_type  # type: ignore[method-assign]
         elif param.metavar is None:
             flag = getattr(param, "is_flag", False) or getattr(param, "count", False)
             param.metavar = "" if flag else param.name.upper()

@@ -364,7 +364,7 @@ def _executor(
     targets: list[Any] = [
         Target(b, price=s.price) for b, s in zip(backends, scenario.backends, strict=False)
     ]
-    if classical is not None:
+    if classical is not None and scenario.classical_fallback is not None:
         targets.append(ClassicalTarget(scenario.classical_fallback.name, classical))
     return ResilientExecutor(
         targets,
@@ -457,7 +457,7 @@ def run_gameday(
         hanging = ledger.settle()
         spent = budget.spent() if budget is not None else None
     report = _report(scenario, executor, ledger, ids, outcomes, spent, hanging, elapsed)
-    if classical is not None:
+    if classical is not None and scenario.classical_fallback is not None:
         report.classical_backend = scenario.classical_fallback.name
         report.classical_model_calls = classical.calls
         report.by_backend[report.classical_backend].executions = classical.calls
@@ -480,7 +480,7 @@ def _report(
         prov = getattr(out, "provenance", None)
         if isinstance(out, ExecutionResult):
             succeeded += 1
-            answered_by[out.provenance.backend] += 1
+            answered_by[str(out.provenance.backend)] += 1  # set on every result
             # A quantum result must come from a real execution of this very job
             # (a classical answer is checked against the model's own count).
             lost += ledger.executions[cid] == 0 and not out.provenance.classical

@@ -21,11 +21,13 @@ import errno
 import logging
 import os
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from opentelemetry import metrics, trace
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetricReader
+from opentelemetry.sdk.metrics.view import View
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -39,8 +41,8 @@ log = logging.getLogger("qobserve")
 class Telemetry:
     """What ``configure()`` set up; ``shutdown()`` flushes and stops exporters."""
 
-    tracer_provider: trace.TracerProvider
-    meter_provider: metrics.MeterProvider
+    tracer_provider: TracerProvider  # the SDK's: configure() keeps or builds only those
+    meter_provider: MeterProvider
     prometheus_address: tuple[str, int] | None = None
     _stoppers: list = field(default_factory=list, repr=False)
 
@@ -107,10 +109,6 @@ def _port_number(value: object, setting: str) -> int:
     return port
 
 
-def _is_sdk(provider: object) -> bool:
-    return isinstance(provider, (TracerProvider, MeterProvider))
-
-
 def _prometheus_reader(
     host: str, port: int, registry
 ) -> tuple[MetricReader, object, tuple[str, int]]:
@@ -149,8 +147,8 @@ def configure(
     prometheus_host: str | None = None,
     otlp_endpoint: str | None = None,
     registry=None,
-    metric_readers: list[MetricReader] = (),
-    views: list = (),
+    metric_readers: Sequence[MetricReader] = (),
+    views: Sequence[View] = (),
     set_global: bool = True,
 ) -> Telemetry:
     """Set up tracer and meter providers with Prometheus and/or OTLP export.
@@ -216,21 +214,21 @@ def configure(
 
     existing_t = trace.get_tracer_provider() if set_global else None
     existing_m = metrics.get_meter_provider() if set_global else None
-    kept_t, kept_m = _is_sdk(existing_t), _is_sdk(existing_m)
+    sdk_t = existing_t if isinstance(existing_t, TracerProvider) else None
+    sdk_m = existing_m if isinstance(existing_m, MeterProvider) else None
+    kept_t, kept_m = sdk_t is not None, sdk_m is not None
     if kept_t or kept_m:
         # Our exporters are attached to the kept providers, so /metrics and
         # OTLP still see what is recorded through them; shutdown() detaches
         # them and leaves the application's providers running. (A metric
         # reader can belong to one MeterProvider only: build ours only if used.)
         log.info("qobserve: keeping the application's OpenTelemetry providers")
-    tracer_provider: trace.TracerProvider = (
-        existing_t if kept_t else TracerProvider(resource=resource)
-    )
-    if kept_m:
-        meter_provider: metrics.MeterProvider = existing_m
+    tracer_provider = sdk_t if sdk_t is not None else TracerProvider(resource=resource)
+    if sdk_m is not None:
+        meter_provider = sdk_m
         for reader in readers:
-            existing_m.add_metric_reader(reader)
-            stoppers.append(lambda r=reader: existing_m.remove_metric_reader(r))
+            sdk_m.add_metric_reader(reader)
+            stoppers.append(lambda r=reader, m=sdk_m: m.remove_metric_reader(r))
     else:
         meter_provider = MeterProvider(resource=resource, metric_readers=readers, views=list(views))
     # A traces-only endpoint (an MLflow server's /v1/traces) takes the traces, as the
@@ -243,7 +241,9 @@ def configure(
         # itself; headers (OTEL_EXPORTER_OTLP_[TRACES_]HEADERS) are read either way.
         span_processor = BatchSpanProcessor(
             OTLPSpanExporter(
-                endpoint=None if traces_endpoint else f"{otlp_endpoint.rstrip('/')}/v1/traces"
+                endpoint=None
+                if traces_endpoint or not otlp_endpoint
+                else f"{otlp_endpoint.rstrip('/')}/v1/traces"
             )
         )
         tracer_provider.add_span_processor(span_processor)

@@ -109,7 +109,7 @@ def _link_blocks(alert: Alert, external_url: str) -> list[dict[str, Any]]:
     long = "\n".join(
         f"*{text}:* {url}" for text, url, _, _ in links if len(url) > LIMITS["button_url"]
     )
-    blocks = []
+    blocks: list[dict[str, Any]] = []
     if long:  # raw text, not <url|label> markup: a cut-off link must not look clickable
         blocks.append(
             {

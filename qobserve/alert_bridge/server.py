@@ -187,7 +187,7 @@ class AlertBridge:
     def url(self) -> str:
         """Base URL the server listens on."""
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> AlertBridge:
         """Start the delivery lanes and serve HTTP in a background thread."""

@@ -222,7 +222,7 @@ class Spool:
 
     def mark_delivered(self, msg: SpooledMessage, ts: str | None, channel: str) -> None:
         """Record that Slack took ``msg`` in ``channel``; remember the thread of a firing one."""
-        statements = [
+        statements: list[tuple[str, tuple[Any, ...]]] = [
             (
                 "INSERT OR IGNORE INTO deliveries (message_id, ts, delivered, channel)"
                 " VALUES (?, ?, ?, ?)",

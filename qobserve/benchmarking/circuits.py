@@ -36,7 +36,8 @@ def _build(
 ) -> list[Any]:
     """Build each circuit from a per-sample running prefix (copy + recovery + measure)."""
     out: list[Any] = []
-    base, built = None, ()
+    base: Any = None
+    built: tuple[int, ...] = ()
     for c in circuits:
         prefix = c.cliffords[:-1]
         if base is None or prefix[: len(built)] != built:

@@ -114,8 +114,8 @@ class CliffordGroup:
             mid = _tableau(middle, 2)
             tails = itertools.product(s1, s1) if with_s1 else [(None, None)]
             for s, t in tails:
-                tail_gates = () if s is None else local[0][s] + local[1][t]
-                tail = mid if s is None else mid.then(tab2[(0, s)]).then(tab2[(1, t)])
+                tail_gates = () if s is None or t is None else local[0][s] + local[1][t]
+                tail = mid if s is None or t is None else mid.then(tab2[(0, s)]).then(tab2[(1, t)])
                 for head_gates, head in heads:
                     self._add(head_gates + middle + tail_gates, head.then(tail))
 

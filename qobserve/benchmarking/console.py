@@ -46,6 +46,7 @@ def _table(result: RBResult) -> Table:
         rows.append(("error", f.message))
     irb = result.interleaved
     if irb is not None and irb.ok:
+        assert irb.gate_error_ci is not None and irb.systematic_bounds is not None  # set when ok
         lo, hi = irb.gate_error_ci
         slo, shi = irb.systematic_bounds
         rows += [

@@ -111,6 +111,7 @@ def analyze_interleaved(
             return InterleavedFit(
                 gate, ref, inter, f"{name} RB fit {fit.status.value}: {fit.message}"
             )
+    assert ref.alpha is not None and inter.alpha is not None  # both fits are ok
     m, s_ref = _sorted(reference)
     m_int, s_int = _sorted(interleaved)
     if s_ref.shape != s_int.shape or not np.array_equal(m, m_int):

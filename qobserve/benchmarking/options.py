@@ -306,7 +306,7 @@ def parse_rb_options(
         samples=30 if samples is None else _whole(samples, "--samples", 1, LIMITS["samples"]),
         shots=_whole(shots, "--shots", 1, LIMITS["shots"]),
         seed=None if seed is None else _whole(seed, "--seed", 0, LIMITS["seed"]),
-        noise=None if noise_spec is None else noise.strip(),
+        noise=None if noise_spec is None or noise is None else noise.strip(),
         readout_error=_fraction(readout_error, "--readout-error", 0.5),
         interleave=_interleave(interleave, backend, qubit_set),
         plot=_plot(plot),

@@ -73,6 +73,7 @@ def _curve(ax, data: RBData, fit: RBFit, colour: str, name: str, per: str = "EPC
         label=f"{name}: mean ± s.e. of {len(s)} sequences",
     )
     if fit.ok:
+        assert fit.epc_ci and fit.a is not None and fit.alpha is not None and fit.b is not None
         grid = np.linspace(0.0, m.max(), 300)
         lo, hi = fit.epc_ci
         ax.plot(
@@ -93,9 +94,11 @@ def _title(result: RBResult) -> str:
         head += f" ({result.noise})"
     irb = result.interleaved
     if irb is not None and irb.ok:
+        assert irb.gate_error_ci is not None  # set when ok
         lo, hi = irb.gate_error_ci
         head += f"\n{irb.gate} error {irb.gate_error:.2e}, 95% CI [{lo:.2e}, {hi:.2e}]"
     elif result.fit.ok:
+        assert result.fit.epc_ci is not None  # set when ok
         lo, hi = result.fit.epc_ci
         head += f"\nEPC {result.fit.epc:.2e}, 95% CI [{lo:.2e}, {hi:.2e}]"
     return head
@@ -113,6 +116,7 @@ def render_png(result: RBResult) -> bytes:
     ax = fig.add_subplot()
     _curve(ax, result.data, result.fit, _COLOURS[0], "reference" if result.interleaved else "RB")
     if result.interleaved is not None:
+        assert result.interleaved_data is not None  # measured with the interleaved fit
         _curve(
             ax,
             result.interleaved_data,

@@ -146,6 +146,7 @@ class RBResult:
             )
         irb = self.interleaved
         if irb is not None:
+            assert self.interleaved_survival is not None  # measured with the interleaved fit
             ci, bounds = irb.gate_error_ci, irb.systematic_bounds
             doc.update(
                 gate=irb.gate,
@@ -307,7 +308,7 @@ def run_rb(
             data = RBData(experiment.num_qubits, experiment.lengths or (), survival, shots)
             fit = analyze(data, seed=seed)
             irb_fit = None
-            if inter is not None:
+            if inter is not None and interleave is not None:  # both or neither
                 irb_fit = analyze_interleaved(
                     data,
                     RBData(experiment.num_qubits, experiment.lengths or (), inter, shots),
@@ -443,6 +444,7 @@ def _record_gate(span, telemetry, labels: dict[str, str], irb: InterleavedFit) -
     if not irb.ok:
         span.set_status(Status(StatusCode.ERROR, f"interleaved rb: {irb.message}"))
         return
+    assert irb.gate_error_ci is not None  # set when ok
     span.set_attribute(_GATE_ERROR_ATTR, irb.gate_error)
     span.set_attribute(f"{_GATE_ERROR_ATTR}.ci_low", irb.gate_error_ci[0])
     span.set_attribute(f"{_GATE_ERROR_ATTR}.ci_high", irb.gate_error_ci[1])
@@ -471,7 +473,9 @@ def _record(span, telemetry, labels: dict[str, str], fit: RBFit) -> None:
         (Attr.RB_PAULI_ERROR, fit.pauli_error),
         (Attr.RB_FIDELITY, fit.fidelity),
     ):
-        span.set_attribute(key.value, float(value))
+        if value is not None:  # every number is set when the fit is ok
+            span.set_attribute(key.value, float(value))
+    assert fit.epc_ci is not None
     span.set_attribute(Attr.RB_EPC_CI_LOW.value, fit.epc_ci[0])
     span.set_attribute(Attr.RB_EPC_CI_HIGH.value, fit.epc_ci[1])
     telemetry["quantum_rb_error_per_clifford"].set(fit.epc, labels)

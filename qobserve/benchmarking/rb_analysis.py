@@ -162,7 +162,8 @@ def _refine(
 
     r0 = 1.0 - alpha0
     if r0 == 0.0:
-        return alpha0, *[float(v[0]) for v in _grid_fit(m, y[None, :], b_fixed)[1:]]
+        _, a0, b0 = _grid_fit(m, y[None, :], b_fixed)
+        return alpha0, float(a0[0]), float(b0[0])
     lo, hi = max(alpha0 - 0.02 * r0 - 1e-12, 0.0), min(alpha0 + 0.02 * r0, 1.0)
     best, best_rss = golden_minimum(rss, lo, hi, 1e-12 + 1e-6 * r0)
     alpha = best if best_rss <= rss(alpha0) else alpha0

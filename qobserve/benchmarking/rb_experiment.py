@@ -115,7 +115,7 @@ class RBExperiment:
         """(sample, length, Clifford indices with the recovery last), sample-major."""
         group = clifford_group(self.num_qubits)
         lengths = self.lengths or ()
-        out = []
+        out: list[tuple[int, int, tuple[int, ...]]] = []
         for sample, draw in enumerate(self.draws()):
             recoveries = group.recoveries(draw, lengths)
             out.extend(

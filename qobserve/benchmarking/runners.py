@@ -54,7 +54,7 @@ def qiskit_circuits(
     Raises:
         ValueError: ``interleave:`` when the device has no such gate on the RB qubits.
     """
-    target = getattr(device, "target", None)
+    target: Any = getattr(device, "target", None)  # a qiskit Target, untyped
     names = set(target.operation_names) if target is not None else set()
     # Devices with a coupling map need circuits as wide as the device; simulators don't.
     coupled = target is not None and target.num_qubits and target.build_coupling_map() is not None

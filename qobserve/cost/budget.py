@@ -161,7 +161,7 @@ class Reservation:
     def __enter__(self) -> Reservation:
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type, exc, tb) -> Literal[False]:
         if self.state == "reserved":
             if exc_type is None:
                 self.settle(self.amount)

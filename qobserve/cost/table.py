@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from importlib import resources
+from pathlib import Path
 from typing import Literal
 
 import yaml
@@ -166,7 +167,9 @@ def load_table(path: str | os.PathLike) -> PriceTable:
     """
     return _parse(
         read_yaml(
-            path, PricingError, expect="a pricing table: a mapping with version, price_date, rules"
+            Path(path),
+            PricingError,
+            expect="a pricing table: a mapping with version, price_date, rules",
         ),
         str(path),
         str(path),

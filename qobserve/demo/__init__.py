@@ -84,6 +84,7 @@ def run_demo(options: DemoOptions, console: Console | None = None) -> int:
     except BindError as exc:
         print(f"error: qobserve demo: {exc.message('--port')}", file=sys.stderr)
         return 1
+    assert telemetry.prometheus_address is not None  # prometheus_port was given
     host, port = telemetry.prometheus_address
     console.print(f"[bold]qobserve demo[/]: serving metrics on http://{host}:{port}/metrics")
     families = instrument(

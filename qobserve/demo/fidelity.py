@@ -28,6 +28,7 @@ def run(ctx) -> None:
     _plot(ctx, result)
     fit = result.fit
     if fit.ok:
+        assert fit.epc_ci is not None  # set when ok
         lo, hi = fit.epc_ci
         ctx.notes.append(
             f"RB on {result.backend_name} qubit 0: error per Clifford {fit.epc:.2e} "

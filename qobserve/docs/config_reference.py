@@ -13,7 +13,7 @@ import inspect
 import re
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
@@ -81,7 +81,7 @@ def example_block(obj: object) -> str | None:
 _DURATION_VALIDATORS = {"parse_duration", "prometheus_duration"}
 
 
-def _is_duration(tp: object, metadata: list) -> bool:
+def _is_duration(tp: object, metadata: Sequence[object]) -> bool:
     funcs = {getattr(getattr(m, "func", None), "__name__", "") for m in metadata}
     if typing.get_origin(tp) in (typing.Union, types.UnionType):
         return bool(funcs & _DURATION_VALIDATORS) or any(
@@ -94,7 +94,7 @@ def _is_duration(tp: object, metadata: list) -> bool:
     return bool(_DURATION_VALIDATORS & funcs)
 
 
-def _type_name(tp: object, metadata: list = ()) -> str:
+def _type_name(tp: object, metadata: Sequence[object] = ()) -> str:
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin in (typing.Union, types.UnionType):
         if len(_models_in(tp)) > 1:
@@ -115,7 +115,7 @@ def _type_name(tp: object, metadata: list = ()) -> str:
         return " \\| ".join(f"`{e.value}`" for e in tp)
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         return "mapping"
-    names = {
+    type_names: dict[object, str] = {
         str: "string",
         int: "integer",
         float: "number",
@@ -124,7 +124,7 @@ def _type_name(tp: object, metadata: list = ()) -> str:
         Path: "path",
         dict: "mapping",
     }
-    return names.get(tp, getattr(tp, "__name__", str(tp)))
+    return type_names.get(tp, getattr(tp, "__name__", str(tp)))
 
 
 def _value(value: object) -> str:

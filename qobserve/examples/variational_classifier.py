@@ -128,6 +128,7 @@ def train(
         for _ in range(steps):
             est = parameter_shift(cost, w, include_value=True)  # one job
             run.record_step(loss=est.value, estimate=est, learning_rate=lr)
+            assert est.value is not None  # include_value=True
             loss, w = est.value, w - lr * est.gradient
             if run.should_stop:
                 break

@@ -61,7 +61,9 @@ class Breaker:
             return True  # closed stays closed without a failure: no lock on the per-job path
         with self._lock:
             self._maybe_half_open()
-            if self._state is BreakerState.CLOSED:
+            # Another thread may have closed it since the unlocked read above; mypy keeps
+            # that read's narrowing across the call.
+            if self._state is BreakerState.CLOSED:  # type: ignore[comparison-overlap]
                 return True
             if self._state is BreakerState.HALF_OPEN and not self._probing:
                 self._probing = True

@@ -169,7 +169,8 @@ def retrying(
     return Retrying(
         retry=retry_if_exception(should_retry),
         wait=wait,
-        stop=stop_any(out_of_attempts, past_deadline, breaker_open, no_tokens),
+        # tenacity calls each stop as a function; its annotations ask for stop_base.
+        stop=stop_any(out_of_attempts, past_deadline, breaker_open, no_tokens),  # type: ignore[arg-type]
         before_sleep=before_sleep,
         sleep=sleep,
         reraise=True,

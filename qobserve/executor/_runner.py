@@ -124,7 +124,7 @@ class _SdkBackend:
                 building = self._building = Future()
                 threading.Thread(
                     target=self._build,
-                    args=(building,),
+                    args=(building, self._loader),
                     daemon=True,
                     name=f"qobserve-connect-{self.name}",
                 ).start()
@@ -138,9 +138,9 @@ class _SdkBackend:
                 raise
             raise TargetUnreachableError(self.name, why) from exc
 
-    def _build(self, future: Future) -> None:
+    def _build(self, future: Future, loader: Callable[[], Any]) -> None:
         try:
-            future.set_result(self._loader())
+            future.set_result(loader())
         except BaseException as exc:  # handed to the waiting caller
             with self._build_lock:
                 self._building = None  # the next job tries again

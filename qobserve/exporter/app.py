@@ -149,7 +149,8 @@ class Exporter:
         probe = self._probes.get("rb", (None,))[0]
         with self._lock:
             known = name in self._entries
-        return probe.plot(name) if known and hasattr(probe, "plot") else None
+        plot = getattr(probe, "plot", None)  # the RB probe keeps its last plot
+        return plot(name) if known and plot is not None else None
 
     @property
     def address(self) -> tuple[str, int]:
@@ -216,8 +217,9 @@ class Exporter:
                     self._entries.pop(name)
                     self.collector.drop_target(name)
                     rb = self._probes.get("rb", (None,))[0]
-                    if hasattr(rb, "drop_plot"):
-                        rb.drop_plot(name)
+                    drop_plot = getattr(rb, "drop_plot", None)
+                    if drop_plot is not None:
+                        drop_plot(name)
             for name, entry in wanted.items():
                 if name in self._loops:
                     continue

@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 
 from prometheus_client import generate_latest
@@ -50,7 +51,7 @@ class ProbeState:
     registered_at: float
     last_run: float | None = None
     running_since: float | None = None
-    running: object = field(default=None, repr=False)  # a Future while a run executes
+    running: Future | None = field(default=None, repr=False)  # while a run executes
 
     def stale(self, now: float) -> bool:
         return now - (self.last_run or self.registered_at) > self.stale_after
@@ -205,8 +206,8 @@ class ProbeCollector(Collector):
         for name, series in by_metric.items():
             label_names = [k for k, _ in next(iter(series))]
             fam = family(name, label_names)
-            for labels, value in series.items():
-                fam.add_metric([v for _, v in labels], value)
+            for label_pairs, value in series.items():
+                fam.add_metric([v for _, v in label_pairs], value)
         yield from families.values()
 
 

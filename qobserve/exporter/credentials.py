@@ -70,6 +70,7 @@ class SecretRef(StrictModel):
                     f"env: environment variable {self.env} is not set; export it before starting"
                 )
             return value.strip()
+        assert self.file is not None  # exactly one of env and file is set
         try:
             value = Path(self.file).read_text(encoding="utf-8").strip()
         except OSError as exc:

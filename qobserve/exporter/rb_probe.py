@@ -25,10 +25,14 @@ import logging
 import threading
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qobserve.exporter.config import RBProbeConfig
 from qobserve.exporter.probes import Sample, Target
 from qobserve.semconv import GATE_ERROR_RB, LABEL, Attr
+
+if TYPE_CHECKING:
+    from qobserve.cost import Budget
 
 __all__ = ["RBProbe", "RBProbeRefused"]
 
@@ -48,7 +52,7 @@ class RBProbe:
     def __init__(self, config: RBProbeConfig, *, state_dir: str | Path) -> None:
         self.config = config
         self.store_path = Path(state_dir) / STORE_FILE
-        self._budget = None
+        self._budget: Budget | None = None
         self._plots: dict[str, bytes] = {}
         self._plots_lock = threading.Lock()
 
@@ -146,6 +150,7 @@ class RBProbe:
         fit = result.fit
         if not fit.ok:
             raise RuntimeError(f"rb fit on {target.name}: {fit.status.value} ({fit.message})")
+        assert fit.epc is not None and fit.fidelity is not None  # set when ok
         labels = (*target.labels, (LABEL[Attr.QUBITS], result.experiment.label))
         samples = [
             Sample("quantum_rb_error_per_clifford", labels, float(fit.epc)),
@@ -155,6 +160,7 @@ class RBProbe:
         ]
         irb = result.interleaved
         if irb is not None and irb.ok:
+            assert irb.gate_error is not None  # set when ok
             samples.append(
                 Sample(
                     "quantum_backend_gate_error_ratio",

@@ -171,7 +171,8 @@ class MetricsServer:
 
         self._httpd = _bind(host, port, _tls_context(web), web)
         self._httpd.set_app(app)
-        self.address = self._httpd.server_address[:2]
+        bound_host, bound_port = self._httpd.server_address[:2]
+        self.address = (str(bound_host), bound_port)  # a TCP server: the host is a str
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, name="metrics-server", daemon=True
         )

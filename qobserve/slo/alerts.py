@@ -8,6 +8,7 @@ Thresholds come from the one config object (``alerts:`` in the SLO spec);
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any
 
 from qobserve import semconv
 from qobserve._validation import duration_ms
@@ -40,7 +41,8 @@ class _Builder:
     """Collects rules and stamps severity, runbook and dashboard links on each."""
 
     def __init__(self, links: Links) -> None:
-        self.links, self.rules = links, []
+        self.links = links
+        self.rules: list[dict[str, Any]] = []
 
     def add(
         self,

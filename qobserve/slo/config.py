@@ -162,7 +162,8 @@ class TelemetryAbsent(AlertOptions):
 class AlertingHeartbeat(AlertOptions):
     """Always firing, so a dead-man's switch outside the stack notices when it stops."""
 
-    for_: Duration | None = Field(None, alias="for")
+    # Only the heartbeat may fire at once; every other alert keeps a required duration.
+    for_: Duration | None = Field(None, alias="for")  # type: ignore[assignment]
 
 
 class AlertBridgeDeliveryFailing(AlertOptions):

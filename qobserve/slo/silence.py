@@ -63,6 +63,7 @@ def maintenance_window(
     if end is not None:
         finish = _parse_time(end, "--end")
     else:
+        assert duration is not None  # exactly one of end and duration, checked above
         try:
             length = timedelta(milliseconds=duration_ms(duration))
         except ValueError as exc:

@@ -159,7 +159,7 @@ class TimeInterval(StrictModel):
     @field_validator(*_CHECKS)
     @classmethod
     def _members(cls, value: list | None, info: ValidationInfo) -> list | None:
-        return value if value is None else _CHECKS[info.field_name](value)
+        return value if value is None else _CHECKS[str(info.field_name)](value)
 
     @field_validator("location")
     @classmethod

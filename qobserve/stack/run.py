@@ -125,12 +125,12 @@ def run_stack(options: RunOptions, console: Console | None = None) -> int:
             live = (
                 Live(console=console, refresh_per_second=4, transient=False)
                 if options.live
-                else nullcontext()
+                else None
             )
-            with live:
+            with live or nullcontext():
 
                 def tick(scenario: Scenario) -> None:
-                    if options.live:
+                    if live is not None:
                         live.update(view.render(scenario))
 
                 def event(e: TimelineEvent) -> None:
@@ -145,6 +145,7 @@ def run_stack(options: RunOptions, console: Console | None = None) -> int:
                 result = scenario.run()
             from qobserve.demo.summary import sli_table
 
+            assert stack.telemetry is not None  # started above
             stack.telemetry.meter_provider.force_flush()
             slis = sli_table(stack.registry)
             code = 0 if result.completed else 1

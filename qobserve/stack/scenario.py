@@ -121,6 +121,8 @@ class Scenario:
         on_phase_end: Callable[[PhaseResult], None] | None = None,
     ) -> None:
         self.stack, self.timings = stack, timings
+        telemetry = stack.telemetry
+        assert telemetry is not None, "start the stack before its scenario"
         max_age = duration_ms(stack.spec.alerts.calibration_stale.max_age) / 1000
         healthy = Faults(calibration_age=_FRESH)
         self.phases = [
@@ -160,7 +162,7 @@ class Scenario:
             ),
         ]
         self.workload = Workload(
-            stack.telemetry,
+            telemetry,
             healthy=healthy,
             calibration_max_age=max_age,
             pace=timings.pace,
@@ -168,7 +170,7 @@ class Scenario:
             mlflow_tracking_uri=getattr(stack.services.get("mlflow"), "url", None),
             on_mlflow_run=lambda url: self._event(MLFLOW_EVENT, url),
         )
-        self._jobs = job_telemetry(stack.telemetry.tracer_provider, stack.telemetry.meter_provider)
+        self._jobs = job_telemetry(telemetry.tracer_provider, telemetry.meter_provider)
         self.result = ScenarioResult()
         self.current: _Phase | None = None
         self.phase_started = time.monotonic()

@@ -18,14 +18,24 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import yaml
 from prometheus_client import CollectorRegistry
 
 from qobserve.stack import config as cfg
-from qobserve.testing import Alertmanager, Prometheus, start_alertmanager, start_prometheus
+from qobserve.testing import (
+    Alertmanager,
+    MlflowServer,
+    Prometheus,
+    start_alertmanager,
+    start_prometheus,
+)
 from qobserve.testing.services import Service, ServiceError, free_port, spawn_python
 from qobserve.testing.slack import SlackMessage, SlackServer
+
+if TYPE_CHECKING:
+    from qobserve.telemetry import Telemetry
 
 __all__ = ["EXPORTER_BACKENDS", "Stack", "StackOptions", "demo_telemetry"]
 
@@ -39,7 +49,7 @@ EXPORTER_BACKENDS = {"aer": "qiskit:aer"}
 
 def demo_telemetry(
     registry: CollectorRegistry, *, otlp_endpoint: str | None, traces_file: Path | None
-):
+) -> Telemetry:
     """Providers for the demo process: ``/metrics`` on a free port for Prometheus, traces
     to the OTLP endpoint or, without one, to ``traces_file`` as OTLP JSON lines.
 
@@ -103,7 +113,7 @@ class Stack:
         self.registry = CollectorRegistry()
         self._on_message = on_message
         self.sink: SlackServer | None = None
-        self.telemetry = None
+        self.telemetry: Telemetry | None = None
         self.services: dict[str, Service] = {}
         self.scrape_targets: dict[str, str] = {}
 
@@ -167,16 +177,16 @@ class Stack:
         self.services["alertmanager"] = start_alertmanager(
             rules.alertmanager_config, w, timeout=timeout
         )
-        self.telemetry = demo_telemetry(
+        telemetry = self.telemetry = demo_telemetry(
             self.registry, otlp_endpoint=self.options.otlp_endpoint, traces_file=self.traces_file
         )
         if "mlflow" in self.services:
             from qobserve.stack.workload import EXPERIMENT
 
-            self.telemetry.tracer_provider.add_span_processor(
-                self.services["mlflow"].span_processor(EXPERIMENT)
-            )
-        host, port = self.telemetry.prometheus_address
+            mlflow = cast(MlflowServer, self.services["mlflow"])  # started above
+            telemetry.tracer_provider.add_span_processor(mlflow.span_processor(EXPERIMENT))
+        assert telemetry.prometheus_address is not None  # demo_telemetry serves /metrics
+        host, port = telemetry.prometheus_address
         # The exporter is not waited for: Prometheus scrapes it once it is up, and
         # the scenario's healthy phase waits for that (see Scenario).
         targets = {

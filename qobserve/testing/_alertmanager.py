@@ -208,8 +208,12 @@ def start_alertmanager_cluster(
         for am in members:
             am.wait_ready("/-/ready", timeout)
         for am in members:
+
+            def sees_all(am: Alertmanager = am) -> bool:
+                return len(am.peers()) == len(members)
+
             wait_until(
-                lambda am=am: len(am.peers()) == len(members),
+                sees_all,
                 timeout=timeout,
                 what=f"Alertmanager {am.url} seeing {len(members)} cluster peers",
                 service=am,

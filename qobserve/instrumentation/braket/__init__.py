@@ -46,6 +46,7 @@ is logged, never raised into the job (:mod:`qobserve.instrumentation._hooks`).
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import TYPE_CHECKING
 
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 from opentelemetry.instrumentation.utils import unwrap
@@ -53,6 +54,9 @@ from wrapt import wrap_function_wrapper
 
 from qobserve.instrumentation._job import job_telemetry
 from qobserve.instrumentation.braket.package import _instruments
+
+if TYPE_CHECKING:
+    from qobserve.instrumentation.braket import _aws
 
 __all__ = ["BraketInstrumentor"]
 
@@ -64,7 +68,7 @@ class BraketInstrumentor(BaseInstrumentor):
     the global providers.
     """
 
-    _aws_tasks = None
+    _aws_tasks: _aws.AwsTasks | None = None
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return _instruments

@@ -167,11 +167,12 @@ class AwsTasks:
         finally:
             _in_result.arn = outer
             with self._lock:
-                task = self._open.get(arn)
+                task = self._open.get(arn) if arn is not None else None
                 done = task is not None and task.completed is not None
-                if done:
+                if done and arn is not None:
                     self._open.pop(arn, None)
             if done:
+                assert task is not None and task.completed is not None  # done says so
                 response, now = task.completed
                 self._finish(task, JobStatus.COMPLETED, response, now, billed_seconds(result))
         if result is None and task is not None and not done:  # still not terminal: gave up polling

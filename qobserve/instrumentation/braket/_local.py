@@ -69,7 +69,7 @@ def _window(results: list) -> tuple[float | None, float | None]:
 def _finish(record, backend: str, shots: int, tasks: int, results: list) -> None:
     started, ended = _window(results)
     now = time.time()
-    execution = (ended - started) if started is not None else now - record.t0
+    execution = (ended - started) if started is not None and ended is not None else now - record.t0
     record.event("running", started if started is not None else record.t0)
     record.finish(
         JobStatus.COMPLETED,

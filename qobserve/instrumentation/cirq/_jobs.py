@@ -88,6 +88,7 @@ def job_state(job: Any) -> tuple[str, str | None]:
 
 
 def _outcome(call: Call, exc: BaseException | None) -> tuple[JobStatus, Any]:
+    error: BaseException | ErrorInfo | None
     status, error = JobStatus.COMPLETED, exc
     for job in call.jobs:
         state, failure = job_state(job)
@@ -162,7 +163,7 @@ class JobWatch:
             try:
                 job = await wrapped(*args, **kwargs)
             except BaseException as exc:
-                if own:
+                if own and call is not None:
                     finish_call(call, exc)
                 raise
             if call is not None:

@@ -44,7 +44,11 @@ def _option(options: Any, name: str):
 _COUNT, _CALIBRATED = Attr.CIRCUIT_COUNT.value, Attr.CALIBRATION_TIMESTAMP.value
 #: Operations whose results are counts (output fidelity); estimators return expectation values.
 _COUNTED = frozenset({"run", "sampler"})
-_ROLES = {"sampler_v2": "sampler", "estimator_v2": "estimator", "noise_learner_v3": "noise_learner"}
+_ROLES: dict[str | None, str] = {
+    "sampler_v2": "sampler",
+    "estimator_v2": "estimator",
+    "noise_learner_v3": "noise_learner",
+}
 
 
 def describe_service_run(instance, args, kwargs, *, local: bool):

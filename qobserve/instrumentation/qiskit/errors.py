@@ -17,6 +17,7 @@ Reason codes: https://quantum.cloud.ibm.com/docs/errors
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from qobserve.errors import UNREACHABLE, ErrorInfo, ErrorKind, register_classifier, unreachable
 
@@ -61,7 +62,7 @@ def reason_code_info(code: int | str | None, fallback: str = "RuntimeJobFailureE
     return ErrorInfo(_REASON_CODES.get(number, ErrorKind.UNKNOWN), str(number))
 
 
-def _chain(exc: BaseException):
+def _chain(exc: BaseException | None) -> Iterator[BaseException]:
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
