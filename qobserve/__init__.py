@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from qobserve._lazy import lazy_attributes
+
 __version__ = "0.1.0"
 __all__ = [
     "__version__",
@@ -32,19 +34,14 @@ if TYPE_CHECKING:
     from qobserve.telemetry import configure
     from qobserve.training import track_training
 
-_LAZY = {
-    "configure": "qobserve.telemetry",
-    "instrument": "qobserve.instrumentation",
-    "uninstrument": "qobserve.instrumentation",
-    "track_training": "qobserve.training",
-    "output_fidelity": "qobserve.fidelity",
-}
-
-
-def __getattr__(name: str):
-    # Lazy so that `import qobserve` stays cheap and pulls in no SDK.
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'qobserve' has no attribute {name!r}")
+# Lazy so that `import qobserve` stays cheap and pulls in no SDK.
+__getattr__ = lazy_attributes(
+    __name__,
+    {
+        "configure": "qobserve.telemetry",
+        "instrument": "qobserve.instrumentation",
+        "uninstrument": "qobserve.instrumentation",
+        "track_training": "qobserve.training",
+        "output_fidelity": "qobserve.fidelity",
+    },
+)

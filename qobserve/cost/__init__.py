@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from qobserve._lazy import lazy_attributes
 from qobserve.cost.estimate import Estimate, estimate, job_cost
 from qobserve.cost.table import (
     PriceRule,
@@ -33,7 +34,7 @@ from qobserve.cost.table import (
 )
 
 if TYPE_CHECKING:
-    from qobserve.cost.budget import Budget, BudgetExceededError, BudgetStore, Reservation
+    from qobserve.cost.budget import Budget, BudgetExceededError, BudgetStore, Hold, Reservation
     from qobserve.cost.store_redis import RedisBudgetStore
     from qobserve.cost.store_sqlite import BudgetStoreError, SqliteBudgetStore
 
@@ -43,6 +44,7 @@ __all__ = [
     "BudgetStore",
     "BudgetStoreError",
     "Estimate",
+    "Hold",
     "PriceRule",
     "PriceTable",
     "PricingError",
@@ -56,21 +58,17 @@ __all__ = [
     "use_prices",
 ]
 
-_LAZY = {
-    "Budget": "qobserve.cost.budget",
-    "BudgetExceededError": "qobserve.cost.budget",
-    "BudgetStore": "qobserve.cost.budget",
-    "Reservation": "qobserve.cost.budget",
-    "BudgetStoreError": "qobserve.cost.store_sqlite",
-    "SqliteBudgetStore": "qobserve.cost.store_sqlite",
-    "RedisBudgetStore": "qobserve.cost.store_redis",
-}
-
-
-def __getattr__(name: str):
-    # Budgets pull in OpenTelemetry and a store; job_cost callers need neither.
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'qobserve.cost' has no attribute {name!r}")
+# Budgets pull in OpenTelemetry and a store; job_cost callers need neither.
+__getattr__ = lazy_attributes(
+    __name__,
+    {
+        "Budget": "qobserve.cost.budget",
+        "BudgetExceededError": "qobserve.cost.budget",
+        "BudgetStore": "qobserve.cost.budget",
+        "Hold": "qobserve.cost.budget",
+        "Reservation": "qobserve.cost.budget",
+        "BudgetStoreError": "qobserve.cost.store_sqlite",
+        "SqliteBudgetStore": "qobserve.cost.store_sqlite",
+        "RedisBudgetStore": "qobserve.cost.store_redis",
+    },
+)

@@ -21,14 +21,21 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
-from typing import Literal, Protocol
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from qobserve.cost.estimate import NANO
 from qobserve.errors import ErrorInfo, ErrorKind, register_classifier
 
-__all__ = ["Budget", "BudgetExceededError", "BudgetStore", "Reservation"]
+if TYPE_CHECKING:
+    from opentelemetry.metrics import MeterProvider
+    from opentelemetry.trace import TracerProvider
+
+__all__ = ["Budget", "BudgetExceededError", "BudgetStore", "Hold", "Reservation"]
 
 log = logging.getLogger("qobserve.cost")
 
@@ -36,19 +43,26 @@ Period = Literal["day", "week", "month"]
 _ROLLING = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=30)}
 
 
+@dataclass(frozen=True)
+class Hold:
+    """One reservation asked of a :class:`BudgetStore`."""
+
+    budget: str
+    rid: str
+    nanos: int
+    now: float
+    since: float  # start of the budget's current period
+    limit_nanos: int | None  # None: never refuse (a soft budget, or a free job)
+
+
 class BudgetStore(Protocol):
     """Where spend is persisted; amounts are integer nano-dollars, times Unix seconds."""
 
-    def reserve(
-        self,
-        budget: str,
-        rid: str,
-        nanos: int,
-        *,
-        now: float,
-        since: float,
-        limit_nanos: int | None,
-    ) -> tuple[bool, int]: ...
+    def reserve(self, hold: Hold) -> tuple[bool, int]:
+        """Record ``hold`` in one atomic step unless spend since ``hold.since`` plus
+        ``hold.nanos`` would pass ``hold.limit_nanos``; returns (accepted, spent),
+        spent after the call when accepted and before it when refused."""
+        ...
 
     def settle(self, budget: str, rid: str, nanos: int, *, now: float) -> None: ...
 
@@ -80,7 +94,7 @@ class BudgetExceededError(RuntimeError):
             f"limit_usd=...)), wait for the next period, or run on a cheaper backend."
         )
 
-    def __reduce__(self):  # picklable across processes
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable across processes
         return (
             type(self),
             (self.budget, self.limit_usd, self.spent_usd, self.requested_usd, self.period),
@@ -161,7 +175,12 @@ class Reservation:
     def __enter__(self) -> Reservation:
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> Literal[False]:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> Literal[False]:
         if self.state == "reserved":
             if exc_type is None:
                 self.settle(self.amount)
@@ -197,9 +216,9 @@ class Budget:
         store: BudgetStore | None = None,
         hard: bool = True,
         *,
-        tracer_provider=None,
-        meter_provider=None,
-        clock=time.time,
+        tracer_provider: TracerProvider | None = None,
+        meter_provider: MeterProvider | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"name: a budget needs a non-empty name, got {name!r}")
@@ -254,7 +273,7 @@ class Budget:
         # A free job is never refused, even when earlier jobs overshot.
         limit = _nanos(self.limit_usd) if self.hard and usd > 0 else None
         ok, spent = self.store.reserve(
-            self.name, rid, _nanos(usd), now=now, since=self._since(now), limit_nanos=limit
+            Hold(self.name, rid, _nanos(usd), now, self._since(now), limit)
         )
         if not ok:
             raise BudgetExceededError(

@@ -11,9 +11,16 @@ Entries older than ``keep_seconds`` (longer than any budget period) are pruned.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import redis
 
 from qobserve.cost.store_sqlite import BudgetStoreError
+
+if TYPE_CHECKING:
+    from redis.commands.core import Script
+
+    from qobserve.cost.budget import Hold
 
 __all__ = ["RedisBudgetStore"]
 
@@ -102,7 +109,7 @@ class RedisBudgetStore:
         base = f"{self.prefix}:{{{budget}}}"
         return [f"{base}:times", f"{base}:nanos", f"{base}:settled"]
 
-    def _call(self, script, keys, args):
+    def _call(self, script: Script, keys: list[str], args: list[str | int | float]) -> Any:
         try:
             return script(keys=keys, args=args)
         except redis.RedisError as exc:
@@ -112,26 +119,18 @@ class RedisBudgetStore:
                 f"recorded spend is unchanged"
             ) from None
 
-    def reserve(
-        self,
-        budget: str,
-        rid: str,
-        nanos: int,
-        *,
-        now: float,
-        since: float,
-        limit_nanos: int | None,
-    ) -> tuple[bool, int]:
-        """Atomically add a reservation unless it would take spend past the limit."""
+    def reserve(self, hold: Hold) -> tuple[bool, int]:
+        """Atomically add a reservation unless it would take spend past the limit
+        (:meth:`BudgetStore.reserve <qobserve.cost.BudgetStore.reserve>`)."""
         ok, spent = self._call(
             self._reserve,
-            self._keys(budget),
+            self._keys(hold.budget),
             [
-                repr(since),
-                repr(now),
-                nanos,
-                -1 if limit_nanos is None else limit_nanos,
-                rid,
+                repr(hold.since),
+                repr(hold.now),
+                hold.nanos,
+                -1 if hold.limit_nanos is None else hold.limit_nanos,
+                hold.rid,
                 self.keep_seconds,
             ],
         )

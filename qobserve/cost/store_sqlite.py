@@ -24,9 +24,13 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qobserve.state import ENV_VAR as STATE_ENV_VAR
 from qobserve.state import StateDirError, resolve_state_dir
+
+if TYPE_CHECKING:
+    from qobserve.cost.budget import Hold
 
 __all__ = ["BudgetStoreError", "SqliteBudgetStore", "default_path"]
 
@@ -187,39 +191,26 @@ class SqliteBudgetStore:
         ).fetchone()
         return int(row[0])
 
-    def reserve(
-        self,
-        budget: str,
-        rid: str,
-        nanos: int,
-        *,
-        now: float,
-        since: float,
-        limit_nanos: int | None,
-    ) -> tuple[bool, int]:
-        """Atomically add a reservation unless it would take spend past the limit.
-
-        Returns:
-            (accepted, spent): spent in the period after the call when accepted,
-            before it when refused.
-        """
+    def reserve(self, hold: Hold) -> tuple[bool, int]:
+        """Atomically add a reservation unless it would take spend past the limit
+        (:meth:`BudgetStore.reserve <qobserve.cost.BudgetStore.reserve>`)."""
         with self._lock, self._connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                spent = self._sum(conn, budget, since)
-                if limit_nanos is not None and spent + nanos > limit_nanos:
+                spent = self._sum(conn, hold.budget, hold.since)
+                if hold.limit_nanos is not None and spent + hold.nanos > hold.limit_nanos:
                     conn.execute("ROLLBACK")
                     return False, spent
                 conn.execute(
                     "INSERT INTO qobserve_spend VALUES (?, ?, ?, ?, 'reserved')",
-                    (budget, rid, now, nanos),
+                    (hold.budget, hold.rid, hold.now, hold.nanos),
                 )
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-            return True, spent + nanos
+            return True, spent + hold.nanos
 
     def settle(self, budget: str, rid: str, nanos: int, *, now: float) -> None:
         """Record the actual amount of a reservation (inserting it if it is missing)."""

@@ -9,25 +9,29 @@ calibration; :mod:`.view` draws it live and :mod:`.run` ties it together.
 Traces go to an OTLP receiver or to OTLP JSON lines (:mod:`.traces`).
 """
 
-from importlib import import_module
+from typing import TYPE_CHECKING
 
-_HOME = {
-    "RunOptions": "run",
-    "leftover_processes": "run",
-    "run_stack": "run",
-    "Scenario": "scenario",
-    "ScenarioResult": "scenario",
-    "Timings": "scenario",
-    "Stack": "stack",
-    "StackOptions": "stack",
-}
+from qobserve._lazy import lazy_attributes
 
+if TYPE_CHECKING:
+    from qobserve.stack.run import RunOptions, leftover_processes, run_stack
+    from qobserve.stack.scenario import Scenario, ScenarioResult, Timings
+    from qobserve.stack.stack import Stack, StackOptions
 
-def __getattr__(name: str):
-    # Lazy: `qobserve demo` without --stack imports none of it.
-    if name in _HOME:
-        return getattr(import_module(f"qobserve.stack.{_HOME[name]}"), name)
-    raise AttributeError(f"module 'qobserve.stack' has no attribute {name!r}")
+# Lazy: `qobserve demo` without --stack imports none of it.
+__getattr__ = lazy_attributes(
+    __name__,
+    {
+        "RunOptions": "qobserve.stack.run",
+        "leftover_processes": "qobserve.stack.run",
+        "run_stack": "qobserve.stack.run",
+        "Scenario": "qobserve.stack.scenario",
+        "ScenarioResult": "qobserve.stack.scenario",
+        "Timings": "qobserve.stack.scenario",
+        "Stack": "qobserve.stack.stack",
+        "StackOptions": "qobserve.stack.stack",
+    },
+)
 
 
 __all__ = [

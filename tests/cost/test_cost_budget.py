@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from qobserve.cost import Budget, BudgetExceededError, BudgetStoreError, SqliteBudgetStore
+from qobserve.cost import Budget, BudgetExceededError, BudgetStoreError, Hold, SqliteBudgetStore
 from qobserve.errors import ErrorKind, classify
 
 
@@ -258,6 +258,6 @@ def test_budget_gauge_sees_spend_of_other_processes(tmp_path, otel):
     path = tmp_path / "shared.sqlite"
     budget = Budget("shared", 10, "month", store=SqliteBudgetStore(path), **otel.providers)
     elsewhere = SqliteBudgetStore(path)  # another process's handle on the same file
-    elsewhere.reserve("shared", "r1", 2_000_000_000, now=time.time(), since=0, limit_nanos=None)
+    elsewhere.reserve(Hold("shared", "r1", 2_000_000_000, time.time(), 0, None))
     assert otel.value("quantum.budget.spent_usd", budget="shared") == 2
     assert budget.spent() == 2
