@@ -19,7 +19,7 @@ __all__ = ["handlers"]
 
 
 @contextmanager
-def handlers(table: Mapping[signal.Signals, Callable]) -> Iterator[None]:
+def handlers(table: Mapping[signal.Signals, Callable[..., object]]) -> Iterator[None]:
     """Set ``signal → handler`` for the duration of the block (main thread only)."""
     if threading.current_thread() is not threading.main_thread():
         yield

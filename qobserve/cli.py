@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,6 +20,9 @@ from qobserve._cli_errors import (
     writable_dir,
 )
 from qobserve._cli_help import PlainHelp
+
+if TYPE_CHECKING:
+    from qobserve.alert_bridge.config import BridgeConfig
 
 app = typer.Typer(
     cls=OneLineErrors,
@@ -201,7 +204,7 @@ bridge_app.add_typer(dead_app, name="dead-letters")
 _BridgeConfigOpt = Annotated[Path, typer.Option("--config", help="Alert-bridge YAML config file.")]
 
 
-def _bridge_config(path: Path):
+def _bridge_config(path: Path) -> tuple[BridgeConfig, Path]:
     from qobserve.alert_bridge import ConfigError, load_config
 
     try:

@@ -8,7 +8,7 @@ recognises its own exception classes; anything unrecognised is ``UNKNOWN``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -105,7 +105,7 @@ _MAYBE_SENT = (
 )
 
 
-def _chain(exc: BaseException | None):
+def _chain(exc: BaseException | None) -> Iterator[BaseException]:
     """``exc`` and what it wraps: causes, contexts, urllib3's ``reason`` and
     requests' wrapped first argument."""
     todo, seen = [exc], set()

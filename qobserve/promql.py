@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import promql_parser
 
 __all__ = ["selected_metrics"]
@@ -15,7 +17,7 @@ def selected_metrics(expr: str) -> set[str]:
     """
     names: set[str] = set()
 
-    def visit(node) -> None:
+    def visit(node: Any) -> None:
         if isinstance(node, promql_parser.VectorSelector) and node.name:
             names.add(node.name)
 

@@ -28,7 +28,7 @@ class StateDirError(RuntimeError):
     """No usable state directory: the message names the setting to change."""
 
 
-def resolve_state_dir(configured: str | os.PathLike | None = None) -> Path:
+def resolve_state_dir(configured: str | os.PathLike[str] | None = None) -> Path:
     """The state directory by precedence (module docstring); nothing is created.
 
     Raises:
@@ -51,7 +51,7 @@ def resolve_state_dir(configured: str | os.PathLike | None = None) -> Path:
     return Path(home) / ".local" / "state" / "qobserve"
 
 
-def ensure_state_dir(configured: str | os.PathLike | None = None, *, sub: str = "") -> Path:
+def ensure_state_dir(configured: str | os.PathLike[str] | None = None, *, sub: str = "") -> Path:
     """Resolve, create and prove writable the state directory (or ``sub`` below it).
 
     Raises:

@@ -21,8 +21,10 @@ import errno
 import logging
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING
 
 from opentelemetry import metrics, trace
 from opentelemetry.sdk.metrics import MeterProvider
@@ -31,6 +33,9 @@ from opentelemetry.sdk.metrics.view import View
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 __all__ = ["BindError", "Telemetry", "configure"]
 
@@ -44,7 +49,7 @@ class Telemetry:
     tracer_provider: TracerProvider  # the SDK's: configure() keeps or builds only those
     meter_provider: MeterProvider
     prometheus_address: tuple[str, int] | None = None
-    _stoppers: list = field(default_factory=list, repr=False)
+    _stoppers: list[Callable[[], object]] = field(default_factory=list, repr=False)
 
     def shutdown(self) -> None:
         """Flush pending telemetry and stop servers, exporters and log handlers."""
@@ -110,8 +115,8 @@ def _port_number(value: object, setting: str) -> int:
 
 
 def _prometheus_reader(
-    host: str, port: int, registry
-) -> tuple[MetricReader, object, tuple[str, int]]:
+    host: str, port: int, registry: CollectorRegistry | None
+) -> tuple[MetricReader, Callable[[], None], tuple[str, int]]:
     from opentelemetry.exporter.prometheus import PrometheusMetricReader
     from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
 
@@ -146,7 +151,7 @@ def configure(
     prometheus_port: int | None = None,
     prometheus_host: str | None = None,
     otlp_endpoint: str | None = None,
-    registry=None,
+    registry: CollectorRegistry | None = None,
     metric_readers: Sequence[MetricReader] = (),
     views: Sequence[View] = (),
     set_global: bool = True,
@@ -186,7 +191,7 @@ def configure(
         else {}
     )
     resource = Resource.create(attrs)
-    stoppers: list = []
+    stoppers: list[Callable[[], object]] = []
 
     if prometheus_port is not None:
         prometheus_port = _port_number(prometheus_port, "prometheus_port")
@@ -228,7 +233,7 @@ def configure(
         meter_provider = sdk_m
         for reader in readers:
             sdk_m.add_metric_reader(reader)
-            stoppers.append(lambda r=reader, m=sdk_m: m.remove_metric_reader(r))
+            stoppers.append(partial(sdk_m.remove_metric_reader, reader))
     else:
         meter_provider = MeterProvider(resource=resource, metric_readers=readers, views=list(views))
     # A traces-only endpoint (an MLflow server's /v1/traces) takes the traces, as the
@@ -264,7 +269,7 @@ def configure(
     return Telemetry(tracer_provider, meter_provider, address, stoppers)
 
 
-def _bridge_logs(resource: Resource, endpoint: str):
+def _bridge_logs(resource: Resource, endpoint: str) -> Callable[[], None]:
     """Send qobserve's log records over OTLP too, correlated with their spans."""
     from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
     from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler

@@ -200,11 +200,11 @@ class Spool:
 
     def pending_count(self) -> int:
         """Number of messages neither delivered nor dead-lettered."""
-        return self._read(f"SELECT COUNT(*) {_PENDING}")[0][0]
+        return int(self._read(f"SELECT COUNT(*) {_PENDING}")[0][0])
 
     def oldest_pending(self) -> float:
         """Unix time the oldest pending message was spooled; 0 when none is."""
-        return self._read(f"SELECT COALESCE(MIN(m.created), 0) {_PENDING}")[0][0]
+        return float(self._read(f"SELECT COALESCE(MIN(m.created), 0) {_PENDING}")[0][0])
 
     def begin_attempt(self, msg: SpooledMessage) -> None:
         """Mark ``msg`` in doubt before posting: a crash from here on leaves it to be looked up."""
@@ -276,7 +276,7 @@ class Spool:
 
     def dead_count(self) -> int:
         """Number of dead letters."""
-        return self._read("SELECT COUNT(*) FROM dead_letters")[0][0]
+        return int(self._read("SELECT COUNT(*) FROM dead_letters")[0][0])
 
     def retry_dead_letters(self, ids: Iterable[int] | None = None) -> int:
         """Put dead letters (all, or those ``ids``) back in their lane from stage 0."""

@@ -84,7 +84,9 @@ class SqliteBudgetStore:
             spend database, or cannot be opened.
     """
 
-    def __init__(self, path: str | os.PathLike | None = None, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, timeout: float = 30.0
+    ) -> None:
         self.path = Path(path) if path is not None else default_path()
         self.timeout = timeout
         self._lock = threading.Lock()  # one writer per process at a time: less lock spinning

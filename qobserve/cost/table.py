@@ -158,7 +158,7 @@ def builtin_table() -> PriceTable:
     return _parse(yaml.safe_load(text), "qobserve/cost/prices.yaml", BUILTIN)
 
 
-def load_table(path: str | os.PathLike) -> PriceTable:
+def load_table(path: str | os.PathLike[str]) -> PriceTable:
     """Load a pricing override file.
 
     Raises:
@@ -180,7 +180,7 @@ _lock = threading.Lock()
 _current: PriceTable | None = None
 
 
-def use_prices(table: PriceTable | str | os.PathLike | None) -> PriceTable:
+def use_prices(table: PriceTable | str | os.PathLike[str] | None) -> PriceTable:
     """Make ``table`` (or the file at that path) the process-wide pricing table.
 
     ``None`` goes back to the default: ``$QOBSERVE_PRICES`` if set, else built-in.
