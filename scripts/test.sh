@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set up everything the tests need, then run them. This is the README's test
-# command and exactly what CI runs (.ci/run).
+# Set up everything the tests need, then run the gates (ruff, mypy), the tests and
+# every benchmark's --quick mode. This is the README's test command and exactly
+# what CI runs (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,12 @@ fi
 
 python -m pip install --quiet --upgrade pip
 python -m pip install --quiet -e ".[all,test]"
+# Gates first, cheapest first: a lint or type error fails in seconds, not after the suite.
+python -m ruff check .
+python -m ruff format --check .
+python -m mypy qobserve
 # Everything above was installed: a test whose service binary is missing fails, not skips.
 export QOBSERVE_REQUIRE_SERVICES=1
 python -m pytest "$@"
+# Each benchmark still runs: seconds each, figures printed, goals not judged.
+python -m benchmarks --quick
