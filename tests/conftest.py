@@ -105,38 +105,28 @@ def braket_sv1():
             stubbed = {"braket": braket_client, "s3": s3_client}.get(service_name)
             return stubbed or super().client(service_name, *args, **kwargs)
 
+    def schema(name: str) -> dict:
+        return {"name": f"braket.device_schema.{name}", "version": "1"}
+
+    always = {"executionDay": "Everyday", "windowStartHour": "00:00", "windowEndHour": "23:59:59"}
+    program = "braket.ir.openqasm.program"
     capabilities = {
-        "braketSchemaHeader": {
-            "name": "braket.device_schema.simulators.gate_model_simulator_device_capabilities",
-            "version": "1",
-        },
+        "braketSchemaHeader": schema("simulators.gate_model_simulator_device_capabilities"),
         "service": {
-            "braketSchemaHeader": {
-                "name": "braket.device_schema.device_service_properties",
-                "version": "1",
-            },
-            "executionWindows": [
-                {
-                    "executionDay": "Everyday",
-                    "windowStartHour": "00:00",
-                    "windowEndHour": "23:59:59",
-                }
-            ],
+            "braketSchemaHeader": schema("device_service_properties"),
+            "executionWindows": [always],
             "shotsRange": [0, 100000],
         },
         "action": {
-            "braket.ir.openqasm.program": {
-                "actionType": "braket.ir.openqasm.program",
+            program: {
+                "actionType": program,
                 "version": ["1"],
                 "supportedOperations": ["h", "cnot", "x", "U", "gphase"],
                 "supportedResultTypes": [],
             }
         },
         "paradigm": {
-            "braketSchemaHeader": {
-                "name": "braket.device_schema.simulators.gate_model_simulator_paradigm_properties",
-                "version": "1",
-            },
+            "braketSchemaHeader": schema("simulators.gate_model_simulator_paradigm_properties"),
             "qubitCount": 34,
         },
         "deviceParameters": {},

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -102,8 +103,17 @@ def _owned_elsewhere() -> list[ConfigCase]:
     from qobserve.slo.routing import load_routing
     from qobserve.slo.spec import load_spec
 
-    def copy(name: str):
-        return lambda root: shutil.copy(REPO / "alerts" / name, root / "alerts" / name)
+    def spec(name: str, loader: Callable, file: str, other: str) -> ConfigCase:
+        """An alerts/ spec; ``qobserve generate`` reads ``other`` beside it."""
+        return ConfigCase(
+            name,
+            _yaml(f"alerts/{file}"),
+            loader,
+            SpecError,
+            f"alerts/{file}",
+            cli=lambda p: ["generate", "--check", "--root", p.parents[1]],
+            extra=lambda root: shutil.copy(REPO / "alerts" / other, root / "alerts" / other),
+        )
 
     prices = {
         "version": "t1",
@@ -145,24 +155,8 @@ def _owned_elsewhere() -> list[ConfigCase]:
             BridgeError,
             cli=lambda p: ["alert-bridge", "--config", p],
         ),
-        ConfigCase(
-            "SLO spec",
-            _yaml("alerts/slo.yaml"),
-            load_spec,
-            SpecError,
-            "alerts/slo.yaml",
-            cli=lambda p: ["generate", "--check", "--root", p.parents[1]],
-            extra=copy("routing.yaml"),
-        ),
-        ConfigCase(
-            "routing spec",
-            _yaml("alerts/routing.yaml"),
-            load_routing,
-            SpecError,
-            "alerts/routing.yaml",
-            cli=lambda p: ["generate", "--check", "--root", p.parents[1]],
-            extra=copy("slo.yaml"),
-        ),
+        spec("SLO spec", load_spec, "slo.yaml", "routing.yaml"),
+        spec("routing spec", load_routing, "routing.yaml", "slo.yaml"),
         ConfigCase(
             "pricing table",
             prices,

@@ -24,6 +24,7 @@ from qobserve.telemetry import BindError, configure
 from tests.bad_input.cases import REPO, invoke
 
 DOC = REPO / "docs" / "operating.md"
+ESTIMATE = ("cost", "estimate", "--backend", "qiskit:aer", "--shots", "1")
 #: Subheadings of the troubleshooting section this branch owns.
 SECTIONS = (
     "Every command",
@@ -185,26 +186,8 @@ def _lines(tmp: Path, monkeypatch) -> list[str]:
     cli("silence", "--backend", "x", "--duration", "1h", "--alertmanager", "ftp://x")
     for backend in ("nope", "qiskit:nope"):
         cli("cost", "estimate", "--backend", backend, "--shots", "1")
-    cli(
-        "cost",
-        "estimate",
-        "--backend",
-        "qiskit:aer",
-        "--shots",
-        "1",
-        "--prices",
-        "/nonexistent.yaml",
-    )
-    cli(
-        "cost",
-        "estimate",
-        "--backend",
-        "qiskit:aer",
-        "--shots",
-        "1",
-        "--prices",
-        REPO / "README.md",
-    )
+    for prices in ("/nonexistent.yaml", REPO / "README.md"):
+        cli(*ESTIMATE, "--prices", prices)
     return lines
 
 
@@ -217,17 +200,7 @@ def test_troubleshooting_lists_every_message_and_nothing_stale(tmp_path, monkeyp
     lines = _lines(tmp_path, monkeypatch)
     # The pricing table is cached per process: read QOBSERVE_PRICES in a fresh one.
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "qobserve.cli",
-            "cost",
-            "estimate",
-            "--backend",
-            "qiskit:aer",
-            "--shots",
-            "1",
-        ],
+        [sys.executable, "-m", "qobserve.cli", *ESTIMATE],
         capture_output=True,
         text=True,
         timeout=60,
