@@ -46,13 +46,17 @@ BLOCKS, PLAIN, FALLBACK, DEAD = 0, 1, 2, 3
 
 @dataclass(frozen=True)
 class LanePolicy:
-    """Timings of a lane, in seconds (``delivery`` and ``replica`` in the config)."""
+    """Timings of a lane, in seconds (``delivery`` and ``replica`` in the config).
 
-    backoff_initial: float = 1.0
-    backoff_max: float = 15.0
-    probe_interval: float = 2.0
-    min_interval: float = 1.0
-    poll_interval: float = 2.0
+    The first five come from :class:`~qobserve.alert_bridge.config.DeliveryConfig`,
+    which holds their defaults and meaning.
+    """
+
+    backoff_initial: float
+    backoff_max: float
+    probe_interval: float
+    min_interval: float
+    poll_interval: float
     #: Look each message up before its first post too (several replicas share the channels).
     look_up_first: bool = False
     #: Wait this long after spooling before a message's first attempt (replica stagger).

@@ -82,11 +82,8 @@ class BudgetExceededError(RuntimeError):
         requested_usd: Decimal,
         period: str = "",
     ) -> None:
-        self.budget = budget
-        self.limit_usd = limit_usd
-        self.spent_usd = spent_usd
-        self.requested_usd = requested_usd
-        self.period = period
+        self.budget, self.period = budget, period
+        self.limit_usd, self.spent_usd, self.requested_usd = limit_usd, spent_usd, requested_usd
         super().__init__(
             f"budget {budget!r} exceeded: this job needs ${_fmt(requested_usd)} but "
             f"${_fmt(spent_usd)} of the ${_fmt(limit_usd)} {period} limit is already spent or "
