@@ -24,6 +24,7 @@ from qobserve._cli_help import PlainHelp
 
 __all__ = [
     "MAX_SECONDS",
+    "SECONDS",
     "OneLineErrors",
     "echo",
     "finite",
@@ -105,6 +106,8 @@ def echo(message: object = "", err: bool = False, **kwargs: Any) -> None:
 
 
 MAX_SECONDS = 366 * 86400  # longest wait an option accepts: a year; more is a typo
+#: ``typer.Option`` arguments of a wait in seconds: finite, 0 up to MAX_SECONDS.
+SECONDS: dict[str, Any] = {"min": 0, "max": MAX_SECONDS, "callback": finite}
 
 
 def http_url(value: str | None) -> str | None:

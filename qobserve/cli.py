@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from qobserve import __version__
 from qobserve._cli_errors import (
-    MAX_SECONDS,
+    SECONDS,
     OneLineErrors,
     echo,
     finite,
@@ -54,6 +54,25 @@ def main(
     """Observability and SRE for quantum workloads."""
 
 
+#: Help of the options only ``demo --stack`` reads (stack_only() refuses them without it).
+STACK_ONLY = {
+    "otlp_endpoint": "send traces to this OTLP/HTTP receiver, e.g. http://127.0.0.1:4318.",
+    "traces_file": "without an OTLP endpoint, write traces here as OTLP JSON lines "
+    "(default: in the work dir).",
+    "compress": "time compression of the demo SLO windows (60: 30d -> 12h, 5m -> 5s).",
+    "healthy_seconds": "healthy traffic before the outage.",
+    "live": "draw the live terminal view.",
+    "workdir": "configs, logs and traces go here (default: a temp dir).",
+    "mlflow": "also start an MLflow server (needs the mlflow extra); the training runs and "
+    "the traces land in its experiment demo-vqe.",
+}
+
+
+def _stack_option(name: str, *flags: str, **kwargs: Any) -> Any:
+    """The ``typer.Option`` of the ``demo --stack`` option ``name``."""
+    return typer.Option(*flags, help=f"With --stack: {STACK_ONLY[name]}", **kwargs)
+
+
 @app.command()
 def demo(
     ctx: typer.Context,
@@ -70,12 +89,7 @@ def demo(
     ] = 9464,
     serve_seconds: Annotated[
         float,
-        typer.Option(
-            min=0,
-            max=MAX_SECONDS,
-            callback=finite,
-            help="Keep serving /metrics this long after the run.",
-        ),
+        typer.Option(**SECONDS, help="Keep serving /metrics this long after the run."),
     ] = 0.0,
     seed: Annotated[
         int, typer.Option(min=0, max=2**32 - 1, help="Seed for simulators and sampling.")
@@ -87,55 +101,15 @@ def demo(
             help="Run the whole stack (Prometheus, Alertmanager, alert bridge, Slack sink, exporter) through a scripted incident; every port is picked free.",
         ),
     ] = False,
-    otlp_endpoint: Annotated[
-        str | None,
-        typer.Option(
-            callback=http_url,
-            help="With --stack: send traces to this OTLP/HTTP receiver, e.g. http://127.0.0.1:4318.",
-        ),
-    ] = None,
-    traces_file: Annotated[
-        Path | None,
-        typer.Option(
-            dir_okay=False,
-            help="With --stack and no OTLP endpoint: write traces here as OTLP JSON lines (default: in the work dir).",
-        ),
-    ] = None,
-    compress: Annotated[
-        int,
-        typer.Option(
-            min=1,
-            max=86_400,
-            help="With --stack: time compression of the demo SLO windows (60: 30d -> 12h, 5m -> 5s).",
-        ),
-    ] = 60,
-    healthy_seconds: Annotated[
-        float,
-        typer.Option(
-            min=0,
-            max=MAX_SECONDS,
-            callback=finite,
-            help="With --stack: healthy traffic before the outage.",
-        ),
-    ] = 20.0,
-    live: Annotated[
-        bool, typer.Option("--live/--no-live", help="With --stack: draw the live terminal view.")
-    ] = True,
+    otlp_endpoint: Annotated[str | None, _stack_option("otlp_endpoint", callback=http_url)] = None,
+    traces_file: Annotated[Path | None, _stack_option("traces_file", dir_okay=False)] = None,
+    compress: Annotated[int, _stack_option("compress", min=1, max=86_400)] = 60,
+    healthy_seconds: Annotated[float, _stack_option("healthy_seconds", **SECONDS)] = 20.0,
+    live: Annotated[bool, _stack_option("live", "--live/--no-live")] = True,
     workdir: Annotated[
-        Path | None,
-        typer.Option(
-            file_okay=False,
-            callback=writable_dir,
-            help="With --stack: configs, logs and traces go here (default: a temp dir).",
-        ),
+        Path | None, _stack_option("workdir", file_okay=False, callback=writable_dir)
     ] = None,
-    mlflow: Annotated[
-        bool,
-        typer.Option(
-            "--mlflow",
-            help="With --stack: also start an MLflow server (needs qobserve[mlflow]); the training runs and the traces land in its experiment demo-vqe.",
-        ),
-    ] = False,
+    mlflow: Annotated[bool, _stack_option("mlflow", "--mlflow")] = False,
 ) -> None:
     """Run instrumented jobs on local simulators and print an SLI summary.
 
@@ -145,19 +119,7 @@ def demo(
     calibration play out against real Prometheus and Alertmanager processes and
     pages reach a local Slack sink.
     """
-    stack_only(
-        ctx,
-        stack,
-        (
-            "otlp_endpoint",
-            "traces_file",
-            "compress",
-            "healthy_seconds",
-            "live",
-            "workdir",
-            "mlflow",
-        ),
-    )
+    stack_only(ctx, stack, tuple(STACK_ONLY))
     if stack:
         from qobserve.stack import RunOptions, StackOptions, Timings, run_stack
 
@@ -321,9 +283,7 @@ def exporter(
     watch: Annotated[
         float,
         typer.Option(
-            min=0,
-            max=MAX_SECONDS,
-            callback=finite,
+            **SECONDS,
             help="Also reload when the file changes, checking every N s (0: SIGHUP only).",
         ),
     ] = 0.0,
