@@ -184,6 +184,8 @@ def main(argv: Sequence[str] | None = None, *, directory: Path = HERE) -> int:
     if not 0 < timeout < float("inf"):
         parser.error(f"--timeout: must be a number of seconds > 0, got {args.timeout}")
     console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = 160  # a CI log: one line per row rather than rich's 80 columns
     rows: list[Row] = []
     for script in _select(discover(directory), args.names):
         console.rule(f"{script.name}{' --quick' if args.quick else ''}")
