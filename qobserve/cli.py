@@ -414,6 +414,7 @@ def gameday(
 
 @app.command()
 def rb(
+    ctx: typer.Context,
     backend: Annotated[
         str | None,
         typer.Option(
@@ -486,26 +487,10 @@ def rb(
     """
     from qobserve.benchmarking.console import rb_command
 
-    if qubits is None:
-        qubits = ["0"]
-    raise typer.Exit(
-        rb_command(
-            backend,
-            qubits,
-            lengths=lengths,
-            samples=samples,
-            shots=shots,
-            seed=seed,
-            noise=noise,
-            readout_error=readout_error,
-            max_total_shots=max_total_shots,
-            as_json=json_out,
-            interleave=interleave,
-            plot=plot,
-            target_precision=target_precision,
-            max_shots=max_shots,
-        )
-    )
+    # Every option goes through by its name: rb_command checks them all (parse_rb_options).
+    options = {**ctx.params, "qubits": qubits or ["0"], "as_json": json_out}
+    del options["json_out"]
+    raise typer.Exit(rb_command(**options))
 
 
 if __name__ == "__main__":  # pragma: no cover
