@@ -182,7 +182,10 @@ def main(argv: Sequence[str] | None = None, *, directory: Path = HERE) -> int:
     if timeout is None:
         timeout = QUICK_TIMEOUT if args.quick else FULL_TIMEOUT
     if not 0 < timeout < float("inf"):
-        parser.error(f"--timeout: must be a number of seconds > 0, got {args.timeout}")
+        raise SystemExit(
+            f"error: python -m benchmarks: --timeout: must be a finite number of seconds > 0, "
+            f"got {args.timeout}"
+        )
     console = Console()
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = 160  # a CI log: one line per row rather than rich's 80 columns

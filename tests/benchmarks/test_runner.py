@@ -93,8 +93,8 @@ def test_malformed_line_fails_and_helpers_are_not_benchmarks(tmp_path):
     assert "malformed ::bench line" in rows[0].figure
 
 
-def test_names_select_scripts_and_an_unknown_name_is_one_error_line(tmp_path, capsys):
-    """NAME picks scripts by stem; an unknown one exits non-zero naming the choices."""
+def test_names_select_scripts_and_bad_input_is_one_error_line(tmp_path, capsys):
+    """NAME picks scripts by stem; an unknown one, or a timeout <= 0, exits naming the fix."""
     d = _bench_dir(tmp_path, two_goals=TWO_GOALS, plain="print('figures only')")
     assert main(["--quick", "two_goals.py"], directory=d) == 0
     assert "plain.py" not in capsys.readouterr().out
@@ -103,3 +103,6 @@ def test_names_select_scripts_and_an_unknown_name_is_one_error_line(tmp_path, ca
     assert str(exc.value) == (
         "error: python -m benchmarks: NAME: no benchmark 'nope'; choose from plain, two_goals"
     )
+    for timeout in ("0", "nan"):
+        with pytest.raises(SystemExit, match=r"--timeout: must be a finite number of seconds > 0"):
+            main(["--timeout", timeout], directory=d)
