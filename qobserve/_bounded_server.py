@@ -43,14 +43,34 @@ class BoundedThreadingMixIn(ThreadingMixIn):
             self.refuse(request)
             self.shutdown_request(request)
             return
+        # Whoever pops the token releases the slot: the worker once it runs, else this
+        # thread. A signal (SIGTERM raises KeyboardInterrupt) can land inside start()
+        # after the worker began: releasing here too would turn the interrupt into
+        # "Semaphore released too many times" and the server would not stop.
+        token = [True]
+        worker = threading.Thread(
+            target=self._serve_slot, args=(token, request, client_address), daemon=True
+        )
         try:
-            super().process_request(request, client_address)
+            worker.start()
         except BaseException:
-            self._slots.release()
+            if _take(token):
+                self._slots.release()
             raise
 
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
+    def _serve_slot(self, token: list[bool], request: Any, client_address: Any) -> None:
+        owns = _take(token)
         try:
             self.serve_connection(request, client_address)
         finally:
-            self._slots.release()
+            if owns:
+                self._slots.release()
+
+
+def _take(token: list[bool]) -> bool:
+    """Pop the slot's token (atomic under the GIL): True for the one caller that got it."""
+    try:
+        token.pop()
+    except IndexError:
+        return False
+    return True
