@@ -12,6 +12,7 @@ import typer
 import yaml
 
 from qobserve import semconv as sc
+from qobserve.benchmarking.circuits import LAYER_LABEL
 from qobserve.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,6 +132,7 @@ def test_metric_names_exist(page):
 
     known = set(sc.METRICS) | set(sc.LABEL.values()) | set(sc.SLO_RECORDING_RULES)
     known |= {e.name for e in entry_points(group="opentelemetry_instrumentor")}
+    known.add(LAYER_LABEL)  # the instruction label RB circuits carry on Aer
     for m in sc.METRICS.values():
         if m.kind is sc.Instrument.HISTOGRAM:
             known |= {f"{m.prom_name}_{s}" for s in ("bucket", "sum", "count")}
