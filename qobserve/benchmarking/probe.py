@@ -39,7 +39,15 @@ from qobserve.benchmarking.rb_analysis import RBData, RBFit, analyze
 from qobserve.benchmarking.rb_experiment import RBExperiment
 from qobserve.benchmarking.runners import Progress, load_device, run_circuits, run_stim
 from qobserve.instrumentation._job import job_telemetry
-from qobserve.semconv import GATE_ERROR_RB, Attr, Provider
+from qobserve.semconv import (
+    BACKEND_LABEL,
+    GATE_ERROR_RB,
+    QUANTUM_BACKEND_GATE_ERROR_RATIO,
+    QUANTUM_FIDELITY_RATIO,
+    QUANTUM_RB_ERROR_PER_CLIFFORD,
+    Attr,
+    Provider,
+)
 
 __all__ = ["STIM", "RBResult", "run_rb"]
 
@@ -126,7 +134,7 @@ class RBResult:
             "pauli_error": f.pauli_error,
             "epc_convention": "average gate infidelity (1-alpha)(d-1)/d",
             "provider": self.provider,
-            "quantum_backend": self.backend_name,
+            BACKEND_LABEL: self.backend_name,
             "noise": self.noise,
             "calibration_timestamp": self.calibration_timestamp,
             "survival_mean": [round(float(v), 6) for v in self.survival.mean(0)],
@@ -448,7 +456,7 @@ def _record_gate(span, telemetry, labels: dict[str, str], irb: InterleavedFit) -
     span.set_attribute(_GATE_ERROR_ATTR, irb.gate_error)
     span.set_attribute(f"{_GATE_ERROR_ATTR}.ci_low", irb.gate_error_ci[0])
     span.set_attribute(f"{_GATE_ERROR_ATTR}.ci_high", irb.gate_error_ci[1])
-    telemetry["quantum_backend_gate_error_ratio"].set(
+    telemetry[QUANTUM_BACKEND_GATE_ERROR_RATIO].set(
         irb.gate_error, {**labels, Attr.GATE.value: irb.gate, Attr.SOURCE.value: GATE_ERROR_RB}
     )
 
@@ -478,5 +486,5 @@ def _record(span, telemetry, labels: dict[str, str], fit: RBFit) -> None:
     assert fit.epc_ci is not None
     span.set_attribute(Attr.RB_EPC_CI_LOW.value, fit.epc_ci[0])
     span.set_attribute(Attr.RB_EPC_CI_HIGH.value, fit.epc_ci[1])
-    telemetry["quantum_rb_error_per_clifford"].set(fit.epc, labels)
-    telemetry["quantum_fidelity_ratio"].set(fit.fidelity, {**labels, Attr.METHOD.value: "rb"})
+    telemetry[QUANTUM_RB_ERROR_PER_CLIFFORD].set(fit.epc, labels)
+    telemetry[QUANTUM_FIDELITY_RATIO].set(fit.fidelity, {**labels, Attr.METHOD.value: "rb"})

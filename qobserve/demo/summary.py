@@ -15,7 +15,22 @@ from dataclasses import dataclass
 from rich import box
 from rich.table import Table
 
-from qobserve.semconv import Attr, JobStatus, metric
+from qobserve.semconv import (
+    QUANTUM_BACKEND_CALIBRATION_TIMESTAMP_SECONDS,
+    QUANTUM_BUDGET_LIMIT_USD,
+    QUANTUM_BUDGET_SPENT_USD,
+    QUANTUM_JOB_COST_USD_TOTAL,
+    QUANTUM_JOB_DURATION_SECONDS,
+    QUANTUM_JOB_SHOTS_TOTAL,
+    QUANTUM_JOBS_TOTAL,
+    QUANTUM_TRAINING_GRADIENT_SNR,
+    QUANTUM_TRAINING_GRADIENT_VARIANCE,
+    QUANTUM_TRAINING_LOSS,
+    QUANTUM_TRAINING_STEPS_TOTAL,
+    Attr,
+    JobStatus,
+    metric,
+)
 
 __all__ = ["BackendSLI", "backend_slis", "histogram_quantile", "sli_table"]
 
@@ -79,11 +94,11 @@ def backend_slis(registry, now: float | None = None) -> list[BackendSLI]:
         key = (labels.get(_P, ""), labels.get(_B, ""))
         return rows.setdefault(key, BackendSLI(*key))
 
-    jobs = metric("quantum_jobs_total").prom_name
-    shots = metric("quantum_job_shots_total").prom_name
-    cost = metric("quantum_job_cost_usd_total").prom_name
-    duration = metric("quantum_job_duration_seconds").prom_name + "_bucket"
-    calib = metric("quantum_backend_calibration_timestamp_seconds").prom_name
+    jobs = metric(QUANTUM_JOBS_TOTAL).prom_name
+    shots = metric(QUANTUM_JOB_SHOTS_TOTAL).prom_name
+    cost = metric(QUANTUM_JOB_COST_USD_TOTAL).prom_name
+    duration = metric(QUANTUM_JOB_DURATION_SECONDS).prom_name + "_bucket"
+    calib = metric(QUANTUM_BACKEND_CALIBRATION_TIMESTAMP_SECONDS).prom_name
     for s in _samples(registry):
         if s.name == jobs:
             r = row(s.labels)
@@ -206,10 +221,10 @@ def training_table(registry) -> Table | None:
     """Loss, gradient SNR and variance per experiment, or None without training."""
     exp = Attr.EXPERIMENT.value.replace(".", "_")
     columns = {
-        "steps": "quantum_training_steps_total",
-        "loss": "quantum_training_loss",
-        "gradient SNR": "quantum_training_gradient_snr",
-        "gradient variance": "quantum_training_gradient_variance",
+        "steps": QUANTUM_TRAINING_STEPS_TOTAL,
+        "loss": QUANTUM_TRAINING_LOSS,
+        "gradient SNR": QUANTUM_TRAINING_GRADIENT_SNR,
+        "gradient variance": QUANTUM_TRAINING_GRADIENT_VARIANCE,
     }
     values = {
         col: {dict(k)[exp]: v for k, v in gauges(registry, metric(name).prom_name).items()}
@@ -230,8 +245,8 @@ def training_table(registry) -> Table | None:
 def budget_lines(registry) -> list[str]:
     """``budget NAME: $spent of $limit`` for every exported budget."""
     label = Attr.BUDGET.value
-    limits = {dict(k)[label]: v for k, v in gauges(registry, "quantum_budget_limit_usd").items()}
-    spent = {dict(k)[label]: v for k, v in gauges(registry, "quantum_budget_spent_usd").items()}
+    limits = {dict(k)[label]: v for k, v in gauges(registry, QUANTUM_BUDGET_LIMIT_USD).items()}
+    spent = {dict(k)[label]: v for k, v in gauges(registry, QUANTUM_BUDGET_SPENT_USD).items()}
     return [
         f"budget {name}: ${spent.get(name, 0):.2f} spent of ${limit:.2f}"
         for name, limit in sorted(limits.items())

@@ -21,7 +21,13 @@ from opentelemetry.trace import Span, Status, StatusCode
 from qobserve.executor._convert import qubit_count
 from qobserve.executor._hooks import AttemptDetails, FallbackDetails, RetryDetails
 from qobserve.instrumentation._job import JobTelemetry, job_telemetry
-from qobserve.semconv import Attr, SpanEvent
+from qobserve.semconv import (
+    QUANTUM_EXECUTOR_BREAKER_STATE,
+    QUANTUM_JOB_FALLBACKS_TOTAL,
+    QUANTUM_JOB_RETRIES_TOTAL,
+    Attr,
+    SpanEvent,
+)
 
 __all__ = ["JOB_SPAN", "ExecutorTelemetry"]
 
@@ -52,9 +58,9 @@ class ExecutorTelemetry:
         self.jobs: JobTelemetry = job_telemetry(tracer_provider, meter_provider)
         self.tracer = self.jobs.tracer
         self.record_jobs = record_jobs
-        self._retries = self.jobs["quantum_job_retries_total"]
-        self._fallbacks = self.jobs["quantum_job_fallbacks_total"]
-        self._breaker = self.jobs["quantum_executor_breaker_state"]
+        self._retries = self.jobs[QUANTUM_JOB_RETRIES_TOTAL]
+        self._fallbacks = self.jobs[QUANTUM_JOB_FALLBACKS_TOTAL]
+        self._breaker = self.jobs[QUANTUM_EXECUTOR_BREAKER_STATE]
         self._labels: dict[tuple[str, str], dict[str, str]] = {}
         self._pairs: dict[tuple[str, str], dict[str, str]] = {}
 

@@ -14,13 +14,23 @@ from typing import Any
 from qobserve import semconv
 from qobserve.backends import BackendSpec
 from qobserve.calibration import read_calibration, read_status
-from qobserve.semconv import LABEL, Attr
+from qobserve.semconv import (
+    LABEL,
+    QUANTUM_BACKEND_CALIBRATION_TIMESTAMP_SECONDS,
+    QUANTUM_BACKEND_GATE_ERROR_RATIO,
+    QUANTUM_BACKEND_PENDING_JOBS,
+    QUANTUM_BACKEND_QUBIT_READOUT_ERROR_RATIO,
+    QUANTUM_BACKEND_QUBIT_T1_SECONDS,
+    QUANTUM_BACKEND_QUBIT_T2_SECONDS,
+    QUANTUM_BACKEND_UP,
+    Attr,
+)
 
 __all__ = ["Sample", "Target", "calibration_probe", "status_probe"]
 
 _P, _B, _Q = LABEL[Attr.PROVIDER], LABEL[Attr.BACKEND], LABEL[Attr.QUBIT]
 _GATE, _QUBITS, _SOURCE = LABEL[Attr.GATE], LABEL[Attr.QUBITS], LABEL[Attr.SOURCE]
-_GATE_ERROR = semconv.metric("quantum_backend_gate_error_ratio").prom_name
+_GATE_ERROR = semconv.metric(QUANTUM_BACKEND_GATE_ERROR_RATIO).prom_name
 
 
 @dataclass(frozen=True)
@@ -76,14 +86,14 @@ def calibration_probe(target: Target) -> list[Sample]:
     samples = []
     if cal.timestamp is not None:
         samples.append(
-            Sample("quantum_backend_calibration_timestamp_seconds", target.labels, cal.timestamp)
+            Sample(QUANTUM_BACKEND_CALIBRATION_TIMESTAMP_SECONDS, target.labels, cal.timestamp)
         )
     for qubit, q in sorted(cal.qubits.items()):
         labels = (*target.labels, (_Q, str(qubit)))
         for name, value in (
-            ("quantum_backend_qubit_t1_seconds", q.t1_seconds),
-            ("quantum_backend_qubit_t2_seconds", q.t2_seconds),
-            ("quantum_backend_qubit_readout_error_ratio", q.readout_error),
+            (QUANTUM_BACKEND_QUBIT_T1_SECONDS, q.t1_seconds),
+            (QUANTUM_BACKEND_QUBIT_T2_SECONDS, q.t2_seconds),
+            (QUANTUM_BACKEND_QUBIT_READOUT_ERROR_RATIO, q.readout_error),
         ):
             if value is not None:
                 samples.append(Sample(name, labels, value))
@@ -97,9 +107,9 @@ def calibration_probe(target: Target) -> list[Sample]:
 def status_probe(target: Target) -> list[Sample]:
     """Whether the backend is operational, and its queue length."""
     status = read_status(target.spec, target.device())
-    samples = [Sample("quantum_backend_up", target.labels, 1.0 if status.operational else 0.0)]
+    samples = [Sample(QUANTUM_BACKEND_UP, target.labels, 1.0 if status.operational else 0.0)]
     if status.pending_jobs is not None:
         samples.append(
-            Sample("quantum_backend_pending_jobs", target.labels, float(status.pending_jobs))
+            Sample(QUANTUM_BACKEND_PENDING_JOBS, target.labels, float(status.pending_jobs))
         )
     return samples

@@ -29,7 +29,14 @@ from typing import TYPE_CHECKING
 
 from qobserve.exporter.config import RBProbeConfig
 from qobserve.exporter.probes import Sample, Target
-from qobserve.semconv import GATE_ERROR_RB, LABEL, Attr
+from qobserve.semconv import (
+    GATE_ERROR_RB,
+    LABEL,
+    QUANTUM_BACKEND_GATE_ERROR_RATIO,
+    QUANTUM_FIDELITY_RATIO,
+    QUANTUM_RB_ERROR_PER_CLIFFORD,
+    Attr,
+)
 
 if TYPE_CHECKING:
     from qobserve.cost import Budget
@@ -153,9 +160,9 @@ class RBProbe:
         assert fit.epc is not None and fit.fidelity is not None  # set when ok
         labels = (*target.labels, (LABEL[Attr.QUBITS], result.experiment.label))
         samples = [
-            Sample("quantum_rb_error_per_clifford", labels, float(fit.epc)),
+            Sample(QUANTUM_RB_ERROR_PER_CLIFFORD, labels, float(fit.epc)),
             Sample(
-                "quantum_fidelity_ratio", (*labels, (LABEL[Attr.METHOD], "rb")), float(fit.fidelity)
+                QUANTUM_FIDELITY_RATIO, (*labels, (LABEL[Attr.METHOD], "rb")), float(fit.fidelity)
             ),
         ]
         irb = result.interleaved
@@ -163,7 +170,7 @@ class RBProbe:
             assert irb.gate_error is not None  # set when ok
             samples.append(
                 Sample(
-                    "quantum_backend_gate_error_ratio",
+                    QUANTUM_BACKEND_GATE_ERROR_RATIO,
                     (
                         *target.labels,
                         (LABEL[Attr.GATE], irb.gate),

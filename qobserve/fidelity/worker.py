@@ -28,7 +28,12 @@ from qobserve.fidelity._handoff import Handoff
 from qobserve.fidelity.ideal import TooWide, Unsupported, ideal_distribution
 from qobserve.fidelity.stats import compare
 from qobserve.fidelity.sweep import Item, items
-from qobserve.semconv import Attr
+from qobserve.semconv import (
+    QOBSERVE_OUTPUT_FIDELITY_DROPPED_TOTAL,
+    QUANTUM_JOB_EXPECTATION_ERROR,
+    QUANTUM_JOB_OUTPUT_FIDELITY_RATIO,
+    Attr,
+)
 
 __all__ = ["DEFAULT_MAX_QUBITS", "DEFAULT_QUEUE_SIZE", "FidelityRecorder", "job_rate"]
 
@@ -44,8 +49,8 @@ MAX_CIRCUITS_PER_JOB = 16
 #: Per-job sampling rate set by :func:`qobserve.fidelity.output_fidelity`.
 job_rate: ContextVar[float | None] = ContextVar("qobserve_output_fidelity", default=None)
 
-_FIDELITY_METRIC = "quantum_job_output_fidelity_ratio"
-_DROPPED_METRIC = "qobserve_output_fidelity_dropped_total"
+_FIDELITY_METRIC = QUANTUM_JOB_OUTPUT_FIDELITY_RATIO
+_DROPPED_METRIC = QOBSERVE_OUTPUT_FIDELITY_DROPPED_TOTAL
 _P, _B, _REASON = Attr.PROVIDER.value, Attr.BACKEND.value, Attr.REASON.value
 
 
@@ -126,7 +131,7 @@ class FidelityRecorder:
         )
         self._fidelity = telemetry[_FIDELITY_METRIC]
         self._dropped = telemetry[_DROPPED_METRIC]
-        self._expectation = telemetry["quantum_job_expectation_error"]
+        self._expectation = telemetry[QUANTUM_JOB_EXPECTATION_ERROR]
 
     def sampled(self) -> bool:
         """Whether the job being submitted now is compared (per-job rate overrides the default)."""

@@ -42,7 +42,20 @@ from qobserve.instrumentation._hooks import (
     RequestHook,
     ResponseHook,
 )
-from qobserve.semconv import Attr, Instrument, JobStatus
+from qobserve.semconv import (
+    QUANTUM_BACKEND_CALIBRATION_TIMESTAMP_SECONDS,
+    QUANTUM_BUDGET_LIMIT_USD,
+    QUANTUM_BUDGET_SPENT_USD,
+    QUANTUM_JOB_COST_USD_TOTAL,
+    QUANTUM_JOB_DURATION_SECONDS,
+    QUANTUM_JOB_EXECUTION_DURATION_SECONDS,
+    QUANTUM_JOB_QUEUE_DURATION_SECONDS,
+    QUANTUM_JOB_SHOTS_TOTAL,
+    QUANTUM_JOBS_TOTAL,
+    Attr,
+    Instrument,
+    JobStatus,
+)
 
 __all__ = [
     "DEFAULT_MAX_JOB_LIFETIME",
@@ -164,7 +177,7 @@ def _version() -> str:
 
 #: Gauges read at collection time from the budgets' stores (observable gauges),
 #: so a new budget period shows its own spend without any job running.
-_BUDGET_LIMIT, _BUDGET_SPENT = "quantum_budget_limit_usd", "quantum_budget_spent_usd"
+_BUDGET_LIMIT, _BUDGET_SPENT = QUANTUM_BUDGET_LIMIT_USD, QUANTUM_BUDGET_SPENT_USD
 
 
 class JobTelemetry:
@@ -219,12 +232,12 @@ class JobTelemetry:
                 inst = meter.create_gauge(m.otel_name, unit=m.unit, description=m.description)
             self.instruments[m.prom_name] = inst
         # The per-job instruments, bound once: finish() runs on every job.
-        self._shots = self.instruments["quantum_job_shots_total"]
-        self._jobs = self.instruments["quantum_jobs_total"]
-        self._cost = self.instruments["quantum_job_cost_usd_total"]
-        self._duration = self.instruments["quantum_job_duration_seconds"]
-        self._queue = self.instruments["quantum_job_queue_duration_seconds"]
-        self._execution = self.instruments["quantum_job_execution_duration_seconds"]
+        self._shots = self.instruments[QUANTUM_JOB_SHOTS_TOTAL]
+        self._jobs = self.instruments[QUANTUM_JOBS_TOTAL]
+        self._cost = self.instruments[QUANTUM_JOB_COST_USD_TOTAL]
+        self._duration = self.instruments[QUANTUM_JOB_DURATION_SECONDS]
+        self._queue = self.instruments[QUANTUM_JOB_QUEUE_DURATION_SECONDS]
+        self._execution = self.instruments[QUANTUM_JOB_EXECUTION_DURATION_SECONDS]
 
     def __getitem__(self, prom_name: str):
         return self.instruments[prom_name]
@@ -356,7 +369,7 @@ class JobTelemetry:
 
     def record_calibration(self, provider: str, backend: str, timestamp: float) -> None:
         """Export the Unix time of a backend's last calibration."""
-        self["quantum_backend_calibration_timestamp_seconds"].set(
+        self[QUANTUM_BACKEND_CALIBRATION_TIMESTAMP_SECONDS].set(
             timestamp, {Attr.PROVIDER.value: provider, Attr.BACKEND.value: backend}
         )
 

@@ -25,6 +25,7 @@ from qobserve import semconv
 from qobserve._validation import duration_ms
 from qobserve.chaos import Faults
 from qobserve.instrumentation._job import job_telemetry
+from qobserve.semconv import QUANTUM_JOB_FALLBACKS_TOTAL, QUANTUM_JOBS_TOTAL
 from qobserve.stack.stack import Stack
 from qobserve.stack.workload import Workload
 
@@ -47,8 +48,8 @@ _FRESH = 2 * 3600.0  # a healthy backend was calibrated two hours ago
 _B = semconv.LABEL[semconv.Attr.BACKEND]
 _STATUS = semconv.LABEL[semconv.Attr.JOB_STATUS]
 _FROM = semconv.LABEL[semconv.Attr.FROM_BACKEND]
-_JOBS = semconv.metric("quantum_jobs_total").prom_name
-_FALLBACKS = semconv.metric("quantum_job_fallbacks_total").prom_name
+_JOBS = semconv.metric(QUANTUM_JOBS_TOTAL).prom_name
+_FALLBACKS = semconv.metric(QUANTUM_JOB_FALLBACKS_TOTAL).prom_name
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from qobserve import semconv
-from qobserve.semconv import Attr
+from qobserve.semconv import QUANTUM_JOBS_TOTAL, Attr
 from qobserve.slo.rules import burn_windows
 
 __all__ = ["render", "sli_window"]
@@ -57,7 +57,7 @@ def sli_table(stack) -> Table:
     """Per-backend job rate, success ratio, burn rate and error budget left, from Prometheus."""
     window = sli_window(stack.spec)
     sel = f'{semconv.SLO_LABEL}="{_SLO}"'
-    jobs = semconv.metric("quantum_jobs_total").prom_name
+    jobs = semconv.metric(QUANTUM_JOBS_TOTAL).prom_name
     rate = _by_backend(stack, f"sum by ({_B}) (rate({jobs}[{window}]))")
     error = _by_backend(stack, f"{semconv.slo_error_ratio(window)}{{{sel}}}")
     burn = _by_backend(stack, f"{semconv.SLO_CURRENT_BURN_RATE}{{{sel}}}")

@@ -19,6 +19,11 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from qobserve.semconv import (
+    QUANTUM_TRAINING_BARREN_PLATEAU,
+    QUANTUM_TRAINING_DIVERGING,
+    QUANTUM_TRAINING_STALLED,
+)
 from qobserve.training.snr import GradientStats
 
 __all__ = [
@@ -78,7 +83,7 @@ class BarrenPlateauDetector:
     """
 
     name = "barren_plateau"
-    metric: str | None = "quantum_training_barren_plateau"
+    metric: str | None = QUANTUM_TRAINING_BARREN_PLATEAU
 
     def __init__(
         self,
@@ -123,7 +128,7 @@ class DivergenceDetector:
     """
 
     name = "diverging"
-    metric: str | None = "quantum_training_diverging"
+    metric: str | None = QUANTUM_TRAINING_DIVERGING
 
     def __init__(self, *, window: int = 10, rtol: float = 0.1, atol: float = 1e-3) -> None:
         if window < 2:
@@ -157,7 +162,7 @@ class StallDetector:
     """
 
     name = "stalled"
-    metric: str | None = "quantum_training_stalled"
+    metric: str | None = QUANTUM_TRAINING_STALLED
 
     def __init__(self, *, window: int = 20, min_delta: float = 1e-4, rtol: float = 1e-3) -> None:
         if window < 1:

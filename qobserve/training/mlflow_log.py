@@ -45,7 +45,7 @@ from collections import deque
 from typing import Any
 
 from qobserve.instrumentation import _job
-from qobserve.semconv import Attr
+from qobserve.semconv import QOBSERVE_MLFLOW_DROPPED_TOTAL, QOBSERVE_MLFLOW_LOG_FAILURES_TOTAL, Attr
 from qobserve.training import _mlflow_util as util
 from qobserve.training.mlflow_settings import MlflowSettings
 
@@ -55,7 +55,7 @@ log = logging.getLogger("qobserve.training.mlflow")
 
 #: MLflow's log_batch limits per request.
 MAX_METRICS, MAX_PARAMS, MAX_TAGS = 1000, 100, 100
-_FAILURES, _DROPPED = "qobserve_mlflow_log_failures_total", "qobserve_mlflow_dropped_total"
+_FAILURES, _DROPPED = QOBSERVE_MLFLOW_LOG_FAILURES_TOTAL, QOBSERVE_MLFLOW_DROPPED_TOTAL
 _STEP_KEYS = (
     "loss",
     "gradient_norm",

@@ -45,7 +45,16 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace.id_generator import IdGenerator
 from opentelemetry.trace import NonRecordingSpan, SpanContext, Status, StatusCode
 
-from qobserve.semconv import Attr
+from qobserve.semconv import (
+    QUANTUM_TRAINING_GRADIENT_NORM,
+    QUANTUM_TRAINING_GRADIENT_SNR,
+    QUANTUM_TRAINING_GRADIENT_VARIANCE,
+    QUANTUM_TRAINING_LOSS,
+    QUANTUM_TRAINING_SHOT_VARIANCE,
+    QUANTUM_TRAINING_STEPS_TOTAL,
+    QUANTUM_TRAINING_VALIDATION_SCORE,
+    Attr,
+)
 from qobserve.training.detectors import Detection, Detector, StepView
 from qobserve.training.gradients import GradientEstimate
 from qobserve.training.snr import GradientStats, gradient_stats
@@ -527,22 +536,22 @@ class TrainingRun:
         gauges = self._pending
         attrs: dict = {}
         if loss is not None:
-            gauges["quantum_training_loss"] = attrs[_K.TRAINING_LOSS] = loss
+            gauges[QUANTUM_TRAINING_LOSS] = attrs[_K.TRAINING_LOSS] = loss
         if stats is not None:
-            gauges["quantum_training_gradient_norm"] = stats.norm
-            gauges["quantum_training_gradient_variance"] = stats.variance
+            gauges[QUANTUM_TRAINING_GRADIENT_NORM] = stats.norm
+            gauges[QUANTUM_TRAINING_GRADIENT_VARIANCE] = stats.variance
             attrs[_K.TRAINING_GRADIENT_NORM] = stats.norm
             attrs[_K.TRAINING_GRADIENT_VARIANCE] = stats.variance
             attrs[_K.TRAINING_GRADIENT_SAMPLES] = stats.samples
             attrs[_K.TRAINING_GRADIENT] = stats.gradient[:SPAN_DETAIL_LIMIT].tolist()
             if stats.snr_median is not None:
-                gauges["quantum_training_gradient_snr"] = stats.snr_median
+                gauges[QUANTUM_TRAINING_GRADIENT_SNR] = stats.snr_median
                 attrs[_K.TRAINING_GRADIENT_SNR] = stats.snr_median
                 attrs[_K.TRAINING_GRADIENT_SNR_PER_PARAMETER] = stats.snr[
                     :SPAN_DETAIL_LIMIT
                 ].tolist()
         if shot_var is not None:
-            gauges["quantum_training_shot_variance"] = attrs[_K.TRAINING_SHOT_VARIANCE] = shot_var
+            gauges[QUANTUM_TRAINING_SHOT_VARIANCE] = attrs[_K.TRAINING_SHOT_VARIANCE] = shot_var
         attrs.update(attributes)
         self._unflushed_steps += 1
         return attrs
@@ -557,7 +566,7 @@ class TrainingRun:
         with self._lock:
             self._work_out()
             if self._unflushed_steps:
-                self._t["quantum_training_steps_total"].add(self._unflushed_steps, self._labels)
+                self._t[QUANTUM_TRAINING_STEPS_TOTAL].add(self._unflushed_steps, self._labels)
                 self._unflushed_steps = 0
             for name, value in self._pending.items():
                 self._t[name].set(value, self._labels)
@@ -650,7 +659,7 @@ class TrainingRun:
                 self._anomaly(f"record_validation: {name} is {number}; pass a finite score")
                 continue
             clean[name] = number
-            self._t["quantum_training_validation_score"].set(
+            self._t[QUANTUM_TRAINING_VALIDATION_SCORE].set(
                 number, {**self._labels, _K.METRIC: name}
             )
         if clean:

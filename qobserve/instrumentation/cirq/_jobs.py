@@ -27,7 +27,7 @@ from qobserve.instrumentation._cost import job_cost_usd
 from qobserve.instrumentation._job import JobRecord, JobTelemetry
 from qobserve.instrumentation.cirq import _workload as wl
 from qobserve.instrumentation.cirq.errors import FAILURE_KINDS, classify_failure_code
-from qobserve.semconv import Attr, JobStatus, Provider
+from qobserve.semconv import QUANTUM_JOB_SHOTS_TOTAL, Attr, JobStatus, Provider
 
 __all__ = ["Call", "JobWatch", "current", "finish_call", "start_call"]
 
@@ -67,7 +67,7 @@ def start_call(
         **facts,
     )
     if not uniform:  # per-circuit repetitions: count their sum
-        telemetry["quantum_job_shots_total"].add(sum(reps), record.labels)
+        telemetry[QUANTUM_JOB_SHOTS_TOTAL].add(sum(reps), record.labels)
     record.event("queued", record.t0)
     calibrated = wl.calibration_timestamp(processor)
     if calibrated is not None:
