@@ -27,7 +27,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import metrics, trace
 from opentelemetry.metrics import CallbackOptions, Observation
@@ -56,6 +56,9 @@ from qobserve.semconv import (
     Instrument,
     JobStatus,
 )
+
+if TYPE_CHECKING:
+    from qobserve.fidelity import FidelityRecorder
 
 __all__ = [
     "DEFAULT_MAX_JOB_LIFETIME",
@@ -551,3 +554,19 @@ def job_telemetry(tracer_provider=None, meter_provider=None) -> JobTelemetry:
         if _default is None:
             _default = JobTelemetry()
         return _default
+
+
+def instrumentor_setup(options: dict[str, Any]) -> tuple[JobTelemetry, FidelityRecorder]:
+    """What every instrumentor's ``_instrument(**options)`` builds first: the job
+    telemetry with the user's hooks, and the output-fidelity recorder."""
+    from qobserve.fidelity import FidelityRecorder
+
+    telemetry = job_telemetry(
+        options.get("tracer_provider"), options.get("meter_provider")
+    ).with_hooks(options.get("request_hook"), options.get("response_hook"))
+    fidelity = FidelityRecorder(
+        telemetry,
+        rate=options.get("output_fidelity"),
+        max_qubits=options.get("output_fidelity_max_qubits"),
+    )
+    return telemetry, fidelity

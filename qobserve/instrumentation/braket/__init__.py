@@ -52,7 +52,7 @@ from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 from opentelemetry.instrumentation.utils import unwrap
 from wrapt import wrap_function_wrapper
 
-from qobserve.instrumentation._job import job_telemetry
+from qobserve.instrumentation._job import instrumentor_setup
 from qobserve.instrumentation.braket.package import _instruments
 
 if TYPE_CHECKING:
@@ -74,17 +74,9 @@ class BraketInstrumentor(BaseInstrumentor):
         return _instruments
 
     def _instrument(self, **kwargs) -> None:
-        from qobserve.fidelity import FidelityRecorder
         from qobserve.instrumentation.braket import _aws, _local
 
-        telemetry = job_telemetry(
-            kwargs.get("tracer_provider"), kwargs.get("meter_provider")
-        ).with_hooks(kwargs.get("request_hook"), kwargs.get("response_hook"))
-        self._fidelity = FidelityRecorder(
-            telemetry,
-            rate=kwargs.get("output_fidelity"),
-            max_qubits=kwargs.get("output_fidelity_max_qubits"),
-        )
+        telemetry, self._fidelity = instrumentor_setup(kwargs)
         tasks = _aws.AwsTasks(telemetry)
         BraketInstrumentor._aws_tasks = tasks
         wrap_function_wrapper(

@@ -50,7 +50,7 @@ from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 from opentelemetry.instrumentation.utils import unwrap
 from wrapt import wrap_function_wrapper
 
-from qobserve.instrumentation._job import job_telemetry
+from qobserve.instrumentation._job import instrumentor_setup
 from qobserve.instrumentation.cirq.package import _instruments
 
 __all__ = ["CirqInstrumentor"]
@@ -102,17 +102,9 @@ class CirqInstrumentor(BaseInstrumentor):
         return _instruments
 
     def _instrument(self, **kwargs) -> None:
-        from qobserve.fidelity import FidelityRecorder
         from qobserve.instrumentation.cirq import _jobs, _sampler
 
-        telemetry = job_telemetry(
-            kwargs.get("tracer_provider"), kwargs.get("meter_provider")
-        ).with_hooks(kwargs.get("request_hook"), kwargs.get("response_hook"))
-        self._fidelity = FidelityRecorder(
-            telemetry,
-            rate=kwargs.get("output_fidelity"),
-            max_qubits=kwargs.get("output_fidelity_max_qubits"),
-        )
+        telemetry, self._fidelity = instrumentor_setup(kwargs)
         watch = _jobs.JobWatch(telemetry)
         targets = [
             (module, cls, method, _sampler.wrap_sampler(telemetry, method, self._fidelity))

@@ -52,7 +52,7 @@ from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 from opentelemetry.instrumentation.utils import unwrap
 from wrapt import wrap_function_wrapper
 
-from qobserve.instrumentation._job import job_telemetry
+from qobserve.instrumentation._job import instrumentor_setup
 from qobserve.instrumentation.qiskit import _observe as o
 from qobserve.instrumentation.qiskit import _submit as s
 from qobserve.instrumentation.qiskit._state import State
@@ -114,16 +114,7 @@ class QiskitInstrumentor(BaseInstrumentor):
         return _instruments
 
     def _instrument(self, **kwargs) -> None:
-        telemetry = job_telemetry(
-            kwargs.get("tracer_provider"), kwargs.get("meter_provider")
-        ).with_hooks(kwargs.get("request_hook"), kwargs.get("response_hook"))
-        from qobserve.fidelity import FidelityRecorder
-
-        fidelity = FidelityRecorder(
-            telemetry,
-            rate=kwargs.get("output_fidelity"),
-            max_qubits=kwargs.get("output_fidelity_max_qubits"),
-        )
+        telemetry, fidelity = instrumentor_setup(kwargs)
         self._state = State(telemetry, fidelity)
         patched = []
         for module_name, target, wrapper in _targets(self._state):
