@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
-from qobserve._validation import read_yaml, validation_message
+from qobserve._validation import StrictModel, read_yaml, validation_message
 
 __all__ = [
     "BUILTIN",
@@ -60,10 +60,8 @@ class Charge(StrEnum):
     FULL = "full"
 
 
-class PriceRule(BaseModel):
+class PriceRule(StrictModel):
     """One pricing rule; see the header of ``prices.yaml`` for the fields."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1)
     provider: Literal["qiskit", "braket", "cirq"]
@@ -108,10 +106,8 @@ class PriceRule(BaseModel):
         return any(fnmatch.fnmatchcase(n, p) for n in names for p in self.match)
 
 
-class PriceTable(BaseModel):
+class PriceTable(StrictModel):
     """A dated, versioned list of pricing rules."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: str = Field(min_length=1)
     price_date: date
