@@ -488,7 +488,13 @@ def rb(
     from qobserve.benchmarking.console import rb_command
 
     # Every option goes through by its name: rb_command checks them all (parse_rb_options).
-    options = {**ctx.params, "qubits": qubits or ["0"], "as_json": json_out}
+    # An option list not given arrives as (): None says "not given" to the checks.
+    options = {
+        **ctx.params,
+        "qubits": qubits or ["0"],
+        "lengths": lengths or None,
+        "as_json": json_out,
+    }
     del options["json_out"]
     raise typer.Exit(rb_command(**options))
 
