@@ -197,3 +197,14 @@ def test_processor_run_is_one_job(instrumented, willow):
     """processor.run (run → run_sweep → results) is one span."""
     willow[0].run(_willow_circuit(willow), repetitions=10, device_config_name="")
     assert _one_span(instrumented).attributes[Attr.JOB_STATUS] == "completed"
+
+
+def test_virtual_engine_job_costs_nothing_and_warns_not(instrumented, willow, caplog):
+    """The virtual engine runs here: $0 on the span, no "no price configured" warning
+    for the real processor's name it reports (the plain demo printed one)."""
+    processor, (a, b) = willow
+    circuit = cirq.Circuit(cirq.X(a), cirq.measure(a, b, key="m"))
+    with caplog.at_level("WARNING", logger="qobserve"):
+        processor.get_sampler().run(circuit, repetitions=10)
+    assert _one_span(instrumented).attributes[Attr.JOB_COST_USD] == 0.0
+    assert not [r for r in caplog.records if "no price configured" in r.getMessage()]

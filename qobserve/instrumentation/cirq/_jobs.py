@@ -115,7 +115,13 @@ def finish_call(call: Call, exc: BaseException | None, result: Any = None) -> No
     now = time.time()
     record.event("running", record.t0)
     backend = record.labels[Attr.BACKEND.value]
-    cost = job_cost_usd(_PROVIDER, backend, call.shots, max(len(call.jobs), 1), status)
+    # A virtual engine reports the real processor's name, which the price table may
+    # leave unpriced (a warning); it runs here and costs nothing.
+    cost = (
+        0.0
+        if call.local
+        else job_cost_usd(_PROVIDER, backend, call.shots, max(len(call.jobs), 1), status)
+    )
     # Neither simulators nor the Engine API report a queue time: none is recorded,
     # and the execution time is known only where the job ran in this process.
     record.finish(
