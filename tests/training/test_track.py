@@ -349,3 +349,37 @@ def test_what_the_loop_sets_on_the_current_span_lands_on_its_step(otel):
         :2
     ] == [[0.1], [0.05]]
     assert steps[2].attributes["user.phase"] == "evaluation"  # the trailing, unrecorded step
+
+
+def test_pending_steps_are_bounded_and_none_is_dropped(otel, monkeypatch):
+    """Past MAX_PENDING_STEPS record_step works the queue out itself: bounded, nothing lost."""
+    import qobserve.training.run as run_module
+
+    monkeypatch.setattr(run_module, "MAX_PENDING_STEPS", 3)
+    lengths = []
+    with track_training("exp", metrics_interval=3600, **otel.providers) as run:
+        for i in range(10):
+            run.record_step(loss=1.0 / (i + 1))
+            lengths.append(len(run._queue))
+    assert max(lengths) <= 3
+    assert len(_by_name(otel.spans(), "training step")) == 10 + 1  # + the trailing step
+    assert otel.value(_otel("quantum_training_steps_total"), **EXP) == 10
+
+
+def test_what_the_loop_sets_on_a_step_is_capped(otel, monkeypatch):
+    """The stand-in keeps at most MAX_CURSOR_ITEMS attributes and events per step."""
+    import qobserve.training.run as run_module
+
+    monkeypatch.setattr(run_module, "MAX_CURSOR_ITEMS", 5)
+    with track_training("exp", **otel.providers) as run:
+        for k in range(20):
+            trace.get_current_span().set_attribute(f"user.k{k}", k)
+            trace.get_current_span().add_event(f"user.e{k}")
+        run.record_step(loss=1.0)
+    (first,) = [
+        s
+        for s in _by_name(otel.spans(), "training step")
+        if s.attributes[Attr.TRAINING_STEP.value] == 1
+    ]
+    assert sum(k.startswith("user.") for k in first.attributes) == 5
+    assert len([e for e in first.events if e.name.startswith("user.")]) == 5
